@@ -46,6 +46,12 @@ export interface Connector {
     [k: string]: Variable;
   };
   auth: Auth;
+  /**
+   * Other ways to authenticate that a connection may pick with its `auth` value (e.g. a legacy API token beside OAuth).
+   */
+  auth_options?: {
+    [k: string]: Auth;
+  };
   headers?: StringMap9;
   query?: StringMap10;
   /**
@@ -933,4 +939,8 @@ export interface Connection {
   values?: {
     [k: string]: string | number | boolean;
   };
+  /**
+   * Name of one of the connector's auth_options to use instead of its default auth.
+   */
+  auth?: string;
 }

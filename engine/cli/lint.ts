@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { formatDiagnostic, hasErrors } from '../config/diagnostic.js';
+import { lint } from '../config/lint.js';
+import { EXIT } from './exit-codes.js';
+
+export function registerLint(program: Command): void {
+  program
+    .command('lint')
+    .description('Validate connectors, mappings and connections: YAML, schema, references, JSONata')
+    .argument('[paths...]', 'files or project folders (default: the whole project)')
+    .option('--connections <file>', 'connections file to check (default connections.yaml)')
+    .option('--format <format>', 'text or json', 'text')
+    .option('--strict', 'warnings fail too')
+    .action((paths: string[], opts: { connections?: string; format: string; strict?: boolean }) => {
+      const diags = lint(process.cwd(), paths, { connections: opts.connections });
+      if (opts.format === 'json') {
+        process.stdout.write(`${JSON.stringify(diags, null, 2)}\n`);
+      } else {
+        for (const d of diags) process.stdout.write(`${formatDiagnostic(d)}\n`);
+        const errors = diags.filter((d) => d.severity === 'error').length;
+        process.stdout.write(`${errors} error(s), ${diags.length - errors} warning(s)\n`);
+      }
+      process.exitCode = hasErrors(diags, opts.strict) ? EXIT.config : EXIT.ok;
+    });
+}

@@ -1,0 +1,207 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { LineCounter } from 'yaml';
+import { closest } from '../util/closest.js';
+import { variablesIn } from '../util/template.js';
+import { MAPPING_FUNCTION_NAMES } from '../map/functions.js';
+import type { Diagnostic } from './diagnostic.js';
+import { checkJsonata, rootFields } from './jsonata-check.js';
+import type { Loaded, Project } from './project.js';
+import { displayPath } from './project.js';
+import { stringLeaves } from './schema-walk.js';
+import type { Connections, Connector, Mapping, Stream } from './types.generated.js';
+import type { YamlFile, YamlPath } from './yaml-file.js';
+
+/** Template names the runtime fills in itself. */
+export const BUILTIN_TEMPLATE_VARS = ['cursor', 'page.size', 'page.offset', 'page.number', 'id', 'key', 'keys', 'status', 'error'];
+
+const ENV_REF = /\$\{([^}]*)\}/g;
+
+function jsonataDiagnostics(yaml: YamlFile, path: YamlPath, expr: string): Diagnostic[] {
+  return checkJsonata(expr, MAPPING_FUNCTION_NAMES).map((p) => yaml.diag(yaml.offsetInScalar(path, p.index), p.severity, p.message, path));
+}
+
+function suggest(word: string, names: string[]): string {
+  const hint = closest(word, names);
+  return hint ? `; did you mean "${hint}"?` : names.length ? ` (known: ${names.join(', ')})` : '';
+}
+
+export function checkConnector(name: string, c: Loaded<Connector>): Diagnostic[] {
+  const { yaml } = c;
+  const data = (c.data ?? c.raw) as Connector | undefined;
+  if (!data || typeof data !== 'object') return [];
+  const out: Diagnostic[] = [];
+  if (data.name !== name) out.push(yaml.diagAt(['name'], 'error', `connector name "${data.name}" must equal the file name "${name}"`));
+  const declared = Object.keys(data.variables ?? {});
+  const cursorVars = Object.values(data.streams ?? {}).flatMap((s) => Object.keys(s.incremental?.vars ?? {}));
+  const allowed = [...declared, ...BUILTIN_TEMPLATE_VARS, ...cursorVars];
+  for (const leaf of stringLeaves('connector', data)) {
+    if (leaf.def === 'Jsonata') {
+      out.push(...jsonataDiagnostics(yaml, leaf.path, leaf.value));
+    } else if (leaf.path[0] !== 'description' && leaf.path.at(-1) !== 'description' && leaf.path[0] !== 'docs' && leaf.path[0] !== 'variables') {
+      for (const v of variablesIn(leaf.value)) {
+        if (!allowed.includes(v.name)) {
+          out.push(yaml.diag(yaml.offsetInScalar(leaf.path, v.index), 'error', `unknown template variable {${v.name}}: declare it under variables${suggest(v.name, allowed)}`, leaf.path));
+        }
+      }
+    }
+  }
+  for (const [sname, s] of Object.entries(data.streams ?? {})) out.push(...checkStream(yaml, ['streams', sname], s));
+  for (const [fname, f] of Object.entries(data.custom_fields ?? {})) out.push(...checkStream(yaml, ['custom_fields', fname, 'list'], f.list));
+  for (const [oname, op] of Object.entries(data.operations ?? {})) {
+    const at = ['operations', oname];
+    if (!op.upsert && !(op.create && op.update)) out.push(yaml.diagAt(at, 'error', 'an operation needs "upsert", or both "create" and "update"'));
+    if (op.create && !op.update && !op.upsert) out.push(yaml.diagAt([...at, 'create'], 'error', 'an operation with "create" needs "update" too (records the target already has)'));
+    if (op.custom_fields && !data.custom_fields?.[op.custom_fields]) out.push(yaml.diagAt([...at, 'custom_fields'], 'error', `no custom field set "${op.custom_fields}" in this connector${suggest(op.custom_fields, Object.keys(data.custom_fields ?? {}))}`));
+    for (const kind of ['upsert', 'create', 'update'] as const) {
+      const w = op[kind];
+      if (!w) continue;
+      if (w.writer === 'async_job' && !w.job) out.push(yaml.diagAt([...at, kind], 'error', 'writer async_job needs a "job" block (how to poll the job)'));
+      if ((w.writer === 'batch' || w.writer === 'async_job') && !w.results?.path) out.push(yaml.diagAt([...at, kind], 'error', `writer ${w.writer} needs results.path (where per-record results are)`));
+      if (kind === 'update' && !w.path.includes('{id}') && !w.id_in_body && w.writer === 'single') out.push(yaml.diagAt([...at, kind, 'path'], 'error', 'an update must carry the target id: use {id} in the path or set id_in_body'));
+    }
+  }
+  return out;
+}
+
+function checkStream(yaml: YamlFile, at: YamlPath, s: Stream): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const p = s.pagination;
+  const need = (cond: boolean, key: string, why: string) => {
+    if (!cond) out.push(yaml.diagAt([...at, 'pagination'], 'error', `pagination type ${p?.type} needs "${key}" (${why})`));
+  };
+  if (p?.type === 'page_number') need(!!p.page_param, 'page_param', 'the page number parameter');
+  if (p?.type === 'cursor') {
+    need(!!p.cursor_param, 'cursor_param', 'the parameter that carries the cursor');
+    need(!!p.next_cursor, 'next_cursor', 'where the next cursor is in a response');
+  }
+  if (p?.type === 'next_url') need(!!p.next_url, 'next_url', 'where the next page URL is in a response');
+  if ((p?.type === 'page_number' || p?.type === 'offset') && !p.page_size) need(false, 'page_size', 'records per page');
+  const inc = s.incremental;
+  if (inc && (inc.type === 'datetime' || inc.type === 'epoch_seconds') && !inc.field) out.push(yaml.diagAt([...at, 'incremental'], 'error', `cursor type ${inc.type} needs "field" (the record's last-modified field)`));
+  if (inc?.type === 'response_token' && !inc.token) out.push(yaml.diagAt([...at, 'incremental'], 'error', 'cursor type response_token needs "token" (where the next token is in a response)'));
+  return out;
+}
+
+/** Text positions inside a .jsonata file. */
+function jsonataFileDiagnostics(file: string, expr: string, path: YamlPath): Diagnostic[] {
+  const lc = new LineCounter();
+  let off = 0;
+  for (const line of expr.split('\n')) {
+    lc.addNewLine(off);
+    off += line.length + 1;
+  }
+  return checkJsonata(expr, MAPPING_FUNCTION_NAMES).map((p) => {
+    const { line, col } = lc.linePos(p.index);
+    return { file: displayPath(file), line, col, severity: p.severity, message: p.message, path: path.join('.') };
+  });
+}
+
+/** The JSONata of a flow's transform: inline, or from a .jsonata file beside mapping.yaml. */
+export function transformSource(mappingFile: string, transform: string): { file?: string; expr: string } {
+  if (/^[\w./-]+\.jsonata$/.test(transform.trim())) {
+    const file = join(dirname(mappingFile), transform.trim());
+    return { file, expr: existsSync(file) ? readFileSync(file, 'utf8') : '' };
+  }
+  return { expr: transform };
+}
+
+export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Project): Diagnostic[] {
+  const { yaml } = m;
+  const data = (m.data ?? m.raw) as Mapping | undefined;
+  if (!data || typeof data !== 'object') return [];
+  const out: Diagnostic[] = [];
+  if (data.name !== dirName) out.push(yaml.diagAt(['name'], 'error', `mapping name "${data.name}" must equal its folder name "${dirName}"`));
+  const connectorNames = [...project.connectors.keys()];
+  const side = (key: 'source' | 'target') => {
+    const name = data[key].connector;
+    const c = project.connectors.get(name);
+    if (!c) out.push(yaml.diagAt([key, 'connector'], 'error', `no connector "${name}" in connectors/${suggest(name, connectorNames)}`));
+    return c?.data;
+  };
+  const src = side('source');
+  const tgt = side('target');
+  const streams = Object.keys(src?.streams ?? {});
+  const ops = Object.keys(tgt?.operations ?? {});
+  const flowNames = Object.keys(data.flows);
+  for (const [fname, flow] of Object.entries(data.flows)) {
+    const at = ['flows', fname];
+    const stream = src?.streams?.[flow.from];
+    if (src && !stream) out.push(yaml.diagAt([...at, 'from'], 'error', `connector "${data.source.connector}" has no stream "${flow.from}"${suggest(flow.from, streams)}`));
+    const op = tgt?.operations?.[flow.to];
+    if (tgt && !op) out.push(yaml.diagAt([...at, 'to'], 'error', `connector "${data.target.connector}" has no operation "${flow.to}"${suggest(flow.to, ops)}`));
+    for (const [jname, join] of Object.entries(flow.join ?? {})) {
+      const js = src?.streams?.[join.from];
+      if (src && !js) out.push(yaml.diagAt([...at, 'join', jname, 'from'], 'error', `connector "${data.source.connector}" has no stream "${join.from}"${suggest(join.from, streams)}`));
+      const first = join.on.split('.')[0];
+      if (js?.fields && !js.fields.includes(first)) out.push(yaml.diagAt([...at, 'join', jname, 'on'], 'error', `stream "${join.from}" has no field "${first}"${suggest(first, js.fields)}`));
+      if (join.where) out.push(...jsonataDiagnostics(yaml, [...at, 'join', jname, 'where'], join.where));
+    }
+    for (const dep of flow.depends_on ?? []) if (!data.flows[dep]) out.push(yaml.diagAt([...at, 'depends_on'], 'error', `no flow "${dep}" in this mapping${suggest(dep, flowNames)}`));
+    if (flow.where) out.push(...jsonataDiagnostics(yaml, [...at, 'where'], flow.where));
+    if (flow.recompute?.when) out.push(...jsonataDiagnostics(yaml, [...at, 'recompute', 'when'], flow.recompute.when));
+    if (flow.custom_fields?.length && op && !op.custom_fields) out.push(yaml.diagAt([...at, 'custom_fields'], 'error', `operation "${flow.to}" of connector "${data.target.connector}" declares no custom field set, so these fields cannot be provisioned`));
+    const t = transformSource(m.path, flow.transform);
+    if (t.file && !existsSync(t.file)) {
+      out.push(yaml.diagAt([...at, 'transform'], 'error', `transform file "${flow.transform}" not found beside mapping.yaml`));
+      continue;
+    }
+    out.push(...(t.file ? jsonataFileDiagnostics(t.file, t.expr, [...at, 'transform']) : jsonataDiagnostics(yaml, [...at, 'transform'], t.expr)));
+    if (stream?.fields) {
+      const known = [...stream.fields, ...Object.keys(flow.join ?? {})];
+      for (const f of rootFields(t.expr)) {
+        if (known.includes(f.name)) continue;
+        const message = `field "${f.name}" is not a field of stream "${flow.from}" nor a join${suggest(f.name, known)}`;
+        if (t.file) {
+          const before = t.expr.slice(0, f.index);
+          const line = before.split('\n').length;
+          const col = f.index - before.lastIndexOf('\n');
+          out.push({ file: displayPath(t.file), line, col, severity: 'warning', message, path: [...at, 'transform'].join('.') });
+        } else {
+          out.push(yaml.diag(yaml.offsetInScalar([...at, 'transform'], f.index), 'warning', message, [...at, 'transform']));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export function checkConnections(c: Loaded<Connections>, project: Project): Diagnostic[] {
+  const { yaml } = c;
+  const data = (c.data ?? c.raw) as Connections | undefined;
+  if (!data || typeof data !== 'object') return [];
+  const out: Diagnostic[] = [];
+  const connectorNames = [...project.connectors.keys()];
+  for (const [cname, conn] of Object.entries(data.connections)) {
+    const at = ['connections', cname];
+    const connector = project.connectors.get(conn.connector);
+    if (!connector) {
+      out.push(yaml.diagAt([...at, 'connector'], 'error', `no connector "${conn.connector}" in connectors/${suggest(conn.connector, connectorNames)}`));
+      continue;
+    }
+    const vars = connector.data?.variables ?? {};
+    const values = conn.values ?? {};
+    for (const [vname, v] of Object.entries(vars)) {
+      if (v.required && v.default === undefined && !(vname in values)) out.push(yaml.diagAt([...at, 'values'], 'error', `missing value "${vname}" that connector "${conn.connector}" requires${v.description ? ` (${v.description})` : ''}`));
+    }
+    for (const [k, val] of Object.entries(values)) {
+      const vpath = [...at, 'values', k];
+      if (!(k in vars)) out.push(yaml.diagAt(vpath, 'warning', `connector "${conn.connector}" does not use a value "${k}"${suggest(k, Object.keys(vars))}`, true));
+      if (typeof val !== 'string') continue;
+      for (const m of val.matchAll(ENV_REF)) {
+        const ref = m[1];
+        const idx = (m.index ?? 0) + 2;
+        const [kind, name] = ref.split(':', 2);
+        if ((kind !== 'env' && kind !== 'store') || !name) {
+          out.push(yaml.diag(yaml.offsetInScalar(vpath, idx), 'error', `unknown reference "\${${ref}}": expected \${env:NAME} or \${store:NAME}`, vpath));
+        } else if (kind === 'env' && process.env[name] === undefined) {
+          out.push(yaml.diag(yaml.offsetInScalar(vpath, idx), 'warning', `environment variable ${name} is not set; a run that needs this connection will stop`, vpath));
+        }
+      }
+      if (vars[k]?.secret && !/\$\{(env|store):/.test(val) && val !== '') {
+        out.push(yaml.diagAt(vpath, 'warning', `"${k}" is a secret written in plain text; use \${env:NAME} or \${store:NAME} (mlc credentials set)`));
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,122 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Diagnostic } from './diagnostic.js';
+import { closest } from '../util/closest.js';
+import type { YamlFile } from './yaml-file.js';
+
+export type SchemaName = 'connector' | 'mapping' | 'connections';
+
+const schemaDir = fileURLToPath(new URL('../../../schemas/', import.meta.url));
+export function schemaPath(name: SchemaName): string {
+  return `${schemaDir}${name}.schema.json`;
+}
+
+let ajv: Ajv | undefined;
+const compiled = new Map<SchemaName, ValidateFunction>();
+
+export function loadSchema(name: SchemaName): Record<string, unknown> {
+  return JSON.parse(readFileSync(schemaPath(name), 'utf8')) as Record<string, unknown>;
+}
+
+function validator(name: SchemaName): ValidateFunction {
+  let v = compiled.get(name);
+  if (!v) {
+    ajv ??= new Ajv({ allErrors: true, strict: false, discriminator: true, allowUnionTypes: true, verbose: true });
+    v = ajv.compile(loadSchema(name));
+    compiled.set(name, v);
+  }
+  return v;
+}
+
+/** Validates a YAML file's data against a schema; every error is placed on the offending node. */
+export function validateAgainstSchema(name: SchemaName, file: YamlFile, data: unknown): Diagnostic[] {
+  const validate = validator(name);
+  if (validate(data)) return [];
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const err of validate.errors ?? []) {
+    if (err.keyword === 'if' || err.keyword === 'oneOf' || err.keyword === 'anyOf') continue;
+    const path = pointerToPath(err.instancePath, data);
+    const d = toDiagnostic(err, path, file, data);
+    const id = `${d.line}:${d.col}:${d.message}`;
+    if (!seen.has(id)) {
+      seen.add(id);
+      out.push(d);
+    }
+  }
+  return out;
+}
+
+function pointerToPath(pointer: string, data: unknown): (string | number)[] {
+  if (!pointer) return [];
+  const out: (string | number)[] = [];
+  let cur: unknown = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const key = Array.isArray(cur) ? Number(seg) : seg;
+    out.push(key);
+    cur = cur && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[key] : undefined;
+  }
+  return out;
+}
+
+function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
+  let cur = data;
+  for (const p of path) cur = cur && typeof cur === 'object' ? (cur as Record<string | number, unknown>)[p] : undefined;
+  return cur;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function toDiagnostic(err: ErrorObject, path: (string | number)[], file: YamlFile, data: unknown): Diagnostic {
+  const p = err.params as Record<string, unknown>;
+  const value = valueAt(data, path);
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const key = String(p.additionalProperty);
+      const allowed = Object.keys((err.parentSchema as { properties?: object })?.properties ?? {});
+      const hint = closest(key, allowed);
+      const msg = `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : allowed.length ? ` (expected one of: ${allowed.join(', ')})` : ''}`;
+      return file.diagAt([...path, key], 'error', msg, true);
+    }
+    case 'required':
+      return file.diagAt(path, 'error', `missing required key "${String(p.missingProperty)}"`);
+    case 'type':
+      return file.diagAt(path, 'error', `expected ${String(p.type).replace(/,/g, ' or ')}, got ${describe(value)}`);
+    case 'enum': {
+      const allowed = (p.allowedValues as unknown[]).map(String);
+      const hint = typeof value === 'string' ? closest(value, allowed) : undefined;
+      return file.diagAt(path, 'error', `expected one of: ${allowed.join(', ')}; got ${describe(value)}${hint ? `; did you mean "${hint}"?` : ''}`);
+    }
+    case 'discriminator': {
+      const names = discriminatorNames(err);
+      const tag = valueAt(data, [...path, String(p.tag)]);
+      const hint = typeof tag === 'string' ? closest(tag, names) : undefined;
+      const where = tag === undefined ? path : [...path, String(p.tag)];
+      const msg = tag === undefined ? `missing required key "${String(p.tag)}"` : `unknown ${String(p.tag)} ${describe(tag)}; expected one of: ${names.join(', ')}${hint ? `; did you mean "${hint}"?` : ''}`;
+      return file.diagAt(where, 'error', msg);
+    }
+    case 'pattern': {
+      const pattern = String(p.pattern);
+      const expected = pattern.includes('ms|s|m|h|d') ? 'a duration such as 30s, 5m, 2h or 1d' : `a value matching ${pattern}`;
+      return file.diagAt(path, 'error', `expected ${expected}, got ${describe(value)}`);
+    }
+    case 'const':
+      return file.diagAt(path, 'error', `expected ${JSON.stringify(p.allowedValue)}, got ${describe(value)}`);
+    default:
+      return file.diagAt(path, 'error', err.message ?? `invalid (${err.keyword})`);
+  }
+}
+
+function discriminatorNames(err: ErrorObject): string[] {
+  const branches = ((err.parentSchema as { oneOf?: { $ref?: string }[] })?.oneOf ?? []).map((b) => b.$ref ?? '');
+  const defs = (loadSchema('connector').definitions ?? {}) as Record<string, { properties?: { type?: { const?: string } } }>;
+  return branches.map((r) => defs[r.split('/').pop() ?? '']?.properties?.type?.const).filter((n): n is string => !!n);
+}

@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import type { Diagnostic, Severity } from './diagnostic.js';
+import { pathToString } from './diagnostic.js';
+
+export type YamlPath = readonly (string | number)[];
+
+/** A parsed YAML file that can tell the line and column of any node by its path. */
+export class YamlFile {
+  readonly doc: Document;
+  readonly lines: LineCounter;
+  readonly parseDiagnostics: Diagnostic[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {
+    this.lines = new LineCounter();
+    // uniqueKeys makes duplicate keys an error with the position of the second one.
+    this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
+    for (const e of this.doc.errors) this.parseDiagnostics.push(this.diag(e.pos[0], 'error', yamlMessage(e.code, e.message), []));
+    for (const w of this.doc.warnings) this.parseDiagnostics.push(this.diag(w.pos[0], 'warning', w.message, []));
+  }
+
+  static read(file: string, displayName = file): YamlFile {
+    return new YamlFile(displayName, readFileSync(file, 'utf8'));
+  }
+
+  get ok(): boolean {
+    return !this.parseDiagnostics.some((d) => d.severity === 'error');
+  }
+
+  toJS(): unknown {
+    return this.doc.toJS({ maxAliasCount: 1000 });
+  }
+
+  position(offset: number): { line: number; col: number } {
+    return this.lines.linePos(Math.max(0, Math.min(offset, this.text.length)));
+  }
+
+  /** The node at a path, or the deepest existing ancestor (so a missing key points at its parent). */
+  node(path: YamlPath): { node: Node | null; keyNode: Node | null; exact: boolean } {
+    let cur: unknown = this.doc.contents;
+    let keyNode: Node | null = null;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i];
+      if (isMap(cur)) {
+        const pair = cur.items.find((p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
+        if (!pair) return { node: cur as Node, keyNode, exact: false };
+        keyNode = (pair.key as Node) ?? null;
+        cur = pair.value;
+      } else if (isSeq(cur) && typeof seg === 'number') {
+        const item = cur.items[seg];
+        if (item === undefined) return { node: cur as Node, keyNode, exact: false };
+        keyNode = null;
+        cur = item;
+      } else {
+        return { node: (cur as Node) ?? null, keyNode, exact: false };
+      }
+    }
+    return { node: (cur as Node) ?? keyNode, keyNode, exact: true };
+  }
+
+  /** Offset of a node's start; `onKey` points at the key of a mapping entry rather than its value. */
+  offsetOf(path: YamlPath, onKey = false): number {
+    const { node, keyNode, exact } = this.node(path);
+    if (exact && onKey && keyNode?.range) return keyNode.range[0];
+    if (node?.range) return node.range[0];
+    return 0;
+  }
+
+  diag(offset: number, severity: Severity, message: string, path: YamlPath): Diagnostic {
+    const { line, col } = this.position(offset);
+    return { file: this.file, line, col, severity, message, path: pathToString(path) };
+  }
+
+  diagAt(path: YamlPath, severity: Severity, message: string, onKey = false): Diagnostic {
+    return this.diag(this.offsetOf(path, onKey), severity, message, path);
+  }
+
+  /**
+   * Source offset of character `index` inside the string scalar at `path`, so an error inside an
+   * embedded expression (JSONata) can point at its own line and column in the file.
+   */
+  offsetInScalar(path: YamlPath, index: number): number {
+    const { node, exact } = this.node(path);
+    if (!exact || !isScalar(node) || !node.range) return this.offsetOf(path);
+    const start = node.range[0];
+    const value = String((node as Scalar).value);
+    const clamped = Math.max(0, Math.min(index, value.length));
+    switch (node.type) {
+      case Scalar.QUOTE_DOUBLE:
+      case Scalar.QUOTE_SINGLE:
+      case Scalar.PLAIN:
+        return this.offsetInFlow(start + (node.type === Scalar.PLAIN ? 0 : 1), value, clamped);
+      case Scalar.BLOCK_LITERAL:
+      case Scalar.BLOCK_FOLDED:
+        return this.offsetInBlock(start, node.range[1], value, clamped);
+      default:
+        return start;
+    }
+  }
+
+  // A flow scalar may continue on following lines; each line break in the value stands for one
+  // line break plus indentation in the source.
+  private offsetInFlow(start: number, value: string, index: number): number {
+    let src = start;
+    for (let i = 0; i < index; i++) {
+      if (value[i] === '\n' || (value[i] === ' ' && this.text[src] === '\n')) {
+        src++;
+        while (this.text[src] === ' ' || this.text[src] === '\t') src++;
+      } else {
+        src++;
+      }
+    }
+    return src;
+  }
+
+  // Block scalars: the header line, then content lines with a common indentation.
+  private offsetInBlock(start: number, end: number, value: string, index: number): number {
+    const firstLineEnd = this.text.indexOf('\n', start);
+    if (firstLineEnd < 0) return start;
+    const body = this.text.slice(firstLineEnd + 1, end);
+    const indent = /^[ ]*/.exec(body.split('\n').find((l) => l.trim() !== '') ?? '')?.[0].length ?? 0;
+    const before = value.slice(0, index);
+    const lineNo = before.split('\n').length - 1;
+    const col = index - (before.lastIndexOf('\n') + 1);
+    let off = firstLineEnd + 1;
+    for (let l = 0; l < lineNo; l++) off = this.text.indexOf('\n', off) + 1;
+    return off + indent + col;
+  }
+}
+
+function yamlMessage(code: string, message: string): string {
+  if (code === 'DUPLICATE_KEY') return `duplicate key: ${message.replace(/^Map keys must be unique.*$/, 'this key is already defined above in the same mapping')}`;
+  return `invalid YAML: ${message.split('\n')[0]}`;
+}

@@ -1,0 +1,55 @@
+/**
+ * `{name}` templates in connector strings (paths, query values, headers, auth fields). Names may be
+ * dotted (`{page.size}`). `{{` and `}}` stand for literal braces.
+ */
+const PLACEHOLDER = /\{\{|\}\}|\{([A-Za-z_][\w.]*)\}/g;
+
+export type TemplateVars = Readonly<Record<string, unknown>>;
+
+export class MissingVariableError extends Error {
+  constructor(readonly variable: string, readonly template: string) {
+    super(`template "${template}" needs {${variable}}, which is not set`);
+  }
+}
+
+export function variablesIn(template: string): { name: string; index: number }[] {
+  const out: { name: string; index: number }[] = [];
+  for (const m of template.matchAll(PLACEHOLDER)) if (m[1]) out.push({ name: m[1], index: m.index ?? 0 });
+  return out;
+}
+
+function lookup(vars: TemplateVars, name: string): unknown {
+  if (name in vars) return vars[name];
+  let cur: unknown = vars;
+  for (const part of name.split('.')) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[part] : undefined;
+  return cur;
+}
+
+/** Renders a template; throws MissingVariableError when a placeholder has no value. */
+export function render(template: string, vars: TemplateVars, encode: (s: string) => string = (s) => s): string {
+  return template.replace(PLACEHOLDER, (m, name: string | undefined) => {
+    if (!name) return m[0];
+    const v = lookup(vars, name);
+    if (v === undefined || v === null || v === '') throw new MissingVariableError(name, template);
+    return encode(String(v));
+  });
+}
+
+/** Renders, or returns undefined when a placeholder has no value (optional headers and params). */
+export function renderOptional(template: string, vars: TemplateVars, encode?: (s: string) => string): string | undefined {
+  try {
+    return render(template, vars, encode);
+  } catch (e) {
+    if (e instanceof MissingVariableError) return undefined;
+    throw e;
+  }
+}
+
+export function renderMap(map: Readonly<Record<string, string>> | undefined, vars: TemplateVars): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, t] of Object.entries(map ?? {})) {
+    const v = renderOptional(t, vars);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
