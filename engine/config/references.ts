@@ -13,7 +13,7 @@ import type { Connections, Connector, Mapping, Stream } from './types.generated.
 import type { YamlFile, YamlPath } from './yaml-file.js';
 
 /** Template names the runtime fills in itself. */
-export const BUILTIN_TEMPLATE_VARS = ['cursor', 'page.size', 'page.offset', 'page.number', 'id', 'key', 'keys', 'status', 'error'];
+export const BUILTIN_TEMPLATE_VARS = ['cursor', 'page.size', 'page.offset', 'page.number', 'id', 'ids', 'key', 'keys', 'status', 'error'];
 
 const ENV_REF = /\$\{([^}]*)\}/g;
 

@@ -675,6 +675,11 @@ export interface Lookup {
    */
   id: string;
   case_insensitive?: boolean;
+  /**
+   * A stream of this connector that lists every target record; read instead of batched lookups when more than scan_above keys are unknown (an initial load).
+   */
+  scan?: string;
+  scan_above?: number;
 }
 /**
  * {keys} is the comma-joined batch of keys; {key} a single key.
@@ -759,14 +764,43 @@ export interface Job {
    */
   id: string;
   /**
+   * A JSONata expression.
+   */
+  object?: string;
+  /**
    * Status path template with {id}.
    */
   path: string;
-  status: Jsonata;
+  /**
+   * Polls several jobs in one request (Zendesk job_statuses/show_many), so polling costs little against the rate limit.
+   */
+  many?: {
+    path: string;
+    query?: StringMap14;
+    /**
+     * A JSONata expression.
+     */
+    records: string;
+    size?: number;
+  };
+  /**
+   * A JSONata expression.
+   */
+  status: string;
   done: string[];
   failed?: string[];
+  /**
+   * Jobs submitted and not yet finished at once (Zendesk allows 30 per account).
+   */
+  max_in_flight?: number;
   poll_interval?: Duration;
   timeout?: Duration;
+}
+/**
+ * {ids} is the comma-joined job ids.
+ */
+export interface StringMap14 {
+  [k: string]: string;
 }
 export interface CustomFieldSet {
   list: Stream;

@@ -1,0 +1,265 @@
+import pRetry, { AbortError } from 'p-retry';
+import { Agent, type Dispatcher } from 'undici';
+import type { Connector } from '../config/types.generated.js';
+import { parseDuration } from '../util/duration.js';
+import { evaluate } from '../map/expression.js';
+import { RateLimiter, realSleep, type Sleep } from './rate-limiter.js';
+import { Redactor } from './redact.js';
+import { ErrorRules } from './rules.js';
+
+export interface RequestOptions {
+  method?: string;
+  /** Absolute URL */
+  url: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  json?: unknown;
+  form?: Record<string, string>;
+  /** Apply the connection's auth (default true); token requests themselves do not. */
+  auth?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  url: string;
+}
+
+/** A request that did not succeed. `scope` says whether only the record fails or the whole run. */
+export class HttpError extends Error {
+  constructor(
+    message: string,
+    readonly scope: 'record' | 'run',
+    readonly status?: number,
+    readonly body?: unknown,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** What a connection's auth strategy must provide to the client. */
+export interface AuthApplier {
+  apply(req: { headers: Record<string, string>; query: Record<string, string> }): Promise<void>;
+  /** The current credentials were rejected: fetch new ones before the next attempt. */
+  invalidate(): void;
+  /** A base URL the auth dictates (Pipedrive api_domain). */
+  baseUrl?(): string | undefined;
+}
+
+class Retryable extends Error {
+  constructor(
+    message: string,
+    readonly delayMs?: number,
+    readonly rateLimited = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface ClientOptions {
+  connector: Connector;
+  connection: string;
+  redactor: Redactor;
+  dispatcher?: Dispatcher;
+  sleep?: Sleep;
+  now?: () => number;
+  /** Default headers and query, already rendered for the connection */
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+export interface ClientStats {
+  requests: number;
+  retries: number;
+  byMethod: Record<string, number>;
+}
+
+let sharedAgent: Agent | undefined;
+/** One keep-alive connection pool for the process. */
+export function defaultDispatcher(): Agent {
+  sharedAgent ??= new Agent({ connections: 16, keepAliveTimeout: 10_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
+  return sharedAgent;
+}
+
+export async function closeDefaultDispatcher(): Promise<void> {
+  const a = sharedAgent;
+  sharedAgent = undefined;
+  await a?.close();
+}
+
+/**
+ * The one HTTP client: global fetch with an undici dispatcher (so nock can intercept it in unit
+ * tests), retries with backoff and jitter, Retry-After, the connector's error rules (including
+ * errors that arrive as HTTP 200), rate limits, timeouts, and redaction of secrets in errors.
+ */
+export class HttpClient {
+  auth?: AuthApplier;
+  readonly stats: ClientStats = { requests: 0, retries: 0, byMethod: {} };
+  readonly limiter: RateLimiter;
+  private readonly rules: ErrorRules;
+  private readonly timeoutMs: number;
+  private readonly attempts: number;
+  private readonly minDelay: number;
+  private readonly maxDelay: number;
+  private readonly maxRetryAfter: number;
+  private readonly sleep: Sleep;
+  private readonly now: () => number;
+  private readonly dispatcher: Dispatcher;
+
+  constructor(private readonly opts: ClientOptions) {
+    const c = opts.connector;
+    this.rules = new ErrorRules(c.errors ?? [], `connector ${c.name}`);
+    this.timeoutMs = parseDuration(c.timeout, 60_000);
+    this.attempts = c.retry?.attempts ?? 6;
+    this.minDelay = parseDuration(c.retry?.min_delay, 250);
+    this.maxDelay = parseDuration(c.retry?.max_delay, 30_000);
+    this.maxRetryAfter = parseDuration(c.retry?.max_retry_after, 120_000);
+    this.sleep = opts.sleep ?? realSleep;
+    this.now = opts.now ?? Date.now;
+    this.dispatcher = opts.dispatcher ?? defaultDispatcher();
+    this.limiter = new RateLimiter(c.rate_limit, c.max_concurrency ?? 4, this.sleep, this.now);
+  }
+
+  get redactor(): Redactor {
+    return this.opts.redactor;
+  }
+
+  get connection(): string {
+    return this.opts.connection;
+  }
+
+  /** Joins a path template result onto the base URL, unless it is already absolute. */
+  url(base: string, path: string): string {
+    if (/^https?:\/\//.test(path)) return path;
+    const b = this.auth?.baseUrl?.() ?? base;
+    return `${b.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+  }
+
+  async request(req: RequestOptions): Promise<HttpResponse> {
+    let reauthenticated = false;
+    let rateLimitWaits = 0;
+    return pRetry(
+      async () => {
+        const res = await this.once(req);
+        const decision = await this.rules.classify(res.status, res.body);
+        if (decision.action === 'ok') return res;
+        const reason = this.describe(res, decision.message, await this.messageOf(res));
+        switch (decision.action) {
+          case 'retry': {
+            const retryAfter = this.retryAfter(res.headers);
+            const rateLimited = res.status === 429 || retryAfter !== undefined || decision.delayMs !== undefined;
+            throw new Retryable(reason, retryAfter ?? decision.delayMs, rateLimited && rateLimitWaits++ < 50);
+          }
+          case 'reauthenticate':
+            if (req.auth === false || !this.auth || reauthenticated) throw new AbortError(new HttpError(`authentication failed: ${reason}`, 'run', res.status, res.body));
+            reauthenticated = true;
+            this.auth.invalidate();
+            throw new Retryable(reason, 0, true);
+          case 'fail_run':
+            throw new AbortError(new HttpError(reason, 'run', res.status, res.body));
+          default:
+            throw new AbortError(new HttpError(reason, 'record', res.status, res.body));
+        }
+      },
+      {
+        retries: this.attempts,
+        minTimeout: this.minDelay,
+        maxTimeout: this.maxDelay,
+        factor: 2,
+        randomize: true,
+        onFailedAttempt: async ({ error }) => {
+          this.stats.retries++;
+          if (error instanceof Retryable && error.delayMs) {
+            const ms = Math.min(error.delayMs, this.maxRetryAfter);
+            this.limiter.pause(ms);
+            await this.sleep(ms);
+          }
+        },
+        shouldConsumeRetry: ({ error }) => !(error instanceof Retryable && error.rateLimited),
+      },
+    ).catch((e: unknown) => {
+      if (e instanceof HttpError) throw e;
+      const msg = this.opts.redactor.redact(e instanceof Error ? e.message : String(e));
+      throw new HttpError(`${req.method ?? 'GET'} ${this.safeUrl(req.url)}: ${msg}`, e instanceof Retryable ? 'record' : 'run');
+    });
+  }
+
+  private async once(req: RequestOptions): Promise<HttpResponse> {
+    const method = req.method ?? 'GET';
+    const headers: Record<string, string> = { ...this.opts.headers, ...req.headers };
+    const query: Record<string, string> = { ...this.opts.query, ...req.query };
+    if (req.auth !== false && this.auth) await this.auth.apply({ headers, query });
+    const url = new URL(req.url);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers['content-type'] ??= 'application/json';
+    } else if (req.form) {
+      body = new URLSearchParams(req.form).toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    }
+    const release = await this.limiter.acquire();
+    let res: Response;
+    let text: string;
+    try {
+      this.stats.requests++;
+      this.stats.byMethod[method] = (this.stats.byMethod[method] ?? 0) + 1;
+      res = await fetch(url, { method, headers, body, dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.timeoutMs) } as RequestInit);
+      text = await res.text();
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new Retryable(`${method} ${this.safeUrl(url.toString())}: ${(e as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : `network error ${cause?.code ?? ''} ${cause?.message ?? (e as Error).message}`.trim()}`);
+    } finally {
+      release();
+    }
+    this.limiter.observe(res.headers);
+    let parsed: unknown = text;
+    const type = res.headers.get('content-type') ?? '';
+    if (text && (type.includes('json') || /^\s*[[{]/.test(text))) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // A truncated page is a transient fault on a 2xx; on an error status keep the text.
+        if (res.ok) throw new Retryable(`${method} ${this.safeUrl(url.toString())}: malformed JSON in a ${res.status} response`);
+      }
+    } else if (!text) {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: parsed, url: url.toString() };
+  }
+
+  private retryAfter(h: Headers): number | undefined {
+    const v = h.get(this.opts.connector.rate_limit?.retry_after_header ?? 'retry-after');
+    if (!v) return undefined;
+    const secs = Number(v);
+    if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+    const at = Date.parse(v);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - this.now());
+  }
+
+  private describe(res: HttpResponse, template: string | undefined, extracted: string | undefined): string {
+    const detail = extracted ?? (typeof res.body === 'string' ? res.body : JSON.stringify(res.body ?? '')).slice(0, 300);
+    const text = template
+      ? template.replace('{status}', String(res.status)).replace('{error}', detail)
+      : `HTTP ${res.status} from ${res.url.split('?')[0]}: ${detail}`;
+    return this.opts.redactor.redact(text);
+  }
+
+  private safeUrl(u: string): string {
+    return this.opts.redactor.redact(u);
+  }
+
+  private async messageOf(res: HttpResponse): Promise<string | undefined> {
+    const em = this.opts.connector.error_message;
+    if (!em || !res.body || typeof res.body !== 'object') return undefined;
+    try {
+      const m = await evaluate(em, res.body, `connector ${this.opts.connector.name} error_message`);
+      return typeof m === 'string' && m ? m : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

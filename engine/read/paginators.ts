@@ -1,0 +1,117 @@
+import type { Pagination } from '../config/types.generated.js';
+import { select } from './select.js';
+
+/** What the next request of a chain adds: query parameters, template variables, or a whole URL. */
+export interface PageRequest {
+  query: Record<string, string>;
+  vars: Record<string, unknown>;
+  url?: string;
+}
+
+export interface PageResult {
+  body: unknown;
+  records: unknown[];
+}
+
+export interface Paginator {
+  first(): PageRequest;
+  next(page: PageResult): Promise<PageRequest | null>;
+}
+
+type Factory = (p: Pagination, label: string) => Paginator;
+
+const truthy = async (expr: string | undefined, body: unknown, label: string) => (expr ? (await select(expr, body, label)) === true : undefined);
+
+/** Pages numbered from `start`; stops on totalCount, an empty page, or a page shorter than the server's effective size. */
+function pageNumber(p: Pagination, label: string): Paginator {
+  let page = p.start ?? 1;
+  let fetched = 0;
+  const size = p.page_size ?? 100;
+  const req = (): PageRequest => ({
+    query: { ...(p.page_param ? { [p.page_param]: String(page) } : {}), ...(p.size_param ? { [p.size_param]: String(size) } : {}) },
+    vars: { page: { number: page, size } },
+  });
+  return {
+    first: req,
+    async next({ body, records }) {
+      if (records.length === 0) return null;
+      fetched += records.length;
+      const total = Number(await select(p.total, body, `${label} pagination.total`));
+      if (Number.isFinite(total) && total > 0) {
+        if (fetched >= total) return null;
+      } else {
+        // The server may cap the requested size silently: a page is only "short" against the cap.
+        const cap = Number(await select(p.max_page_size, body, `${label} pagination.max_page_size`));
+        const effective = Number.isFinite(cap) && cap > 0 ? Math.min(cap, size) : size;
+        if (records.length < effective) return null;
+      }
+      page++;
+      return req();
+    },
+  };
+}
+
+function offset(p: Pagination, label: string): Paginator {
+  let off = p.start ?? 0;
+  const startAt = off;
+  const size = p.page_size ?? 100;
+  const req = (): PageRequest => ({
+    query: { ...(p.offset_param ? { [p.offset_param]: String(off) } : {}), ...(p.size_param ? { [p.size_param]: String(size) } : {}) },
+    vars: { page: { offset: off, size } },
+  });
+  return {
+    first: req,
+    async next({ body, records }) {
+      if (records.length === 0) return null;
+      off += records.length;
+      const total = Number(await select(p.total, body, `${label} pagination.total`));
+      if (Number.isFinite(total) && total > 0 && off - startAt >= total) return null;
+      const cap = Number(await select(p.max_page_size, body, `${label} pagination.max_page_size`));
+      const effective = Number.isFinite(cap) && cap > 0 ? Math.min(cap, size) : size;
+      if (records.length < effective) return null;
+      return req();
+    },
+  };
+}
+
+function cursor(p: Pagination, label: string): Paginator {
+  const sizeQuery = p.size_param && p.page_size ? { [p.size_param]: String(p.page_size) } : {};
+  return {
+    first: () => ({ query: { ...sizeQuery }, vars: { page: { size: p.page_size } } }),
+    async next({ body }) {
+      if ((await truthy(p.stop_when, body, `${label} pagination.stop_when`)) === true) return null;
+      if ((await truthy(p.has_more, body, `${label} pagination.has_more`)) === false) return null;
+      const c = await select(p.next_cursor, body, `${label} pagination.next_cursor`);
+      if (c === undefined || c === null || c === '') return null;
+      return { query: { ...sizeQuery, [p.cursor_param!]: String(c) }, vars: { page: { size: p.page_size } } };
+    },
+  };
+}
+
+function nextUrl(p: Pagination, label: string): Paginator {
+  return {
+    first: () => ({ query: p.size_param && p.page_size ? { [p.size_param]: String(p.page_size) } : {}, vars: {} }),
+    async next({ body }) {
+      if ((await truthy(p.stop_when, body, `${label} pagination.stop_when`)) === true) return null;
+      if ((await truthy(p.has_more, body, `${label} pagination.has_more`)) === false) return null;
+      const u = await select(p.next_url, body, `${label} pagination.next_url`);
+      return typeof u === 'string' && u ? { query: {}, vars: {}, url: u } : null;
+    },
+  };
+}
+
+const none: Factory = () => ({ first: () => ({ query: {}, vars: {} }), next: async () => null });
+
+/** Paginators by the name the connector YAML uses; the schema's enum lists the same names. */
+export const PAGINATORS: Record<Pagination['type'], Factory> = {
+  none,
+  page_number: pageNumber,
+  offset,
+  cursor,
+  next_url: nextUrl,
+};
+
+/** A fresh paginator for each request chain: state never leaks between chains. */
+export function createPaginator(p: Pagination | undefined, label: string): Paginator {
+  return PAGINATORS[p?.type ?? 'none'](p ?? { type: 'none' }, label);
+}

@@ -1,0 +1,57 @@
+import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+
+export class LockedError extends Error {
+  constructor(readonly lockFile: string, readonly holder: string) {
+    super(`another mlc process (${holder}) is using this state file; wait for it to finish, or delete ${lockFile} if that process is gone`);
+    this.name = 'LockedError';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * An exclusive lock file beside the state file. A lock left by a killed process on this host is
+ * taken over (its pid is gone); a live holder is refused with a clear message.
+ */
+export function acquireLock(lockFile: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockFile, 'wx', 0o600);
+      writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() }));
+      closeSync(fd);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        try {
+          unlinkSync(lockFile);
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let holder: { pid?: number; host?: string } = {};
+      try {
+        holder = JSON.parse(readFileSync(lockFile, 'utf8')) as typeof holder;
+      } catch {
+        /* a torn lock file is stale */
+      }
+      const sameHost = !holder.host || holder.host === hostname();
+      if (sameHost && (!holder.pid || !alive(holder.pid))) {
+        if (existsSync(lockFile)) unlinkSync(lockFile);
+        continue;
+      }
+      throw new LockedError(lockFile, `pid ${holder.pid} on ${holder.host}`);
+    }
+  }
+  throw new LockedError(lockFile, 'unknown');
+}

@@ -1,0 +1,99 @@
+import type { Job } from '../config/types.generated.js';
+import { HttpError } from '../http/client.js';
+import { realSleep } from '../http/rate-limiter.js';
+import { select } from '../read/select.js';
+import { parseDuration } from '../util/duration.js';
+import { render } from '../util/template.js';
+import { batchBody } from './body.js';
+import { chunk } from './batch.js';
+import { readResults } from './results.js';
+import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
+
+interface Running {
+  id: string;
+  batch: WriteItem[];
+  since: number;
+}
+
+/**
+ * Bulk jobs (Zendesk create_many/update_many): submit batches, keep up to max_in_flight jobs
+ * running, poll them (several per request where the API allows), and read per-record results
+ * from each finished job.
+ */
+export async function asyncJobWriter(items: WriteItem[], ctx: WriteContext): Promise<WriteOutcome[]> {
+  const { spec, client } = ctx;
+  const job = spec.job as Job;
+  const maxInFlight = job.max_in_flight ?? 10;
+  const interval = parseDuration(job.poll_interval, 1000);
+  const timeout = parseDuration(job.timeout, 600_000);
+  const queue = chunk(items, spec.batch_size ?? 100);
+  const running: Running[] = [];
+  const out: WriteOutcome[] = [];
+  const finish = (outcomes: WriteOutcome[]) => {
+    ctx.onOutcomes?.(outcomes);
+    out.push(...outcomes);
+  };
+  const failAll = (batch: WriteItem[], error: string) => finish(batch.map((i) => ({ key: i.key, ok: false, error })));
+
+  const submit = async (batch: WriteItem[]) => {
+    try {
+      const res = await client.request({
+        method: spec.method,
+        url: client.url(ctx.baseUrl, render(spec.path, ctx.vars, encodeURIComponent)),
+        query: Object.fromEntries(Object.entries(spec.query ?? {}).map(([k, t]) => [k, render(t, ctx.vars)])),
+        headers: spec.headers,
+        json: batchBody(batch, spec),
+      });
+      const id = await select(job.id, res.body, `${ctx.label} job.id`);
+      if (id === undefined || id === null) return failAll(batch, `${ctx.label}: the response has no job id (${job.id})`);
+      running.push({ id: String(id), batch, since: Date.now() });
+    } catch (e) {
+      if (!(e instanceof HttpError && e.scope === 'record')) throw e;
+      failAll(batch, e.message);
+    }
+  };
+
+  const settle = async (r: Running, jobObject: unknown) => {
+    const status = String(await select(job.status, jobObject, `${ctx.label} job.status`));
+    if (job.done.includes(status)) {
+      running.splice(running.indexOf(r), 1);
+      finish(await readResults(spec.results, jobObject, r.batch, ctx.kind, ctx.label));
+    } else if (job.failed?.includes(status)) {
+      running.splice(running.indexOf(r), 1);
+      failAll(r.batch, `${ctx.label}: job ${r.id} ended ${status}`);
+    } else if (Date.now() - r.since > timeout) {
+      running.splice(running.indexOf(r), 1);
+      failAll(r.batch, `${ctx.label}: job ${r.id} did not finish within ${job.timeout ?? '10m'}`);
+    }
+  };
+
+  const poll = async () => {
+    const objectOf = async (body: unknown) => (job.object ? select(job.object, body, `${ctx.label} job.object`) : body);
+    if (job.many && running.length > 1) {
+      for (const group of chunk([...running], job.many.size ?? 100)) {
+        const ids = group.map((r) => r.id).join(',');
+        const vars = { ...ctx.vars, ids };
+        const res = await client.request({
+          url: client.url(ctx.baseUrl, render(job.many.path, vars, encodeURIComponent)),
+          query: Object.fromEntries(Object.entries(job.many.query ?? {}).map(([k, t]) => [k, render(t, vars)])),
+        });
+        const jobs = (await select(job.many.records, res.body, `${ctx.label} job.many.records`)) as unknown[];
+        const byId = new Map((Array.isArray(jobs) ? jobs : []).map((j) => [String((j as Record<string, unknown>).id), j]));
+        for (const r of group) if (byId.has(r.id)) await settle(r, byId.get(r.id));
+      }
+    } else {
+      for (const r of [...running]) {
+        const res = await client.request({ url: client.url(ctx.baseUrl, render(job.path, { ...ctx.vars, id: r.id }, encodeURIComponent)) });
+        await settle(r, await objectOf(res.body));
+      }
+    }
+  };
+
+  while (queue.length || running.length) {
+    while (queue.length && running.length < maxInFlight) await submit(queue.shift()!);
+    if (!running.length) continue;
+    await realSleep(interval);
+    await poll();
+  }
+  return out;
+}

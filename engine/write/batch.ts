@@ -1,0 +1,38 @@
+import { HttpError } from '../http/client.js';
+import { render } from '../util/template.js';
+import { batchBody } from './body.js';
+import { readResults } from './results.js';
+import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** A batch per request with per-record results in the response (Marketo: 300 per call, read back by seq). */
+export async function batchWriter(items: WriteItem[], ctx: WriteContext): Promise<WriteOutcome[]> {
+  const { spec, client } = ctx;
+  const out: WriteOutcome[] = [];
+  await Promise.all(
+    chunk(items, spec.batch_size ?? 100).map(async (batch) => {
+      let outcomes: WriteOutcome[];
+      try {
+        const res = await client.request({
+          method: spec.method,
+          url: client.url(ctx.baseUrl, render(spec.path, ctx.vars, encodeURIComponent)),
+          query: Object.fromEntries(Object.entries(spec.query ?? {}).map(([k, t]) => [k, render(t, ctx.vars)])),
+          headers: spec.headers,
+          json: batchBody(batch, spec),
+        });
+        outcomes = await readResults(spec.results, res.body, batch, ctx.kind, ctx.label);
+      } catch (e) {
+        if (!(e instanceof HttpError && e.scope === 'record')) throw e;
+        outcomes = batch.map((i) => ({ key: i.key, ok: false, error: e.message }));
+      }
+      ctx.onOutcomes?.(outcomes);
+      out.push(...outcomes);
+    }),
+  );
+  return out;
+}

@@ -1,0 +1,36 @@
+import { HttpError } from '../http/client.js';
+import { select } from '../read/select.js';
+import { render } from '../util/template.js';
+import { singleBody } from './body.js';
+import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
+
+/** One request per record (create_or_update, PATCH by id, Acumatica PUT); the client bounds concurrency. */
+export async function singleWriter(items: WriteItem[], ctx: WriteContext): Promise<WriteOutcome[]> {
+  const { spec, client } = ctx;
+  return Promise.all(
+    items.map(async (item): Promise<WriteOutcome> => {
+      try {
+        const vars = { ...ctx.vars, id: item.targetId, key: item.matchValue };
+        const res = await client.request({
+          method: spec.method,
+          url: client.url(ctx.baseUrl, render(spec.path, vars, encodeURIComponent)),
+          query: Object.fromEntries(Object.entries(spec.query ?? {}).map(([k, t]) => [k, render(t, vars)])),
+          headers: spec.headers,
+          json: singleBody(item, spec),
+        });
+        const id = spec.results?.id ? await select(spec.results.id, res.body, `${ctx.label} results.id`) : undefined;
+        const act = spec.results?.action ? await select(spec.results.action, res.body, `${ctx.label} results.action`) : undefined;
+        const action = act === 'created' || act === 'updated' ? act : ctx.kind === 'create' || (ctx.kind === 'upsert' && res.status === 201) ? 'created' : 'updated';
+        const outcome: WriteOutcome = { key: item.key, ok: true, action, targetId: id === undefined || id === null ? item.targetId : String(id) };
+        ctx.onOutcomes?.([outcome]);
+        return outcome;
+      } catch (e) {
+        if (e instanceof HttpError && e.scope === 'record') {
+          const conflict = ctx.kind === 'create' && e.status === 409;
+          return { key: item.key, ok: false, error: e.message, conflict };
+        }
+        throw e;
+      }
+    }),
+  );
+}

@@ -1,0 +1,35 @@
+import type { Write } from '../config/types.generated.js';
+import type { HttpClient } from '../http/client.js';
+
+export interface WriteItem {
+  /** Source record key */
+  key: string;
+  /** Value of the operation's match key in the payload */
+  matchValue: string;
+  payload: Record<string, unknown>;
+  /** Known target id (updates) */
+  targetId?: string;
+}
+
+export interface WriteOutcome {
+  key: string;
+  ok: boolean;
+  action?: 'created' | 'updated';
+  targetId?: string;
+  error?: string;
+  /** A create failed because the record exists: look it up and update it instead. */
+  conflict?: boolean;
+}
+
+export interface WriteContext {
+  client: HttpClient;
+  baseUrl: string;
+  vars: Record<string, string>;
+  spec: Write;
+  kind: 'create' | 'update' | 'upsert';
+  label: string;
+  /** Called as outcomes arrive, so the caller can checkpoint long writes as they go */
+  onOutcomes?: (outcomes: WriteOutcome[]) => void;
+}
+
+export type Writer = (items: WriteItem[], ctx: WriteContext) => Promise<WriteOutcome[]>;
