@@ -5,7 +5,7 @@ import { closest } from '../util/closest.js';
 const BUILTINS = `sum count max min average string substring substringBefore substringAfter lowercase uppercase length trim pad
 contains split join match replace eval now millis fromMillis toMillis formatNumber formatBase formatInteger parseInteger number abs
 floor ceil round power sqrt random boolean not exists keys lookup spread merge sift each error assert type append sort reverse
-shuffle distinct zip map filter single reduce base64encode base64decode encodeUrlComponent encodeUrl decodeUrlComponent decodeUrl`
+shuffle distinct zip map filter single reduce clone base64encode base64decode encodeUrlComponent encodeUrl decodeUrlComponent decodeUrl`
   .split(/\s+/)
   .filter(Boolean);
 
@@ -34,7 +34,9 @@ export function checkJsonata(expr: string, knownFunctions: readonly string[], bo
     ast = jsonata(expr).ast() as AstNode;
   } catch (e) {
     const err = e as { position?: number; message?: string; token?: string };
-    const index = Math.max(0, (err.position ?? 1) - 1);
+    // JSONata reports the position just past the offending token; point at its first character.
+    const tokenLength = typeof err.token === 'string' && err.token !== '(end)' ? err.token.length : 1;
+    const index = Math.max(0, (err.position ?? 1) - tokenLength);
     return [{ index, message: `JSONata syntax error: ${err.message ?? String(e)}`, severity: 'error' }];
   }
   const problems: JsonataProblem[] = [];

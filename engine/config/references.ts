@@ -133,8 +133,8 @@ export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Proje
     for (const [jname, join] of Object.entries(flow.join ?? {})) {
       const js = src?.streams?.[join.from];
       if (src && !js) out.push(yaml.diagAt([...at, 'join', jname, 'from'], 'error', `connector "${data.source.connector}" has no stream "${join.from}"${suggest(join.from, streams)}`));
-      const first = join.on.split('.')[0];
-      if (js?.fields && !js.fields.includes(first)) out.push(yaml.diagAt([...at, 'join', jname, 'on'], 'error', `stream "${join.from}" has no field "${first}"${suggest(first, js.fields)}`));
+      const first = String(join.on ?? '').split('.')[0];
+      if (js?.fields && join.on && !js.fields.includes(first)) out.push(yaml.diagAt([...at, 'join', jname, 'on'], 'error', `stream "${join.from}" has no field "${first}"${suggest(first, js.fields)}`));
       if (join.where) out.push(...jsonataDiagnostics(yaml, [...at, 'join', jname, 'where'], join.where));
     }
     for (const dep of flow.depends_on ?? []) if (!data.flows[dep]) out.push(yaml.diagAt([...at, 'depends_on'], 'error', `no flow "${dep}" in this mapping${suggest(dep, flowNames)}`));

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from './diagnostic.js';
 import { closest } from '../util/closest.js';
@@ -7,9 +8,18 @@ import type { YamlFile } from './yaml-file.js';
 
 export type SchemaName = 'connector' | 'mapping' | 'connections';
 
-const schemaDir = fileURLToPath(new URL('../../../schemas/', import.meta.url));
+// The same module runs from engine/ (tests) and from dist/engine/ (the CLI): find schemas/ upwards.
+function findSchemaDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'schemas', 'connector.schema.json'))) return join(dir, 'schemas');
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find the schemas/ folder of ml-connector');
+}
+const schemaDir = findSchemaDir();
 export function schemaPath(name: SchemaName): string {
-  return `${schemaDir}${name}.schema.json`;
+  return join(schemaDir, `${name}.schema.json`);
 }
 
 let ajv: Ajv | undefined;
@@ -100,7 +110,8 @@ function toDiagnostic(err: ErrorObject, path: (string | number)[], file: YamlFil
       const tag = valueAt(data, [...path, String(p.tag)]);
       const hint = typeof tag === 'string' ? closest(tag, names) : undefined;
       const where = tag === undefined ? path : [...path, String(p.tag)];
-      const msg = tag === undefined ? `missing required key "${String(p.tag)}"` : `unknown ${String(p.tag)} ${describe(tag)}; expected one of: ${names.join(', ')}${hint ? `; did you mean "${hint}"?` : ''}`;
+      const owner = typeof path.at(-1) === 'string' && !/^\d+$/.test(String(path.at(-1))) ? `${String(path.at(-1))} ` : '';
+      const msg = tag === undefined ? `missing required key "${String(p.tag)}"` : `unknown ${owner}${String(p.tag)} ${JSON.stringify(tag)}; expected one of: ${names.join(', ')}${hint ? `; did you mean "${hint}"?` : ''}`;
       return file.diagAt(where, 'error', msg);
     }
     case 'pattern': {

@@ -18,7 +18,7 @@ export class YamlFile {
     this.lines = new LineCounter();
     // uniqueKeys makes duplicate keys an error with the position of the second one.
     this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
-    for (const e of this.doc.errors) this.parseDiagnostics.push(this.diag(e.pos[0], 'error', yamlMessage(e.code, e.message), []));
+    for (const e of this.doc.errors) this.parseDiagnostics.push(this.diag(e.pos[0], 'error', yamlMessage(e.code, e.message, /^[\w$.-]+/.exec(text.slice(e.pos[0]))?.[0]), []));
     for (const w of this.doc.warnings) this.parseDiagnostics.push(this.diag(w.pos[0], 'warning', w.message, []));
   }
 
@@ -91,47 +91,72 @@ export class YamlFile {
     switch (node.type) {
       case Scalar.QUOTE_DOUBLE:
       case Scalar.QUOTE_SINGLE:
+        return this.walk(start + 1, value, clamped, node.type, 0);
       case Scalar.PLAIN:
-        return this.offsetInFlow(start + (node.type === Scalar.PLAIN ? 0 : 1), value, clamped);
+        return this.walk(start, value, clamped, node.type, 0);
       case Scalar.BLOCK_LITERAL:
-      case Scalar.BLOCK_FOLDED:
-        return this.offsetInBlock(start, node.range[1], value, clamped);
+      case Scalar.BLOCK_FOLDED: {
+        const headerEnd = this.text.indexOf('\n', start);
+        if (headerEnd < 0) return start;
+        const body = this.text.slice(headerEnd + 1, node.range[1]);
+        const explicit = /^[|>][+-]?([1-9])/.exec(this.text.slice(start, headerEnd).trim()) ?? /^[|>][1-9]/.exec(this.text.slice(start, headerEnd).trim());
+        const parentIndent = this.text.slice(this.text.lastIndexOf('\n', start) + 1, start).search(/\S/);
+        const indent = explicit ? Math.max(0, parentIndent) + Number(explicit[1]) : /^[ ]*/.exec(body.split('\n').find((l) => l.trim() !== '') ?? '')![0].length;
+        return this.walk(headerEnd + 1, value, clamped, node.type, indent);
+      }
       default:
         return start;
     }
   }
 
-  // A flow scalar may continue on following lines; each line break in the value stands for one
-  // line break plus indentation in the source.
-  private offsetInFlow(start: number, value: string, index: number): number {
-    let src = start;
-    for (let i = 0; i < index; i++) {
-      if (value[i] === '\n' || (value[i] === ' ' && this.text[src] === '\n')) {
+  /**
+   * Walks the source text and the parsed value side by side up to value character `index`: escapes
+   * (\\x, '') are several source characters for one value character, a line break folded into a
+   * space or dropped is a line break plus indentation in the source.
+   */
+  private walk(src: number, value: string, index: number, style: Scalar.Type | undefined, indent: number): number {
+    const t = this.text;
+    const block = style === Scalar.BLOCK_LITERAL || style === Scalar.BLOCK_FOLDED;
+    const skipIndent = () => {
+      if (block) {
+        let n = 0;
+        while (n < indent && t[src] === ' ') {
+          src++;
+          n++;
+        }
+      } else {
+        while (t[src] === ' ' || t[src] === '\t') src++;
+      }
+    };
+    if (block) skipIndent();
+    let vi = 0;
+    while (vi < index && src < t.length) {
+      const c = t[src];
+      if (style === Scalar.QUOTE_DOUBLE && c === '\\') {
+        const e = t[src + 1];
+        src += e === 'x' ? 4 : e === 'u' ? 6 : e === 'U' ? 10 : 2;
+        vi++;
+      } else if (style === Scalar.QUOTE_SINGLE && c === "'" && t[src + 1] === "'") {
+        src += 2;
+        vi++;
+      } else if (c === '\r' && t[src + 1] === '\n') {
         src++;
-        while (this.text[src] === ' ' || this.text[src] === '\t') src++;
+      } else if (c === '\n') {
+        src++;
+        if (value[vi] === ' ' || value[vi] === '\n') vi++;
+        skipIndent();
+      } else if (c === value[vi]) {
+        src++;
+        vi++;
       } else {
         src++;
       }
     }
     return src;
   }
-
-  // Block scalars: the header line, then content lines with a common indentation.
-  private offsetInBlock(start: number, end: number, value: string, index: number): number {
-    const firstLineEnd = this.text.indexOf('\n', start);
-    if (firstLineEnd < 0) return start;
-    const body = this.text.slice(firstLineEnd + 1, end);
-    const indent = /^[ ]*/.exec(body.split('\n').find((l) => l.trim() !== '') ?? '')?.[0].length ?? 0;
-    const before = value.slice(0, index);
-    const lineNo = before.split('\n').length - 1;
-    const col = index - (before.lastIndexOf('\n') + 1);
-    let off = firstLineEnd + 1;
-    for (let l = 0; l < lineNo; l++) off = this.text.indexOf('\n', off) + 1;
-    return off + indent + col;
-  }
 }
 
-function yamlMessage(code: string, message: string): string {
-  if (code === 'DUPLICATE_KEY') return `duplicate key: ${message.replace(/^Map keys must be unique.*$/, 'this key is already defined above in the same mapping')}`;
+function yamlMessage(code: string, message: string, key?: string): string {
+  if (code === 'DUPLICATE_KEY') return `duplicate key${key ? ` "${key}"` : ''}: it is already defined above in the same mapping; remove one of them`;
   return `invalid YAML: ${message.split('\n')[0]}`;
 }

@@ -1,4 +1,4 @@
-import initSqlJs, { type Database, type SqlJsStatic, type BindParams } from 'sql.js';
+import initSqlJs, { type Database, type SqlJsStatic, type BindParams, type Statement } from 'sql.js';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
@@ -39,6 +39,8 @@ export interface Row {
 export class StateStore {
   private dirty = false;
   private lastPersist = 0;
+  // Staging and writing run the same few statements tens of thousands of times a run.
+  private readonly statements = new Map<string, Statement>();
 
   private constructor(
     readonly path: string | null,
@@ -81,20 +83,35 @@ export class StateStore {
     }
   }
 
+  /** An in-memory copy that is never persisted (dry runs stage and diff in it). */
+  async clone(): Promise<StateStore> {
+    const SQL = await (sqlJs ??= initSqlJs());
+    return new StateStore(null, new SQL.Database(this.db.export()), this.secrets, () => {});
+  }
+
+  private statement(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   run(sql: string, params: BindParams = []): void {
-    this.db.run(sql, params);
+    this.statement(sql).run(params);
     this.dirty = true;
   }
 
   all<T = Row>(sql: string, params: BindParams = []): T[] {
-    const stmt = this.db.prepare(sql);
+    const stmt = this.statement(sql);
     try {
       stmt.bind(params);
       const out: T[] = [];
       while (stmt.step()) out.push(stmt.getAsObject() as T);
       return out;
     } finally {
-      stmt.free();
+      stmt.reset();
     }
   }
 
@@ -105,18 +122,9 @@ export class StateStore {
   /** Runs many writes through one prepared statement inside a transaction. */
   bulk(sql: string, rows: BindParams[]): void {
     if (rows.length === 0) return;
-    const stmt = this.db.prepare(sql);
-    this.db.exec('BEGIN');
-    try {
-      for (const r of rows) stmt.run(r);
-      this.db.exec('COMMIT');
-    } catch (e) {
-      this.db.exec('ROLLBACK');
-      throw e;
-    } finally {
-      stmt.free();
-    }
-    this.dirty = true;
+    this.transaction(() => {
+      for (const r of rows) this.run(sql, r);
+    });
   }
 
   transaction<T>(fn: () => T): T {
@@ -149,13 +157,14 @@ export class StateStore {
     try {
       this.checkpoint();
     } finally {
-      this.db.close();
-      this.release();
+      this.abandon();
     }
   }
 
   /** Closes without persisting (after a failure that must not overwrite the last checkpoint). */
   abandon(): void {
+    for (const st of this.statements.values()) st.free();
+    this.statements.clear();
     this.db.close();
     this.release();
   }

@@ -19,9 +19,9 @@ export function variablesIn(template: string): { name: string; index: number }[]
 }
 
 function lookup(vars: TemplateVars, name: string): unknown {
-  if (name in vars) return vars[name];
+  if (Object.hasOwn(vars, name)) return vars[name];
   let cur: unknown = vars;
-  for (const part of name.split('.')) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[part] : undefined;
+  for (const part of name.split('.')) cur = cur && typeof cur === 'object' && Object.hasOwn(cur, part) ? (cur as Record<string, unknown>)[part] : undefined;
   return cur;
 }
 

@@ -3,7 +3,7 @@ import { HttpError } from '../http/client.js';
 import { realSleep } from '../http/rate-limiter.js';
 import { select } from '../read/select.js';
 import { parseDuration } from '../util/duration.js';
-import { render } from '../util/template.js';
+import { render, renderMap } from '../util/template.js';
 import { batchBody } from './body.js';
 import { chunk } from './batch.js';
 import { readResults } from './results.js';
@@ -40,7 +40,7 @@ export async function asyncJobWriter(items: WriteItem[], ctx: WriteContext): Pro
       const res = await client.request({
         method: spec.method,
         url: client.url(ctx.baseUrl, render(spec.path, ctx.vars, encodeURIComponent)),
-        query: Object.fromEntries(Object.entries(spec.query ?? {}).map(([k, t]) => [k, render(t, ctx.vars)])),
+        query: renderMap(spec.query, ctx.vars),
         headers: spec.headers,
         json: batchBody(batch, spec),
       });
@@ -75,7 +75,7 @@ export async function asyncJobWriter(items: WriteItem[], ctx: WriteContext): Pro
         const vars = { ...ctx.vars, ids };
         const res = await client.request({
           url: client.url(ctx.baseUrl, render(job.many.path, vars, encodeURIComponent)),
-          query: Object.fromEntries(Object.entries(job.many.query ?? {}).map(([k, t]) => [k, render(t, vars)])),
+          query: renderMap(job.many.query, vars),
         });
         const jobs = (await select(job.many.records, res.body, `${ctx.label} job.many.records`)) as unknown[];
         const byId = new Map((Array.isArray(jobs) ? jobs : []).map((j) => [String((j as Record<string, unknown>).id), j]));

@@ -1,5 +1,5 @@
 import { HttpError } from '../http/client.js';
-import { render } from '../util/template.js';
+import { render, renderMap } from '../util/template.js';
 import { batchBody } from './body.js';
 import { readResults } from './results.js';
 import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
@@ -21,7 +21,7 @@ export async function batchWriter(items: WriteItem[], ctx: WriteContext): Promis
         const res = await client.request({
           method: spec.method,
           url: client.url(ctx.baseUrl, render(spec.path, ctx.vars, encodeURIComponent)),
-          query: Object.fromEntries(Object.entries(spec.query ?? {}).map(([k, t]) => [k, render(t, ctx.vars)])),
+          query: renderMap(spec.query, ctx.vars),
           headers: spec.headers,
           json: batchBody(batch, spec),
         });

@@ -3,7 +3,7 @@ import type { HttpClient } from '../http/client.js';
 import { getPath } from '../map/expression.js';
 import { StreamReader } from '../read/reader.js';
 import { selectRecords } from '../read/select.js';
-import { render } from '../util/template.js';
+import { render, renderMap } from '../util/template.js';
 import { chunk } from './batch.js';
 
 export interface LookupContext {
@@ -16,34 +16,39 @@ export interface LookupContext {
 
 export const normalizeKey = (k: string, ci: boolean | undefined) => (ci ? k.toLowerCase() : k);
 
-/**
- * Finds target ids for match keys the state does not know: batched lookups, or one listing of
- * the target when there are many unknown keys (an initial load), whichever costs fewer requests.
- */
+function remember(found: Map<string, string>, records: Record<string, unknown>[], lookup: Lookup): void {
+  for (const r of records) {
+    const k = getPath(r, lookup.key);
+    const id = getPath(r, lookup.id);
+    if (k !== undefined && k !== null && id !== undefined && id !== null) found.set(normalizeKey(String(k), lookup.case_insensitive), String(id));
+  }
+}
+
+/** Whether listing the whole target is cheaper than looking up this many keys in batches. */
+export function shouldScan(unknownKeys: number, lookup: Lookup | undefined, connector: Connector): boolean {
+  return !!lookup?.scan && !!connector.streams?.[lookup.scan] && unknownKeys > (lookup.scan_above ?? 500);
+}
+
+/** Every target record's id by match key, from one listing of the target (an initial load). */
+export async function scanTarget(lookup: Lookup, ctx: LookupContext): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const stream = ctx.connector.streams![lookup.scan!];
+  const reader = new StreamReader({ client: ctx.client, baseUrl: ctx.baseUrl, vars: ctx.vars, name: lookup.scan!, stream: { ...stream, incremental: undefined } });
+  for await (const page of reader.pages()) remember(found, page, lookup);
+  return found;
+}
+
+/** Target ids for match keys the state does not know, in batches the API allows. */
 export async function lookupIds(keys: string[], lookup: Lookup, ctx: LookupContext): Promise<Map<string, string>> {
   const found = new Map<string, string>();
-  const ci = lookup.case_insensitive;
-  const remember = (records: Record<string, unknown>[]) => {
-    for (const r of records) {
-      const k = getPath(r, lookup.key);
-      const id = getPath(r, lookup.id);
-      if (k !== undefined && k !== null && id !== undefined && id !== null) found.set(normalizeKey(String(k), ci), String(id));
-    }
-  };
-  const scanStream = lookup.scan ? ctx.connector.streams?.[lookup.scan] : undefined;
-  if (scanStream && keys.length > (lookup.scan_above ?? 500)) {
-    const reader = new StreamReader({ client: ctx.client, baseUrl: ctx.baseUrl, vars: ctx.vars, name: lookup.scan!, stream: { ...scanStream, incremental: undefined } });
-    for await (const page of reader.pages()) remember(page);
-    return found;
-  }
   for (const batch of chunk(keys, lookup.batch_size ?? 1)) {
     const vars = { ...ctx.vars, keys: batch.join(','), key: batch[0] };
     const res = await ctx.client.request({
       method: lookup.method ?? 'GET',
       url: ctx.client.url(ctx.baseUrl, render(lookup.path, vars, encodeURIComponent)),
-      query: Object.fromEntries(Object.entries(lookup.query ?? {}).map(([k, t]) => [k, render(t, vars)])),
+      query: renderMap(lookup.query, vars),
     });
-    remember(await selectRecords(lookup.records, res.body, `${ctx.label} lookup.records`));
+    remember(found, await selectRecords(lookup.records, res.body, `${ctx.label} lookup.records`), lookup);
   }
   return found;
 }

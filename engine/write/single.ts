@@ -1,6 +1,6 @@
 import { HttpError } from '../http/client.js';
 import { select } from '../read/select.js';
-import { render } from '../util/template.js';
+import { render, renderMap } from '../util/template.js';
 import { singleBody } from './body.js';
 import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
 
@@ -14,7 +14,7 @@ export async function singleWriter(items: WriteItem[], ctx: WriteContext): Promi
         const res = await client.request({
           method: spec.method,
           url: client.url(ctx.baseUrl, render(spec.path, vars, encodeURIComponent)),
-          query: Object.fromEntries(Object.entries(spec.query ?? {}).map(([k, t]) => [k, render(t, vars)])),
+          query: renderMap(spec.query, vars),
           headers: spec.headers,
           json: singleBody(item, spec),
         });

@@ -1,0 +1,76 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { Flow, Operation } from '../config/types.generated.js';
+import { transformSource } from '../config/references.js';
+import { compile, ExpressionError, plain } from './expression.js';
+import { mappingFunctions, type Clock } from './functions.js';
+
+export interface MappedRecord {
+  payload: Record<string, unknown>;
+  matchValue: string;
+  clockDependent: boolean;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+
+/**
+ * Everything a flow needs to turn a mapping input into a payload, compiled once per run: the
+ * transform, the filters, the clock-dependence test and the target's payload schema.
+ */
+export class FlowMapper {
+  private readonly bindings: Record<string, unknown>;
+  private readonly validate?: ValidateFunction;
+  readonly transformFile?: string;
+  private readonly transformExpr: string;
+
+  constructor(
+    readonly mappingName: string,
+    readonly flowName: string,
+    readonly flow: Flow,
+    readonly op: Operation,
+    mappingFile: string,
+    clock: Clock,
+  ) {
+    this.bindings = Object.fromEntries(Object.entries(mappingFunctions(clock)).map(([k, f]) => [k, f.fn]));
+    const t = transformSource(mappingFile, flow.transform);
+    this.transformFile = t.file;
+    this.transformExpr = t.expr;
+    compile(this.transformExpr, this.label('transform'));
+    if (op.payload_schema) this.validate = ajv.compile(op.payload_schema);
+  }
+
+  label(what: string): string {
+    return `mapping ${this.mappingName}, flow ${this.flowName}, ${what}`;
+  }
+
+  private async run(expr: string, input: unknown, what: string): Promise<unknown> {
+    try {
+      return plain(await compile(expr, this.label(what)).evaluate(input, this.bindings));
+    } catch (e) {
+      throw e instanceof ExpressionError ? e : new ExpressionError(this.label(what), e);
+    }
+  }
+
+  async keep(record: unknown): Promise<boolean> {
+    return !this.flow.where || (await this.run(this.flow.where, record, 'where')) === true;
+  }
+
+  async keepRelated(join: string, record: unknown): Promise<boolean> {
+    const where = this.flow.join?.[join]?.where;
+    return !where || (await this.run(where, record, `join ${join} where`)) === true;
+  }
+
+  /** Maps one input; throws an Error whose message names what went wrong (the caller adds the record key). */
+  async map(input: Record<string, unknown>): Promise<MappedRecord> {
+    const out = await this.run(this.transformExpr, input, this.transformFile ? `transform ${this.flow.transform}` : 'transform');
+    if (!out || typeof out !== 'object' || Array.isArray(out)) throw new Error(`transform must produce one object, got ${Array.isArray(out) ? 'a list' : JSON.stringify(out)}`);
+    const payload = out as Record<string, unknown>;
+    if (this.validate && !this.validate(payload)) {
+      const errs = (this.validate.errors ?? []).map((e) => `${e.instancePath || '(payload)'} ${e.message}`).join('; ');
+      throw new Error(`payload does not match operation ${this.flow.to}'s payload_schema: ${errs}`);
+    }
+    const mv = payload[this.op.match_key];
+    if (mv === undefined || mv === null || mv === '') throw new Error(`payload has no match key "${this.op.match_key}"`);
+    const clockDependent = this.flow.recompute ? (this.flow.recompute.when ? (await this.run(this.flow.recompute.when, input, 'recompute.when')) === true : true) : false;
+    return { payload, matchValue: String(mv), clockDependent };
+  }
+}

@@ -1,0 +1,36 @@
+/** What a run reports as it goes; the engine never prints, the CLI renders these. */
+export type SyncEvent =
+  | { type: 'run:start'; runId: string; mapping: string }
+  | { type: 'stage'; connection: string; stream: string; read: number; changed: number }
+  | { type: 'provision'; flow: string; created: string[]; existing: number }
+  | { type: 'flow:start'; flow: string; affected: number }
+  | { type: 'progress'; flow: string; done: number; total: number; created: number; updated: number; unchanged: number; failed: number }
+  | { type: 'record:failed'; flow: string; key: string; reason: string }
+  | { type: 'flow:end'; flow: string; summary: FlowSummary };
+
+export interface FlowSummary {
+  flow: string;
+  read: number;
+  affected: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  /** Requests to the source and target APIs during this flow (target writes, lookups and polls included) */
+  requests: { source: number; target: number };
+  durationMs: number;
+  failures: { key: string; reason: string }[];
+  /** Dry runs: what would be sent */
+  planned?: { key: string; action: 'create' | 'update' | 'unchanged'; payload: Record<string, unknown> }[];
+}
+
+export interface SyncResult {
+  runId: string;
+  mapping: string;
+  status: 'ok' | 'failed_records' | 'error';
+  error?: string;
+  flows: FlowSummary[];
+  provisioned: { flow: string; created: string[] }[];
+  durationMs: number;
+}

@@ -1,0 +1,243 @@
+import type { Flow, Operation, Write } from '../config/types.generated.js';
+import { payloadHash } from '../map/canonical.js';
+import type { FlowMapper } from '../map/flow-mapper.js';
+import type { LiveConnection } from '../runtime/connection.js';
+import type { StateStore } from '../store/state.js';
+import { parseDuration } from '../util/duration.js';
+import { lookupIds, normalizeKey, scanTarget, shouldScan, type LookupContext } from '../write/lookup.js';
+import { WRITERS } from '../write/registry.js';
+import type { WriteItem, WriteOutcome } from '../write/types.js';
+import type { FlowSummary, SyncEvent } from './events.js';
+
+const CHUNK = 1000;
+
+interface Mapped {
+  item: WriteItem;
+  hash: string;
+  clockDependent: boolean;
+  version: string | null;
+  action: 'create' | 'update' | 'upsert';
+}
+
+export interface FlowRun {
+  state: StateStore;
+  mapping: string;
+  runId: string;
+  flowName: string;
+  flow: Flow;
+  op: Operation;
+  mapper: FlowMapper;
+  source: LiveConnection;
+  target: LiveConnection;
+  /** The mapping's custom field key -> the target's key */
+  fieldKeys: Record<string, string>;
+  dryRun: boolean;
+  /** Replay: only these keys (from the failure queue) */
+  only?: string[];
+  now: () => Date;
+  summary: FlowSummary;
+  onEvent: (e: SyncEvent) => void;
+}
+
+/**
+ * Maps, diffs and writes every pending record of a flow. Each record ends as created, updated,
+ * unchanged, skipped (gone from the source, or filtered out) or failed (in the failure queue
+ * with its reason); its pending mark goes in the same step, so a crash redoes only unfinished work.
+ */
+export async function processFlow(r: FlowRun): Promise<void> {
+  const { state, mapping, flowName, summary } = r;
+  const nowIso = r.now().toISOString();
+  if (r.only) {
+    for (const k of r.only) state.run('INSERT OR IGNORE INTO pending (mapping, flow, key) VALUES (?, ?, ?)', [mapping, flowName, k]);
+  } else {
+    // Clock-dependent payloads (days overdue) are due again when their interval has passed.
+    if (r.flow.recompute) {
+      const due = new Date(r.now().getTime() - parseDuration(r.flow.recompute.every, 86_400_000)).toISOString();
+      state.run('INSERT OR IGNORE INTO pending (mapping, flow, key) SELECT mapping, flow, key FROM targets WHERE mapping = ? AND flow = ? AND clock_dependent = 1 AND mapped_at <= ?', [mapping, flowName, due]);
+    }
+    // Records that failed before are retried on every run until they succeed.
+    state.run('INSERT OR IGNORE INTO pending (mapping, flow, key) SELECT mapping, flow, key FROM failures WHERE mapping = ? AND flow = ?', [mapping, flowName]);
+  }
+  const keys = r.only ?? state.all<{ key: string }>('SELECT key FROM pending WHERE mapping = ? AND flow = ? ORDER BY key', [mapping, flowName]).map((x) => x.key);
+  summary.affected = keys.length;
+  r.onEvent({ type: 'flow:start', flow: flowName, affected: keys.length });
+
+  const lctx: LookupContext = { client: r.target.client, baseUrl: r.target.baseUrl, vars: r.target.vars, connector: r.target.connector, label: `operation ${r.flow.to}` };
+  const lookup = r.op.upsert ? undefined : r.op.lookup;
+  const ci = lookup?.case_insensitive;
+  let scanned: Map<string, string> | undefined;
+  if (lookup && !r.dryRun) {
+    const unknown = state.get<{ n: number }>(
+      'SELECT count(*) AS n FROM pending p LEFT JOIN targets t ON t.mapping = p.mapping AND t.flow = p.flow AND t.key = p.key WHERE p.mapping = ? AND p.flow = ? AND t.target_id IS NULL',
+      [mapping, flowName],
+    )?.n ?? 0;
+    if (shouldScan(unknown, lookup, r.target.connector)) scanned = await scanTarget(lookup, lctx);
+  }
+
+  const finish = (key: string) => state.run('DELETE FROM pending WHERE mapping = ? AND flow = ? AND key = ?', [mapping, flowName, key]);
+  const audit = (key: string, action: string, targetId: string | null, hash: string | null, version: string | null, error: string | null) =>
+    state.run('INSERT INTO audit (run_id, mapping, flow, key, action, target_id, payload_hash, source_version, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [r.runId, mapping, flowName, key, action, targetId, hash, version, error, nowIso]);
+  const fail = (key: string, stage: string, reason: string, version: string | null) => {
+    const msg = r.target.client.redactor.redact(reason);
+    state.run(
+      `INSERT INTO failures (mapping, flow, key, run_id, stage, reason, attempts, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
+       ON CONFLICT (mapping, flow, key) DO UPDATE SET run_id = excluded.run_id, stage = excluded.stage, reason = excluded.reason, attempts = attempts + 1, last_at = excluded.last_at`,
+      [mapping, flowName, key, r.runId, stage, msg, nowIso, nowIso],
+    );
+    audit(key, 'failed', null, null, version, msg);
+    finish(key);
+    summary.failed++;
+    if (summary.failures.length < 20) summary.failures.push({ key, reason: msg });
+    r.onEvent({ type: 'record:failed', flow: flowName, key, reason: msg });
+  };
+  const succeed = (m: Mapped, o: WriteOutcome) => {
+    state.run('INSERT OR REPLACE INTO targets (mapping, flow, key, match_value, target_id, hash, mapped_at, clock_dependent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      mapping, flowName, m.item.key, m.item.matchValue, o.targetId ?? m.item.targetId ?? null, m.hash, nowIso, m.clockDependent ? 1 : 0,
+    ]);
+    state.run('DELETE FROM failures WHERE mapping = ? AND flow = ? AND key = ?', [mapping, flowName, m.item.key]);
+    audit(m.item.key, o.action ?? 'updated', o.targetId ?? null, m.hash, m.version, null);
+    finish(m.item.key);
+    if (o.action === 'created') summary.created++;
+    else summary.updated++;
+  };
+  const progress = (done: number) =>
+    r.onEvent({ type: 'progress', flow: flowName, done, total: keys.length, created: summary.created, updated: summary.updated, unchanged: summary.unchanged, failed: summary.failed });
+
+  for (let start = 0; start < keys.length; start += CHUNK) {
+    const batch = keys.slice(start, start + CHUNK);
+    const toWrite = await mapChunk(r, batch, fail, audit, finish);
+    if (r.dryRun) {
+      for (const m of toWrite) {
+        const action = m.action === 'upsert' ? (m.item.targetId ? 'update' : 'create') : m.action;
+        if (action === 'create') summary.created++;
+        else summary.updated++;
+        summary.planned?.push({ key: m.item.key, action, payload: m.item.payload });
+        finish(m.item.key);
+      }
+      progress(start + batch.length);
+      continue;
+    }
+    // Ids for match keys this state has never written: from the scan, or looked up in batches.
+    if (lookup) {
+      const unknown = toWrite.filter((m) => !m.item.targetId);
+      const ids = scanned ?? (unknown.length ? await lookupIds([...new Set(unknown.map((m) => m.item.matchValue))], lookup, lctx) : new Map<string, string>());
+      for (const m of unknown) {
+        const id = ids.get(normalizeKey(m.item.matchValue, ci));
+        if (id) {
+          m.item.targetId = id;
+          m.action = 'update';
+        }
+      }
+    }
+    const byKey = new Map(toWrite.map((m) => [m.item.key, m]));
+    const record = (outcomes: WriteOutcome[]) => {
+      for (const o of outcomes) {
+        const m = byKey.get(o.key);
+        if (!m || o.conflict) continue;
+        if (o.ok) succeed(m, o);
+        else fail(o.key, 'write', o.error ?? 'rejected by the target', m.version);
+      }
+      state.maybeCheckpoint(2000);
+    };
+    const conflicts: Mapped[] = [];
+    for (const kind of ['create', 'update', 'upsert'] as const) {
+      const group = toWrite.filter((m) => m.action === kind);
+      if (!group.length) continue;
+      const spec = (kind === 'upsert' ? r.op.upsert : r.op[kind]) as Write;
+      const outcomes = await WRITERS[spec.writer](group.map((m) => m.item), { client: r.target.client, baseUrl: r.target.baseUrl, vars: r.target.vars, spec, kind, label: `operation ${r.flow.to}`, onOutcomes: record });
+      for (const o of outcomes) if (o.conflict) conflicts.push(byKey.get(o.key)!);
+    }
+    // A create that met an existing record (created since the lookup, or by an interrupted run) becomes an update.
+    if (conflicts.length && lookup && r.op.update) {
+      const ids = await lookupIds(conflicts.map((m) => m.item.matchValue), { ...lookup, batch_size: lookup.batch_size ?? 1 }, lctx);
+      const retry = conflicts.filter((m) => {
+        const id = ids.get(normalizeKey(m.item.matchValue, ci));
+        if (!id) fail(m.item.key, 'write', 'the target reports the record exists, but no record with its match key was found', m.version);
+        m.item.targetId = id;
+        return !!id;
+      });
+      if (retry.length) await WRITERS[r.op.update.writer](retry.map((m) => m.item), { client: r.target.client, baseUrl: r.target.baseUrl, vars: r.target.vars, spec: r.op.update, kind: 'update', label: `operation ${r.flow.to}`, onOutcomes: record });
+    } else {
+      for (const m of conflicts) fail(m.item.key, 'write', 'the target reports the record already exists', m.version);
+    }
+    progress(start + batch.length);
+  }
+}
+
+/** Builds each record's input from the mirror, maps it, and drops what is unchanged since the last write. */
+async function mapChunk(
+  r: FlowRun,
+  keys: string[],
+  fail: (key: string, stage: string, reason: string, version: string | null) => void,
+  audit: (key: string, action: string, targetId: string | null, hash: string | null, version: string | null, error: string | null) => void,
+  finish: (key: string) => void,
+): Promise<Mapped[]> {
+  const { state, mapping, flowName, flow, summary } = r;
+  const out: Mapped[] = [];
+  const setKey = r.op.custom_fields ? r.target.connector.custom_fields?.[r.op.custom_fields]?.payload_path : undefined;
+  const renames = Object.entries(r.fieldKeys).filter(([a, b]) => a !== b);
+  for (const key of keys) {
+    const row = state.get<{ data: string; version: string }>('SELECT data, version FROM mirror WHERE connection = ? AND stream = ? AND key = ?', [r.source.name, flow.from, key]);
+    if (!row) {
+      // A child pointed at a parent the source no longer has (or never had).
+      state.run('DELETE FROM failures WHERE mapping = ? AND flow = ? AND key = ?', [mapping, flowName, key]);
+      finish(key);
+      summary.skipped++;
+      continue;
+    }
+    const record = JSON.parse(row.data) as Record<string, unknown>;
+    let mapped;
+    try {
+      if (!(await r.mapper.keep(record))) {
+        finish(key);
+        summary.skipped++;
+        continue;
+      }
+      const input: Record<string, unknown> = { ...record };
+      for (const [rel, j] of Object.entries(flow.join ?? {})) {
+        const rows = state.all<{ data: string }>(
+          'SELECT m.data FROM links l JOIN mirror m ON m.connection = ? AND m.stream = ? AND m.key = l.child_key WHERE l.mapping = ? AND l.flow = ? AND l.rel = ? AND l.parent_key = ? ORDER BY l.child_key',
+          [r.source.name, j.from, mapping, flowName, rel, key],
+        );
+        const related = [];
+        for (const x of rows) {
+          const child = JSON.parse(x.data) as unknown;
+          if (await r.mapper.keepRelated(rel, child)) related.push(child);
+        }
+        input[rel] = related;
+      }
+      mapped = await r.mapper.map(input);
+    } catch (e) {
+      fail(key, 'map', `mapping ${mapping}, flow ${flowName}, record ${key}: ${(e as Error).message}`, row.version);
+      continue;
+    }
+    if (setKey && renames.length && mapped.payload[setKey] && typeof mapped.payload[setKey] === 'object') {
+      const fields = { ...(mapped.payload[setKey] as Record<string, unknown>) };
+      for (const [from, to] of renames) if (from in fields) {
+        fields[to] = fields[from];
+        delete fields[from];
+      }
+      mapped.payload[setKey] = fields;
+    }
+    const hash = payloadHash(mapped.payload);
+    const prev = state.get<{ target_id: string | null; hash: string; match_value: string }>('SELECT target_id, hash, match_value FROM targets WHERE mapping = ? AND flow = ? AND key = ?', [mapping, flowName, key]);
+    if (prev && prev.hash === hash && prev.target_id) {
+      state.run('UPDATE targets SET mapped_at = ?, clock_dependent = ? WHERE mapping = ? AND flow = ? AND key = ?', [r.now().toISOString(), mapped.clockDependent ? 1 : 0, mapping, flowName, key]);
+      state.run('DELETE FROM failures WHERE mapping = ? AND flow = ? AND key = ?', [mapping, flowName, key]);
+      if (!r.dryRun) audit(key, 'unchanged', prev.target_id, hash, row.version, null);
+      finish(key);
+      summary.unchanged++;
+      if (r.dryRun) summary.planned?.push({ key, action: 'unchanged', payload: mapped.payload });
+      continue;
+    }
+    const targetId = prev?.target_id && prev.match_value === mapped.matchValue ? prev.target_id : undefined;
+    out.push({
+      item: { key, matchValue: mapped.matchValue, payload: mapped.payload, targetId },
+      hash,
+      clockDependent: mapped.clockDependent,
+      version: row.version,
+      action: r.op.upsert ? 'upsert' : targetId ? 'update' : 'create',
+    });
+  }
+  return out;
+}

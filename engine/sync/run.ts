@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { Connections } from '../config/types.generated.js';
+import { FlowMapper } from '../map/flow-mapper.js';
+import type { Clock } from '../map/functions.js';
+import type { Sleep } from '../http/rate-limiter.js';
+import { Redactor } from '../http/redact.js';
+import { openConnection, type LiveConnection } from '../runtime/connection.js';
+import { StateStore } from '../store/state.js';
+import type { FlowSummary, SyncEvent, SyncResult } from './events.js';
+import { planMapping } from './plan.js';
+import { processFlow } from './process.js';
+import { provisionFields } from './provision.js';
+import { stageStreams } from './stage.js';
+
+export interface SyncOptions {
+  root: string;
+  mapping: string;
+  connectionsFile?: string;
+  connections?: Connections['connections'];
+  /** State database file; null keeps state in memory */
+  statePath: string | null;
+  flow?: string;
+  /** Ignore saved cursors and read everything */
+  full?: boolean;
+  /** Read and map, write nothing anywhere (the state is diffed against, not changed) */
+  dryRun?: boolean;
+  /** Re-process only these failed records (mlc replay); no source reads */
+  replay?: { runId?: string; keys?: string[]; all?: boolean };
+  clock?: Clock;
+  sleep?: Sleep;
+  onEvent?: (e: SyncEvent) => void;
+}
+
+function emptySummary(flow: string, dry: boolean): FlowSummary {
+  return { flow, read: 0, affected: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, requests: { source: 0, target: 0 }, durationMs: 0, failures: [], ...(dry ? { planned: [] } : {}) };
+}
+
+/**
+ * One run of a mapping: read -> stage -> map -> diff -> write -> checkpoint (DESIGN "One sync
+ * run"). Config errors throw ConfigError before anything runs; errors that stop the run (auth,
+ * network, lock) come back as status "error" with what was done so far checkpointed.
+ */
+export async function runSync(o: SyncOptions): Promise<SyncResult> {
+  const started = Date.now();
+  const clock = o.clock ?? (() => new Date());
+  const onEvent = o.onEvent ?? (() => {});
+  const plan = planMapping({ root: o.root, mapping: o.mapping, connectionsFile: o.connectionsFile, connections: o.connections });
+  const dry = !!o.dryRun;
+  const state = await StateStore.open(o.statePath);
+  const data = dry ? await state.clone() : state;
+  const runId = `${clock().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 6)}`;
+  const result: SyncResult = { runId, mapping: plan.mapping.name, status: 'ok', flows: [], provisioned: [], durationMs: 0 };
+  const conns: LiveConnection[] = [];
+  try {
+    if (!dry) state.run('INSERT INTO runs (id, mapping, started_at, status) VALUES (?, ?, ?, ?)', [runId, plan.mapping.name, new Date(started).toISOString(), 'running']);
+    onEvent({ type: 'run:start', runId, mapping: plan.mapping.name });
+    const redactor = new Redactor();
+    const now = () => clock().getTime();
+    const source = openConnection({ ...plan.source, state, redactor, sleep: o.sleep, now });
+    const target = openConnection({ ...plan.target, state, redactor, sleep: o.sleep, now });
+    conns.push(source, target);
+    const flows = plan.flows.filter(([name]) => !o.flow || name === o.flow);
+    if (o.flow && flows.length === 0) throw new Error(`mapping ${plan.mapping.name} has no flow "${o.flow}" (flows: ${plan.flows.map(([n]) => n).join(', ')})`);
+
+    const summaries = new Map(flows.map(([name]) => [name, emptySummary(name, dry)]));
+    if (!o.replay) {
+      const before = source.client.stats.requests;
+      const staged = await stageStreams({ state: data, mapping: plan.mapping.name, conn: source, flows, full: !!o.full, persistCursors: !dry, onEvent });
+      data.checkpoint();
+      for (const [name, flow] of flows) {
+        const s = summaries.get(name)!;
+        s.read = staged.read.get(flow.from) ?? 0;
+        s.requests.source = source.client.stats.requests - before;
+      }
+    }
+    for (const [name, flow] of flows) {
+      const flowStart = Date.now();
+      const summary = summaries.get(name)!;
+      const targetBefore = target.client.stats.requests;
+      const op = target.connector.operations![flow.to];
+      const prov = await provisionFields({ state: data, mapping: plan.mapping.name, flowName: name, flow, op, target, dryRun: dry });
+      if (prov.created.length) result.provisioned.push({ flow: name, created: prov.created });
+      if (flow.custom_fields?.length) onEvent({ type: 'provision', flow: name, created: prov.created, existing: prov.existing });
+      const mapper = new FlowMapper(plan.mapping.name, name, flow, op, plan.mappingFile, clock);
+      let only: string[] | undefined;
+      if (o.replay) {
+        const rows = data.all<{ key: string; run_id: string }>('SELECT key, run_id FROM failures WHERE mapping = ? AND flow = ?', [plan.mapping.name, name]);
+        only = rows.filter((f) => o.replay!.all || (o.replay!.runId && f.run_id === o.replay!.runId) || o.replay!.keys?.includes(f.key)).map((f) => f.key);
+      }
+      try {
+        await processFlow({ state: data, mapping: plan.mapping.name, runId, flowName: name, flow, op, mapper, source, target, fieldKeys: prov.keys, dryRun: dry, only, now: clock, summary, onEvent });
+      } finally {
+        summary.requests.target = target.client.stats.requests - targetBefore;
+        summary.durationMs = Date.now() - flowStart;
+        result.flows.push(summary);
+        data.checkpoint();
+      }
+      onEvent({ type: 'flow:end', flow: name, summary });
+    }
+    result.status = result.flows.some((f) => f.failed > 0) ? 'failed_records' : 'ok';
+  } catch (e) {
+    result.status = 'error';
+    result.error = conns[0]?.client.redactor.redact((e as Error).message) ?? (e as Error).message;
+  } finally {
+    for (const c of conns) await c.auth.close?.().catch(() => undefined);
+    result.durationMs = Date.now() - started;
+    if (!dry) {
+      state.run('UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?', [new Date().toISOString(), result.status, JSON.stringify({ flows: result.flows.map(({ planned: _p, ...f }) => f), error: result.error }), runId]);
+    }
+    if (dry) data.abandon();
+    state.close();
+  }
+  return result;
+}

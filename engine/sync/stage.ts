@@ -1,0 +1,80 @@
+import type { Flow } from '../config/types.generated.js';
+import { getPath } from '../map/expression.js';
+import { canonicalJson, payloadHash } from '../map/canonical.js';
+import { StreamReader } from '../read/reader.js';
+import type { LiveConnection } from '../runtime/connection.js';
+import type { StateStore } from '../store/state.js';
+import type { SyncEvent } from './events.js';
+
+type Consumer = { flow: string; role: 'parent' } | { flow: string; role: 'child'; rel: string; on: string };
+
+export interface StageResult {
+  /** Records read per stream */
+  read: Map<string, number>;
+}
+
+/**
+ * Reads every source stream the flows use, from its saved cursor, and stages what changed in the
+ * source mirror. A record whose key and version the mirror already has is a re-read (lookback,
+ * inclusive boundary) and changes nothing. Each change marks the target records it affects as
+ * pending: its own (a customer), or its parent's, old and new (an invoice re-maps its customer).
+ * Pending marks and the new cursors are persisted together, so no change is lost between runs.
+ */
+export async function stageStreams(o: {
+  state: StateStore;
+  mapping: string;
+  conn: LiveConnection;
+  flows: [string, Flow][];
+  full: boolean;
+  persistCursors: boolean;
+  onEvent: (e: SyncEvent) => void;
+}): Promise<StageResult> {
+  const { state, conn } = o;
+  const consumers = new Map<string, Consumer[]>();
+  const add = (stream: string, c: Consumer) => consumers.set(stream, [...(consumers.get(stream) ?? []), c]);
+  for (const [name, flow] of o.flows) {
+    add(flow.from, { flow: name, role: 'parent' });
+    for (const [rel, j] of Object.entries(flow.join ?? {})) add(j.from, { flow: name, role: 'child', rel, on: j.on });
+  }
+  const read = new Map<string, number>();
+  for (const [streamName, cons] of consumers) {
+    const stream = conn.connector.streams![streamName];
+    const saved = state.get<{ value: string }>('SELECT value FROM cursors WHERE connection = ? AND stream = ?', [conn.name, streamName])?.value;
+    const reader = new StreamReader({ client: conn.client, baseUrl: conn.baseUrl, vars: conn.vars, name: streamName, stream, saved, full: o.full });
+    let count = 0;
+    let changed = 0;
+    for await (const page of reader.pages()) {
+        state.transaction(() => {
+          for (const record of page) {
+            count++;
+            const k = getPath(record, stream.primary_key);
+            if (k === undefined || k === null || k === '') continue;
+            const key = String(k);
+            const version = stream.version && getPath(record, stream.version) !== undefined ? String(getPath(record, stream.version)) : payloadHash(record);
+            const before = state.get<{ version: string }>('SELECT version FROM mirror WHERE connection = ? AND stream = ? AND key = ?', [conn.name, streamName, key])?.version;
+            if (before === version) continue;
+            changed++;
+            state.run('INSERT OR REPLACE INTO mirror (connection, stream, key, version, data) VALUES (?, ?, ?, ?, ?)', [conn.name, streamName, key, version, canonicalJson(record)]);
+            for (const c of cons) {
+              if (c.role === 'parent') {
+                state.run('INSERT OR IGNORE INTO pending (mapping, flow, key) VALUES (?, ?, ?)', [o.mapping, c.flow, key]);
+                continue;
+              }
+              const p = getPath(record, c.on);
+              const parent = p === undefined || p === null ? null : String(p);
+              const old = state.get<{ parent_key: string | null }>('SELECT parent_key FROM links WHERE mapping = ? AND flow = ? AND rel = ? AND child_key = ?', [o.mapping, c.flow, c.rel, key])?.parent_key ?? null;
+              state.run('INSERT OR REPLACE INTO links (mapping, flow, rel, child_key, parent_key) VALUES (?, ?, ?, ?, ?)', [o.mapping, c.flow, c.rel, key, parent]);
+              for (const pk of new Set([parent, old])) if (pk !== null) state.run('INSERT OR IGNORE INTO pending (mapping, flow, key) VALUES (?, ?, ?)', [o.mapping, c.flow, pk]);
+            }
+          }
+        });
+    }
+    const cursor = reader.cursor();
+    if (o.persistCursors && cursor !== undefined) {
+      state.run('INSERT OR REPLACE INTO cursors (connection, stream, value, updated_at) VALUES (?, ?, ?, ?)', [conn.name, streamName, cursor, new Date().toISOString()]);
+    }
+    read.set(streamName, count);
+    o.onEvent({ type: 'stage', connection: conn.name, stream: streamName, read: count, changed });
+  }
+  return { read };
+}

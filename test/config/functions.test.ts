@@ -1,0 +1,193 @@
+// The functions mappings get in JSONata, with a fixed clock.
+import jsonata from 'jsonata';
+import { describe, expect, it } from 'vitest';
+import { AGING_BUCKETS, agingBucket, MAPPING_FUNCTION_NAMES, mappingFunctions, type Clock } from '../../engine/map/functions.js';
+
+const NOW = '2024-03-15T10:00:00.000Z';
+const clockAt =
+  (iso: string): Clock =>
+  () =>
+    new Date(iso);
+
+/** One mapping function as a plain callable, with the run clock at `now`. */
+function fn(name: string, now = NOW): (...args: unknown[]) => unknown {
+  const f = mappingFunctions(clockAt(now))[name];
+  if (!f) throw new Error(`no mapping function ${name}`);
+  return f.fn as (...args: unknown[]) => unknown;
+}
+
+describe('the function set', () => {
+  it('has exactly the documented names', () => {
+    expect([...MAPPING_FUNCTION_NAMES].sort()).toEqual(
+      ['agingBucket', 'coalesce', 'compact', 'daysBetween', 'daysOverdue', 'maxBy', 'millis', 'minBy', 'now', 'toDate', 'today'].sort(),
+    );
+  });
+});
+
+describe('clock functions', () => {
+  it('$now, $millis and $today read the given clock', () => {
+    expect(fn('now')()).toBe(NOW);
+    expect(fn('millis')()).toBe(Date.UTC(2024, 2, 15, 10));
+    expect(fn('today')()).toBe('2024-03-15');
+    expect(fn('today', '2024-03-15T23:59:59.999Z')()).toBe('2024-03-15');
+    expect(fn('today', '2024-03-16T00:00:00.000Z')()).toBe('2024-03-16');
+  });
+});
+
+describe('$daysOverdue', () => {
+  const daysOverdue = fn('daysOverdue');
+
+  it('is 0 on the due date and before it', () => {
+    expect(daysOverdue('2024-03-15')).toBe(0);
+    expect(daysOverdue('2024-03-16')).toBe(0);
+    expect(daysOverdue('2025-01-01')).toBe(0);
+  });
+
+  it('counts whole days after the due date, across a leap February', () => {
+    expect(daysOverdue('2024-03-14')).toBe(1);
+    // 2024-02-14 -> 2024-02-29 is 15 days, -> 2024-03-15 15 more
+    expect(daysOverdue('2024-02-14')).toBe(30);
+    expect(daysOverdue('2023-03-15')).toBe(366);
+  });
+
+  it('takes a timestamp with a zone by its UTC day', () => {
+    // 2024-03-14T23:30-05:00 is 2024-03-15T04:30Z: due today
+    expect(daysOverdue('2024-03-14T23:30:00-05:00')).toBe(0);
+    // 2024-03-15T01:00+02:00 is 2024-03-14T23:00Z: one day
+    expect(daysOverdue('2024-03-15T01:00:00+02:00')).toBe(1);
+    expect(daysOverdue('2024-03-15T01:00:00+0200')).toBe(1);
+    expect(daysOverdue('2024-03-14T23:59:59Z')).toBe(1);
+  });
+
+  it('takes a timestamp without a zone as UTC', () => {
+    expect(daysOverdue('2024-03-14T23:30:00')).toBe(1);
+    expect(daysOverdue('2024-03-14 23:30:00.000')).toBe(1);
+    expect(daysOverdue('2024-03-15T00:00:00')).toBe(0);
+  });
+
+  it('changes at UTC midnight of the clock', () => {
+    expect(fn('daysOverdue', '2024-03-15T23:59:59.999Z')('2024-03-15')).toBe(0);
+    expect(fn('daysOverdue', '2024-03-16T00:00:00.000Z')('2024-03-15')).toBe(1);
+  });
+
+  it('is undefined without a date and throws on something that is not one', () => {
+    expect(daysOverdue(undefined)).toBeUndefined();
+    expect(daysOverdue(null)).toBeUndefined();
+    expect(daysOverdue('')).toBeUndefined();
+    expect(() => daysOverdue('soon')).toThrow('not a date: "soon"');
+  });
+});
+
+describe('$agingBucket', () => {
+  it.each([
+    [-3, 'current'],
+    [0, 'current'],
+    [1, '1_30'],
+    [30, '1_30'],
+    [31, '31_60'],
+    [60, '31_60'],
+    [61, '61_90'],
+    [90, '61_90'],
+    [91, 'over_90'],
+    [400, 'over_90'],
+  ])('%i days -> %s', (days, bucket) => {
+    expect(agingBucket(days)).toBe(bucket);
+    expect(fn('agingBucket')(days)).toBe(bucket);
+  });
+
+  it('lists the buckets in order and is undefined for a non-number', () => {
+    expect(AGING_BUCKETS).toEqual(['current', '1_30', '31_60', '61_90', 'over_90']);
+    expect(fn('agingBucket')('5')).toBeUndefined();
+    expect(fn('agingBucket')(undefined)).toBeUndefined();
+  });
+});
+
+describe('$toDate and $daysBetween', () => {
+  it('$toDate gives the UTC calendar day', () => {
+    const toDate = fn('toDate');
+    expect(toDate('2024-03-14')).toBe('2024-03-14');
+    expect(toDate('2024-03-14T23:30:00-05:00')).toBe('2024-03-15');
+    expect(toDate('2024-03-14T23:30:00')).toBe('2024-03-14');
+    expect(toDate('2024-03-14 10:00:00.000')).toBe('2024-03-14');
+    expect(toDate(null)).toBeUndefined();
+  });
+
+  it('$daysBetween counts whole days from the first date to the second', () => {
+    const daysBetween = fn('daysBetween');
+    // January 31 + February 29 (2024)
+    expect(daysBetween('2024-01-01', '2024-03-01')).toBe(60);
+    expect(daysBetween('2024-03-01', '2024-01-01')).toBe(-60);
+    expect(daysBetween('2024-03-01T23:00:00Z', '2024-03-02T01:00:00Z')).toBe(1);
+    expect(daysBetween('2024-03-01', undefined)).toBeUndefined();
+  });
+});
+
+describe('$minBy and $maxBy', () => {
+  const rows = [{ v: 3, id: 'a' }, { v: null, id: 'b' }, { v: 1, id: 'c' }, { id: 'd' }, { v: 3, id: 'e' }];
+
+  it('ignore members whose field is null or missing', () => {
+    expect(fn('minBy')(rows, 'v')).toEqual({ v: 1, id: 'c' });
+    expect(fn('maxBy')(rows, 'v')).toEqual({ v: 3, id: 'a' });
+  });
+
+  it('count 0 as a value and keep the first of equal values', () => {
+    expect(fn('minBy')([{ v: null }, { v: 0 }, { v: 2 }], 'v')).toEqual({ v: 0 });
+    expect(fn('maxBy')([{ v: 0, n: 1 }, { v: 0, n: 2 }], 'v')).toEqual({ v: 0, n: 1 });
+  });
+
+  it('compare ISO dates as text', () => {
+    const inv = [{ due: '2024-03-01' }, { due: '2024-01-15' }, { due: null }];
+    expect(fn('minBy')(inv, 'due')).toEqual({ due: '2024-01-15' });
+    expect(fn('maxBy')(inv, 'due')).toEqual({ due: '2024-03-01' });
+  });
+
+  it('take a single object as a list of one, and give undefined when nothing has the field', () => {
+    expect(fn('minBy')({ v: 5 }, 'v')).toEqual({ v: 5 });
+    expect(fn('minBy')(undefined, 'v')).toBeUndefined();
+    expect(fn('minBy')([{ v: null }, {}], 'v')).toBeUndefined();
+    expect(fn('maxBy')([], 'v')).toBeUndefined();
+  });
+});
+
+describe('$compact and $coalesce', () => {
+  it('$compact drops null, undefined and empty-string members only, one level deep', () => {
+    expect(fn('compact')({ a: 1, b: null, c: undefined, d: '', e: 0, f: false, g: { h: null } })).toEqual({ a: 1, e: 0, f: false, g: { h: null } });
+    expect(Object.keys(fn('compact')({ b: null, c: undefined }) as object)).toEqual([]);
+  });
+
+  it('$compact returns lists and scalars unchanged', () => {
+    const list = [null, 1];
+    expect(fn('compact')(list)).toBe(list);
+    expect(fn('compact')('x')).toBe('x');
+    expect(fn('compact')(null)).toBeNull();
+  });
+
+  it('$coalesce gives the first argument that is set', () => {
+    expect(fn('coalesce')(null, '', undefined, 0, 5)).toBe(0);
+    expect(fn('coalesce')(undefined, 'b', 'c')).toBe('b');
+    expect(fn('coalesce')(null, '')).toBeUndefined();
+  });
+});
+
+describe('inside JSONata', () => {
+  it('work when registered on an expression', async () => {
+    const expr = jsonata(`{
+      "bucket": $agingBucket($daysOverdue($minBy(invoices, 'due').due)),
+      "first": $minBy(invoices, 'due').ref,
+      "today": $today(),
+      "card": $compact({"name": name, "phone": phone})
+    }`);
+    for (const [name, f] of Object.entries(mappingFunctions(clockAt(NOW)))) expr.registerFunction(name, f.fn as (...a: unknown[]) => unknown, f.signature);
+    const out = await expr.evaluate({
+      name: 'Acme',
+      phone: '',
+      invoices: [
+        { ref: 'I-2', due: '2024-03-10' },
+        { ref: 'I-1', due: '2024-01-10' },
+        { ref: 'I-3', due: null },
+      ],
+    });
+    // 2024-01-10 -> 2024-03-15 is 21 + 29 + 15 = 65 days
+    expect(out).toEqual({ bucket: '61_90', first: 'I-1', today: '2024-03-15', card: { name: 'Acme' } });
+  });
+});
