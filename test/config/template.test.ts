@@ -29,11 +29,16 @@ describe('render', () => {
     }
   });
 
-  it('treats null, empty string and a missing dotted segment as not set', () => {
+  it('treats null and a missing dotted segment as not set', () => {
     expect(() => render('{a}', { a: null })).toThrow('needs {a}');
-    expect(() => render('{a}', { a: '' })).toThrow('needs {a}');
     expect(() => render('{page.size}', { page: {} })).toThrow('needs {page.size}');
     expect(() => render('{page.size}', { page: 'x' })).toThrow('needs {page.size}');
+  });
+
+  // An empty fragment is a value: QuickBooks' {where} is empty before the first cursor exists.
+  it('renders an empty string value as empty, while renderOptional leaves it out', () => {
+    expect(render('SELECT * FROM Customer{where} MAXRESULTS 10', { where: '' })).toBe('SELECT * FROM Customer MAXRESULTS 10');
+    expect(renderOptional('{company}', { company: '' })).toBeUndefined();
   });
 
   // Regression (was a bug): lookup uses `name in vars`, which is true for Object.prototype members, so an unset
