@@ -1,6 +1,14 @@
 import { Command, CommanderError } from 'commander';
-import { registerLint } from './lint.js';
+import { closeDefaultDispatcher } from '../http/client.js';
+import { registerCredentials } from './credentials.js';
+import { registerDryRun, registerTest } from './dry-run.js';
 import { EXIT } from './exit-codes.js';
+import { registerHistory } from './history.js';
+import { registerLint } from './lint.js';
+import { registerPing } from './ping.js';
+import { registerReplay } from './replay.js';
+import { registerSandbox } from './sandbox.js';
+import { registerSync } from './sync.js';
 
 const program = new Command();
 program
@@ -9,13 +17,20 @@ program
   .version('0.1.0')
   .exitOverride();
 registerLint(program);
+registerSync(program);
+registerDryRun(program);
+registerTest(program);
+registerReplay(program);
+registerHistory(program);
+registerCredentials(program);
+registerPing(program);
+registerSandbox(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof CommanderError) {
-    process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.config;
-  } else {
-    throw e;
-  }
+  if (!(e instanceof CommanderError)) throw e;
+  process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.config;
+} finally {
+  await closeDefaultDispatcher();
 }

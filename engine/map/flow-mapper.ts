@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Flow, Operation } from '../config/types.generated.js';
 import { transformSource } from '../config/references.js';
-import { compile, ExpressionError, plain } from './expression.js';
+import { compile, ExpressionError, getPath, plain } from './expression.js';
 import { mappingFunctions, type Clock } from './functions.js';
 
 export interface MappedRecord {
@@ -68,7 +68,7 @@ export class FlowMapper {
       const errs = (this.validate.errors ?? []).map((e) => `${e.instancePath || '(payload)'} ${e.message}`).join('; ');
       throw new Error(`payload does not match operation ${this.flow.to}'s payload_schema: ${errs}`);
     }
-    const mv = payload[this.op.match_key];
+    const mv = getPath(payload, this.op.match_key);
     if (mv === undefined || mv === null || mv === '') throw new Error(`payload has no match key "${this.op.match_key}"`);
     const clockDependent = this.flow.recompute ? (this.flow.recompute.when ? (await this.run(this.flow.recompute.when, input, 'recompute.when')) === true : true) : false;
     return { payload, matchValue: String(mv), clockDependent };

@@ -19,6 +19,8 @@ export interface PlanOptions {
   connectionsFile?: string;
   /** Connection profiles given directly (the sandbox); they win over the file */
   connections?: Connections['connections'];
+  /** False for work that calls no API (fixtures): a missing connection is not an error */
+  requireConnections?: boolean;
 }
 
 function diag(file: string, message: string): Diagnostic {
@@ -38,7 +40,7 @@ export function planMapping(o: PlanOptions): MappingPlan {
   const side = (key: 'source' | 'target') => {
     const ep = mapping[key];
     const name = ep.connection ?? ep.connector;
-    const connection = profiles[name];
+    const connection = profiles[name] ?? (o.requireConnections === false ? { connector: ep.connector } : undefined);
     if (!connection) throw new ConfigError([diag(connFile, `mapping ${mapping.name} needs connection "${name}" for its ${key}, and there is none: add it to ${connFile} (or pass --connections FILE, or use --sandbox)`)]);
     const connector = project.connectors.get(connection.connector)?.data;
     if (!connector) throw new ConfigError([diag(connFile, `connection "${name}" names connector "${connection.connector}", which does not exist`)]);
@@ -59,4 +61,15 @@ function orderFlows(m: Mapping): [string, Flow][] {
   };
   for (const name of Object.keys(m.flows)) visit(name, []);
   return out;
+}
+
+/** The connectors a mapping uses, before any connection exists (to start the sandbox). */
+export function mappingConnectors(root: string, mapping: string): string[] {
+  const project = loadProject(root);
+  const loaded = project.mappings.get(mapping);
+  if (!loaded?.data) {
+    const errors = checkProject(project).filter((d) => d.severity === 'error' && d.file.includes(`mappings/${mapping}/`));
+    throw new ConfigError(errors.length ? errors : [diag(`mappings/${mapping}/mapping.yaml`, `no mapping "${mapping}" (have: ${[...project.mappings.keys()].join(', ') || 'none'})`)]);
+  }
+  return [loaded.data.source.connector, loaded.data.target.connector];
 }

@@ -30,13 +30,17 @@ export function render(template: string, vars: TemplateVars, encode: (s: string)
   return template.replace(PLACEHOLDER, (m, name: string | undefined) => {
     if (!name) return m[0];
     const v = lookup(vars, name);
-    if (v === undefined || v === null || v === '') throw new MissingVariableError(name, template);
+    if (v === undefined || v === null) throw new MissingVariableError(name, template);
     return encode(String(v));
   });
 }
 
-/** Renders, or returns undefined when a placeholder has no value (optional headers and params). */
+/**
+ * Renders, or returns undefined when a placeholder has no value or an empty one (optional headers
+ * and params: an unset company id sends no header rather than an empty one).
+ */
 export function renderOptional(template: string, vars: TemplateVars, encode?: (s: string) => string): string | undefined {
+  if (variablesIn(template).some(({ name }) => lookup(vars, name) === '')) return undefined;
   try {
     return render(template, vars, encode);
   } catch (e) {

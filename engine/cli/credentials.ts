@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { CredentialStore } from '../store/credentials.js';
+import { StateStore } from '../store/state.js';
+import { EXIT } from './exit-codes.js';
+import { statePath } from './options.js';
+import { runCommand } from './run-command.js';
+
+async function withStore<T>(o: { state?: string }, fn: (c: CredentialStore) => T): Promise<T> {
+  const state = await StateStore.open(statePath(o));
+  try {
+    return fn(new CredentialStore(state));
+  } finally {
+    state.close();
+  }
+}
+
+export function registerCredentials(program: Command): void {
+  const cmd = program.command('credentials').description('The encrypted credential store behind ${store:NAME} references (AES-256-GCM; key from MLC_MASTER_KEY or .mlc/master.key)');
+  cmd
+    .command('set')
+    .argument('<name>', 'the name connections refer to as ${store:NAME}')
+    .option('--value <value>', 'the secret (default: read from standard input, so it stays out of shell history)')
+    .option('--state <file>', 'state database (default .mlc/state.db)')
+    .action((name: string, o: { value?: string; state?: string }) =>
+      runCommand(async () => {
+        const value = o.value ?? readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+        if (!value) throw new Error('empty value: pass --value or pipe the secret on standard input');
+        await withStore(o, (c) => c.set(name, value));
+        process.stdout.write(`stored ${name}\n`);
+        return EXIT.ok;
+      }),
+    );
+  cmd
+    .command('list')
+    .option('--state <file>', 'state database (default .mlc/state.db)')
+    .action((o: { state?: string }) =>
+      runCommand(async () => {
+        const rows = await withStore(o, (c) => c.list());
+        for (const r of rows) process.stdout.write(`${r.name}  ${r.hint}  (set ${r.updatedAt})\n`);
+        if (!rows.length) process.stdout.write('no stored credentials\n');
+        return EXIT.ok;
+      }),
+    );
+  cmd
+    .command('delete')
+    .argument('<name>')
+    .option('--state <file>', 'state database (default .mlc/state.db)')
+    .action((name: string, o: { state?: string }) =>
+      runCommand(async () => {
+        const had = await withStore(o, (c) => c.delete(name));
+        process.stdout.write(had ? `deleted ${name}\n` : `no credential named ${name}\n`);
+        return had ? EXIT.ok : EXIT.failedRecords;
+      }),
+    );
+}

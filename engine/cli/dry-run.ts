@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { dirname, join, resolve } from 'node:path';
+import { runFixtures } from '../map/fixtures.js';
+import { planMapping } from '../sync/plan.js';
+import { runSync } from '../sync/run.js';
+import { EXIT } from './exit-codes.js';
+import { statePath } from './options.js';
+import { printSyncResult } from './render.js';
+import { runCommand } from './run-command.js';
+
+export function registerDryRun(program: Command): void {
+  program
+    .command('dry-run')
+    .description('Map records without writing: from fixtures (payloads), or --live from the real source (what would be created, updated or left unchanged)')
+    .argument('<mapping>', 'a mapping in mappings/')
+    .option('--fixtures <dir>', 'fixture folder (default mappings/<mapping>/fixtures)')
+    .option('--live', 'read the real source and diff against the state; writes nothing anywhere')
+    .option('--connections <file>', 'connections file (default connections.yaml)')
+    .option('--state <file>', 'state database to diff against (default .mlc/state.db)')
+    .option('--limit <n>', 'payloads to print per flow', '5')
+    .option('--json', 'machine-readable output')
+    .action((mapping: string, o: { fixtures?: string; live?: boolean; connections?: string; state?: string; limit: string; json?: boolean }) =>
+      runCommand(async () => {
+        const root = process.cwd();
+        if (o.live) {
+          const r = await runSync({ root, mapping, connectionsFile: o.connections, statePath: statePath(o), dryRun: true });
+          const limit = Number(o.limit);
+          if (o.json) {
+            process.stdout.write(`${JSON.stringify(r)}\n`);
+          } else {
+            printSyncResult(r, 'dry-run');
+            for (const f of r.flows) {
+              for (const p of (f.planned ?? []).filter((x) => x.action !== 'unchanged').slice(0, limit)) {
+                process.stdout.write(`\n${f.flow} ${p.key}: would ${p.action}\n${JSON.stringify(p.payload, null, 2)}\n`);
+              }
+            }
+          }
+          return r.status === 'error' ? EXIT.cannotRun : EXIT.ok;
+        }
+        const plan = planMapping({ root, mapping, connectionsFile: o.connections, connections: {}, requireConnections: false });
+        const dir = o.fixtures ? resolve(o.fixtures) : join(dirname(plan.mappingFile), 'fixtures');
+        const results = await runFixtures(plan, dir);
+        if (o.json) process.stdout.write(`${JSON.stringify(results.map(({ diff: _d, ...r }) => r))}\n`);
+        else for (const r of results) process.stdout.write(`# ${r.name} (${r.flow})\n${r.error ? `error: ${r.error}` : JSON.stringify(r.payload, null, 2)}\n\n`);
+        return results.some((r) => r.error) ? EXIT.failedRecords : EXIT.ok;
+      }),
+    );
+}
+
+export function registerTest(program: Command): void {
+  program
+    .command('test')
+    .description("Run each mapping's fixtures/ cases and show differences from the expected payloads")
+    .argument('[mapping]', 'one mapping (default: all)')
+    .action((mapping: string | undefined) =>
+      runCommand(async () => {
+        const root = process.cwd();
+        const { loadProject } = await import('../config/project.js');
+        const names = mapping ? [mapping] : [...loadProject(root).mappings.keys()];
+        let failed = 0;
+        let total = 0;
+        for (const name of names) {
+          const plan = planMapping({ root, mapping: name, connections: {}, requireConnections: false });
+          for (const r of await runFixtures(plan, join(dirname(plan.mappingFile), 'fixtures'))) {
+            total++;
+            if (r.ok) {
+              process.stdout.write(`ok    ${name}/${r.name}\n`);
+              continue;
+            }
+            failed++;
+            process.stdout.write(`FAIL  ${name}/${r.name}  (${r.file})\n${r.error ? `  ${r.error}` : r.diff!.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+          }
+        }
+        process.stdout.write(`${total - failed} passed, ${failed} failed\n`);
+        return failed ? EXIT.failedRecords : EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { StateStore } from '../store/state.js';
+import { auditOf, failuresOf, listRuns } from '../store/history.js';
+import { EXIT } from './exit-codes.js';
+import { statePath } from './options.js';
+import { runCommand } from './run-command.js';
+
+export function registerHistory(program: Command): void {
+  program
+    .command('runs')
+    .description('The run history, newest first, and the records waiting in the failure queue')
+    .argument('[mapping]', 'only this mapping')
+    .option('--state <file>', 'state database (default .mlc/state.db)')
+    .option('--json', 'machine-readable output')
+    .action((mapping: string | undefined, o: { state?: string; json?: boolean }) =>
+      runCommand(async () => {
+        const state = await StateStore.open(statePath(o), { lock: false });
+        try {
+          const runs = listRuns(state, mapping);
+          const failures = failuresOf(state, mapping);
+          if (o.json) {
+            process.stdout.write(`${JSON.stringify({ runs: runs.map((r) => ({ ...r, summary: r.summary ? JSON.parse(r.summary) : null })), failures })}\n`);
+            return EXIT.ok;
+          }
+          for (const r of runs) {
+            const s = r.summary ? (JSON.parse(r.summary) as { flows: { flow: string; created: number; updated: number; unchanged: number; failed: number }[]; error?: string }) : undefined;
+            const counts = s?.flows.map((f) => `${f.flow}: +${f.created} ~${f.updated} =${f.unchanged} !${f.failed}`).join('  ') ?? '';
+            process.stdout.write(`${r.id}  ${r.mapping}  ${r.status}  ${r.started_at}  ${counts}${s?.error ? `  error: ${s.error}` : ''}\n`);
+          }
+          if (!runs.length) process.stdout.write('no runs yet\n');
+          if (failures.length) {
+            process.stdout.write(`\n${failures.length} record(s) in the failure queue:\n`);
+            for (const f of failures.slice(0, 50)) process.stdout.write(`  ${f.mapping}/${f.flow} ${f.key} (${f.attempts} attempts, ${f.stage}): ${f.reason}\n`);
+          }
+          return EXIT.ok;
+        } finally {
+          state.abandon();
+        }
+      }),
+    );
+  program
+    .command('audit')
+    .description('What happened in one run, or to one record (source version, payload hash, outcome, target id, error)')
+    .argument('<run-or-key>', 'a run id, or a source record key')
+    .option('--state <file>', 'state database (default .mlc/state.db)')
+    .option('--json', 'machine-readable output')
+    .action((id: string, o: { state?: string; json?: boolean }) =>
+      runCommand(async () => {
+        const state = await StateStore.open(statePath(o), { lock: false });
+        try {
+          const rows = auditOf(state, id);
+          if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+          else if (!rows.length) process.stdout.write(`nothing in the audit log for ${id}\n`);
+          else for (const a of rows) process.stdout.write(`${a.at}  ${a.run_id}  ${a.mapping}/${a.flow}  ${a.key}  ${a.action}${a.target_id ? `  target ${a.target_id}` : ''}  version ${a.source_version ?? '-'}  hash ${a.payload_hash ?? '-'}${a.error ? `  error: ${a.error}` : ''}\n`);
+          return rows.length ? EXIT.ok : EXIT.failedRecords;
+        } finally {
+          state.abandon();
+        }
+      }),
+    );
+}

@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { runSync } from '../sync/run.js';
+import type { SyncResult } from '../sync/events.js';
+import { openSandboxSession, sandboxExamples } from '../sandbox/session.js';
+import { mappingConnectors } from '../sync/plan.js';
+import { EXIT } from './exit-codes.js';
+import { SANDBOX_DATA, SANDBOX_STATE, statePath } from './options.js';
+import { printSyncResult, progressReporter } from './render.js';
+import { runCommand } from './run-command.js';
+
+export function exitCodeOf(r: SyncResult): number {
+  return r.status === 'ok' ? EXIT.ok : r.status === 'failed_records' ? EXIT.failedRecords : EXIT.cannotRun;
+}
+
+interface SyncFlags {
+  connections?: string;
+  state?: string;
+  flow?: string;
+  full?: boolean;
+  json?: boolean;
+  sandbox?: boolean;
+  size?: string;
+  seed?: string;
+}
+
+export function registerSync(program: Command): void {
+  program
+    .command('sync')
+    .description('Run a mapping once: read what changed, map it, write it')
+    .argument('<mapping>', 'a mapping in mappings/')
+    .option('--connections <file>', 'connections file (default connections.yaml)')
+    .option('--state <file>', 'state database (default .mlc/state.db)')
+    .option('--flow <name>', 'run only this flow')
+    .option('--full', 'ignore saved cursors and read everything')
+    .option('--json', 'print one JSON object with the counts')
+    .option('--sandbox', 'run against local simulators of the systems (no accounts needed)')
+    .option('--size <n>', 'sandbox: number of simulated customers', '200')
+    .option('--seed <n>', 'sandbox: seed of the simulated data', '1')
+    .action((mapping: string, o: SyncFlags) =>
+      runCommand(async () => {
+        const root = process.cwd();
+        const onEvent = progressReporter(!o.json && process.stderr.isTTY === true);
+        if (!o.sandbox) {
+          const r = await runSync({ root, mapping, connectionsFile: o.connections, statePath: statePath(o), flow: o.flow, full: o.full, onEvent });
+          if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+          else printSyncResult(r);
+          return exitCodeOf(r);
+        }
+        const session = await openSandboxSession({
+          systems: mappingConnectors(root, mapping),
+          dataFile: SANDBOX_DATA,
+          stateFile: o.state ?? SANDBOX_STATE,
+          size: Number(o.size),
+          seed: Number(o.seed),
+        });
+        try {
+          const r = await runSync({ root, mapping, connections: session.connections, statePath: o.state ?? SANDBOX_STATE, flow: o.flow, full: o.full, onEvent });
+          if (o.json) {
+            process.stdout.write(`${JSON.stringify({ ...r, sandbox: { notes: session.notes } })}\n`);
+          } else {
+            for (const n of session.notes) process.stdout.write(`sandbox: ${n}\n`);
+            printSyncResult(r, 'sync (sandbox)');
+            printExamples(sandboxExamples(session.sandbox));
+            process.stdout.write(`\nRun it again to see a delta sync; state and simulated data are in .mlc/sandbox/.\n`);
+          }
+          return exitCodeOf(r);
+        } finally {
+          await session.finish();
+        }
+      }),
+    );
+}
+
+function printExamples(orgs: Record<string, unknown>[]): void {
+  if (!orgs.length) return;
+  process.stdout.write('\nExample organizations in (simulated) Zendesk:\n');
+  for (const o of orgs) {
+    const f = (o.organization_fields ?? {}) as Record<string, unknown>;
+    process.stdout.write(
+      `  ${String(o.name)} (external_id ${String(o.external_id)}): ${String(f.credit_standing)}, balance ${String(f.outstanding_balance)} ${String(f.erp_currency ?? '')} of limit ${String(f.credit_limit)}, ` +
+        `${String(f.open_invoice_count)} open invoices, oldest ${String(f.oldest_unpaid_invoice ?? '-')} ${Number(f.days_overdue) > 0 ? `${String(f.days_overdue)} days overdue` : 'not overdue'}; ` +
+        `aging current ${String(f.aging_current)} / 1-30 ${String(f.aging_1_30)} / 31-60 ${String(f.aging_31_60)} / 61-90 ${String(f.aging_61_90)} / 90+ ${String(f.aging_over_90)}\n`,
+    );
+  }
+}
