@@ -68,7 +68,7 @@ export function registerTest(program: Command): void {
               continue;
             }
             failed++;
-            process.stdout.write(`FAIL  ${name}/${r.name}  (${r.file})\n${r.error ? `  ${r.error}` : r.diff!.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+            process.stdout.write(`FAIL  ${name}/${r.name}  (${r.file}; - expected, + actual)\n${r.error ? `  ${r.error}` : r.diff!.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
           }
         }
         process.stdout.write(`${total - failed} passed, ${failed} failed\n`);

@@ -13,7 +13,7 @@ export function jsonDiff(expected: unknown, actual: unknown, context = 2): strin
     if (i < n && j < m && a[i] === b[j]) {
       ops.push({ t: ' ', s: a[i++] });
       j++;
-    } else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) ops.push({ t: '+', s: b[j++] });
+    } else if (j < m && (i >= n || lcs[i][j + 1] > lcs[i + 1][j])) ops.push({ t: '+', s: b[j++] });
     else ops.push({ t: '-', s: a[i++] });
   }
   const keep = ops.map((op, k) => op.t !== ' ' || ops.slice(Math.max(0, k - context), k + context + 1).some((x) => x.t !== ' '));

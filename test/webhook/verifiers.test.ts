@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { verifyWebhook } from '../../engine/webhook/verifiers.js';
+import type { Webhook } from '../../engine/config/types.generated.js';
+
+// Test vectors from shared/api/targets.md §1.7 (Zendesk) and sources.md §3.8 (Intuit's SDK vector).
+const ZD_SECRET = 'dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==';
+const zendesk: Webhook = {
+  verifier: 'hmac_sha256',
+  signature_header: 'X-Zendesk-Webhook-Signature',
+  timestamp_header: 'X-Zendesk-Webhook-Signature-Timestamp',
+  message: 'timestamp+body',
+  secret: '{webhook_secret}',
+  tolerance: '5m',
+};
+const vars = { webhook_secret: ZD_SECRET };
+const body = '{"type":"zen:event-type:ticket.created","id":"01J000TEST","detail":{"id":"123"}}';
+const at = Date.parse('2026-01-01T00:00:00Z');
+const zdReq = (signature: string, rawBody = body, now = at) => ({
+  headers: { 'x-zendesk-webhook-signature': signature, 'x-zendesk-webhook-signature-timestamp': '2026-01-01T00:00:00Z' },
+  rawBody,
+  now,
+});
+
+describe('hmac_sha256 (Zendesk: timestamp + body)', () => {
+  it('accepts the documented scheme on the test vector', () => {
+    expect(verifyWebhook(zendesk, zdReq('j6ouyL2nKJguWJYbl62Ug7fRj+AjAuuLrlS+a/O0QXY='), vars)).toEqual({ ok: true });
+  });
+  it('accepts an empty body with its vector', () => {
+    expect(verifyWebhook(zendesk, zdReq('3oJmZ0ji7b+iOyoxyTZdQvIjlUaHYF+GNZ7cSymja8w=', ''), vars)).toEqual({ ok: true });
+  });
+  it('rejects a tampered body, a wrong secret and a missing header', () => {
+    expect(verifyWebhook(zendesk, zdReq('j6ouyL2nKJguWJYbl62Ug7fRj+AjAuuLrlS+a/O0QXY=', body.replace('123', '124')), vars).ok).toBe(false);
+    expect(verifyWebhook(zendesk, zdReq('j6ouyL2nKJguWJYbl62Ug7fRj+AjAuuLrlS+a/O0QXY='), { webhook_secret: 'other' }).ok).toBe(false);
+    expect(verifyWebhook(zendesk, { headers: {}, rawBody: body, now: at }, vars)).toEqual({ ok: false, reason: 'missing X-Zendesk-Webhook-Signature header' });
+  });
+  it('rejects a replay outside the tolerance window', () => {
+    expect(verifyWebhook(zendesk, zdReq('j6ouyL2nKJguWJYbl62Ug7fRj+AjAuuLrlS+a/O0QXY=', body, at + 6 * 60_000), vars)).toEqual({ ok: false, reason: 'timestamp outside the replay window' });
+  });
+});
+
+describe('hmac_sha256 (QuickBooks: body only)', () => {
+  const qbo: Webhook = { verifier: 'hmac_sha256', signature_header: 'intuit-signature', message: 'body', secret: '{verifier_token}' };
+  const payload = '{"eventNotifications":[{"realmId":"1185883450","dataChangeEvent":{"entities":[{"name":"Customer","id":"1","operation":"Create","lastUpdated":"2015-10-05T14:42:19-0700"}]}}]}';
+  it("matches Intuit's SDK test vector", () => {
+    const r = verifyWebhook(qbo, { headers: { 'intuit-signature': 'JC2GUwciPmRBwEO7WvrRmKqu9tGOKL8FFallocTFi8Q=' }, rawBody: payload, now: 0 }, { verifier_token: 'b5771f19b12ddb4bcdb9f08bdc50bc63878a' });
+    expect(r).toEqual({ ok: true });
+  });
+});
+
+describe('shared_header and basic_auth', () => {
+  it('compares a static header', () => {
+    const spec: Webhook = { verifier: 'shared_header', header: 'X-Acumatica-Secret', secret: '{push_secret}' };
+    expect(verifyWebhook(spec, { headers: { 'x-acumatica-secret': 's3cret' }, rawBody: '{}', now: 0 }, { push_secret: 's3cret' })).toEqual({ ok: true });
+    expect(verifyWebhook(spec, { headers: { 'x-acumatica-secret': 's3cret!' }, rawBody: '{}', now: 0 }, { push_secret: 's3cret' }).ok).toBe(false);
+  });
+  it('checks Basic credentials', () => {
+    const spec: Webhook = { verifier: 'basic_auth', username: '{u}', password: '{p}' };
+    const good = `Basic ${Buffer.from('hook:pw').toString('base64')}`;
+    expect(verifyWebhook(spec, { headers: { authorization: good }, rawBody: '', now: 0 }, { u: 'hook', p: 'pw' })).toEqual({ ok: true });
+    expect(verifyWebhook(spec, { headers: { authorization: good }, rawBody: '', now: 0 }, { u: 'hook', p: 'other' }).ok).toBe(false);
+  });
+});
