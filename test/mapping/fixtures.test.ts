@@ -18,7 +18,7 @@ describe('mapping fixtures', () => {
     });
   }
 
-  it('reports a readable diff when a payload differs', async () => {
+  it('computes the overdue-buckets case from its invoices', async () => {
     const plan = planMapping({ root, mapping: 'visma-zendesk', connections: {}, requireConnections: false });
     const [good] = (await runFixtures(plan, join(root, 'mappings', 'visma-zendesk', 'fixtures'))).filter((r) => r.name === 'overdue-buckets');
     expect(good.payload?.organization_fields).toMatchObject({ days_overdue: 173, aging_over_90: 4000.25 });
