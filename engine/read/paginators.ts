@@ -20,6 +20,18 @@ export interface Paginator {
 
 type Factory = (p: Pagination, label: string) => Paginator;
 
+/** The last page: an empty one, or one shorter than what the server really sends per page (it may cap the requested size silently). */
+async function lastPage(p: Pagination, body: unknown, count: number, size: number, label: string): Promise<boolean> {
+  if (count === 0) return true;
+  const cap = Number(await select(p.max_page_size, body, `${label} pagination.max_page_size`));
+  return count < (Number.isFinite(cap) && cap > 0 ? Math.min(cap, size) : size);
+}
+
+async function totalOf(p: Pagination, body: unknown, label: string): Promise<number | undefined> {
+  const total = Number(await select(p.total, body, `${label} pagination.total`));
+  return Number.isFinite(total) && total > 0 ? total : undefined;
+}
+
 const truthy = async (expr: string | undefined, body: unknown, label: string) => (expr ? (await select(expr, body, label)) === true : undefined);
 
 /** Pages numbered from `start`; stops on totalCount, an empty page, or a page shorter than the server's effective size. */
@@ -36,15 +48,8 @@ function pageNumber(p: Pagination, label: string): Paginator {
     async next({ body, records }) {
       if (records.length === 0) return null;
       fetched += records.length;
-      const total = Number(await select(p.total, body, `${label} pagination.total`));
-      if (Number.isFinite(total) && total > 0) {
-        if (fetched >= total) return null;
-      } else {
-        // The server may cap the requested size silently: a page is only "short" against the cap.
-        const cap = Number(await select(p.max_page_size, body, `${label} pagination.max_page_size`));
-        const effective = Number.isFinite(cap) && cap > 0 ? Math.min(cap, size) : size;
-        if (records.length < effective) return null;
-      }
+      const total = await totalOf(p, body, label);
+      if (total !== undefined ? fetched >= total : await lastPage(p, body, records.length, size, label)) return null;
       page++;
       return req();
     },
@@ -64,11 +69,8 @@ function offset(p: Pagination, label: string): Paginator {
     async next({ body, records }) {
       if (records.length === 0) return null;
       off += records.length;
-      const total = Number(await select(p.total, body, `${label} pagination.total`));
-      if (Number.isFinite(total) && total > 0 && off - startAt >= total) return null;
-      const cap = Number(await select(p.max_page_size, body, `${label} pagination.max_page_size`));
-      const effective = Number.isFinite(cap) && cap > 0 ? Math.min(cap, size) : size;
-      if (records.length < effective) return null;
+      const total = await totalOf(p, body, label);
+      if (total !== undefined ? off - startAt >= total : await lastPage(p, body, records.length, size, label)) return null;
       return req();
     },
   };

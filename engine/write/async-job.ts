@@ -4,8 +4,7 @@ import { realSleep } from '../http/rate-limiter.js';
 import { select } from '../read/select.js';
 import { parseDuration } from '../util/duration.js';
 import { render, renderMap } from '../util/template.js';
-import { batchBody } from './body.js';
-import { chunk } from './batch.js';
+import { chunk, sendBatch } from './batch.js';
 import { readResults } from './results.js';
 import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
 
@@ -37,13 +36,7 @@ export async function asyncJobWriter(items: WriteItem[], ctx: WriteContext): Pro
 
   const submit = async (batch: WriteItem[]) => {
     try {
-      const res = await client.request({
-        method: spec.method,
-        url: client.url(ctx.baseUrl, render(spec.path, ctx.vars, encodeURIComponent)),
-        query: renderMap(spec.query, ctx.vars),
-        headers: spec.headers,
-        json: batchBody(batch, spec),
-      });
+      const res = await sendBatch(batch, ctx);
       const id = await select(job.id, res.body, `${ctx.label} job.id`);
       if (id === undefined || id === null) return failAll(batch, `${ctx.label}: the response has no job id (${job.id})`);
       running.push({ id: String(id), batch, since: Date.now() });

@@ -1,4 +1,4 @@
-import { HttpError } from '../http/client.js';
+import { HttpError, type HttpResponse } from '../http/client.js';
 import { render, renderMap } from '../util/template.js';
 import { batchBody } from './body.js';
 import { readResults } from './results.js';
@@ -10,21 +10,27 @@ export function chunk<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+/** Sends one batch to a write endpoint (batch writer, and job submission). */
+export function sendBatch(batch: WriteItem[], ctx: WriteContext): Promise<HttpResponse> {
+  const { spec, client } = ctx;
+  return client.request({
+    method: spec.method,
+    url: client.url(ctx.baseUrl, render(spec.path, ctx.vars, encodeURIComponent)),
+    query: renderMap(spec.query, ctx.vars),
+    headers: spec.headers,
+    json: batchBody(batch, spec),
+  });
+}
+
 /** A batch per request with per-record results in the response (Marketo: 300 per call, read back by seq). */
 export async function batchWriter(items: WriteItem[], ctx: WriteContext): Promise<WriteOutcome[]> {
-  const { spec, client } = ctx;
+  const { spec } = ctx;
   const out: WriteOutcome[] = [];
   await Promise.all(
     chunk(items, spec.batch_size ?? 100).map(async (batch) => {
       let outcomes: WriteOutcome[];
       try {
-        const res = await client.request({
-          method: spec.method,
-          url: client.url(ctx.baseUrl, render(spec.path, ctx.vars, encodeURIComponent)),
-          query: renderMap(spec.query, ctx.vars),
-          headers: spec.headers,
-          json: batchBody(batch, spec),
-        });
+        const res = await sendBatch(batch, ctx);
         outcomes = await readResults(spec.results, res.body, batch, ctx.kind, ctx.label);
       } catch (e) {
         if (!(e instanceof HttpError && e.scope === 'record')) throw e;

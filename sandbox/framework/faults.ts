@@ -18,6 +18,8 @@ export const FAULT_KNOBS = {
 
 export type FaultKnobs = KnobSet<typeof FAULT_KNOBS>;
 
+export const FAULT_KNOB_NAMES = Object.keys(FAULT_KNOBS) as ReadonlyArray<keyof typeof FAULT_KNOBS>;
+
 export interface FaultDecision {
   drop: boolean;
   latencyMs: number;

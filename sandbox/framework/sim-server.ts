@@ -146,7 +146,9 @@ export class SimServer {
         return await lookup.match.handler(simReq);
       } catch (err) {
         const r = errors.serverError(500);
-        r.headers = { ...r.headers, 'X-Sim-Error': String(err instanceof Error ? err.message : err).slice(0, 200) };
+        // Header values must be plain ASCII or setHeader throws.
+        const message = String(err instanceof Error ? err.message : err).replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+        r.headers = { ...r.headers, 'X-Sim-Error': message };
         return r;
       }
     };

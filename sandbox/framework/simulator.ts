@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
-import type { FaultKnobs } from './faults.js';
-import { KnobError } from './knobs.js';
+import { FAULT_KNOB_NAMES, type FaultKnobs } from './faults.js';
+import { KnobError, splitKnobs } from './knobs.js';
 import { SimServer, type SimServerOptions } from './sim-server.js';
 import type { StatsView } from './stats.js';
 import { isRecord, json, type SimRequest, type SimResponse } from './types.js';
@@ -20,6 +20,11 @@ export interface ExpireTokensOptions {
 
 export interface BaseSimulatorOptions extends Omit<SimServerOptions, 'clock'> {
   clock: Clock;
+}
+
+/** Fault knobs may be passed with the other knobs (the sandbox only has `knobs`); they are split off here. */
+export function splitFaultKnobs(knobs: Record<string, unknown> = {}): [Record<string, unknown>, Record<string, unknown>] {
+  return splitKnobs(knobs, FAULT_KNOB_NAMES);
 }
 
 /**
@@ -60,6 +65,13 @@ export abstract class BaseSimulator<N extends string> {
 
   setFaults(k: Record<string, unknown>): void {
     this.server.faults.set(k);
+  }
+
+  /** Applies the fault knobs found in a mixed knob record and returns the rest. */
+  protected takeFaultKnobs(partial: Record<string, unknown>): Record<string, unknown> {
+    const [faults, rest] = splitKnobs(partial, FAULT_KNOB_NAMES);
+    this.setFaults(faults);
+    return rest;
   }
 
   faults(): ReturnType<FaultKnobs['toJSON']> {

@@ -14,7 +14,7 @@ const ACCEPTED = 'yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, yyyy-MM-dd HH:mm:ss.FFF, yyyy
 function compare(op: Operator, a: number, b: number): boolean {
   switch (op) {
     case '>':
-      return a >= b;
+      return a > b;
     case '<':
       return a < b;
     case '>=':

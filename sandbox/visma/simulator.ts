@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../framework/clock.js';
 import { KnobError, KnobSet, splitKnobs } from '../framework/knobs.js';
-import { BaseSimulator, type ConnectionProfile } from '../framework/simulator.js';
+import { BaseSimulator, splitFaultKnobs, type ConnectionProfile } from '../framework/simulator.js';
 import { registerVismaAdmin } from './admin-routes.js';
 import { registerVismaApi } from './api-routes.js';
 import { credentialsFromSeed, VismaAuth, type VismaCredentials } from './auth.js';
@@ -38,9 +38,10 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
   constructor(opts: VismaSimulatorOptions = {}) {
     const seed = opts.seed ?? 1;
     const clock = opts.clock ?? systemClock;
-    super({ seed, clock, errors: vismaErrorBodies, faults: opts.faults });
+    const [faultKnobs, otherKnobs] = splitFaultKnobs(opts.knobs);
+    super({ seed, clock, errors: vismaErrorBodies, faults: { ...faultKnobs, ...opts.faults } });
     this.seed = seed;
-    const [seedOpts, runtime] = splitKnobs(opts.knobs ?? {}, VISMA_SEED_OPTIONS);
+    const [seedOpts, runtime] = splitKnobs(otherKnobs, VISMA_SEED_OPTIONS);
     this.knobSet = new KnobSet(VISMA_KNOBS, runtime);
 
     const snap = opts.snapshot;
@@ -87,8 +88,9 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
     this.auth.expireAll();
   }
 
+  /** Runtime knobs; fault knobs (errorRate, latencyMs, ...) are accepted here too. */
   setKnobs(partial: Record<string, unknown>): void {
-    this.knobSet.set(partial);
+    this.knobSet.set(this.takeFaultKnobs(partial));
   }
 
   knobs(): Record<string, unknown> {

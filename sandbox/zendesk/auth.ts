@@ -98,6 +98,11 @@ export class ZendeskAuth {
     return { access_token, refresh_token };
   }
 
+  codeValid(code: string, nowMs: number): boolean {
+    const c = this.codes.get(code);
+    return c !== undefined && c.expiresMs > nowMs;
+  }
+
   refreshTokenValid(token: string, nowMs: number): boolean {
     const r = this.refresh.get(token);
     return r !== undefined && r.expiresMs > nowMs;

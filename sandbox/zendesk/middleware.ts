@@ -57,7 +57,7 @@ export function requireAuth(ctx: ZendeskContext): Middleware {
 
 /** Lets time-based job completion and retention happen without a background timer. */
 export function sweepJobs(ctx: ZendeskContext): Middleware {
-  return async (req, next) => {
+  return async (_req, next) => {
     ctx.jobs.sweep(ctx.nowMs());
     return next();
   };

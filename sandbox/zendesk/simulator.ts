@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../framework/clock.js';
 import { KnobError, KnobSet, splitKnobs } from '../framework/knobs.js';
 import { Prng } from '../framework/prng.js';
-import { BaseSimulator, type ConnectionProfile, type ExpireTokensOptions } from '../framework/simulator.js';
+import { BaseSimulator, splitFaultKnobs, type ConnectionProfile, type ExpireTokensOptions } from '../framework/simulator.js';
 import { registerZendeskAdmin } from './admin-routes.js';
 import { credentialsFromSeed, ZendeskAuth, type ZendeskCredentials } from './auth.js';
 import { executeJob } from './bulk.js';
@@ -39,6 +39,8 @@ export interface ZendeskSimulatorOptions {
 export type ZendeskCredentialsView = ZendeskCredentials & {
   /** A valid refresh token issued at start (also in the connection profile). */
   refresh_token: string;
+  /** A usable authorization code (single use, valid authCodeTtlSec); a new one is minted once it is used or expired. */
+  authorization_code: string;
   /** Key the simulator signs webhooks with when no secret is given. */
   webhook_secret: string;
 };
@@ -56,13 +58,15 @@ export class ZendeskSimulator extends BaseSimulator<'zendesk'> {
   private readonly ctx: ZendeskContext;
   private readonly adminId: number;
   private profileRefreshToken: string;
+  private authCode = '';
   private readonly webhookSecret: string;
 
   constructor(opts: ZendeskSimulatorOptions = {}) {
     const seed = opts.seed ?? 1;
     const clock = opts.clock ?? systemClock;
-    super({ seed, clock, errors: zendeskErrorBodies, faults: opts.faults, normalizePath: (p) => p.replace(/\.json$/, '') });
-    const [seedOpts, runtime] = splitKnobs(opts.knobs ?? {}, ZENDESK_SEED_OPTIONS);
+    const [faultKnobs, otherKnobs] = splitFaultKnobs(opts.knobs);
+    super({ seed, clock, errors: zendeskErrorBodies, faults: { ...faultKnobs, ...opts.faults }, normalizePath: (p) => p.replace(/\.json$/, '') });
+    const [seedOpts, runtime] = splitKnobs(otherKnobs, ZENDESK_SEED_OPTIONS);
     this.knobSet = new KnobSet(ZENDESK_KNOBS, runtime);
     const k = this.knobSet.values;
 
@@ -137,7 +141,8 @@ export class ZendeskSimulator extends BaseSimulator<'zendesk'> {
   }
 
   credentials(): ZendeskCredentialsView {
-    return { ...this.auth.credentials, refresh_token: this.profileRefreshToken, webhook_secret: this.webhookSecret };
+    if (!this.auth.codeValid(this.authCode, this.clock().getTime())) this.authCode = this.issueAuthorizationCode();
+    return { ...this.auth.credentials, refresh_token: this.profileRefreshToken, authorization_code: this.authCode, webhook_secret: this.webhookSecret };
   }
 
   /** A fresh single-use authorization code (valid `authCodeTtlSec`, default 120 s). */
@@ -150,8 +155,9 @@ export class ZendeskSimulator extends BaseSimulator<'zendesk'> {
     this.auth.expire(opts.includeRefresh === true);
   }
 
+  /** Runtime knobs; fault knobs (errorRate, latencyMs, ...) are accepted here too. */
   setKnobs(partial: Record<string, unknown>): void {
-    this.knobSet.set(partial);
+    this.knobSet.set(this.takeFaultKnobs(partial));
   }
 
   knobs(): Record<string, unknown> {

@@ -41,16 +41,26 @@ const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Users and their identities. Email is writable on create only; later emails become secondary identities. */
 export class UserStore {
+  /** Insertion order is id order: ids only grow and restores insert sorted. */
   private readonly users = new Map<number, User>();
+  /** Lower-cased email identity -> user id; lower-cased external_id -> user id. Keeps upserts O(1) at 100k users. */
+  private readonly byEmail = new Map<string, number>();
+  private readonly byExternal = new Map<string, number>();
   private nextId = 910_000_000_001;
   private nextIdentityId = 920_000_000_001;
 
   constructor(state?: UserStoreState) {
     if (state) {
-      for (const u of state.users) this.users.set(u.id, u);
+      for (const u of [...state.users].sort((a, b) => a.id - b.id)) this.index(u);
       this.nextId = state.nextId;
       this.nextIdentityId = state.nextIdentityId;
     }
+  }
+
+  private index(u: User): void {
+    this.users.set(u.id, u);
+    if (u.external_id !== null) this.byExternal.set(u.external_id.toLowerCase(), u.id);
+    for (const i of u.identities) if (i.type === 'email') this.byEmail.set(i.value.toLowerCase(), u.id);
   }
 
   get(id: number): User | undefined {
@@ -58,7 +68,7 @@ export class UserStore {
   }
 
   list(): User[] {
-    return [...this.users.values()].sort((a, b) => a.id - b.id);
+    return [...this.users.values()];
   }
 
   primaryEmail(u: User): string | null {
@@ -66,15 +76,13 @@ export class UserStore {
   }
 
   findByEmail(email: string): User | undefined {
-    const e = email.toLowerCase();
-    for (const u of this.users.values()) if (u.identities.some((i) => i.type === 'email' && i.value.toLowerCase() === e)) return u;
-    return undefined;
+    const id = this.byEmail.get(email.toLowerCase());
+    return id === undefined ? undefined : this.users.get(id);
   }
 
   findByExternalId(ext: string): User | undefined {
-    const e = ext.toLowerCase();
-    for (const u of this.users.values()) if (u.external_id !== null && u.external_id.toLowerCase() === e) return u;
-    return undefined;
+    const id = this.byExternal.get(ext.toLowerCase());
+    return id === undefined ? undefined : this.users.get(id);
   }
 
   /** Free-text search as `query=`: `email:x`, `external_id:x`, `name:x`, or words matched against name and email. */
@@ -98,7 +106,7 @@ export class UserStore {
   /** create_or_update: matches external_id (case-insensitive) first, then any email identity. */
   upsert(input: unknown, nowMs: number, orgExists: (id: number) => boolean): UserWrite {
     if (!isRecord(input)) return { ok: false, details: { base: [{ description: 'user is required', error: 'InvalidValue' }] } };
-    const ext = typeof input.external_id === 'string' && input.external_id !== '' ? input.external_id : typeof input.external_id === 'number' ? String(input.external_id) : null;
+    const ext = externalId(input.external_id);
     const email = typeof input.email === 'string' ? input.email.trim() : undefined;
     const match = (ext ? this.findByExternalId(ext) : undefined) ?? (email ? this.findByEmail(email) : undefined);
     return match ? this.update(match, input, nowMs, orgExists) : this.create(input, nowMs, orgExists);
@@ -111,12 +119,14 @@ export class UserStore {
     const email = typeof input.email === 'string' ? input.email.trim() : undefined;
     if (email !== undefined && !EMAIL_RE.test(email)) details.email = [{ description: `Email: ${email} is not properly formatted`, error: 'InvalidFormat' }];
     else if (email && this.findByEmail(email)) details.email = [{ description: `Email: ${email} is already being used by another user`, error: 'DuplicateValue' }];
+    const ext = externalId(input.external_id);
+    if (ext && this.findByExternalId(ext)) details.external_id = [{ description: `External: ${ext} has already been taken`, error: 'DuplicateValue' }];
     this.checkCommon(input, details, orgExists);
     if (Object.keys(details).length > 0) return { ok: false, details };
     const u: User = {
       id: this.nextId++,
       name,
-      external_id: externalId(input.external_id),
+      external_id: ext,
       organization_id: typeof input.organization_id === 'number' ? input.organization_id : null,
       role: (ROLES as readonly unknown[]).includes(input.role) ? (input.role as User['role']) : 'end-user',
       phone: typeof input.phone === 'string' ? input.phone : null,
@@ -129,7 +139,7 @@ export class UserStore {
       updatedMs: nowMs,
     };
     if (email) u.identities.push(this.newIdentity('email', email, true, nowMs));
-    this.users.set(u.id, u);
+    this.index(u);
     return { ok: true, user: u, created: true };
   }
 
@@ -140,11 +150,18 @@ export class UserStore {
     const holder = email ? this.findByEmail(email) : undefined;
     if (email !== undefined && !EMAIL_RE.test(email)) details.email = [{ description: `Email: ${email} is not properly formatted`, error: 'InvalidFormat' }];
     else if (holder && holder.id !== u.id) details.email = [{ description: `Email: ${email} is already being used by another user`, error: 'DuplicateValue' }];
+    const ext = externalId(input.external_id);
+    const extHolder = ext ? this.findByExternalId(ext) : undefined;
+    if (extHolder && extHolder.id !== u.id) details.external_id = [{ description: `External: ${ext} has already been taken`, error: 'DuplicateValue' }];
     this.checkCommon(input, details, orgExists);
     if (Object.keys(details).length > 0) return { ok: false, details };
     if (typeof input.name === 'string') u.name = input.name.trim();
     // Zendesk rewrites the stored external_id to the case that was sent.
-    if (input.external_id !== undefined) u.external_id = externalId(input.external_id);
+    if (input.external_id !== undefined) {
+      if (u.external_id !== null) this.byExternal.delete(u.external_id.toLowerCase());
+      u.external_id = ext;
+      if (ext !== null) this.byExternal.set(ext.toLowerCase(), u.id);
+    }
     if (input.organization_id !== undefined) u.organization_id = typeof input.organization_id === 'number' ? input.organization_id : null;
     if ((ROLES as readonly unknown[]).includes(input.role)) u.role = input.role as User['role'];
     if (input.phone !== undefined) u.phone = typeof input.phone === 'string' ? input.phone : null;
@@ -153,7 +170,10 @@ export class UserStore {
     if (Array.isArray(input.tags)) u.tags = input.tags.filter((t): t is string => typeof t === 'string');
     if (isRecord(input.user_fields)) u.user_fields = { ...u.user_fields, ...input.user_fields };
     // Email is writable on create only: a new address becomes a secondary identity.
-    if (email && !holder) u.identities.push(this.newIdentity('email', email, u.identities.every((i) => i.type !== 'email'), nowMs));
+    if (email && !holder) {
+      u.identities.push(this.newIdentity('email', email, u.identities.every((i) => i.type !== 'email'), nowMs));
+      this.byEmail.set(email.toLowerCase(), u.id);
+    }
     u.updatedMs = nowMs;
     return { ok: true, user: u, created: false };
   }
@@ -169,6 +189,7 @@ export class UserStore {
     const first = !u.identities.some((i) => i.type === input.type);
     const identity = this.newIdentity(input.type, input.value, first, nowMs);
     u.identities.push(identity);
+    if (identity.type === 'email') this.byEmail.set(identity.value.toLowerCase(), u.id);
     u.updatedMs = nowMs;
     return { identity };
   }
