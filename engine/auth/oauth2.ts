@@ -45,7 +45,9 @@ export class OAuth2Auth implements AuthProvider {
     req.headers.authorization = `Bearer ${t.accessToken}`;
   }
 
-  invalidate(): void {
+  invalidate(used?: string): void {
+    // A 401 for a token that has since been replaced says nothing about the new one.
+    if (used && this.token && used !== `Bearer ${this.token.accessToken}`) return;
     this.token = undefined;
     this.ctx.tokens.delete('access_token');
   }
@@ -57,8 +59,25 @@ export class OAuth2Auth implements AuthProvider {
     return this.inflight;
   }
 
+  private configuredRefreshToken(): string | undefined {
+    return this.spec.refresh_token ? renderOptional(this.spec.refresh_token, this.ctx.vars) : undefined;
+  }
+
+  /**
+   * The newest refresh token: a rotated one from the store, unless the user has authorized the
+   * connection again since (its configured token is not the one the stored chain grew from).
+   */
   private refreshToken(): string | undefined {
-    return this.ctx.tokens.get('refresh_token')?.value ?? (this.spec.refresh_token ? renderOptional(this.spec.refresh_token, this.ctx.vars) : undefined);
+    const configured = this.configuredRefreshToken();
+    const stored = this.ctx.tokens.get('refresh_token')?.value;
+    if (stored && (!configured || this.ctx.tokens.get('refresh_token_origin')?.value === configured)) return stored;
+    return configured;
+  }
+
+  private storeRefreshToken(value: string): void {
+    const origin = this.configuredRefreshToken();
+    if (origin) this.ctx.tokens.set('refresh_token_origin', origin);
+    this.ctx.tokens.set('refresh_token', value);
   }
 
   private grant(): Record<string, string> {
@@ -67,7 +86,7 @@ export class OAuth2Auth implements AuthProvider {
       case 'oauth2_client_credentials':
         return { grant_type: 'client_credentials' };
       case 'oauth2_password': {
-        const rt = this.refreshToken();
+        const rt = this.ctx.tokens.get('refresh_token')?.value;
         if (rt) return { grant_type: 'refresh_token', refresh_token: rt };
         return { grant_type: 'password', username: render(this.spec.username ?? '{username}', v), password: render(this.spec.password ?? '{password}', v) };
       }
@@ -80,9 +99,20 @@ export class OAuth2Auth implements AuthProvider {
   }
 
   private async requestToken(): Promise<Token> {
+    try {
+      return await this.requestTokenWith(this.grant());
+    } catch (e) {
+      // A password grant can start over when its refresh chain has expired (Acumatica: 30 days).
+      if (this.spec.type !== 'oauth2_password' || !this.ctx.tokens.get('refresh_token')) throw e;
+      this.ctx.tokens.delete('refresh_token');
+      return this.requestTokenWith(this.grant());
+    }
+  }
+
+  private async requestTokenWith(grant: Record<string, string>): Promise<Token> {
     const s = this.spec;
     const v = this.ctx.vars;
-    const params: Record<string, string> = { ...this.grant() };
+    const params: Record<string, string> = { ...grant };
     const headers: Record<string, string> = { accept: 'application/json', ...renderMap(s.headers, v) };
     const clientId = s.client_id ? renderOptional(s.client_id, v) : undefined;
     const clientSecret = s.client_secret ? renderOptional(s.client_secret, v) : undefined;
@@ -125,7 +155,7 @@ export class OAuth2Auth implements AuthProvider {
     // already dead, and a crash must not lose the only valid one.
     if (typeof newRefresh === 'string' && newRefresh && newRefresh !== params.refresh_token) {
       redactor.add(newRefresh);
-      this.ctx.tokens.set('refresh_token', newRefresh);
+      this.storeRefreshToken(newRefresh);
     }
     const base = s.response?.base_url ? await evaluate(s.response.base_url, body, 'connector auth response base_url') : undefined;
     if (typeof base === 'string' && base) {

@@ -55,7 +55,8 @@ export class SessionCookieLogin implements AuthProvider {
     req.headers.cookie = cookie;
   }
 
-  invalidate(): void {
+  invalidate(used?: string): void {
+    void used;
     this.cookie = undefined;
   }
 

@@ -42,8 +42,12 @@ export class HttpError extends Error {
 /** What a connection's auth strategy must provide to the client. */
 export interface AuthApplier {
   apply(req: { headers: Record<string, string>; query: Record<string, string> }): Promise<void>;
-  /** The current credentials were rejected: fetch new ones before the next attempt. */
-  invalidate(): void;
+  /**
+   * The credentials a request carried were rejected: fetch new ones before the next attempt.
+   * `used` is the Authorization header that was rejected; a late 401 for a token that has
+   * already been replaced must not throw the new one away.
+   */
+  invalidate(used?: string): void;
   /** A base URL the auth dictates (Pipedrive api_domain). */
   baseUrl?(): string | undefined;
 }
@@ -53,6 +57,8 @@ class Retryable extends Error {
     message: string,
     readonly delayMs?: number,
     readonly rateLimited = false,
+    readonly status?: number,
+    readonly body?: unknown,
   ) {
     super(message);
   }
@@ -65,9 +71,11 @@ export interface ClientOptions {
   dispatcher?: Dispatcher;
   sleep?: Sleep;
   now?: () => number;
-  /** Default headers and query, already rendered for the connection */
+  /** Default headers and query of API calls (not of token requests), already rendered */
   headers?: Record<string, string>;
   query?: Record<string, string>;
+  /** The configured base URL; replaced by one the auth dictates (Pipedrive api_domain) */
+  baseUrl?: string;
 }
 
 export interface ClientStats {
@@ -126,6 +134,11 @@ export class HttpClient {
     return this.opts.redactor;
   }
 
+  /** The client's sleep, so polling loops share the injected clock. */
+  wait(ms: number): Promise<void> {
+    return this.sleep(ms);
+  }
+
   get connection(): string {
     return this.opts.connection;
   }
@@ -133,8 +146,7 @@ export class HttpClient {
   /** Joins a path template result onto the base URL, unless it is already absolute. */
   url(base: string, path: string): string {
     if (/^https?:\/\//.test(path)) return path;
-    const b = this.auth?.baseUrl?.() ?? base;
-    return `${b.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+    return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
   }
 
   async request(req: RequestOptions): Promise<HttpResponse> {
@@ -148,15 +160,16 @@ export class HttpClient {
         const reason = this.describe(res, decision.message, await this.messageOf(res));
         switch (decision.action) {
           case 'retry': {
-            const retryAfter = this.retryAfter(res.headers);
-            const rateLimited = res.status === 429 || retryAfter !== undefined || decision.delayMs !== undefined;
-            throw new Retryable(reason, retryAfter ?? decision.delayMs, rateLimited && rateLimitWaits++ < 50);
+            // A server that says how long to wait is waited for without using up retries;
+            // a bare 429 or 5xx backs off exponentially and counts.
+            const delay = this.retryAfter(res.headers) ?? decision.delayMs;
+            throw new Retryable(reason, delay, delay !== undefined && rateLimitWaits++ < 50, res.status, res.body);
           }
           case 'reauthenticate':
             if (req.auth === false || !this.auth || reauthenticated) throw new AbortError(new HttpError(`authentication failed: ${reason}`, 'run', res.status, res.body));
             reauthenticated = true;
-            this.auth.invalidate();
-            throw new Retryable(reason, 0, true);
+            this.auth.invalidate(res.sentAuthorization);
+            throw new Retryable(reason, 0, true, res.status);
           case 'fail_run':
             throw new AbortError(new HttpError(reason, 'run', res.status, res.body));
           default:
@@ -182,16 +195,32 @@ export class HttpClient {
     ).catch((e: unknown) => {
       if (e instanceof HttpError) throw e;
       const msg = this.opts.redactor.redact(e instanceof Error ? e.message : String(e));
-      throw new HttpError(`${req.method ?? 'GET'} ${this.safeUrl(req.url)}: ${msg}`, e instanceof Retryable ? 'record' : 'run');
+      // Retries exhausted: an API that keeps answering with an error fails the record; one that
+      // cannot be reached at all (network, timeout) stops the run.
+      const answered = e instanceof Retryable && e.status !== undefined;
+      throw new HttpError(`${req.method ?? 'GET'} ${this.safeUrl(req.url)}: ${msg}`, answered ? 'record' : 'run', (e as Retryable).status, (e as Retryable).body);
     });
   }
 
-  private async once(req: RequestOptions): Promise<HttpResponse> {
+  private async once(req: RequestOptions): Promise<HttpResponse & { sentAuthorization?: string }> {
     const method = req.method ?? 'GET';
-    const headers: Record<string, string> = { ...this.opts.headers, ...req.headers };
-    const query: Record<string, string> = { ...this.opts.query, ...req.query };
-    if (req.auth !== false && this.auth) await this.auth.apply({ headers, query });
-    const url = new URL(req.url);
+    const api = req.auth !== false;
+    // Token requests go to an identity provider: the API's default headers and query stay off them.
+    const headers: Record<string, string> = { ...(api ? this.opts.headers : {}), ...req.headers };
+    const query: Record<string, string> = { ...(api ? this.opts.query : {}), ...req.query };
+    let target = req.url;
+    if (api && this.auth) {
+      try {
+        await this.auth.apply({ headers, query });
+      } catch (e) {
+        // A refused token request is not retried: a wrong password retried is a locked account.
+        throw new AbortError(e instanceof HttpError ? e : new HttpError((e as Error).message, 'run'));
+      }
+      const dictated = this.auth.baseUrl?.();
+      const configured = this.opts.baseUrl?.replace(/\/+$/, '');
+      if (dictated && configured && target.startsWith(configured)) target = dictated.replace(/\/+$/, '') + target.slice(configured.length);
+    }
+    const url = new URL(target);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     let body: string | undefined;
     if (req.json !== undefined) {
@@ -228,7 +257,7 @@ export class HttpClient {
     } else if (!text) {
       parsed = undefined;
     }
-    return { status: res.status, headers: res.headers, body: parsed, url: url.toString() };
+    return { status: res.status, headers: res.headers, body: parsed, url: url.toString(), sentAuthorization: headers.authorization };
   }
 
   private retryAfter(h: Headers): number | undefined {
@@ -243,7 +272,7 @@ export class HttpClient {
   private describe(res: HttpResponse, template: string | undefined, extracted: string | undefined): string {
     const detail = extracted ?? (typeof res.body === 'string' ? res.body : JSON.stringify(res.body ?? '')).slice(0, 300);
     const text = template
-      ? template.replace('{status}', String(res.status)).replace('{error}', detail)
+      ? template.replace('{status}', () => String(res.status)).replace('{error}', () => detail)
       : `HTTP ${res.status} from ${res.url.split('?')[0]}: ${detail}`;
     return this.opts.redactor.redact(text);
   }

@@ -30,8 +30,9 @@ export class RateLimiter {
   }
 
   async acquire(): Promise<() => void> {
-    if (this.inFlight >= this.maxConcurrency) await new Promise<void>((r) => this.waiters.push(r));
-    this.inFlight++;
+    // A freed slot is handed straight to the longest waiter, so a newcomer cannot take it too.
+    if (this.inFlight >= this.maxConcurrency || this.waiters.length) await new Promise<void>((r) => this.waiters.push(r));
+    else this.inFlight++;
     try {
       await this.waitForTurn();
     } catch (e) {
@@ -48,8 +49,9 @@ export class RateLimiter {
   }
 
   private releaseSlot(): void {
-    this.inFlight--;
-    this.waiters.shift()?.();
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.inFlight--;
   }
 
   private async waitForTurn(): Promise<void> {

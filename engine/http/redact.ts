@@ -9,8 +9,9 @@ export class Redactor {
   add(secret: string | undefined | null): void {
     if (!secret || secret.length < 4 || this.secrets.has(secret)) return;
     this.secrets.add(secret);
-    // Also the forms a secret takes on the wire.
+    // Also the forms a secret takes on the wire: in a path, and in a form or query string.
     this.secrets.add(encodeURIComponent(secret));
+    this.secrets.add(new URLSearchParams({ s: secret }).toString().slice(2));
     this.pattern = null;
   }
 

@@ -27,6 +27,8 @@ export function parseInstant(v: unknown, zone: 'UTC' | 'local' = 'UTC'): number 
   if (typeof v !== 'string' || !v) return NaN;
   const s = v.trim().replace(' ', 'T');
   const hasZone = /([zZ]|[+-]\d\d:?\d\d)$/.test(s);
-  if (hasZone || zone === 'local') return Date.parse(s);
+  if (hasZone) return Date.parse(s);
+  // Date.parse reads a bare date as UTC midnight; a local one means local midnight.
+  if (zone === 'local') return Date.parse(/T/.test(s) ? s : `${s}T00:00:00`);
   return Date.parse(/T/.test(s) ? `${s}Z` : `${s}T00:00:00Z`);
 }

@@ -54,7 +54,8 @@ export class StreamReader {
       yield records;
       const next = await paginator.next({ body: res.body, records });
       if (!next) return;
-      page = next;
+      // A next link may be relative to the page it came from.
+      page = next.url ? { ...next, url: new URL(next.url, res.url).toString() } : next;
       first = false;
     }
   }

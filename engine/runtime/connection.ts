@@ -78,6 +78,7 @@ export function openConnection(o: OpenConnectionOptions): LiveConnection {
     now: o.now,
     headers: renderMap(o.connector.headers, vars),
     query: renderMap(o.connector.query, vars),
+    baseUrl,
   });
   let spec: Auth = o.connector.auth;
   if (o.connection.auth) {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 export class LockedError extends Error {
@@ -15,6 +15,34 @@ function alive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Moves a stale lock aside. Two processes may both find it stale; rename lets only one move it,
+ * and a process that moved a lock which had meanwhile become live (another process took over
+ * first) puts it back.
+ */
+function takeOverStale(lockFile: string, stalePid: number | undefined): void {
+  const aside = `${lockFile}.stale-${process.pid}`;
+  try {
+    renameSync(lockFile, aside);
+  } catch {
+    return;
+  }
+  let moved: { pid?: number } = {};
+  try {
+    moved = JSON.parse(readFileSync(aside, 'utf8')) as typeof moved;
+  } catch {
+    /* torn: stale */
+  }
+  if (moved.pid !== stalePid && moved.pid && alive(moved.pid)) {
+    try {
+      linkSync(aside, lockFile);
+    } catch {
+      /* someone holds it again: they win */
+    }
+  }
+  unlinkSync(aside);
 }
 
 /**
@@ -47,7 +75,7 @@ export function acquireLock(lockFile: string): () => void {
       }
       const sameHost = !holder.host || holder.host === hostname();
       if (sameHost && (!holder.pid || !alive(holder.pid))) {
-        if (existsSync(lockFile)) unlinkSync(lockFile);
+        takeOverStale(lockFile, holder.pid);
         continue;
       }
       throw new LockedError(lockFile, `pid ${holder.pid} on ${holder.host}`);

@@ -1,6 +1,5 @@
 import type { Job } from '../config/types.generated.js';
 import { HttpError } from '../http/client.js';
-import { realSleep } from '../http/rate-limiter.js';
 import { select } from '../read/select.js';
 import { parseDuration } from '../util/duration.js';
 import { render, renderMap } from '../util/template.js';
@@ -60,6 +59,13 @@ export async function asyncJobWriter(items: WriteItem[], ctx: WriteContext): Pro
     }
   };
 
+  // A job the API no longer reports (expired, lost) fails its own batch once it times out, not the run.
+  const unreported = (r: Running, why: string) => {
+    if (Date.now() - r.since <= timeout) return;
+    running.splice(running.indexOf(r), 1);
+    failAll(r.batch, `${ctx.label}: job ${r.id} ${why}`);
+  };
+
   const poll = async () => {
     const objectOf = async (body: unknown) => (job.object ? select(job.object, body, `${ctx.label} job.object`) : body);
     if (job.many && running.length > 1) {
@@ -72,12 +78,21 @@ export async function asyncJobWriter(items: WriteItem[], ctx: WriteContext): Pro
         });
         const jobs = (await select(job.many.records, res.body, `${ctx.label} job.many.records`)) as unknown[];
         const byId = new Map((Array.isArray(jobs) ? jobs : []).map((j) => [String((j as Record<string, unknown>).id), j]));
-        for (const r of group) if (byId.has(r.id)) await settle(r, byId.get(r.id));
+        for (const r of group) {
+          if (byId.has(r.id)) await settle(r, byId.get(r.id));
+          else unreported(r, 'is no longer reported by the API');
+        }
       }
     } else {
       for (const r of [...running]) {
-        const res = await client.request({ url: client.url(ctx.baseUrl, render(job.path, { ...ctx.vars, id: r.id }, encodeURIComponent)) });
-        await settle(r, await objectOf(res.body));
+        try {
+          const res = await client.request({ url: client.url(ctx.baseUrl, render(job.path, { ...ctx.vars, id: r.id }, encodeURIComponent)) });
+          await settle(r, await objectOf(res.body));
+        } catch (e) {
+          if (!(e instanceof HttpError && e.scope === 'record')) throw e;
+          running.splice(running.indexOf(r), 1);
+          failAll(r.batch, `${ctx.label}: job ${r.id} could not be read: ${e.message}`);
+        }
       }
     }
   };
@@ -85,7 +100,7 @@ export async function asyncJobWriter(items: WriteItem[], ctx: WriteContext): Pro
   while (queue.length || running.length) {
     while (queue.length && running.length < maxInFlight) await submit(queue.shift()!);
     if (!running.length) continue;
-    await realSleep(interval);
+    await client.wait(interval);
     await poll();
   }
   return out;

@@ -33,7 +33,8 @@ export function shouldScan(unknownKeys: number, lookup: Lookup | undefined, conn
 export async function scanTarget(lookup: Lookup, ctx: LookupContext): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   const stream = ctx.connector.streams![lookup.scan!];
-  const reader = new StreamReader({ client: ctx.client, baseUrl: ctx.baseUrl, vars: ctx.vars, name: lookup.scan!, stream: { ...stream, incremental: undefined } });
+  // full: the whole target, with the stream's cursor fragments rendered as for a first read.
+  const reader = new StreamReader({ client: ctx.client, baseUrl: ctx.baseUrl, vars: ctx.vars, name: lookup.scan!, stream, full: true });
   for await (const page of reader.pages()) remember(found, page, lookup);
   return found;
 }

@@ -27,7 +27,9 @@ export async function singleWriter(items: WriteItem[], ctx: WriteContext): Promi
       } catch (e) {
         if (e instanceof HttpError && e.scope === 'record') {
           const conflict = ctx.kind === 'create' && e.status === 409;
-          return { key: item.key, ok: false, error: e.message, conflict };
+          const outcome: WriteOutcome = { key: item.key, ok: false, error: e.message, conflict };
+          ctx.onOutcomes?.([outcome]);
+          return outcome;
         }
         throw e;
       }
