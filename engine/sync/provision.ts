@@ -25,6 +25,7 @@ export async function provisionFields(o: {
   op: Operation;
   target: LiveConnection;
   dryRun: boolean;
+  relisted?: boolean;
 }): Promise<Provisioned> {
   const fields = o.flow.custom_fields ?? [];
   const set = o.op.custom_fields ? o.target.connector.custom_fields?.[o.op.custom_fields] : undefined;
@@ -58,13 +59,16 @@ export async function provisionFields(o: {
     );
     const outcomes = await singleWriter(items, { client: o.target.client, baseUrl: o.target.baseUrl, vars: o.target.vars, spec: set.create, kind: 'create', label: `custom fields ${o.op.custom_fields}` });
     const failed = outcomes.filter((x) => !x.ok);
-    if (failed.length) throw new Error(`could not create custom fields in ${o.target.name}: ${failed.map((x) => `${x.key}: ${x.error}`).join('; ')}`);
-    for (const f of missing) {
-      // Targets that generate keys (Pipedrive) are listed again to learn them.
-      keys[f.key] = f.key;
-      created.push(f.key);
+    created.push(...outcomes.filter((x) => x.ok).map((x) => x.key));
+    if (failed.length) {
+      // A create whose answer was lost and retried meets the field it made ("key already taken"):
+      // list again, and fail only for fields that really are missing.
+      if (!o.relisted) return { ...(await provisionFields({ ...o, relisted: true })), created };
+      throw new Error(`could not create custom fields in ${o.target.name}: ${failed.map((x) => `${x.key}: ${x.error}`).join('; ')}`);
     }
-    if (set.name) return { ...(await provisionFields(o)), created };
+    // Targets that generate keys (Pipedrive) are listed again to learn them.
+    for (const f of missing) keys[f.key] = f.key;
+    if (set.name) return { ...(await provisionFields({ ...o, relisted: true })), created };
   }
   if (!o.dryRun) o.state.run('INSERT OR REPLACE INTO provisioned (mapping, flow, connection, spec_hash, ids) VALUES (?, ?, ?, ?, ?)', [o.mapping, o.flowName, o.target.name, specHash, JSON.stringify(keys)]);
   return { created, existing: fields.length - missing.length, keys };

@@ -24,9 +24,10 @@ export interface SyncOptions {
   full?: boolean;
   /** Read and map, write nothing anywhere (the state is diffed against, not changed) */
   dryRun?: boolean;
-  /** Re-process only these failed records (mlc replay); no source reads */
+  /** Re-process only these failed records (mlc replay), from freshly read source data */
   replay?: { runId?: string; keys?: string[]; all?: boolean };
   clock?: Clock;
+  /** Waits of the HTTP layer; when given, they and rate-limit windows follow `clock` (virtual time) */
   sleep?: Sleep;
   onEvent?: (e: SyncEvent) => void;
 }
@@ -52,10 +53,18 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const result: SyncResult = { runId, mapping: plan.mapping.name, status: 'ok', flows: [], provisioned: [], durationMs: 0 };
   const conns: LiveConnection[] = [];
   try {
-    if (!dry) state.run('INSERT INTO runs (id, mapping, started_at, status) VALUES (?, ?, ?, ?)', [runId, plan.mapping.name, new Date(started).toISOString(), 'running']);
+    if (!dry) {
+      // We hold the lock: a run still marked running was killed.
+      state.run("UPDATE runs SET status = 'interrupted' WHERE mapping = ? AND status = 'running'", [plan.mapping.name]);
+      state.run('INSERT INTO runs (id, mapping, started_at, status) VALUES (?, ?, ?, ?)', [runId, plan.mapping.name, new Date(started).toISOString(), 'running']);
+      state.checkpoint();
+    }
     onEvent({ type: 'run:start', runId, mapping: plan.mapping.name });
+    // The run clock is for what the mapping computes (days overdue). Waits, token lifetimes and
+    // rate-limit windows run on real time, or a fixed clock would wait forever; only a caller that
+    // also supplies the sleep that moves its clock gets them on that clock (virtual-time tests).
     const redactor = new Redactor();
-    const now = () => clock().getTime();
+    const now = o.sleep ? () => clock().getTime() : undefined;
     const source = openConnection({ ...plan.source, state, redactor, sleep: o.sleep, now });
     const target = openConnection({ ...plan.target, state, redactor, sleep: o.sleep, now });
     conns.push(source, target);
@@ -63,15 +72,14 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     if (o.flow && flows.length === 0) throw new Error(`mapping ${plan.mapping.name} has no flow "${o.flow}" (flows: ${plan.flows.map(([n]) => n).join(', ')})`);
 
     const summaries = new Map(flows.map(([name]) => [name, emptySummary(name, dry)]));
-    if (!o.replay) {
-      const before = source.client.stats.requests;
-      const staged = await stageStreams({ state: data, mapping: plan.mapping.name, conn: source, flows, full: !!o.full, persistCursors: !dry, onEvent });
-      data.checkpoint();
-      for (const [name, flow] of flows) {
-        const s = summaries.get(name)!;
-        s.read = staged.read.get(flow.from) ?? 0;
-        s.requests.source = source.client.stats.requests - before;
-      }
+    // A replay reads the source too: the fix for a failed record is often made there.
+    const sourceBefore = source.client.stats.requests;
+    const staged = await stageStreams({ state: data, mapping: plan.mapping.name, conn: source, flows, full: !!o.full, persistCursors: !dry, onEvent });
+    data.checkpoint();
+    for (const [name, flow] of flows) {
+      const s = summaries.get(name)!;
+      s.read = staged.read.get(flow.from) ?? 0;
+      s.requests.source = source.client.stats.requests - sourceBefore;
     }
     for (const [name, flow] of flows) {
       const flowStart = Date.now();
