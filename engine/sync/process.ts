@@ -137,7 +137,7 @@ export async function processFlow(r: FlowRun): Promise<void> {
         if (o.ok) succeed(m, o);
         else fail(o.key, 'write', o.error ?? 'rejected by the target', m.version);
       }
-      state.maybeCheckpoint(2000);
+      state.maybeCheckpoint(5000);
     };
     const conflicts: Mapped[] = [];
     for (const kind of ['create', 'update', 'upsert'] as const) {
@@ -196,7 +196,9 @@ async function mapChunk(
       const input: Record<string, unknown> = { ...record };
       for (const [rel, j] of Object.entries(flow.join ?? {})) {
         const rows = state.all<{ data: string }>(
-          'SELECT m.data FROM links l JOIN mirror m ON m.connection = ? AND m.stream = ? AND m.key = l.child_key WHERE l.mapping = ? AND l.flow = ? AND l.rel = ? AND l.parent_key = ? ORDER BY l.child_key',
+          // The index on (…, parent_key, child_key) serves both the filter and the order; without it
+          // SQLite walked the primary key and the 10,000-customer load took 4x as long.
+          'SELECT m.data FROM links l INDEXED BY links_by_parent JOIN mirror m ON m.connection = ? AND m.stream = ? AND m.key = l.child_key WHERE l.mapping = ? AND l.flow = ? AND l.rel = ? AND l.parent_key = ? ORDER BY l.child_key',
           [r.source.name, j.from, mapping, flowName, rel, key],
         );
         const related = [];

@@ -97,11 +97,18 @@ export async function asyncJobWriter(items: WriteItem[], ctx: WriteContext): Pro
     }
   };
 
+  // Small jobs finish in well under a second: poll soon, then back off to poll_interval, so
+  // neither time nor rate limit is wasted.
+  let wait = Math.min(100, interval);
   while (queue.length || running.length) {
+    const before = running.length;
     while (queue.length && running.length < maxInFlight) await submit(queue.shift()!);
     if (!running.length) continue;
-    await client.wait(interval);
+    if (running.length > before) wait = Math.min(100, interval);
+    await client.wait(wait);
+    const pending = running.length;
     await poll();
+    wait = running.length < pending ? Math.min(100, interval) : Math.min(interval, wait * 2);
   }
   return out;
 }
