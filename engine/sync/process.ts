@@ -198,7 +198,7 @@ async function mapChunk(
         const rows = state.all<{ data: string }>(
           // The index on (…, parent_key, child_key) serves both the filter and the order; without it
           // SQLite walked the primary key and the 10,000-customer load took 4x as long.
-          'SELECT m.data FROM links l INDEXED BY links_by_parent JOIN mirror m ON m.connection = ? AND m.stream = ? AND m.key = l.child_key WHERE l.mapping = ? AND l.flow = ? AND l.rel = ? AND l.parent_key = ? ORDER BY l.child_key',
+          'SELECT m.data FROM links l INDEXED BY links_by_parent JOIN mirror m ON m.connection = ? AND m.stream = ? AND m.key = l.child_key WHERE l.mapping = ? AND l.flow = ? AND l.rel = ? AND l.parent_key = ? AND m.data IS NOT NULL ORDER BY l.child_key',
           [r.source.name, j.from, mapping, flowName, rel, key],
         );
         const related = [];
