@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildConfig, ChildResult } from './protocol.js';
+
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), '..', 'sync-child.js');
+
+export interface SpawnOptions {
+  /** Extra node flags (--cpu-prof ...) */
+  nodeArgs?: string[];
+  timeoutMs?: number;
+  /** Where config and result files go */
+  workDir: string;
+  label: string;
+}
+
+/**
+ * Runs one measured child (dist/bench/sync-child.js) asynchronously, so this process keeps serving
+ * the simulators while the child syncs against them.
+ */
+export async function runChild(cfg: Omit<ChildConfig, 'resultPath'>, o: SpawnOptions): Promise<ChildResult & { exitCode: number | null; spawnMs: number }> {
+  mkdirSync(o.workDir, { recursive: true });
+  const resultPath = join(o.workDir, `${o.label}.result.json`);
+  const configPath = join(o.workDir, `${o.label}.config.json`);
+  rmSync(resultPath, { force: true });
+  writeFileSync(configPath, JSON.stringify({ ...cfg, resultPath }));
+  const started = performance.now();
+  const exitCode = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, [...(o.nodeArgs ?? []), CHILD, configPath], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const timer = o.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), o.timeoutMs) : undefined;
+    child.on('exit', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve(code ?? (signal ? -1 : null));
+    });
+  });
+  const spawnMs = performance.now() - started;
+  if (!existsSync(resultPath)) {
+    return {
+      mode: cfg.mode, ok: false, error: `child exited with ${exitCode} and no result (killed, timed out or out of memory)`, wallMs: spawnMs, startEpochMs: 0, endEpochMs: 0, bootMs: 0,
+      cpu: { userMs: 0, systemMs: 0 }, memory: { maxRssMB: 0, vmHwmMB: null, sampledPeakMB: { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 } }, exitCode, spawnMs,
+    };
+  }
+  return { ...(JSON.parse(readFileSync(resultPath, 'utf8')) as ChildResult), exitCode, spawnMs };
+}
