@@ -4,8 +4,9 @@
  * customers and invoices (pageNumber/pageSize), the open-invoice join in memory, the payload fields
  * computed by hand (no JSONata), provisioning of the same organization_fields, one listing of
  * the account (or show_many for a few keys) to find existing organizations, then create_many /
- * update_many in batches of 100 with job_statuses polling (up to 25 jobs in flight, polled every
- * 500 ms with show_many, as the connector does). At the end it writes its own small state file
+ * update_many in batches of 100 with job_statuses polling (up to 25 jobs in flight, polled with
+ * show_many: first after 100 ms, backing off to the connector's 500 ms poll_interval while nothing
+ * finishes, back to 100 ms when something does). At the end it writes its own small state file
  * (key -> target id and payload hash), as a real delta-capable script would.
  */
 import { createHash } from 'node:crypto';
@@ -43,6 +44,7 @@ const PAGE_SIZE = 1000;
 const BATCH = 100;
 const MAX_IN_FLIGHT = 25;
 const POLL_MS = 500;
+const FIRST_POLL_MS = 100;
 const DAY = 86_400_000;
 
 /** The mapping's custom fields, written out by hand as a script would have them. */
@@ -291,19 +293,22 @@ interface Item {
   id?: number;
 }
 
-/** create_many / update_many jobs, up to 25 in flight, polled every 500 ms with show_many. */
+/** create_many / update_many jobs, up to 25 in flight, polled with show_many (100 ms, backing off to 500 ms). */
 async function writeJobs(http: Http, base: string, token: string, items: Item[], kind: 'create' | 'update', onResult: (item: Item, ok: boolean, id: number | undefined, error?: string) => void): Promise<void> {
   const queue = chunk(items, BATCH);
   const running = new Map<string, Item[]>();
   const path = kind === 'create' ? 'organizations/create_many' : 'organizations/update_many';
+  let wait = FIRST_POLL_MS;
   while (queue.length || running.size) {
+    if (queue.length && running.size < MAX_IN_FLIGHT) wait = FIRST_POLL_MS;
     while (queue.length && running.size < MAX_IN_FLIGHT) {
       const batch = queue.shift()!;
       const organizations = batch.map((i) => (kind === 'update' ? { ...i.payload, id: i.id } : i.payload));
       const res = await http.call(kind === 'create' ? 'POST' : 'PUT', `${base}/${path}`, { token, json: { organizations } });
       running.set(((res.body as Json).job_status as Json).id as string, batch);
     }
-    await sleep(POLL_MS);
+    await sleep(wait);
+    const pending = running.size;
     for (const ids of chunk([...running.keys()], 100)) {
       const res = await http.call('GET', `${base}/job_statuses/show_many?ids=${ids.join(',')}`, { token });
       for (const job of (res.body as Json).job_statuses as Json[]) {
@@ -323,6 +328,7 @@ async function writeJobs(http: Http, base: string, token: string, items: Item[],
         }
       }
     }
+    wait = running.size < pending ? FIRST_POLL_MS : Math.min(POLL_MS, wait * 2);
   }
 }
 

@@ -412,7 +412,7 @@ function findings(r: Report, ds: Dataset): string[] {
     const ep = initial.zendesk?.byKind['job polls'] ?? 0;
     const bp = base.zendesk?.byKind['job polls'] ?? 0;
     const ew = initial.zendesk?.byKind['bulk writes'] ?? 0;
-    if (ep > bp) out.push(`Job polls: the engine made ${n(ep)} (${n(ep / Math.max(1, ew), 2)} per bulk write) against the baseline's ${n(bp)} (${n(bp / Math.max(1, base.zendesk?.byKind['bulk writes'] ?? 1), 2)} per write, up to 25 jobs in flight over the whole load): processFlow hands the writer one chunk at a time, so fewer jobs are in flight per poll.`);
+    if (ep > bp) out.push(`Job polls: the engine made ${n(ep)} (${n(ep / Math.max(1, ew), 2)} per bulk write) against the baseline's ${n(bp)} (${n(bp / Math.max(1, base.zendesk?.byKind['bulk writes'] ?? 1), 2)} per write; the baseline keeps up to 25 jobs in flight over the whole load): the engine's writer gets one processFlow chunk at a time (engine/sync/process.ts), so fewer jobs share each poll, and no chunk is mapped while the previous one's jobs run.`);
   }
   for (const s of [initial, rerun, base].filter((x): x is Scenario => !!x && !!x.zendesk && x.id !== 'baseline')) {
     const reported = flowTotals(s).target;
@@ -422,6 +422,12 @@ function findings(r: Report, ds: Dataset): string[] {
       const errs = Object.entries(s.child.network?.fetchErrors ?? {}).map(([k, v]) => `${v}× ${k}`).join('; ');
       out.push(`**Request count mismatch (${s.id})**: the flow summary reports ${n(reported)} Zendesk requests, the simulator received ${n(seen)}${c ? `; the engine's Zendesk client counted ${n(c.requests)} attempts and ${n(c.retries)} retries` : ''}${errs ? `; fetch failures: ${errs}` : ''}${s.child.network?.examples.length ? ` (e.g. ${s.child.network.examples.slice(0, 3).join(' | ')})` : ''}.`);
     }
+  }
+  const prof = S('profile')?.profile;
+  if (prof) {
+    const area = (name: string) => prof.byArea.find((a) => a.area === name)?.share ?? 0;
+    const incl = (name: string) => prof.inclusive.find((f) => f.fn === name)?.share ?? 0;
+    out.push(`CPU profile (busy time, idle excluded): sql.js ${n(100 * area('sql.js (SQLite in WASM)'), 0)}%, JSONata ${n(100 * area('jsonata'), 0)}%, GC ${n(100 * area('GC'), 0)}%, engine code ${n(100 * (area('engine/map') + area('engine/sync') + area('engine/store') + area('engine (other)')), 0)}%; inclusive: stageStreams ${n(100 * incl('stageStreams'), 0)}%, mapChunk ${n(100 * incl('mapChunk'), 0)}%, StateStore.checkpoint ${n(100 * incl('checkpoint@store/state.js'), 0)}%, JSONata evaluate ${n(100 * incl('evaluate@jsonata'), 0)}%.`);
   }
   const mr = (S('mapper')?.child.result as { runs?: MapperRun[] } | undefined)?.runs?.[0];
   if (mr) {
