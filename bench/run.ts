@@ -8,7 +8,8 @@
  *   node dist/bench/run.js --size 100000        only 100,000 (no cap beyond --timeout-min)
  *   options: --seed N; --profile (adds a --cpu-prof run of the engine at 10,000 and summarises it);
  *            --rl-limit N (per-minute limit of the rate-limit variant, default 30);
- *            --only a,b (scenario ids, see ALL_SCENARIOS); --timeout-min N (per child, default 240)
+ *            --only a,b (scenario ids, see ALL_SCENARIOS); --timeout-min N (per child, default 240);
+ *            --render-only (rewrite latest.md from latest.json, no measuring)
  *
  * The simulators run in this process; every measured sync runs in its own child process
  * (dist/bench/sync-child.js) so its peak RSS is its own. Scenarios run one after another (the
@@ -50,6 +51,8 @@ interface Options {
   rlLimit: number;
   only?: Set<string>;
   timeoutMin?: number;
+  /** Rewrite latest.md from latest.json without measuring */
+  renderOnly?: boolean;
   argv: string[];
 }
 
@@ -70,6 +73,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--rl-limit') o.rlLimit = Number(next());
     else if (a === '--only') o.only = new Set(next().split(','));
     else if (a === '--timeout-min') o.timeoutMin = Number(next());
+    else if (a === '--render-only') o.renderOnly = true;
     else throw new Error(`unknown option ${a} (see the comment at the top of bench/run.ts)`);
   }
   if (o.sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new Error('--size takes positive integers, e.g. --size 100000');
@@ -274,6 +278,12 @@ function previous(): Pick<Report, 'datasets' | 'scenarios'> {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   mkdirSync(RESULTS, { recursive: true });
+  if (o.renderOnly) {
+    const saved = JSON.parse(readFileSync(join(RESULTS, 'latest.json'), 'utf8')) as Report;
+    writeFileSync(join(RESULTS, 'latest.md'), render(saved));
+    log(`re-rendered ${join(RESULTS, 'latest.md')} from latest.json`);
+    return;
+  }
   const cpu = cpus();
   const machine = { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, totalMemoryGB: totalmem() / 1024 ** 3, node: process.version, os: `${platform()} ${release()}` };
   const report: Report = {

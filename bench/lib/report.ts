@@ -166,7 +166,7 @@ export function render(r: Report): string {
   );
   L.push('');
   for (const d of r.datasets) renderSize(L, r, d);
-  return L.join('\n');
+  return `${L.join('\n')}\n`;
 }
 
 function renderSize(L: string[], r: Report, ds: Dataset): void {
@@ -240,7 +240,10 @@ function renderSize(L: string[], r: Report, ds: Dataset): void {
   }
   if (initial) {
     const mem = initial.child.memory;
-    L.push(row(['4', 'Peak RSS of the engine run (child process maxRSS)', size <= SMALL ? '≤ 300 MB' : '(reported; the target is for 10,000)', `${n(mem.maxRssMB)} MB (JS heap peak ${n(mem.sampledPeakMB.heapUsed)} MB, external ${n(mem.sampledPeakMB.external)} MB of which ArrayBuffers ${n(mem.sampledPeakMB.arrayBuffers)} MB; state file ${n((initial.child.stateBytes ?? 0) / 1e6, 1)} MB)`, size <= SMALL ? verdict(mem.maxRssMB <= 300, `+${n(mem.maxRssMB - 300)} MB`) : '—']));
+    // Every engine initial load at this size (instrumented, profiled, rate-limited ones too) shows the spread.
+    const loads = r.scenarios.filter((x) => x.size === size && x.child.ok && syncResult(x) && x.id !== 'rerun').map((x) => x.child.memory.maxRssMB);
+    const spread = loads.length > 1 ? `; ${n(Math.min(...loads))}–${n(Math.max(...loads))} MB over the ${loads.length} engine initial loads of this size` : '';
+    L.push(row(['4', 'Peak RSS of the engine run (child process maxRSS)', size <= SMALL ? '≤ 300 MB' : '(reported; the target is for 10,000)', `${n(mem.maxRssMB)} MB${spread} (JS heap peak ${n(mem.sampledPeakMB.heapUsed)} MB, external ${n(mem.sampledPeakMB.external)} MB of which ArrayBuffers ${n(mem.sampledPeakMB.arrayBuffers)} MB; state file ${n((initial.child.stateBytes ?? 0) / 1e6, 1)} MB)`, size <= SMALL ? verdict(Math.max(mem.maxRssMB, ...loads) <= 300, `up to +${n(Math.max(mem.maxRssMB, ...loads) - 300)} MB`) : '—']));
   }
   if (size > SMALL && initial) {
     L.push(row(['5', `${n(size)} customers: initial load, zero latency, no rate limit`, '(reported)', initial.child.ok ? `wall ${sec(initial.child.wallMs)} s (${n(initial.child.wallMs / 60_000, 1)} min), ${n(initial.zendesk!.total / orgs, 4)} Zendesk requests per organization, peak RSS ${n(initial.child.memory.maxRssMB)} MB` : `did not finish: ${initial.child.error ?? ''}`, '—']));
@@ -297,7 +300,7 @@ function renderSize(L: string[], r: Report, ds: Dataset): void {
       L.push('');
     }
     const cw = cpuWait(timed);
-    L.push(`The child used ${sec(cw.cpuMs)} s of CPU and waited ${sec(cw.waitMs)} s (sleeps between job polls, the simulators' answers, file writes)${base ? `; the baseline used ${sec(cpuWait(base).cpuMs)} s of CPU and waited ${sec(cpuWait(base).waitMs)} s` : ''}.`);
+    L.push(`The child used ${sec(cw.cpuMs)} s of CPU (all threads, boot included) and so waited about ${sec(cw.waitMs)} s (sleeps between job polls, the simulators' answers, file writes)${base ? `; the baseline used ${sec(cpuWait(base).cpuMs)} s of CPU and waited about ${sec(cpuWait(base).waitMs)} s` : ''}.`);
     L.push('');
   }
   if (inst?.child.timers) {
@@ -353,7 +356,8 @@ function renderSize(L: string[], r: Report, ds: Dataset): void {
     L.push(`### CPU profile of the engine child (--cpu-prof, ${sec(p.totalMs)} s sampled, run wall ${sec(prof.child.wallMs)} s)`);
     L.push('');
     L.push(...head(['Area (self time)', 's', 'share of busy time']));
-    for (const a of p.byArea.slice(0, 12)) L.push(row([a.area, sec(a.ms), Number.isNaN(a.share) ? '(idle)' : `${n(100 * a.share, 1)}%`]));
+    // Idle has no share (NaN, null once saved as JSON).
+    for (const a of p.byArea.slice(0, 12)) L.push(row([a.area, sec(a.ms), a.area === 'idle' || typeof a.share !== 'number' || Number.isNaN(a.share) ? '(idle)' : `${n(100 * a.share, 1)}%`]));
     L.push('');
     L.push(...head(['Function (self time)', 'where', 's', 'share']));
     for (const f of p.top.slice(0, 15)) L.push(row([`\`${f.fn}\``, f.where, sec(f.ms), `${n(100 * f.share, 1)}%`]));
@@ -436,8 +440,10 @@ function findings(r: Report, ds: Dataset): string[] {
   }
   if (initial) {
     const mem = initial.child.memory;
-    if (size <= SMALL ? mem.maxRssMB > 300 : true) {
-      out.push(`${size <= SMALL ? `**Peak RSS ${n(mem.maxRssMB)} MB > 300 MB**` : `Peak RSS ${n(mem.maxRssMB)} MB`}: the JS heap peaks at ${n(mem.sampledPeakMB.heapUsed)} MB; external memory (sql.js: its WASM heap and in-memory database file, plus the copy \`db.export()\` makes at each checkpoint) peaks at ${n(mem.sampledPeakMB.external)} MB. The whole state, including a JSON copy of every source record (state file ${n((initial.child.stateBytes ?? 0) / 1e6, 1)} MB), lives in memory${rerun ? `; the no-op re-run, which only loads it, peaks at ${n(rerun.child.memory.maxRssMB)} MB` : ''}.`);
+    const loads = r.scenarios.filter((x) => x.size === size && x.child.ok && syncResult(x) && x.id !== 'rerun').map((x) => x.child.memory.maxRssMB);
+    const worst = Math.max(mem.maxRssMB, ...loads);
+    if (size <= SMALL ? worst > 300 : true) {
+      out.push(`${size <= SMALL ? `**Peak RSS up to ${n(worst)} MB > 300 MB** (${n(Math.min(...loads))}–${n(worst)} MB over ${loads.length} initial loads; the plain one ${n(mem.maxRssMB)} MB)` : `Peak RSS ${n(mem.maxRssMB)} MB`}: the JS heap peaks at ${n(mem.sampledPeakMB.heapUsed)} MB; external memory (sql.js: its WASM heap and in-memory database file, plus the copy \`db.export()\` makes at each checkpoint) peaks at ${n(mem.sampledPeakMB.external)} MB. The whole state, including a JSON copy of every source record (state file ${n((initial.child.stateBytes ?? 0) / 1e6, 1)} MB), lives in memory${rerun ? `; the no-op re-run, which only loads it, peaks at ${n(rerun.child.memory.maxRssMB)} MB` : ''}.`);
     }
   }
   // Scaling against the smaller data set.
