@@ -42,6 +42,8 @@ export class SessionCookieLogin implements AuthProvider {
     } catch (e) {
       throw new HttpError(`connection ${this.ctx.connection}: sign-in failed: ${(e as Error).message}`, 'run');
     }
+    const accepted = this.spec.success_status ?? [200, 204];
+    if (!accepted.includes(res.status)) throw new HttpError(`connection ${this.ctx.connection}: sign-in answered HTTP ${res.status}, expected ${accepted.join(' or ')}`, 'run', res.status);
     const cookies = res.headers.getSetCookie().map((c) => c.split(';')[0]);
     if (cookies.length === 0) throw new HttpError(`connection ${this.ctx.connection}: sign-in returned no session cookie (HTTP ${res.status})`, 'run');
     const cookie = cookies.join('; ');
@@ -55,8 +57,7 @@ export class SessionCookieLogin implements AuthProvider {
     req.headers.cookie = cookie;
   }
 
-  invalidate(used?: string): void {
-    void used;
+  invalidate(): void {
     this.cookie = undefined;
   }
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { dirname, join, resolve } from 'node:path';
+import { loadProject } from '../config/project.js';
 import { runFixtures } from '../map/fixtures.js';
 import { planMapping } from '../sync/plan.js';
 import { runSync } from '../sync/run.js';
@@ -55,7 +56,6 @@ export function registerTest(program: Command): void {
     .action((mapping: string | undefined) =>
       runCommand(async () => {
         const root = process.cwd();
-        const { loadProject } = await import('../config/project.js');
         const names = mapping ? [mapping] : [...loadProject(root).mappings.keys()];
         let failed = 0;
         let total = 0;

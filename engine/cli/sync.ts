@@ -71,15 +71,14 @@ export function registerSync(program: Command): void {
     );
 }
 
+// Whatever the mapping writes: the record's name and key, then its custom fields as they are.
 function printExamples(orgs: Record<string, unknown>[]): void {
   if (!orgs.length) return;
   process.stdout.write('\nExample organizations in (simulated) Zendesk:\n');
   for (const o of orgs) {
-    const f = (o.organization_fields ?? {}) as Record<string, unknown>;
-    process.stdout.write(
-      `  ${String(o.name)} (external_id ${String(o.external_id)}): ${String(f.credit_standing)}, balance ${String(f.outstanding_balance)} ${String(f.erp_currency ?? '')} of limit ${String(f.credit_limit)}, ` +
-        `${String(f.open_invoice_count)} open invoices, oldest ${String(f.oldest_unpaid_invoice ?? '-')} ${Number(f.days_overdue) > 0 ? `${String(f.days_overdue)} days overdue` : 'not overdue'}; ` +
-        `aging current ${String(f.aging_current)} / 1-30 ${String(f.aging_1_30)} / 31-60 ${String(f.aging_31_60)} / 61-90 ${String(f.aging_61_90)} / 90+ ${String(f.aging_over_90)}\n`,
-    );
+    process.stdout.write(`  ${String(o.name)} (external_id ${String(o.external_id)})\n`);
+    for (const [k, v] of Object.entries((o.organization_fields ?? {}) as Record<string, unknown>)) {
+      if (v !== null && v !== undefined) process.stdout.write(`    ${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
+    }
   }
 }

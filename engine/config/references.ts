@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { LineCounter } from 'yaml';
 import { closest } from '../util/closest.js';
 import { variablesIn } from '../util/template.js';
 import { MAPPING_FUNCTION_NAMES } from '../map/functions.js';
@@ -83,18 +82,14 @@ function checkStream(yaml: YamlFile, at: YamlPath, s: Stream): Diagnostic[] {
   return out;
 }
 
-/** Text positions inside a .jsonata file. */
+/** A diagnostic at character `index` of a .jsonata file. */
+function fileDiag(file: string, expr: string, index: number, severity: Diagnostic['severity'], message: string, path: YamlPath): Diagnostic {
+  const before = expr.slice(0, index);
+  return { file: displayPath(file), line: before.split('\n').length, col: index - before.lastIndexOf('\n'), severity, message, path: path.join('.') };
+}
+
 function jsonataFileDiagnostics(file: string, expr: string, path: YamlPath): Diagnostic[] {
-  const lc = new LineCounter();
-  let off = 0;
-  for (const line of expr.split('\n')) {
-    lc.addNewLine(off);
-    off += line.length + 1;
-  }
-  return checkJsonata(expr, MAPPING_FUNCTION_NAMES).map((p) => {
-    const { line, col } = lc.linePos(p.index);
-    return { file: displayPath(file), line, col, severity: p.severity, message: p.message, path: path.join('.') };
-  });
+  return checkJsonata(expr, MAPPING_FUNCTION_NAMES).map((p) => fileDiag(file, expr, p.index, p.severity, p.message, path));
 }
 
 /** The JSONata of a flow's transform: inline, or from a .jsonata file beside mapping.yaml. */
@@ -153,10 +148,7 @@ export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Proje
         if (known.includes(f.name)) continue;
         const message = `field "${f.name}" is not a field of stream "${flow.from}" nor a join${suggest(f.name, known)}`;
         if (t.file) {
-          const before = t.expr.slice(0, f.index);
-          const line = before.split('\n').length;
-          const col = f.index - before.lastIndexOf('\n');
-          out.push({ file: displayPath(t.file), line, col, severity: 'warning', message, path: [...at, 'transform'].join('.') });
+          out.push(fileDiag(t.file, t.expr, f.index, 'warning', message, [...at, 'transform']));
         } else {
           out.push(yaml.diag(yaml.offsetInScalar([...at, 'transform'], f.index), 'warning', message, [...at, 'transform']));
         }

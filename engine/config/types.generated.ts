@@ -129,7 +129,7 @@ export interface Oauth2ClientCredentialsAuth {
   params?: StringMap;
   headers?: StringMap1;
   /**
-   * The token endpoint may return a new refresh token that replaces the old one; it is persisted before the new access token is used.
+   * Documents that the token endpoint replaces the refresh token on use. Whatever this says, a refresh token in a token response is persisted before the new access token is used, so a crash never loses the only valid one.
    */
   rotates_refresh_token?: boolean;
   /**
@@ -198,7 +198,7 @@ export interface Oauth2AuthorizationCodeAuth {
   params?: StringMap2;
   headers?: StringMap3;
   /**
-   * The token endpoint may return a new refresh token that replaces the old one; it is persisted before the new access token is used.
+   * Documents that the token endpoint replaces the refresh token on use. Whatever this says, a refresh token in a token response is persisted before the new access token is used, so a crash never loses the only valid one.
    */
   rotates_refresh_token?: boolean;
   /**
@@ -267,7 +267,7 @@ export interface Oauth2RefreshTokenAuth {
   params?: StringMap4;
   headers?: StringMap5;
   /**
-   * The token endpoint may return a new refresh token that replaces the old one; it is persisted before the new access token is used.
+   * Documents that the token endpoint replaces the refresh token on use. Whatever this says, a refresh token in a token response is persisted before the new access token is used, so a crash never loses the only valid one.
    */
   rotates_refresh_token?: boolean;
   /**
@@ -336,7 +336,7 @@ export interface Oauth2PasswordAuth {
   params?: StringMap6;
   headers?: StringMap7;
   /**
-   * The token endpoint may return a new refresh token that replaces the old one; it is persisted before the new access token is used.
+   * Documents that the token endpoint replaces the refresh token on use. Whatever this says, a refresh token in a token response is persisted before the new access token is used, so a crash never loses the only valid one.
    */
   rotates_refresh_token?: boolean;
   /**

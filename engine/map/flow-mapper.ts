@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Flow, Operation } from '../config/types.generated.js';
 import { transformSource } from '../config/references.js';
-import { compile, ExpressionError, getPath, plain } from './expression.js';
+import { compile, evaluate, getPath } from './expression.js';
 import { mappingFunctions, type Clock } from './functions.js';
 
 export interface MappedRecord {
@@ -42,12 +42,8 @@ export class FlowMapper {
     return `mapping ${this.mappingName}, flow ${this.flowName}, ${what}`;
   }
 
-  private async run(expr: string, input: unknown, what: string): Promise<unknown> {
-    try {
-      return plain(await compile(expr, this.label(what)).evaluate(input, this.bindings));
-    } catch (e) {
-      throw e instanceof ExpressionError ? e : new ExpressionError(this.label(what), e);
-    }
+  private run(expr: string, input: unknown, what: string): Promise<unknown> {
+    return evaluate(expr, input, this.label(what), this.bindings);
   }
 
   async keep(record: unknown): Promise<boolean> {

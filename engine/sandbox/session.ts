@@ -74,12 +74,14 @@ function describeMutation(m: unknown): string {
   return parts.join('; ') || 'nothing';
 }
 
-/** A couple of target records to show a newcomer what the sync produced. */
+/**
+ * A couple of target records to show a newcomer what the sync produced: the first one, and the
+ * one with the most custom fields set to something other than empty or zero (the interesting one).
+ */
 export function sandboxExamples(sandbox: Sandbox): Record<string, unknown>[] {
   if (!sandbox.simulators.zendesk) return [];
   const orgs = zendeskOf(sandbox).organizations();
-  const standing = (o: Record<string, unknown>) => (o.organization_fields as Record<string, unknown> | undefined)?.credit_standing;
-  const good = orgs.find((o) => standing(o) === 'credit_good');
-  const bad = orgs.find((o) => standing(o) && standing(o) !== 'credit_good');
-  return [good, bad].filter((o): o is Record<string, unknown> => !!o);
+  const filled = (o: Record<string, unknown>) => Object.values((o.organization_fields ?? {}) as Record<string, unknown>).filter((v) => v !== null && v !== 0 && v !== '').length;
+  const richest = orgs.reduce<Record<string, unknown> | undefined>((best, o) => (!best || filled(o) > filled(best) ? o : best), undefined);
+  return [...new Set([orgs[0], richest])].filter((o): o is Record<string, unknown> => !!o);
 }

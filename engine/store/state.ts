@@ -120,14 +120,6 @@ export class StateStore {
     return this.all<T>(sql, params)[0];
   }
 
-  /** Runs many writes through one prepared statement inside a transaction. */
-  bulk(sql: string, rows: BindParams[]): void {
-    if (rows.length === 0) return;
-    this.transaction(() => {
-      for (const r of rows) this.run(sql, r);
-    });
-  }
-
   transaction<T>(fn: () => T): T {
     this.db.exec('BEGIN');
     try {

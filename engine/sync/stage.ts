@@ -72,7 +72,16 @@ export async function stageStreams(o: {
     let changed = 0;
     for await (const page of reader.pages()) {
         const keep = new Set<unknown>();
-        if (filter) for (const record of page) for (const w of filter.wheres) if ((await evaluate(w, record, `stream ${streamName} join filter`, bindings)) === true) keep.add(record);
+        if (filter) {
+          for (const record of page) {
+            for (const w of filter.wheres) {
+              if ((await evaluate(w, record, `stream ${streamName} join filter`, bindings)) === true) {
+                keep.add(record);
+                break;
+              }
+            }
+          }
+        }
         state.transaction(() => {
           for (const record of page) {
             count++;

@@ -658,6 +658,23 @@ describe('session_cookie (Acumatica legacy login)', () => {
     }
   });
 
+  it('a sign-in answered with a status outside success_status stops the run, even with a cookie', async () => {
+    const srv = await localServer((_req, res) => {
+      res.writeHead(202, { 'set-cookie': 'ASP.NET_SessionId=abc; path=/' });
+      res.end();
+    });
+    try {
+      const spec = { ...shippedConnector('acumatica').auth_options!.session_cookie, success_status: [204] } as Auth;
+      const { client } = withAuth(spec, { vars: { instance_url: srv.url, username: 'u', password: 'p', tenant: 't', branch: 'b' } });
+      const err = await client.request({ url: `${srv.url}/entity/Default/24.200.001/Customer` }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HttpError);
+      expect((err as HttpError).scope).toBe('run');
+      expect((err as HttpError).message).toContain('sign-in answered HTTP 202, expected 204');
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('a rejected sign-in is a run error', async () => {
     const srv = await localServer((_req, res) => json(res, 401, { message: 'Invalid credentials' }));
     try {

@@ -256,10 +256,9 @@ describe('atomic checkpoints', () => {
       }),
     ).toThrow('abort');
     expect(state.getMeta('x')).toBeUndefined();
-    state.bulk('INSERT INTO meta VALUES (?, ?)', [
-      ['a', '1'],
-      ['b', '2'],
-    ]);
+    state.transaction(() => {
+      for (const row of [['a', '1'], ['b', '2']]) state.run('INSERT INTO meta VALUES (?, ?)', row);
+    });
     expect(state.all('SELECT key FROM meta ORDER BY key')).toEqual([{ key: 'a' }, { key: 'b' }]);
     state.abandon();
   });
@@ -281,10 +280,9 @@ describe('corrupt state files', () => {
     const dir = tempDir();
     const path = join(dir, 'state.db');
     const s = await StateStore.open(path, { secrets: KEY });
-    s.bulk(
-      'INSERT INTO mirror VALUES (?, ?, ?, ?, ?)',
-      Array.from({ length: 500 }, (_, i) => ['c', 's', String(i), 'v', 'x'.repeat(300)]),
-    );
+    s.transaction(() => {
+      for (let i = 0; i < 500; i++) s.run('INSERT INTO mirror VALUES (?, ?, ?, ?, ?)', ['c', 's', String(i), 'v', 'x'.repeat(300)]);
+    });
     s.close();
     const bytes = realFs.readFileSync(path);
     realFs.writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
