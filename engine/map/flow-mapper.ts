@@ -2,6 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { Flow, Operation } from '../config/types.generated.js';
 import { transformSource } from '../config/references.js';
 import { compile, evaluate, getPath } from './expression.js';
+import { holds } from './fast-predicate.js';
 import { mappingFunctions, type Clock } from './functions.js';
 
 export interface MappedRecord {
@@ -46,13 +47,13 @@ export class FlowMapper {
     return evaluate(expr, input, this.label(what), this.bindings);
   }
 
-  async keep(record: unknown): Promise<boolean> {
-    return !this.flow.where || (await this.run(this.flow.where, record, 'where')) === true;
+  keep(record: unknown): boolean | Promise<boolean> {
+    return !this.flow.where || holds(this.flow.where, record, this.label('where'), this.bindings);
   }
 
-  async keepRelated(join: string, record: unknown): Promise<boolean> {
+  keepRelated(join: string, record: unknown): boolean | Promise<boolean> {
     const where = this.flow.join?.[join]?.where;
-    return !where || (await this.run(where, record, `join ${join} where`)) === true;
+    return !where || holds(where, record, this.label(`join ${join} where`), this.bindings);
   }
 
   /** Maps one input; throws an Error whose message names what went wrong (the caller adds the record key). */
@@ -66,7 +67,8 @@ export class FlowMapper {
     }
     const mv = getPath(payload, this.op.match_key);
     if (mv === undefined || mv === null || mv === '') throw new Error(`payload has no match key "${this.op.match_key}"`);
-    const clockDependent = this.flow.recompute ? (this.flow.recompute.when ? (await this.run(this.flow.recompute.when, input, 'recompute.when')) === true : true) : false;
+    const when = this.flow.recompute?.when;
+    const clockDependent = this.flow.recompute ? (when ? await holds(when, input, this.label('recompute.when'), this.bindings) : true) : false;
     return { payload, matchValue: String(mv), clockDependent };
   }
 }

@@ -2,7 +2,7 @@ import type { Stream } from '../config/types.generated.js';
 import type { HttpClient } from '../http/client.js';
 import { render } from '../util/template.js';
 import { createCursor, type CursorTracker } from './cursors.js';
-import { createPaginator } from './paginators.js';
+import { createPaginator, type PageRequest } from './paginators.js';
 import { selectRecords, unwrapValues } from './select.js';
 
 export interface StreamReadOptions {
@@ -34,9 +34,7 @@ export class StreamReader {
     const { client, stream } = this.o;
     const paginator = createPaginator(stream.pagination, this.label);
     const delta = this.tracker?.request() ?? { query: {}, vars: {}, firstPageOnly: false };
-    let page = paginator.first();
-    let first = true;
-    for (;;) {
+    const fetchPage = async (page: PageRequest, first: boolean) => {
       const vars = { ...this.o.vars, ...delta.vars, ...page.vars };
       const query: Record<string, string> = {};
       for (const [k, t] of Object.entries(stream.query ?? {})) query[k] = render(t, vars);
@@ -47,16 +45,24 @@ export class StreamReader {
       this.requests++;
       let records = await selectRecords(stream.records, res.body, `${this.label} records`);
       if (stream.unwrap_values) records = records.map((r) => unwrapValues(r) as Record<string, unknown>);
+      return { res, records };
+    };
+    let fetching = fetchPage(paginator.first(), true);
+    for (;;) {
+      const { res, records } = await fetching;
       if (this.tracker) {
         for (const r of records) this.tracker.observeRecord(r);
         await this.tracker.observePage(res.body);
       }
-      yield records;
       const next = await paginator.next({ body: res.body, records });
+      if (next) {
+        // The next page is requested before this one is handed over, so the source works on it
+        // while the caller stages this one. A caller that stops early leaves it unread.
+        fetching = fetchPage(next.url ? { ...next, url: new URL(next.url, res.url).toString() } : next, false);
+        fetching.catch(() => undefined);
+      }
+      yield records;
       if (!next) return;
-      // A next link may be relative to the page it came from.
-      page = next.url ? { ...next, url: new URL(next.url, res.url).toString() } : next;
-      first = false;
     }
   }
 

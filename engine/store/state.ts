@@ -40,6 +40,7 @@ export interface Row {
 export class StateStore {
   private dirty = false;
   private lastPersist = 0;
+  private inTransaction = false;
   // Staging and writing run the same few statements tens of thousands of times a run.
   private readonly statements = new Map<string, Statement>();
 
@@ -75,6 +76,10 @@ export class StateStore {
       } else {
         db = new SQL.Database();
       }
+      // The database lives in memory and reaches disk only through checkpoint(), which exports a
+      // committed snapshot. A rollback journal on the in-memory file system would only add a
+      // file create and delete to every statement outside a transaction.
+      db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY');
       db.exec(SCHEMA);
       const secrets = opts.secrets ?? SecretBox.fromEnvOrFile(path ? join(dirname(path), 'master.key') : join(process.cwd(), '.mlc', 'master.key'));
       return new StateStore(path, db, secrets, release);
@@ -120,7 +125,18 @@ export class StateStore {
     return this.all<T>(sql, params)[0];
   }
 
+  /** Runs fn in one transaction; nested calls join the outer one. fn must not await. */
   transaction<T>(fn: () => T): T {
+    if (this.inTransaction) return fn();
+    this.inTransaction = true;
+    try {
+      return this.transact(fn);
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
+  private transact<T>(fn: () => T): T {
     this.db.exec('BEGIN');
     try {
       const r = fn();

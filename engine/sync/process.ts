@@ -103,9 +103,12 @@ export async function processFlow(r: FlowRun): Promise<void> {
   const progress = (done: number) =>
     r.onEvent({ type: 'progress', flow: flowName, done, total: keys.length, created: summary.created, updated: summary.updated, unchanged: summary.unchanged, failed: summary.failed });
 
+  // Chunk N+1 is mapped while chunk N's writes run (bulk jobs spend most of their time waiting).
+  let writing: Promise<void> = Promise.resolve();
   for (let start = 0; start < keys.length; start += CHUNK) {
     const batch = keys.slice(start, start + CHUNK);
     const toWrite = await mapChunk(r, batch, fail, audit, finish);
+    await writing;
     if (r.dryRun) {
       for (const m of toWrite) {
         const action = m.action === 'upsert' ? (m.item.targetId ? 'update' : 'create') : m.action;
@@ -117,6 +120,13 @@ export async function processFlow(r: FlowRun): Promise<void> {
       progress(start + batch.length);
       continue;
     }
+    writing = writeChunk(toWrite, start + batch.length);
+    // Seen when awaited (after the next chunk is mapped, or below); not an unhandled rejection meanwhile.
+    writing.catch(() => undefined);
+  }
+  await writing;
+
+  async function writeChunk(toWrite: Mapped[], done: number): Promise<void> {
     // Ids for match keys this state has never written: from the scan, or looked up in batches.
     if (lookup) {
       const unknown = toWrite.filter((m) => !m.item.targetId);
@@ -131,12 +141,14 @@ export async function processFlow(r: FlowRun): Promise<void> {
     }
     const byKey = new Map(toWrite.map((m) => [m.item.key, m]));
     const record = (outcomes: WriteOutcome[]) => {
-      for (const o of outcomes) {
-        const m = byKey.get(o.key);
-        if (!m || o.conflict) continue;
-        if (o.ok) succeed(m, o);
-        else fail(o.key, 'write', o.error ?? 'rejected by the target', m.version);
-      }
+      state.transaction(() => {
+        for (const o of outcomes) {
+          const m = byKey.get(o.key);
+          if (!m || o.conflict) continue;
+          if (o.ok) succeed(m, o);
+          else fail(o.key, 'write', o.error ?? 'rejected by the target', m.version);
+        }
+      });
       state.maybeCheckpoint(5000);
     };
     const conflicts: Mapped[] = [];
@@ -158,13 +170,60 @@ export async function processFlow(r: FlowRun): Promise<void> {
       });
       if (retry.length) await WRITERS[r.op.update.writer](retry.map((m) => m.item), { client: r.target.client, baseUrl: r.target.baseUrl, vars: r.target.vars, spec: r.op.update, kind: 'update', label: `operation ${r.flow.to}`, onOutcomes: record });
     } else {
-      for (const m of conflicts) fail(m.item.key, 'write', 'the target reports the record already exists', m.version);
+      state.transaction(() => {
+        for (const m of conflicts) fail(m.item.key, 'write', 'the target reports the record already exists', m.version);
+      });
     }
-    progress(start + batch.length);
+    progress(done);
   }
 }
 
-/** Builds each record's input from the mirror, maps it, and drops what is unchanged since the last write. */
+interface Loaded {
+  /** The source record's JSON and version, or undefined when the mirror no longer has it */
+  row?: { data: string; version: string };
+  /** Per join: its related records' JSON, ordered by key */
+  related: Map<string, string[]>;
+  prev?: { target_id: string | null; hash: string; match_value: string };
+}
+
+/** Reads what a chunk of keys needs from the state in a few statements (sql.js costs several µs per statement call). */
+function loadChunk(r: FlowRun, keys: string[]): Map<string, Loaded> {
+  const { state, mapping, flowName, flow } = r;
+  const json = JSON.stringify(keys);
+  const out = new Map<string, Loaded>(keys.map((k) => [k, { related: new Map() }]));
+  for (const x of state.all<{ key: string; data: string; version: string }>(
+    'SELECT m.key, m.data, m.version FROM json_each(?) j CROSS JOIN mirror m ON m.connection = ? AND m.stream = ? AND m.key = j.value',
+    [json, r.source.name, flow.from],
+  )) {
+    out.get(x.key)!.row = { data: x.data, version: x.version };
+  }
+  for (const [rel, j] of Object.entries(flow.join ?? {})) {
+    for (const l of out.values()) l.related.set(rel, []);
+    // The index on (…, parent_key, child_key) serves both the join and the order.
+    for (const x of state.all<{ parent_key: string; data: string }>(
+      'SELECT l.parent_key, m.data FROM json_each(?) j CROSS JOIN links l INDEXED BY links_by_parent CROSS JOIN mirror m ON m.connection = ? AND m.stream = ? AND m.key = l.child_key WHERE l.mapping = ? AND l.flow = ? AND l.rel = ? AND l.parent_key = j.value AND m.data IS NOT NULL ORDER BY j.key, l.child_key',
+      [json, r.source.name, j.from, mapping, flowName, rel],
+    )) {
+      out.get(x.parent_key)!.related.get(rel)!.push(x.data);
+    }
+  }
+  for (const x of state.all<{ key: string; target_id: string | null; hash: string; match_value: string }>(
+    'SELECT t.key, t.target_id, t.hash, t.match_value FROM json_each(?) j CROSS JOIN targets t ON t.mapping = ? AND t.flow = ? AND t.key = j.value',
+    [json, mapping, flowName],
+  )) {
+    out.get(x.key)!.prev = x;
+  }
+  return out;
+}
+
+/** Lets timers and sockets run (the previous chunk's job polls) while a chunk is mapped. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Builds each record's input from the mirror, maps it, and drops what is unchanged since the last
+ * write. What it decides for records that need no write (skipped, unchanged, failed) is stored in
+ * one transaction at the end.
+ */
 async function mapChunk(
   r: FlowRun,
   keys: string[],
@@ -174,43 +233,47 @@ async function mapChunk(
 ): Promise<Mapped[]> {
   const { state, mapping, flowName, flow, summary } = r;
   const out: Mapped[] = [];
+  const settled: (() => void)[] = [];
   const setKey = r.op.custom_fields ? r.target.connector.custom_fields?.[r.op.custom_fields]?.payload_path : undefined;
   const renames = Object.entries(r.fieldKeys).filter(([a, b]) => a !== b);
+  const nowIso = r.now().toISOString();
+  const loaded = loadChunk(r, keys);
+  let n = 0;
   for (const key of keys) {
-    const row = state.get<{ data: string; version: string }>('SELECT data, version FROM mirror WHERE connection = ? AND stream = ? AND key = ?', [r.source.name, flow.from, key]);
+    if (++n % 50 === 0) await yieldToEventLoop();
+    const { row, related, prev } = loaded.get(key)!;
     if (!row) {
       // A child pointed at a parent the source no longer has (or never had).
-      state.run('DELETE FROM failures WHERE mapping = ? AND flow = ? AND key = ?', [mapping, flowName, key]);
-      finish(key);
-      summary.skipped++;
+      settled.push(() => {
+        state.run('DELETE FROM failures WHERE mapping = ? AND flow = ? AND key = ?', [mapping, flowName, key]);
+        finish(key);
+        summary.skipped++;
+      });
       continue;
     }
     const record = JSON.parse(row.data) as Record<string, unknown>;
     let mapped;
     try {
       if (!(await r.mapper.keep(record))) {
-        finish(key);
-        summary.skipped++;
+        settled.push(() => {
+          finish(key);
+          summary.skipped++;
+        });
         continue;
       }
       const input: Record<string, unknown> = { ...record };
-      for (const [rel, j] of Object.entries(flow.join ?? {})) {
-        const rows = state.all<{ data: string }>(
-          // The index on (…, parent_key, child_key) serves both the filter and the order; without it
-          // SQLite walked the primary key and the 10,000-customer load took 4x as long.
-          'SELECT m.data FROM links l INDEXED BY links_by_parent JOIN mirror m ON m.connection = ? AND m.stream = ? AND m.key = l.child_key WHERE l.mapping = ? AND l.flow = ? AND l.rel = ? AND l.parent_key = ? AND m.data IS NOT NULL ORDER BY l.child_key',
-          [r.source.name, j.from, mapping, flowName, rel, key],
-        );
-        const related = [];
-        for (const x of rows) {
-          const child = JSON.parse(x.data) as unknown;
-          if (await r.mapper.keepRelated(rel, child)) related.push(child);
+      for (const [rel, rows] of related) {
+        const kept = [];
+        for (const data of rows) {
+          const child = JSON.parse(data) as unknown;
+          if (await r.mapper.keepRelated(rel, child)) kept.push(child);
         }
-        input[rel] = related;
+        input[rel] = kept;
       }
       mapped = await r.mapper.map(input);
     } catch (e) {
-      fail(key, 'map', `mapping ${mapping}, flow ${flowName}, record ${key}: ${(e as Error).message}`, row.version);
+      const reason = `mapping ${mapping}, flow ${flowName}, record ${key}: ${(e as Error).message}`;
+      settled.push(() => fail(key, 'map', reason, row.version));
       continue;
     }
     if (setKey && renames.length && mapped.payload[setKey] && typeof mapped.payload[setKey] === 'object') {
@@ -222,14 +285,16 @@ async function mapChunk(
       mapped.payload[setKey] = fields;
     }
     const hash = payloadHash(mapped.payload);
-    const prev = state.get<{ target_id: string | null; hash: string; match_value: string }>('SELECT target_id, hash, match_value FROM targets WHERE mapping = ? AND flow = ? AND key = ?', [mapping, flowName, key]);
     if (prev && prev.hash === hash && prev.target_id) {
-      state.run('UPDATE targets SET mapped_at = ?, clock_dependent = ? WHERE mapping = ? AND flow = ? AND key = ?', [r.now().toISOString(), mapped.clockDependent ? 1 : 0, mapping, flowName, key]);
-      state.run('DELETE FROM failures WHERE mapping = ? AND flow = ? AND key = ?', [mapping, flowName, key]);
-      if (!r.dryRun) audit(key, 'unchanged', prev.target_id, hash, row.version, null);
-      finish(key);
-      summary.unchanged++;
-      if (r.dryRun) summary.planned?.push({ key, action: 'unchanged', payload: mapped.payload });
+      const { clockDependent, payload } = mapped;
+      settled.push(() => {
+        state.run('UPDATE targets SET mapped_at = ?, clock_dependent = ? WHERE mapping = ? AND flow = ? AND key = ?', [nowIso, clockDependent ? 1 : 0, mapping, flowName, key]);
+        state.run('DELETE FROM failures WHERE mapping = ? AND flow = ? AND key = ?', [mapping, flowName, key]);
+        if (!r.dryRun) audit(key, 'unchanged', prev.target_id, hash, row.version, null);
+        finish(key);
+        summary.unchanged++;
+        if (r.dryRun) summary.planned?.push({ key, action: 'unchanged', payload });
+      });
       continue;
     }
     const targetId = prev?.target_id && prev.match_value === mapped.matchValue ? prev.target_id : undefined;
@@ -241,5 +306,8 @@ async function mapChunk(
       action: r.op.upsert ? 'upsert' : targetId ? 'update' : 'create',
     });
   }
+  state.transaction(() => {
+    for (const f of settled) f();
+  });
   return out;
 }

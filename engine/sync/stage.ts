@@ -1,7 +1,7 @@
 import type { Flow } from '../config/types.generated.js';
 import { getPath } from '../map/expression.js';
 import { canonicalJson, payloadHash } from '../map/canonical.js';
-import { evaluate } from '../map/expression.js';
+import { holds } from '../map/fast-predicate.js';
 import { mappingFunctions } from '../map/functions.js';
 import { StreamReader } from '../read/reader.js';
 import type { LiveConnection } from '../runtime/connection.js';
@@ -23,6 +23,52 @@ function mirrorFilter(cons: Consumer[]): { wheres: string[]; signature: string }
   if (!cons.every((c) => c.role === 'child' && c.where && !CLOCK_FUNCTIONS.test(c.where))) return undefined;
   const wheres = [...new Set(cons.map((c) => (c as { where: string }).where))].sort();
   return { wheres, signature: canonicalJson(wheres) };
+}
+
+interface Staged {
+  key: string;
+  version: string;
+  /** JSON of the record, or null when only its key, version and links are kept */
+  data: string | null;
+  /** Per consumer: the parent keys this record names (the last one is current) */
+  parents: (string | null)[][];
+}
+
+/**
+ * Stages one page in one transaction, looking keys up a page at a time (the keys passed as one
+ * JSON parameter: sql.js costs several µs per statement call). Returns how many records changed.
+ */
+function stagePage(state: StateStore, mapping: string, connection: string, stream: string, cons: Consumer[], page: Staged[]): number {
+  if (!page.length) return 0;
+  return state.transaction(() => {
+    const before = new Map(
+      state
+        .all<{ key: string; version: string }>('SELECT m.key, m.version FROM json_each(?) j CROSS JOIN mirror m ON m.connection = ? AND m.stream = ? AND m.key = j.value', [JSON.stringify(page.map((r) => r.key)), connection, stream])
+        .map((r) => [r.key, r.version]),
+    );
+    // A record whose key and version the mirror already has is a re-read and changes nothing.
+    const changed = page.filter((r) => before.get(r.key) !== r.version);
+    if (!changed.length) return 0;
+    const keys = JSON.stringify(changed.map((r) => r.key));
+    // One statement per row here: binding the JSON as a parameter is cheaper than SQLite parsing it out of a JSON array.
+    for (const r of changed) state.run('INSERT OR REPLACE INTO mirror (connection, stream, key, version, data) VALUES (?, ?, ?, ?, ?)', [connection, stream, r.key, r.version, r.data]);
+    cons.forEach((c, i) => {
+      const pending = new Set<string>();
+      if (c.role === 'parent') {
+        for (const r of changed) pending.add(r.key);
+      } else {
+        // An invoice re-maps the customer it names now and the one it named before.
+        const old = state.all<{ parent_key: string | null }>('SELECT l.parent_key FROM json_each(?) j CROSS JOIN links l ON l.mapping = ? AND l.flow = ? AND l.rel = ? AND l.child_key = j.value', [keys, mapping, c.flow, c.rel]);
+        for (const r of old) if (r.parent_key !== null) pending.add(r.parent_key);
+        for (const r of changed) for (const p of r.parents[i]) if (p !== null) pending.add(p);
+        state.run('INSERT OR REPLACE INTO links (mapping, flow, rel, child_key, parent_key) SELECT ?, ?, ?, value ->> 0, value ->> 1 FROM json_each(?)', [
+          mapping, c.flow, c.rel, JSON.stringify(changed.map((r) => [r.key, r.parents[i].at(-1)])),
+        ]);
+      }
+      if (pending.size) state.run('INSERT OR IGNORE INTO pending (mapping, flow, key) SELECT ?, ?, value FROM json_each(?)', [mapping, c.flow, JSON.stringify([...pending])]);
+    });
+    return changed.length;
+  });
 }
 
 export interface StageResult {
@@ -71,42 +117,24 @@ export async function stageStreams(o: {
     let count = 0;
     let changed = 0;
     for await (const page of reader.pages()) {
-        const keep = new Set<unknown>();
-        if (filter) {
-          for (const record of page) {
-            for (const w of filter.wheres) {
-              if ((await evaluate(w, record, `stream ${streamName} join filter`, bindings)) === true) {
-                keep.add(record);
-                break;
-              }
-            }
-          }
-        }
-        state.transaction(() => {
-          for (const record of page) {
-            count++;
-            const k = getPath(record, stream.primary_key);
-            if (k === undefined || k === null || k === '') continue;
-            const key = String(k);
-            const version = stream.version && getPath(record, stream.version) !== undefined ? String(getPath(record, stream.version)) : payloadHash(record);
-            const before = state.get<{ version: string }>('SELECT version FROM mirror WHERE connection = ? AND stream = ? AND key = ?', [conn.name, streamName, key])?.version;
-            if (before === version) continue;
-            changed++;
-            const data = !filter || keep.has(record) ? canonicalJson(record) : null;
-            state.run('INSERT OR REPLACE INTO mirror (connection, stream, key, version, data) VALUES (?, ?, ?, ?, ?)', [conn.name, streamName, key, version, data]);
-            for (const c of cons) {
-              if (c.role === 'parent') {
-                state.run('INSERT OR IGNORE INTO pending (mapping, flow, key) VALUES (?, ?, ?)', [o.mapping, c.flow, key]);
-                continue;
-              }
-              const p = getPath(record, c.on);
-              const parent = p === undefined || p === null ? null : String(p);
-              const old = state.get<{ parent_key: string | null }>('SELECT parent_key FROM links WHERE mapping = ? AND flow = ? AND rel = ? AND child_key = ?', [o.mapping, c.flow, c.rel, key])?.parent_key ?? null;
-              state.run('INSERT OR REPLACE INTO links (mapping, flow, rel, child_key, parent_key) VALUES (?, ?, ?, ?, ?)', [o.mapping, c.flow, c.rel, key, parent]);
-              for (const pk of new Set([parent, old])) if (pk !== null) state.run('INSERT OR IGNORE INTO pending (mapping, flow, key) VALUES (?, ?, ?)', [o.mapping, c.flow, pk]);
-            }
-          }
+      count += page.length;
+      const staged = new Map<string, Staged>();
+      for (const record of page) {
+        const k = getPath(record, stream.primary_key);
+        if (k === undefined || k === null || k === '') continue;
+        const key = String(k);
+        const v = stream.version ? getPath(record, stream.version) : undefined;
+        let keep = !filter;
+        for (const w of filter?.wheres ?? []) if ((keep = await holds(w, record, `stream ${streamName} join filter`, bindings))) break;
+        // A key twice in one page: the last copy wins, but every parent it named is re-mapped.
+        const parents = cons.map((c, i) => {
+          if (c.role === 'parent') return [];
+          const p = getPath(record, c.on);
+          return [...(staged.get(key)?.parents[i] ?? []), p === undefined || p === null ? null : String(p)];
         });
+        staged.set(key, { key, version: v !== undefined ? String(v) : payloadHash(record), data: keep ? JSON.stringify(record) : null, parents });
+      }
+      changed += stagePage(state, o.mapping, conn.name, streamName, cons, [...staged.values()]);
     }
     const cursor = reader.cursor();
     if (o.persistCursors && cursor !== undefined) {

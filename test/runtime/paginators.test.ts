@@ -244,9 +244,44 @@ describe('paginator state', () => {
     const b2 = await b.next();
     expect([a1.value, b1.value].map((p) => (p as { number: string }[])[0].number)).toEqual(['10', '10']);
     expect([a2.value, b2.value].map((p) => (p as { number: string }[])[0].number)).toEqual(['20', '20']);
-    expect(q.map((x) => x.pageNumber)).toEqual(['1', '1', '2', '2']);
+    // Each reader asks for its page 2 before handing over its page 1 (read-ahead).
+    expect(q.map((x) => x.pageNumber)).toEqual(['1', '2', '1', '2']);
     expect((await a.next()).done).toBe(true);
     expect((await b.next()).done).toBe(true);
+  });
+
+  it('requests the next page while the caller works on the current one, and never one past the last', async () => {
+    const stream = visma();
+    const q = serve('/v1/customer', (qs) => customers(Number(qs.get('pageNumber')) * 10, 2, { totalCount: 6 }));
+    const pages = readerFor(stream).reader.pages();
+    await pages.next();
+    // The caller holds page 1; page 2 is already on its way.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(q.map((x) => x.pageNumber)).toEqual(['1', '2']);
+    await pages.next();
+    await pages.next();
+    expect((await pages.next()).done).toBe(true);
+    expect(q.map((x) => x.pageNumber)).toEqual(['1', '2', '3']);
+  });
+
+  it('a caller that stops early leaves the page read ahead unread, and its failure unreported', async () => {
+    const stream = visma();
+    let n = 0;
+    nock(API).get('/v1/customer').query(true).times(2).reply(() => (++n === 1 ? [200, customers(10, 2, { totalCount: 6 })] : [400, { message: 'bad page' }]));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      for await (const page of readerFor(stream).reader.pages()) {
+        expect(page).toHaveLength(2);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      expect(n).toBe(2);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('createPaginator returns independent instances', async () => {
