@@ -113,7 +113,8 @@ export class HttpClient {
   private readonly maxDelay: number;
   private readonly maxRetryAfter: number;
   private readonly sleep: Sleep;
-  private readonly now: () => number;
+  /** The clock waits and rate-limit windows run on (injected in virtual-time tests) */
+  readonly now: () => number;
   private readonly dispatcher: Dispatcher;
 
   constructor(private readonly opts: ClientOptions) {

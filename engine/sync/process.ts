@@ -7,6 +7,7 @@ import { parseDuration } from '../util/duration.js';
 import { lookupIds, normalizeKey, scanTarget, shouldScan, type LookupContext } from '../write/lookup.js';
 import { WRITERS } from '../write/registry.js';
 import type { WriteItem, WriteOutcome } from '../write/types.js';
+import { Channel } from '../util/channel.js';
 import type { FlowSummary, SyncEvent } from './events.js';
 
 const CHUNK = 1000;
@@ -100,15 +101,57 @@ export async function processFlow(r: FlowRun): Promise<void> {
     if (o.action === 'created') summary.created++;
     else summary.updated++;
   };
-  const progress = (done: number) =>
-    r.onEvent({ type: 'progress', flow: flowName, done, total: keys.length, created: summary.created, updated: summary.updated, unchanged: summary.unchanged, failed: summary.failed });
+  const progress = () =>
+    r.onEvent({
+      type: 'progress', flow: flowName, done: summary.created + summary.updated + summary.unchanged + summary.skipped + summary.failed, total: keys.length,
+      created: summary.created, updated: summary.updated, unchanged: summary.unchanged, failed: summary.failed,
+    });
 
-  // Chunk N+1 is mapped while chunk N's writes run (bulk jobs spend most of their time waiting).
-  let writing: Promise<void> = Promise.resolve();
-  for (let start = 0; start < keys.length; start += CHUNK) {
-    const batch = keys.slice(start, start + CHUNK);
-    const toWrite = await mapChunk(r, batch, fail, audit, finish);
-    await writing;
+  // Records handed to a writer, until their outcome is stored.
+  const writing = new Map<string, Mapped>();
+  const conflicts: Mapped[] = [];
+  const record = (outcomes: WriteOutcome[]) => {
+    state.transaction(() => {
+      for (const o of outcomes) {
+        const m = writing.get(o.key);
+        if (!m) continue;
+        writing.delete(o.key);
+        if (o.conflict) conflicts.push(m);
+        else if (o.ok) succeed(m, o);
+        else fail(o.key, 'write', o.error ?? 'rejected by the target', m.version);
+      }
+    });
+    state.maybeCheckpoint(5000);
+    progress();
+  };
+  const jobSlots = { running: 0 };
+  const write = (spec: Write, kind: 'create' | 'update' | 'upsert', items: WriteItem[] | Channel<WriteItem>) =>
+    WRITERS[spec.writer](items, { client: r.target.client, baseUrl: r.target.baseUrl, vars: r.target.vars, spec, kind, label: `operation ${r.flow.to}`, onOutcomes: record, jobSlots });
+
+  // One writer per kind runs for the whole flow, fed as chunks are mapped: the next records are
+  // mapped while earlier ones are written (bulk jobs spend most of their time waiting), and
+  // jobs from several chunks share each poll.
+  const channels = new Map<string, Channel<WriteItem>>();
+  const writers: Promise<unknown>[] = [];
+  let writeError: { error: unknown } | undefined;
+  const channelFor = (kind: 'create' | 'update' | 'upsert') => {
+    let ch = channels.get(kind);
+    if (!ch) {
+      const c = (ch = new Channel<WriteItem>(2 * CHUNK));
+      channels.set(kind, c);
+      writers.push(
+        write((kind === 'upsert' ? r.op.upsert : r.op[kind]) as Write, kind, c).catch((error: unknown) => {
+          // A run-stopping error (auth, network): stop feeding every writer.
+          writeError ??= { error };
+          for (const x of channels.values()) x.close();
+        }),
+      );
+    }
+    return ch;
+  };
+
+  for (let start = 0; start < keys.length && !writeError; start += CHUNK) {
+    const toWrite = await mapChunk(r, keys.slice(start, start + CHUNK), fail, audit, finish);
     if (r.dryRun) {
       for (const m of toWrite) {
         const action = m.action === 'upsert' ? (m.item.targetId ? 'update' : 'create') : m.action;
@@ -117,16 +160,9 @@ export async function processFlow(r: FlowRun): Promise<void> {
         summary.planned?.push({ key: m.item.key, action, payload: m.item.payload });
         finish(m.item.key);
       }
-      progress(start + batch.length);
+      progress();
       continue;
     }
-    writing = writeChunk(toWrite, start + batch.length);
-    // Seen when awaited (after the next chunk is mapped, or below); not an unhandled rejection meanwhile.
-    writing.catch(() => undefined);
-  }
-  await writing;
-
-  async function writeChunk(toWrite: Mapped[], done: number): Promise<void> {
     // Ids for match keys this state has never written: from the scan, or looked up in batches.
     if (lookup) {
       const unknown = toWrite.filter((m) => !m.item.targetId);
@@ -139,43 +175,36 @@ export async function processFlow(r: FlowRun): Promise<void> {
         }
       }
     }
-    const byKey = new Map(toWrite.map((m) => [m.item.key, m]));
-    const record = (outcomes: WriteOutcome[]) => {
-      state.transaction(() => {
-        for (const o of outcomes) {
-          const m = byKey.get(o.key);
-          if (!m || o.conflict) continue;
-          if (o.ok) succeed(m, o);
-          else fail(o.key, 'write', o.error ?? 'rejected by the target', m.version);
-        }
-      });
-      state.maybeCheckpoint(5000);
-    };
-    const conflicts: Mapped[] = [];
+    for (const m of toWrite) writing.set(m.item.key, m);
     for (const kind of ['create', 'update', 'upsert'] as const) {
       const group = toWrite.filter((m) => m.action === kind);
-      if (!group.length) continue;
-      const spec = (kind === 'upsert' ? r.op.upsert : r.op[kind]) as Write;
-      const outcomes = await WRITERS[spec.writer](group.map((m) => m.item), { client: r.target.client, baseUrl: r.target.baseUrl, vars: r.target.vars, spec, kind, label: `operation ${r.flow.to}`, onOutcomes: record });
-      for (const o of outcomes) if (o.conflict) conflicts.push(byKey.get(o.key)!);
+      if (group.length) await channelFor(kind).push(group.map((m) => m.item));
     }
-    // A create that met an existing record (created since the lookup, or by an interrupted run) becomes an update.
-    if (conflicts.length && lookup && r.op.update) {
-      const ids = await lookupIds(conflicts.map((m) => m.item.matchValue), { ...lookup, batch_size: lookup.batch_size ?? 1 }, lctx);
-      const retry = conflicts.filter((m) => {
+    progress();
+  }
+  for (const ch of channels.values()) ch.close();
+  await Promise.all(writers);
+  if (writeError) throw writeError.error;
+
+  // A create that met an existing record (created since the lookup, or by an interrupted run) becomes an update.
+  if (conflicts.length && lookup && r.op.update) {
+    const ids = await lookupIds(conflicts.map((m) => m.item.matchValue), { ...lookup, batch_size: lookup.batch_size ?? 1 }, lctx);
+    const retry = state.transaction(() =>
+      conflicts.filter((m) => {
         const id = ids.get(normalizeKey(m.item.matchValue, ci));
         if (!id) fail(m.item.key, 'write', 'the target reports the record exists, but no record with its match key was found', m.version);
         m.item.targetId = id;
         return !!id;
-      });
-      if (retry.length) await WRITERS[r.op.update.writer](retry.map((m) => m.item), { client: r.target.client, baseUrl: r.target.baseUrl, vars: r.target.vars, spec: r.op.update, kind: 'update', label: `operation ${r.flow.to}`, onOutcomes: record });
-    } else {
-      state.transaction(() => {
-        for (const m of conflicts) fail(m.item.key, 'write', 'the target reports the record already exists', m.version);
-      });
-    }
-    progress(done);
+      }),
+    );
+    for (const m of retry) writing.set(m.item.key, m);
+    if (retry.length) await write(r.op.update, 'update', retry.map((m) => m.item));
+  } else {
+    state.transaction(() => {
+      for (const m of conflicts) fail(m.item.key, 'write', 'the target reports the record already exists', m.version);
+    });
   }
+  progress();
 }
 
 interface Loaded {

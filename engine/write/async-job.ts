@@ -3,6 +3,7 @@ import { HttpError } from '../http/client.js';
 import { select } from '../read/select.js';
 import { parseDuration } from '../util/duration.js';
 import { render, renderMap } from '../util/template.js';
+import { Channel } from '../util/channel.js';
 import { chunk, sendBatch } from './batch.js';
 import { readResults } from './results.js';
 import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
@@ -18,13 +19,17 @@ interface Running {
  * running, poll them (several per request where the API allows), and read per-record results
  * from each finished job.
  */
-export async function asyncJobWriter(items: WriteItem[], ctx: WriteContext): Promise<WriteOutcome[]> {
+export async function asyncJobWriter(items: WriteItem[] | Channel<WriteItem>, ctx: WriteContext): Promise<WriteOutcome[]> {
   const { spec, client } = ctx;
   const job = spec.job as Job;
   const maxInFlight = job.max_in_flight ?? 10;
   const interval = parseDuration(job.poll_interval, 1000);
   const timeout = parseDuration(job.timeout, 600_000);
-  const queue = chunk(items, spec.batch_size ?? 100);
+  const size = spec.batch_size ?? 100;
+  const source = Array.isArray(items) ? Channel.of(items) : items;
+  // Writers of one flow (creates and updates) share the account's job slots.
+  const slots = ctx.jobSlots ?? { running: 0 };
+  const buffer: WriteItem[] = [];
   const running: Running[] = [];
   const out: WriteOutcome[] = [];
   const finish = (outcomes: WriteOutcome[]) => {
@@ -39,22 +44,27 @@ export async function asyncJobWriter(items: WriteItem[], ctx: WriteContext): Pro
       const id = await select(job.id, res.body, `${ctx.label} job.id`);
       if (id === undefined || id === null) return failAll(batch, `${ctx.label}: the response has no job id (${job.id})`);
       running.push({ id: String(id), batch, since: Date.now() });
+      slots.running++;
     } catch (e) {
       if (!(e instanceof HttpError && e.scope === 'record')) throw e;
       failAll(batch, e.message);
     }
   };
+  const stop = (r: Running) => {
+    running.splice(running.indexOf(r), 1);
+    slots.running--;
+  };
 
   const settle = async (r: Running, jobObject: unknown) => {
     const status = String(await select(job.status, jobObject, `${ctx.label} job.status`));
     if (job.done.includes(status)) {
-      running.splice(running.indexOf(r), 1);
+      stop(r);
       finish(await readResults(spec.results, jobObject, r.batch, ctx.kind, ctx.label));
     } else if (job.failed?.includes(status)) {
-      running.splice(running.indexOf(r), 1);
+      stop(r);
       failAll(r.batch, `${ctx.label}: job ${r.id} ended ${status}`);
     } else if (Date.now() - r.since > timeout) {
-      running.splice(running.indexOf(r), 1);
+      stop(r);
       failAll(r.batch, `${ctx.label}: job ${r.id} did not finish within ${job.timeout ?? '10m'}`);
     }
   };
@@ -62,7 +72,7 @@ export async function asyncJobWriter(items: WriteItem[], ctx: WriteContext): Pro
   // A job the API no longer reports (expired, lost) fails its own batch once it times out, not the run.
   const unreported = (r: Running, why: string) => {
     if (Date.now() - r.since <= timeout) return;
-    running.splice(running.indexOf(r), 1);
+    stop(r);
     failAll(r.batch, `${ctx.label}: job ${r.id} ${why}`);
   };
 
@@ -90,7 +100,7 @@ export async function asyncJobWriter(items: WriteItem[], ctx: WriteContext): Pro
           await settle(r, await objectOf(res.body));
         } catch (e) {
           if (!(e instanceof HttpError && e.scope === 'record')) throw e;
-          running.splice(running.indexOf(r), 1);
+          stop(r);
           failAll(r.batch, `${ctx.label}: job ${r.id} could not be read: ${e.message}`);
         }
       }
@@ -98,17 +108,39 @@ export async function asyncJobWriter(items: WriteItem[], ctx: WriteContext): Pro
   };
 
   // Small jobs finish in well under a second: poll soon, then back off to poll_interval, so
-  // neither time nor rate limit is wasted.
-  let wait = Math.min(100, interval);
-  while (queue.length || running.length) {
-    const before = running.length;
-    while (queue.length && running.length < maxInFlight) await submit(queue.shift()!);
-    if (!running.length) continue;
-    if (running.length > before) wait = Math.min(100, interval);
-    await client.wait(wait);
-    const pending = running.length;
-    await poll();
-    wait = running.length < pending ? Math.min(100, interval) : Math.min(interval, wait * 2);
+  // neither time nor rate limit is wasted. Items keep arriving meanwhile (the next records are
+  // mapped while these jobs run); a batch is submitted when it is full or the input has ended.
+  const first = Math.min(100, interval);
+  let wait = first;
+  let nextPoll = Infinity;
+  let more = true;
+  let taking: Promise<WriteItem[] | undefined> | undefined;
+  for (;;) {
+    const batches: WriteItem[][] = [];
+    while ((buffer.length >= size || (!more && buffer.length)) && slots.running + batches.length < maxInFlight) batches.push(buffer.splice(0, size));
+    if (batches.length) {
+      await Promise.all(batches.map(submit));
+      wait = first;
+      nextPoll = Math.min(nextPoll, client.now() + wait);
+    }
+    if (!more && !buffer.length && !running.length) break;
+    if (running.length && client.now() >= nextPoll) {
+      const before = running.length;
+      await poll();
+      wait = running.length < before ? first : Math.min(interval, wait * 2);
+      nextPoll = running.length ? client.now() + wait : Infinity;
+      continue;
+    }
+    // Wait for more input (while there is room for it) or for the next poll, whichever comes first.
+    const wants = more && buffer.length < size * Math.max(1, maxInFlight - slots.running);
+    if (wants) taking ??= source.take();
+    const timer = running.length || (!wants && buffer.length) ? client.wait(Math.max(0, Math.min(nextPoll, client.now() + interval) - client.now())).then(() => undefined) : undefined;
+    const got = await Promise.race([wants ? taking!.then((b) => ({ b })) : new Promise<never>(() => {}), timer ?? new Promise<never>(() => {})]);
+    if (got) {
+      taking = undefined;
+      if (got.b) buffer.push(...got.b);
+      else more = false;
+    }
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { HttpError, type HttpResponse } from '../http/client.js';
+import { Channel } from '../util/channel.js';
 import { render, renderMap } from '../util/template.js';
 import { batchBody } from './body.js';
 import { readResults } from './results.js';
@@ -23,22 +24,29 @@ export function sendBatch(batch: WriteItem[], ctx: WriteContext): Promise<HttpRe
 }
 
 /** A batch per request with per-record results in the response (Marketo: 300 per call, read back by seq). */
-export async function batchWriter(items: WriteItem[], ctx: WriteContext): Promise<WriteOutcome[]> {
+export async function batchWriter(items: WriteItem[] | Channel<WriteItem>, ctx: WriteContext): Promise<WriteOutcome[]> {
   const { spec } = ctx;
+  const size = spec.batch_size ?? 100;
   const out: WriteOutcome[] = [];
-  await Promise.all(
-    chunk(items, spec.batch_size ?? 100).map(async (batch) => {
-      let outcomes: WriteOutcome[];
-      try {
-        const res = await sendBatch(batch, ctx);
-        outcomes = await readResults(spec.results, res.body, batch, ctx.kind, ctx.label);
-      } catch (e) {
-        if (!(e instanceof HttpError && e.scope === 'record')) throw e;
-        outcomes = batch.map((i) => ({ key: i.key, ok: false, error: e.message }));
-      }
-      ctx.onOutcomes?.(outcomes);
-      out.push(...outcomes);
-    }),
-  );
+  const send = async (batch: WriteItem[]) => {
+    let outcomes: WriteOutcome[];
+    try {
+      const res = await sendBatch(batch, ctx);
+      outcomes = await readResults(spec.results, res.body, batch, ctx.kind, ctx.label);
+    } catch (e) {
+      if (!(e instanceof HttpError && e.scope === 'record')) throw e;
+      outcomes = batch.map((i) => ({ key: i.key, ok: false, error: e.message }));
+    }
+    ctx.onOutcomes?.(outcomes);
+    out.push(...outcomes);
+  };
+  // Full batches go as items arrive; the rest once the input has ended.
+  const buffer: WriteItem[] = [];
+  for await (const arrived of Array.isArray(items) ? Channel.of(items) : items) {
+    buffer.push(...arrived);
+    const full = buffer.length - (buffer.length % size);
+    if (full) await Promise.all(chunk(buffer.splice(0, full), size).map(send));
+  }
+  await Promise.all(chunk(buffer, size).map(send));
   return out;
 }

@@ -1,11 +1,18 @@
 import { HttpError } from '../http/client.js';
 import { select } from '../read/select.js';
+import { Channel } from '../util/channel.js';
 import { render, renderMap } from '../util/template.js';
 import { singleBody } from './body.js';
 import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
 
 /** One request per record (create_or_update, PATCH by id, Acumatica PUT); the client bounds concurrency. */
-export async function singleWriter(items: WriteItem[], ctx: WriteContext): Promise<WriteOutcome[]> {
+export async function singleWriter(items: WriteItem[] | Channel<WriteItem>, ctx: WriteContext): Promise<WriteOutcome[]> {
+  const out: WriteOutcome[] = [];
+  for await (const batch of Array.isArray(items) ? Channel.of(items) : items) out.push(...(await writeEach(batch, ctx)));
+  return out;
+}
+
+function writeEach(items: WriteItem[], ctx: WriteContext): Promise<WriteOutcome[]> {
   const { spec, client } = ctx;
   return Promise.all(
     items.map(async (item): Promise<WriteOutcome> => {

@@ -1,3 +1,4 @@
+import type { Channel } from '../util/channel.js';
 import type { Write } from '../config/types.generated.js';
 import type { HttpClient } from '../http/client.js';
 
@@ -30,6 +31,9 @@ export interface WriteContext {
   label: string;
   /** Called as outcomes arrive, so the caller can checkpoint long writes as they go */
   onOutcomes?: (outcomes: WriteOutcome[]) => void;
+  /** Bulk jobs running for the flow, shared by its writers (the account limits queued jobs) */
+  jobSlots?: { running: number };
 }
 
-export type Writer = (items: WriteItem[], ctx: WriteContext) => Promise<WriteOutcome[]>;
+/** Writes items given at once, or as they arrive on a channel (mapping still going on). */
+export type Writer = (items: WriteItem[] | Channel<WriteItem>, ctx: WriteContext) => Promise<WriteOutcome[]>;
