@@ -1,16 +1,17 @@
 import initSqlJs, { type Database, type SqlJsStatic, type BindParams, type Statement } from 'sql.js';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { acquireLock } from './lock.js';
 import { SecretBox } from './crypto.js';
+import { ValueLog } from './value-log.js';
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS cursors (connection TEXT, stream TEXT, value TEXT, updated_at TEXT, PRIMARY KEY (connection, stream));
-CREATE TABLE IF NOT EXISTS mirror (connection TEXT, stream TEXT, key TEXT, version TEXT, data TEXT, PRIMARY KEY (connection, stream, key));
+CREATE TABLE IF NOT EXISTS mirror (connection TEXT, stream TEXT, key TEXT, version TEXT, data TEXT, pos INTEGER, len INTEGER, PRIMARY KEY (connection, stream, key));
 CREATE TABLE IF NOT EXISTS links (mapping TEXT, flow TEXT, rel TEXT, child_key TEXT, parent_key TEXT, PRIMARY KEY (mapping, flow, rel, child_key));
 DROP INDEX IF EXISTS links_parent;
 CREATE INDEX IF NOT EXISTS links_by_parent ON links (mapping, flow, rel, parent_key, child_key);
@@ -27,6 +28,33 @@ CREATE TABLE IF NOT EXISTS provisioned (mapping TEXT, flow TEXT, connection TEXT
 `;
 
 export class StateFileError extends Error {}
+
+const VALUE_LOG_META = 'value_log';
+/** Below this a value log is never compacted (the rewrite would cost more than the space). */
+const COMPACT_MIN_BYTES = 16 * 1024 * 1024;
+
+/** `state.db.values.N`: a new N for each compaction. */
+function nextLogPath(statePath: string, current: string): string {
+  const n = Number(/\.values\.(\d+)$/.exec(current)?.[1] ?? 0);
+  return join(dirname(statePath), `${basename(statePath)}.values.${n + 1}`);
+}
+
+/**
+ * The value log a state file refers to. With the lock held it is opened for appending, and logs
+ * a crashed compaction left behind are removed; without the lock (history views while a sync
+ * runs) it is only read.
+ */
+function openValueLog(db: Database, statePath: string, locked: boolean): ValueLog | undefined {
+  const name = (db.exec(`SELECT value FROM meta WHERE key = '${VALUE_LOG_META}'`)[0]?.values[0]?.[0] as string | undefined) ?? `${basename(statePath)}.values.1`;
+  const path = join(dirname(statePath), name);
+  const referenced = db.exec('SELECT 1 FROM mirror WHERE pos IS NOT NULL LIMIT 1').length > 0;
+  if (referenced && !existsSync(path)) throw new StateFileError(`state file ${statePath} keeps its records in ${path}, which is missing; restore both files from a backup or move the state away to start fresh`);
+  if (!locked) return existsSync(path) ? ValueLog.open(path, false) : undefined;
+  const prefix = `${basename(statePath)}.values.`;
+  for (const f of readdirSync(dirname(statePath))) if (f.startsWith(prefix) && f !== name) rmSync(join(dirname(statePath), f), { force: true });
+  if (!db.exec(`SELECT 1 FROM meta WHERE key = '${VALUE_LOG_META}'`).length) db.exec(`INSERT INTO meta (key, value) VALUES ('${VALUE_LOG_META}', '${name.replace(/'/g, "''")}')`);
+  return ValueLog.open(path, true);
+}
 
 export interface Row {
   [column: string]: string | number | null | Uint8Array;
@@ -49,13 +77,15 @@ export class StateStore {
     readonly db: Database,
     readonly secrets: SecretBox,
     private readonly release: () => void,
+    /** Where mirrored records live (a state file's value log); without one they stay in the database */
+    private readonly log?: { values: ValueLog; append: boolean; owned: boolean },
   ) {}
 
   /**
    * Opens (or creates) a state file and takes its lock. `path` null keeps everything in memory
    * (dry runs, tests).
    */
-  static async open(path: string | null, opts: { secrets?: SecretBox; lock?: boolean } = {}): Promise<StateStore> {
+  static async open(path: string | null, opts: { secrets?: SecretBox; lock?: boolean; compactMinBytes?: number } = {}): Promise<StateStore> {
     sqlJs ??= initSqlJs();
     const SQL = await sqlJs;
     let release = () => {};
@@ -81,8 +111,13 @@ export class StateStore {
       // file create and delete to every statement outside a transaction.
       db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY');
       db.exec(SCHEMA);
+      // State files from before the value log keep their records inline; both forms are read.
+      if (!db.exec("SELECT 1 FROM pragma_table_info('mirror') WHERE name = 'pos'").length) db.exec('ALTER TABLE mirror ADD COLUMN pos INTEGER; ALTER TABLE mirror ADD COLUMN len INTEGER');
       const secrets = opts.secrets ?? SecretBox.fromEnvOrFile(path ? join(dirname(path), 'master.key') : join(process.cwd(), '.mlc', 'master.key'));
-      return new StateStore(path, db, secrets, release);
+      const log = path ? openValueLog(db, path, opts.lock !== false) : undefined;
+      const store = new StateStore(path, db, secrets, release, log && { values: log, append: log.writable, owned: true });
+      if (log?.writable) store.compactValues(opts.compactMinBytes ?? COMPACT_MIN_BYTES);
+      return store;
     } catch (e) {
       release();
       throw e;
@@ -92,7 +127,8 @@ export class StateStore {
   /** An in-memory copy that is never persisted (dry runs stage and diff in it). */
   async clone(): Promise<StateStore> {
     const SQL = await (sqlJs ??= initSqlJs());
-    return new StateStore(null, new SQL.Database(this.db.export()), this.secrets, () => {});
+    // It reads the records the log already has, and keeps what it stages itself in memory.
+    return new StateStore(null, new SQL.Database(this.db.export()), this.secrets, () => {}, this.log && { values: this.log.values, append: false, owned: false });
   }
 
   private statement(sql: string): Statement {
@@ -152,6 +188,8 @@ export class StateStore {
   /** Persists now (atomically). */
   checkpoint(): void {
     if (!this.path || !this.dirty) return;
+    // The values a checkpoint refers to must be on disk before it is.
+    this.log?.values.sync();
     writeFileAtomic(this.path, this.db.export());
     this.dirty = false;
     this.lastPersist = Date.now();
@@ -175,7 +213,62 @@ export class StateStore {
     for (const st of this.statements.values()) st.free();
     this.statements.clear();
     this.db.close();
+    if (this.log?.owned) this.log.values.close();
     this.release();
+  }
+
+  /**
+   * Stores mirrored records: appended to the value log when there is one (one write for all),
+   * otherwise inline. Returns the columns (data, pos, len) of each; null stays null.
+   */
+  storeValues(values: (string | null)[]): [string | null, number | null, number | null][] {
+    if (!this.log?.append) return values.map((v) => [v, null, null]);
+    const refs = this.log.values.append(values.filter((v): v is string => v !== null));
+    let i = 0;
+    return values.map((v) => {
+      if (v === null) return [null, null, null];
+      const r = refs[i++];
+      return [null, r.pos, r.len];
+    });
+  }
+
+  /** A mirrored record stored by storeValues (inline or in the log). */
+  loadValue(row: { data: string | null; pos: number | null; len: number | null }): string | null {
+    if (row.data !== null) return row.data;
+    if (row.pos === null || row.len === null) return null;
+    if (!this.log) throw new StateFileError(`state file ${this.path ?? '(memory)'} refers to a value log that is not open`);
+    return this.log.values.read({ pos: row.pos, len: row.len });
+  }
+
+  /**
+   * Rewrites the value log without the space of replaced and deleted records once that is more
+   * than half of it. The new log gets a new name and the state switches to it in one checkpoint,
+   * so a crash at any point leaves the state with a complete log (the other one is removed at the
+   * next open).
+   */
+  private compactValues(minBytes: number): void {
+    const log = this.log!.values;
+    const live = Number(this.get<{ n: number | null }>('SELECT sum(len) AS n FROM mirror WHERE pos IS NOT NULL')?.n ?? 0);
+    if (log.size < minBytes || log.size < 2 * live) return;
+    const next = ValueLog.open(nextLogPath(this.path!, log.path), true);
+    try {
+      const rows = this.all<{ rowid: number; pos: number; len: number }>('SELECT rowid, pos, len FROM mirror WHERE pos IS NOT NULL ORDER BY pos');
+      this.transaction(() => {
+        for (let i = 0; i < rows.length; i += 1000) {
+          const group = rows.slice(i, i + 1000);
+          const refs = next.append(group.map((r) => log.read(r)));
+          group.forEach((r, j) => this.run('UPDATE mirror SET pos = ? WHERE rowid = ?', [refs[j].pos, r.rowid]));
+        }
+        this.setMeta(VALUE_LOG_META, basename(next.path));
+      });
+      this.log!.values = next;
+      this.checkpoint();
+    } catch (e) {
+      next.close();
+      throw e;
+    }
+    log.close();
+    rmSync(log.path, { force: true });
   }
 
   getMeta(key: string): string | undefined {

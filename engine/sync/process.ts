@@ -220,20 +220,22 @@ function loadChunk(r: FlowRun, keys: string[]): Map<string, Loaded> {
   const { state, mapping, flowName, flow } = r;
   const json = JSON.stringify(keys);
   const out = new Map<string, Loaded>(keys.map((k) => [k, { related: new Map() }]));
-  for (const x of state.all<{ key: string; data: string; version: string }>(
-    'SELECT m.key, m.data, m.version FROM json_each(?) j CROSS JOIN mirror m ON m.connection = ? AND m.stream = ? AND m.key = j.value',
+  type Stored = { data: string | null; pos: number | null; len: number | null };
+  for (const x of state.all<{ key: string; version: string } & Stored>(
+    'SELECT m.key, m.version, m.data, m.pos, m.len FROM json_each(?) j CROSS JOIN mirror m ON m.connection = ? AND m.stream = ? AND m.key = j.value',
     [json, r.source.name, flow.from],
   )) {
-    out.get(x.key)!.row = { data: x.data, version: x.version };
+    const data = state.loadValue(x);
+    if (data !== null) out.get(x.key)!.row = { data, version: x.version };
   }
   for (const [rel, j] of Object.entries(flow.join ?? {})) {
     for (const l of out.values()) l.related.set(rel, []);
     // The index on (…, parent_key, child_key) serves both the join and the order.
-    for (const x of state.all<{ parent_key: string; data: string }>(
-      'SELECT l.parent_key, m.data FROM json_each(?) j CROSS JOIN links l INDEXED BY links_by_parent CROSS JOIN mirror m ON m.connection = ? AND m.stream = ? AND m.key = l.child_key WHERE l.mapping = ? AND l.flow = ? AND l.rel = ? AND l.parent_key = j.value AND m.data IS NOT NULL ORDER BY j.key, l.child_key',
+    for (const x of state.all<{ parent_key: string } & Stored>(
+      'SELECT l.parent_key, m.data, m.pos, m.len FROM json_each(?) j CROSS JOIN links l INDEXED BY links_by_parent CROSS JOIN mirror m ON m.connection = ? AND m.stream = ? AND m.key = l.child_key WHERE l.mapping = ? AND l.flow = ? AND l.rel = ? AND l.parent_key = j.value AND (m.data IS NOT NULL OR m.pos IS NOT NULL) ORDER BY j.key, l.child_key',
       [json, r.source.name, j.from, mapping, flowName, rel],
     )) {
-      out.get(x.parent_key)!.related.get(rel)!.push(x.data);
+      out.get(x.parent_key)!.related.get(rel)!.push(state.loadValue(x)!);
     }
   }
   for (const x of state.all<{ key: string; target_id: string | null; hash: string; match_value: string }>(

@@ -50,8 +50,9 @@ function stagePage(state: StateStore, mapping: string, connection: string, strea
     const changed = page.filter((r) => before.get(r.key) !== r.version);
     if (!changed.length) return 0;
     const keys = JSON.stringify(changed.map((r) => r.key));
-    // One statement per row here: binding the JSON as a parameter is cheaper than SQLite parsing it out of a JSON array.
-    for (const r of changed) state.run('INSERT OR REPLACE INTO mirror (connection, stream, key, version, data) VALUES (?, ?, ?, ?, ?)', [connection, stream, r.key, r.version, r.data]);
+    // One statement per row here: binding values is cheaper than SQLite parsing them out of a JSON array.
+    const stored = state.storeValues(changed.map((r) => r.data));
+    changed.forEach((r, i) => state.run('INSERT OR REPLACE INTO mirror (connection, stream, key, version, data, pos, len) VALUES (?, ?, ?, ?, ?, ?, ?)', [connection, stream, r.key, r.version, ...stored[i]]));
     cons.forEach((c, i) => {
       const pending = new Set<string>();
       if (c.role === 'parent') {

@@ -19,7 +19,7 @@ afterEach(async () => {
 async function mirrorCounts(statePath: string): Promise<{ withData: number; withoutData: number }> {
   const st = await StateStore.open(statePath, { lock: false });
   try {
-    const row = st.get<{ a: number; b: number }>("SELECT sum(data IS NOT NULL) AS a, sum(data IS NULL) AS b FROM mirror WHERE stream = 'customer_invoices'");
+    const row = st.get<{ a: number; b: number }>("SELECT sum(data IS NOT NULL OR pos IS NOT NULL) AS a, sum(data IS NULL AND pos IS NULL) AS b FROM mirror WHERE stream = 'customer_invoices'");
     return { withData: row?.a ?? 0, withoutData: row?.b ?? 0 };
   } finally {
     st.abandon();

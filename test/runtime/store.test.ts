@@ -281,7 +281,7 @@ describe('corrupt state files', () => {
     const path = join(dir, 'state.db');
     const s = await StateStore.open(path, { secrets: KEY });
     s.transaction(() => {
-      for (let i = 0; i < 500; i++) s.run('INSERT INTO mirror VALUES (?, ?, ?, ?, ?)', ['c', 's', String(i), 'v', 'x'.repeat(300)]);
+      for (let i = 0; i < 500; i++) s.run('INSERT INTO mirror (connection, stream, key, version, data) VALUES (?, ?, ?, ?, ?)', ['c', 's', String(i), 'v', 'x'.repeat(300)]);
     });
     s.close();
     const bytes = realFs.readFileSync(path);
