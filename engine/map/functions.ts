@@ -64,6 +64,23 @@ export function mappingFunctions(clock: Clock): Record<string, MappingFunction> 
       fn: ((days: unknown) => (typeof days === 'number' ? agingBucket(days) : undefined)) as MappingFunction['fn'],
       doc: `The AR aging bucket of a days-overdue number: ${AGING_BUCKETS.join(', ')}.`,
     },
+    aging: {
+      fn: ((items: unknown, dueField: unknown, amountField: unknown) => {
+        const out: Record<string, number> = Object.fromEntries(AGING_BUCKETS.map((b) => [b, 0]));
+        const list = Array.isArray(items) ? items : items === undefined ? [] : [items];
+        list.forEach((item, i) => {
+          const r = item as Record<string, unknown> | null;
+          const d = toUtcDay(r?.[String(dueField)]);
+          const amount = r?.[String(amountField)];
+          if (d === undefined || amount === undefined || amount === null) return;
+          if (typeof amount !== 'number') throw new Error(`$aging: item ${i} has ${String(amountField)} ${JSON.stringify(amount)}, not a number`);
+          out[agingBucket(Math.max(0, today() - d))] += amount;
+        });
+        for (const b of AGING_BUCKETS) out[b] = roundHalfEven(out[b], 2);
+        return out;
+      }) as MappingFunction['fn'],
+      doc: `AR aging of a list in one pass: the sum of each item's amount field per bucket of its due date (${AGING_BUCKETS.join(', ')}), rounded to cents as $round does; items without a due date or amount are left out.`,
+    },
     minBy: {
       fn: ((arr: unknown, field: unknown) => extremeBy(arr, String(field), -1)) as MappingFunction['fn'],
       doc: 'The element of an array with the smallest value of a field.',
@@ -84,6 +101,19 @@ export function mappingFunctions(clock: Clock): Record<string, MappingFunction> 
 }
 
 export const MAPPING_FUNCTION_NAMES = Object.keys(mappingFunctions(() => new Date(0)));
+
+/** JSONata's $round: half to even, the decimal point shifted in the number's text, not by multiplying. */
+export function roundHalfEven(x: number, decimals: number): number {
+  const shift = (v: number, by: number) => {
+    const [m, e] = v.toString().split('e');
+    return Number(`${m}e${(e ? Number(e) : 0) + by}`);
+  };
+  const v = shift(x, decimals);
+  let r = Math.round(v);
+  if (Math.abs(r - v) === 0.5 && Math.abs(r % 2) === 1) r -= 1;
+  const out = shift(r, -decimals);
+  return Object.is(out, -0) ? 0 : out;
+}
 
 function extremeBy(arr: unknown, field: string, sign: 1 | -1): unknown {
   const list = Array.isArray(arr) ? arr : arr === undefined ? [] : [arr];

@@ -1,7 +1,7 @@
 // The functions mappings get in JSONata, with a fixed clock.
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
-import { AGING_BUCKETS, agingBucket, MAPPING_FUNCTION_NAMES, mappingFunctions, type Clock } from '../../engine/map/functions.js';
+import { AGING_BUCKETS, agingBucket, MAPPING_FUNCTION_NAMES, mappingFunctions, roundHalfEven, type Clock } from '../../engine/map/functions.js';
 
 const NOW = '2024-03-15T10:00:00.000Z';
 const clockAt =
@@ -19,7 +19,7 @@ function fn(name: string, now = NOW): (...args: unknown[]) => unknown {
 describe('the function set', () => {
   it('has exactly the documented names', () => {
     expect([...MAPPING_FUNCTION_NAMES].sort()).toEqual(
-      ['agingBucket', 'coalesce', 'compact', 'daysBetween', 'daysOverdue', 'maxBy', 'millis', 'minBy', 'now', 'toDate', 'today'].sort(),
+      ['aging', 'agingBucket', 'coalesce', 'compact', 'daysBetween', 'daysOverdue', 'maxBy', 'millis', 'minBy', 'now', 'toDate', 'today'].sort(),
     );
   });
 });
@@ -99,6 +99,41 @@ describe('$agingBucket', () => {
     expect(AGING_BUCKETS).toEqual(['current', '1_30', '31_60', '61_90', 'over_90']);
     expect(fn('agingBucket')('5')).toBeUndefined();
     expect(fn('agingBucket')(undefined)).toBeUndefined();
+  });
+});
+
+describe('$aging', () => {
+  const inv = (due: string | null | undefined, balance: unknown) => ({ due, balance });
+
+  it('sums each item into the bucket of its due date, in one pass, as the per-bucket JSONata sums do', async () => {
+    const items = [inv('2024-03-20', 10.1), inv('2024-03-15', 0.2), inv('2024-03-14', 5), inv('2024-02-14', 1.005), inv('2024-01-15', 2), inv('2023-12-20', 0.5), inv('2023-12-01', 3), inv('2023-12-01', 4.25)];
+    const out = fn('aging')(items, 'due', 'balance');
+    // 2024-03-15: the 14th is 1 day overdue, 02-14 30 (6.005 rounds to even: 6), 01-15 60, 12-20 86, 12-01 105.
+    expect(out).toEqual({ current: 10.3, '1_30': 6, '31_60': 2, '61_90': 0.5, over_90: 7.25 });
+    // The same numbers from plain JSONata: a filter and $round($sum(...), 2) per bucket.
+    const expr = jsonata('$.{ "b": $agingBucket($daysOverdue(due)), "balance": balance } ~> | $ | {} | ~> $reduce(function($acc, $x) { $merge([$acc, { $x.b: $append($lookup($acc, $x.b), $x.balance) }]) }, {}) ~> $each(function($v, $k) { { $k: $round($sum($v), 2) } }) ~> $merge');
+    for (const [name, f] of Object.entries(mappingFunctions(clockAt(NOW)))) expr.registerFunction(name, f.fn as (...a: unknown[]) => unknown);
+    expect(await expr.evaluate(items)).toEqual(out);
+  });
+
+  it('leaves out items without a due date or an amount, takes one object as a list, and is all zeros for nothing', () => {
+    const zeros = { current: 0, '1_30': 0, '31_60': 0, '61_90': 0, over_90: 0 };
+    expect(fn('aging')([inv(null, 5), inv(undefined, 5), inv('2024-03-01', null), { due: '2024-03-01' }], 'due', 'balance')).toEqual(zeros);
+    expect(fn('aging')(undefined, 'due', 'balance')).toEqual(zeros);
+    expect(fn('aging')(inv('2024-03-01', 7), 'due', 'balance')).toEqual({ ...zeros, '1_30': 7 });
+  });
+
+  it('refuses an amount that is not a number, naming the item and field', () => {
+    expect(() => fn('aging')([inv('2024-03-01', 1), inv('2024-03-01', '12.50')], 'due', 'balance')).toThrow('$aging: item 1 has balance "12.50", not a number');
+  });
+
+  it('rounds exactly as JSONata $round does (half to even, on the decimal text)', async () => {
+    const round = jsonata('$round(x, 2)');
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const values = [0.125, 0.135, 1.005, 2.675, -0.125, -1.005, 1e-7, 123456.785, 0.145 + 0.01, 5e21 / 3];
+    for (let i = 0; i < 2000; i++) values.push(Math.round(rnd() * 1e6) / 1000 + (rnd() < 0.5 ? 0.0005 : 0), (rnd() - 0.5) * 1e4);
+    for (const x of values) expect(roundHalfEven(x, 2), String(x)).toBe(await round.evaluate({ x }));
   });
 });
 
