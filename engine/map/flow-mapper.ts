@@ -28,7 +28,7 @@ export class FlowMapper {
     readonly flowName: string,
     readonly flow: Flow,
     readonly op: Operation,
-    mappingFile: string,
+    readonly mappingFile: string,
     clock: Clock,
   ) {
     this.bindings = Object.fromEntries(Object.entries(mappingFunctions(clock)).map(([k, f]) => [k, f.fn]));

@@ -7,10 +7,18 @@ import { parseDuration } from '../util/duration.js';
 import { lookupIds, normalizeKey, scanTarget, shouldScan, type LookupContext } from '../write/lookup.js';
 import { WRITERS } from '../write/registry.js';
 import type { WriteItem, WriteOutcome } from '../write/types.js';
+import { MapWorker } from '../map/map-pool.js';
+import { mapRecord, type MapInput, type MapOutput, type PayloadShape } from '../map/map-record.js';
 import { Channel } from '../util/channel.js';
 import type { FlowSummary, SyncEvent } from './events.js';
 
 const CHUNK = 1000;
+
+/** Where a flow's records are mapped: on the map worker, or on this thread; and the payload's custom-field keys. */
+interface MapVia {
+  worker?: MapWorker;
+  shape: PayloadShape;
+}
 
 interface Mapped {
   item: WriteItem;
@@ -47,7 +55,6 @@ export interface FlowRun {
  */
 export async function processFlow(r: FlowRun): Promise<void> {
   const { state, mapping, flowName, summary } = r;
-  const nowIso = r.now().toISOString();
   if (r.only) {
     for (const k of r.only) state.run('INSERT OR IGNORE INTO pending (mapping, flow, key) VALUES (?, ?, ?)', [mapping, flowName, k]);
   } else {
@@ -62,6 +69,20 @@ export async function processFlow(r: FlowRun): Promise<void> {
   const keys = r.only ?? state.all<{ key: string }>('SELECT key FROM pending WHERE mapping = ? AND flow = ? ORDER BY key', [mapping, flowName]).map((x) => x.key);
   summary.affected = keys.length;
   r.onEvent({ type: 'flow:start', flow: flowName, affected: keys.length });
+  const setKey = r.op.custom_fields ? r.target.connector.custom_fields?.[r.op.custom_fields]?.payload_path : undefined;
+  const shape: PayloadShape = { setKey, renames: Object.entries(r.fieldKeys).filter(([a, b]) => a !== b) };
+  const { mapper } = r;
+  const worker = MapWorker.start({ mappingName: mapper.mappingName, flowName, flow: r.flow, op: r.op, mappingFile: mapper.mappingFile, shape }, keys.length);
+  try {
+    await processKeys(r, keys, { worker, shape });
+  } finally {
+    await worker?.close();
+  }
+}
+
+async function processKeys(r: FlowRun, keys: string[], via: MapVia): Promise<void> {
+  const { state, mapping, flowName, summary } = r;
+  const nowIso = r.now().toISOString();
 
   const lctx: LookupContext = { client: r.target.client, baseUrl: r.target.baseUrl, vars: r.target.vars, connector: r.target.connector, label: `operation ${r.flow.to}` };
   const lookup = r.op.upsert ? undefined : r.op.lookup;
@@ -151,7 +172,7 @@ export async function processFlow(r: FlowRun): Promise<void> {
   };
 
   for (let start = 0; start < keys.length && !writeError; start += CHUNK) {
-    const toWrite = await mapChunk(r, keys.slice(start, start + CHUNK), fail, audit, finish);
+    const toWrite = await mapChunk(r, keys.slice(start, start + CHUNK), via, fail, audit, finish);
     if (r.dryRun) {
       for (const m of toWrite) {
         const action = m.action === 'upsert' ? (m.item.targetId ? 'update' : 'create') : m.action;
@@ -247,93 +268,84 @@ function loadChunk(r: FlowRun, keys: string[]): Map<string, Loaded> {
   return out;
 }
 
-/** Lets timers and sockets run (the previous chunk's job polls) while a chunk is mapped. */
+/** Lets timers and sockets run (the previous chunk's job polls) while a chunk is mapped on this thread. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Builds each record's input from the mirror, maps it, and drops what is unchanged since the last
- * write. What it decides for records that need no write (skipped, unchanged, failed) is stored in
- * one transaction at the end.
+ * Builds each record's input from the mirror, maps it (on the map worker when there is one), and
+ * drops what is unchanged since the last write. What it decides for records that need no write
+ * (skipped, unchanged, failed) is stored in one transaction at the end.
  */
 async function mapChunk(
   r: FlowRun,
   keys: string[],
+  via: MapVia,
   fail: (key: string, stage: string, reason: string, version: string | null) => void,
   audit: (key: string, action: string, targetId: string | null, hash: string | null, version: string | null, error: string | null) => void,
   finish: (key: string) => void,
 ): Promise<Mapped[]> {
-  const { state, mapping, flowName, flow, summary } = r;
+  const { state, mapping, flowName, summary } = r;
   const out: Mapped[] = [];
   const settled: (() => void)[] = [];
-  const setKey = r.op.custom_fields ? r.target.connector.custom_fields?.[r.op.custom_fields]?.payload_path : undefined;
-  const renames = Object.entries(r.fieldKeys).filter(([a, b]) => a !== b);
   const nowIso = r.now().toISOString();
   const loaded = loadChunk(r, keys);
-  let n = 0;
+  const inputs: MapInput[] = [];
   for (const key of keys) {
-    if (++n % 50 === 0) await yieldToEventLoop();
-    const { row, related, prev } = loaded.get(key)!;
-    if (!row) {
-      // A child pointed at a parent the source no longer has (or never had).
+    const { row, related } = loaded.get(key)!;
+    if (row) {
+      inputs.push({ key, data: row.data, related: [...related] });
+      continue;
+    }
+    // A child pointed at a parent the source no longer has (or never had).
+    settled.push(() => {
+      state.run('DELETE FROM failures WHERE mapping = ? AND flow = ? AND key = ?', [mapping, flowName, key]);
+      finish(key);
+      summary.skipped++;
+    });
+  }
+  let outputs: MapOutput[];
+  if (via.worker) {
+    outputs = await via.worker.map(r.now().getTime(), inputs);
+  } else {
+    outputs = [];
+    for (const input of inputs) {
+      if (outputs.length % 50 === 49) await yieldToEventLoop();
+      outputs.push(await mapRecord(r.mapper, via.shape, input));
+    }
+  }
+  for (const o of outputs) {
+    const { key } = o;
+    const { row, prev } = loaded.get(key)!;
+    const version = row!.version;
+    if (o.kind === 'skip') {
       settled.push(() => {
-        state.run('DELETE FROM failures WHERE mapping = ? AND flow = ? AND key = ?', [mapping, flowName, key]);
         finish(key);
         summary.skipped++;
       });
       continue;
     }
-    const record = JSON.parse(row.data) as Record<string, unknown>;
-    let mapped;
-    try {
-      if (!(await r.mapper.keep(record))) {
-        settled.push(() => {
-          finish(key);
-          summary.skipped++;
-        });
-        continue;
-      }
-      const input: Record<string, unknown> = { ...record };
-      for (const [rel, rows] of related) {
-        const kept = [];
-        for (const data of rows) {
-          const child = JSON.parse(data) as unknown;
-          if (await r.mapper.keepRelated(rel, child)) kept.push(child);
-        }
-        input[rel] = kept;
-      }
-      mapped = await r.mapper.map(input);
-    } catch (e) {
-      const reason = `mapping ${mapping}, flow ${flowName}, record ${key}: ${(e as Error).message}`;
-      settled.push(() => fail(key, 'map', reason, row.version));
+    if (o.kind === 'error') {
+      settled.push(() => fail(key, 'map', o.message, version));
       continue;
     }
-    if (setKey && renames.length && mapped.payload[setKey] && typeof mapped.payload[setKey] === 'object') {
-      const fields = { ...(mapped.payload[setKey] as Record<string, unknown>) };
-      for (const [from, to] of renames) if (from in fields) {
-        fields[to] = fields[from];
-        delete fields[from];
-      }
-      mapped.payload[setKey] = fields;
-    }
-    const hash = payloadHash(mapped.payload);
+    const { hash, payload, clockDependent, matchValue } = o;
     if (prev && prev.hash === hash && prev.target_id) {
-      const { clockDependent, payload } = mapped;
       settled.push(() => {
         state.run('UPDATE targets SET mapped_at = ?, clock_dependent = ? WHERE mapping = ? AND flow = ? AND key = ?', [nowIso, clockDependent ? 1 : 0, mapping, flowName, key]);
         state.run('DELETE FROM failures WHERE mapping = ? AND flow = ? AND key = ?', [mapping, flowName, key]);
-        if (!r.dryRun) audit(key, 'unchanged', prev.target_id, hash, row.version, null);
+        if (!r.dryRun) audit(key, 'unchanged', prev.target_id, hash, version, null);
         finish(key);
         summary.unchanged++;
         if (r.dryRun) summary.planned?.push({ key, action: 'unchanged', payload });
       });
       continue;
     }
-    const targetId = prev?.target_id && prev.match_value === mapped.matchValue ? prev.target_id : undefined;
+    const targetId = prev?.target_id && prev.match_value === matchValue ? prev.target_id : undefined;
     out.push({
-      item: { key, matchValue: mapped.matchValue, payload: mapped.payload, targetId },
+      item: { key, matchValue, payload, targetId },
       hash,
-      clockDependent: mapped.clockDependent,
-      version: row.version,
+      clockDependent,
+      version,
       action: r.op.upsert ? 'upsert' : targetId ? 'update' : 'create',
     });
   }

@@ -1,0 +1,54 @@
+import { payloadHash } from './canonical.js';
+import type { FlowMapper } from './flow-mapper.js';
+
+/** One record to map, as the state holds it: its JSON and, per join, its related records' JSON. */
+export interface MapInput {
+  key: string;
+  data: string;
+  related: [string, string[]][];
+}
+
+export type MapOutput =
+  | { key: string; kind: 'skip' }
+  | { key: string; kind: 'error'; message: string }
+  | { key: string; kind: 'mapped'; payload: Record<string, unknown>; matchValue: string; clockDependent: boolean; hash: string };
+
+/** Where the target's custom fields sit in a payload, and the keys the target gave them (provisioning). */
+export interface PayloadShape {
+  setKey?: string;
+  renames: [string, string][];
+}
+
+/**
+ * Maps one record: the flow's filter, the join filters, the transform, the target's keys for
+ * custom fields and the payload hash. The same code runs in the sync and in the map worker.
+ */
+export async function mapRecord(mapper: FlowMapper, shape: PayloadShape, input: MapInput): Promise<MapOutput> {
+  const { key } = input;
+  try {
+    const record = JSON.parse(input.data) as Record<string, unknown>;
+    if (!(await mapper.keep(record))) return { key, kind: 'skip' };
+    const full: Record<string, unknown> = { ...record };
+    for (const [rel, rows] of input.related) {
+      const kept = [];
+      for (const data of rows) {
+        const child = JSON.parse(data) as unknown;
+        if (await mapper.keepRelated(rel, child)) kept.push(child);
+      }
+      full[rel] = kept;
+    }
+    const mapped = await mapper.map(full);
+    const { setKey, renames } = shape;
+    if (setKey && renames.length && mapped.payload[setKey] && typeof mapped.payload[setKey] === 'object') {
+      const fields = { ...(mapped.payload[setKey] as Record<string, unknown>) };
+      for (const [from, to] of renames) if (from in fields) {
+        fields[to] = fields[from];
+        delete fields[from];
+      }
+      mapped.payload[setKey] = fields;
+    }
+    return { key, kind: 'mapped', ...mapped, hash: payloadHash(mapped.payload) };
+  } catch (e) {
+    return { key, kind: 'error', message: `mapping ${mapper.mappingName}, flow ${mapper.flowName}, record ${key}: ${(e as Error).message}` };
+  }
+}
