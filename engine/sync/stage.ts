@@ -101,7 +101,8 @@ export async function stageStreams(o: {
     for (const [rel, j] of Object.entries(flow.join ?? {})) add(j.from, { flow: name, role: 'child', rel, on: j.on, where: j.where });
   }
   const read = new Map<string, number>();
-  for (const [streamName, cons] of consumers) {
+  // The streams are read side by side: the source prepares one's next page while another's is staged.
+  const stageStream = async (streamName: string, cons: Consumer[]) => {
     const stream = conn.connector.streams![streamName];
     const filter = mirrorFilter(cons);
     const filterKey = `mirror_filter:${conn.name}:${streamName}`;
@@ -143,6 +144,7 @@ export async function stageStreams(o: {
     }
     read.set(streamName, count);
     o.onEvent({ type: 'stage', connection: conn.name, stream: streamName, read: count, changed });
-  }
+  };
+  await Promise.all([...consumers].map(([name, cons]) => stageStream(name, cons)));
   return { read };
 }
