@@ -257,7 +257,7 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
   if (engineOrgs && baseOrgs && base) base.compare = compareDigests(engineOrgs, baseOrgs);
   await initialZendesk?.stop();
   await visma.stop();
-  rmSync(work, { recursive: true, force: true });
+  if (!process.env.MLC_BENCH_KEEP) rmSync(work, { recursive: true, force: true });
   dataset.durationSec = (performance.now() - t) / 1000;
   const after = fingerprint();
   if (after !== dataset.code.fingerprint) dataset.code.changedDuringRun = after;

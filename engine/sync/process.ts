@@ -13,6 +13,8 @@ import { Channel } from '../util/channel.js';
 import type { FlowSummary, SyncEvent } from './events.js';
 
 const CHUNK = 1000;
+/** The worker's share of a chunk when there is one (this thread also handles reads, writes and state). */
+const WORKER_SHARE = 0.55;
 
 /** Where a flow's records are mapped: on the map worker, or on this thread; and the payload's custom-field keys. */
 interface MapVia {
@@ -303,16 +305,17 @@ async function mapChunk(
       summary.skipped++;
     });
   }
-  let outputs: MapOutput[];
-  if (via.worker) {
-    outputs = await via.worker.map(r.now().getTime(), inputs);
-  } else {
-    outputs = [];
-    for (const input of inputs) {
-      if (outputs.length % 50 === 49) await yieldToEventLoop();
-      outputs.push(await mapRecord(r.mapper, via.shape, input));
+  const here = async (list: MapInput[]) => {
+    const done: MapOutput[] = [];
+    for (const input of list) {
+      if (done.length % 50 === 49) await yieldToEventLoop();
+      done.push(await mapRecord(r.mapper, via.shape, input));
     }
-  }
+    return done;
+  };
+  // With a worker, this thread maps its share too: it only waits for the writers meanwhile.
+  const split = via.worker ? Math.ceil(inputs.length * WORKER_SHARE) : 0;
+  const outputs = (await Promise.all([split ? via.worker!.map(r.now().getTime(), inputs.slice(0, split)) : [], here(inputs.slice(split))])).flat();
   for (const o of outputs) {
     const { key } = o;
     const { row, prev } = loaded.get(key)!;
