@@ -20,6 +20,8 @@ export interface FlowSummary {
   /** Requests to the source and target APIs during this flow (target writes, lookups and polls included) */
   requests: { source: number; target: number };
   durationMs: number;
+  /** Worker threads that mapped beside the main thread (0: all on the main thread) */
+  mapWorkers: number;
   failures: { key: string; reason: string }[];
   /** Dry runs: what would be sent */
   planned?: { key: string; action: 'create' | 'update' | 'unchanged'; payload: Record<string, unknown> }[];

@@ -75,6 +75,7 @@ export async function processFlow(r: FlowRun): Promise<void> {
   const shape: PayloadShape = { setKey, renames: Object.entries(r.fieldKeys).filter(([a, b]) => a !== b) };
   const { mapper } = r;
   const worker = MapWorker.start({ mappingName: mapper.mappingName, flowName, flow: r.flow, op: r.op, mappingFile: mapper.mappingFile, shape }, keys.length);
+  summary.mapWorkers = worker ? 1 : 0;
   try {
     await processKeys(r, keys, { worker, shape });
   } finally {

@@ -33,7 +33,7 @@ export interface SyncOptions {
 }
 
 function emptySummary(flow: string, dry: boolean): FlowSummary {
-  return { flow, read: 0, affected: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, requests: { source: 0, target: 0 }, durationMs: 0, failures: [], ...(dry ? { planned: [] } : {}) };
+  return { flow, read: 0, affected: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, requests: { source: 0, target: 0 }, durationMs: 0, mapWorkers: 0, failures: [], ...(dry ? { planned: [] } : {}) };
 }
 
 /**

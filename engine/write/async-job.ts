@@ -38,16 +38,21 @@ export async function asyncJobWriter(items: WriteItem[] | Channel<WriteItem>, ct
   };
   const failAll = (batch: WriteItem[], error: string) => finish(batch.map((i) => ({ key: i.key, ok: false, error })));
 
+  // A slot is taken when a batch is chosen (before its request, so two writers cannot both
+  // count the same free slot) and given back when its job ends or was never created.
   const submit = async (batch: WriteItem[]) => {
+    let created = false;
     try {
       const res = await sendBatch(batch, ctx);
       const id = await select(job.id, res.body, `${ctx.label} job.id`);
       if (id === undefined || id === null) return failAll(batch, `${ctx.label}: the response has no job id (${job.id})`);
       running.push({ id: String(id), batch, since: Date.now() });
-      slots.running++;
+      created = true;
     } catch (e) {
       if (!(e instanceof HttpError && e.scope === 'record')) throw e;
       failAll(batch, e.message);
+    } finally {
+      if (!created) slots.running--;
     }
   };
   const stop = (r: Running) => {
@@ -117,7 +122,10 @@ export async function asyncJobWriter(items: WriteItem[] | Channel<WriteItem>, ct
   let taking: Promise<WriteItem[] | undefined> | undefined;
   for (;;) {
     const batches: WriteItem[][] = [];
-    while ((buffer.length >= size || (!more && buffer.length)) && slots.running + batches.length < maxInFlight) batches.push(buffer.splice(0, size));
+    while ((buffer.length >= size || (!more && buffer.length)) && slots.running < maxInFlight) {
+      batches.push(buffer.splice(0, size));
+      slots.running++;
+    }
     if (batches.length) {
       await Promise.all(batches.map(submit));
       wait = first;
@@ -136,6 +144,9 @@ export async function asyncJobWriter(items: WriteItem[] | Channel<WriteItem>, ct
     if (wants) taking ??= source.take();
     const timer = running.length || (!wants && buffer.length) ? client.wait(Math.max(0, Math.min(nextPoll, client.now() + interval) - client.now())).then(() => undefined) : undefined;
     const got = await Promise.race([wants ? taking!.then((b) => ({ b })) : new Promise<never>(() => {}), timer ?? new Promise<never>(() => {})]);
+    // Waiting only for another writer to free a job slot: let its answers in (a virtual-time
+    // sleep resolves at once, and this loop would otherwise never leave the microtask queue).
+    if (!got && !running.length) await new Promise((resolve) => setImmediate(resolve));
     if (got) {
       taking = undefined;
       if (got.b) buffer.push(...got.b);

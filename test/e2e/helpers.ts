@@ -331,7 +331,7 @@ const TORN_BUILD = /SyntaxError: The requested module|ERR_MODULE_NOT_FOUND|Canno
  * that long after `killWhen()` first returns true; it is checked every 5 ms). A start that failed
  * only because dist/ was being rebuilt at that moment is retried: that is the environment, not mlc.
  */
-export async function runCli(args: string[], o: { killAfterMs?: number; killWhen?: () => boolean; timeoutMs?: number } = {}): Promise<CliResult & { killed: boolean }> {
+export async function runCli(args: string[], o: { killAfterMs?: number; killWhen?: () => boolean; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult & { killed: boolean }> {
   for (let attempt = 1; ; attempt++) {
     const r = await runCliOnce(args, o);
     if (r.killed || r.code === 0 || !TORN_BUILD.test(r.stderr) || attempt >= 4) return r;
@@ -339,10 +339,10 @@ export async function runCli(args: string[], o: { killAfterMs?: number; killWhen
   }
 }
 
-function runCliOnce(args: string[], o: { killAfterMs?: number; killWhen?: () => boolean; timeoutMs?: number }): Promise<CliResult & { killed: boolean }> {
+function runCliOnce(args: string[], o: { killAfterMs?: number; killWhen?: () => boolean; timeoutMs?: number; env?: Record<string, string> }): Promise<CliResult & { killed: boolean }> {
   return new Promise((res, rej) => {
     const t0 = Date.now();
-    const p = spawnCli(args);
+    const p = spawnCli(args, o.env);
     let stdout = '';
     let stderr = '';
     let killed = false;

@@ -7,14 +7,18 @@ import { batchBody, singleBody, wrapValues } from '../../engine/write/body.js';
 import { lookupIds, scanTarget, shouldScan } from '../../engine/write/lookup.js';
 import { WRITERS } from '../../engine/write/registry.js';
 import type { WriteContext, WriteItem, WriteOutcome } from '../../engine/write/types.js';
-import { API, delay, makeClient, parseBody, shippedConnector, testConnector, useNock } from './helpers.js';
+import { Channel } from '../../engine/util/channel.js';
+import { API, delay, makeClient, parseBody, shippedConnector, testConnector, useNock, type FakeClock } from './helpers.js';
+
+/** Waits that really wait, for tests about what happens while a writer waits. */
+const realClock = (): FakeClock => ({ now: () => Date.now(), sleep: (ms) => delay(ms), sleeps: [], advance: () => undefined });
 
 useNock();
 
 const noAuth = (c: Connector): Connector => ({ ...c, auth: { type: 'none' }, base_url: API, retry: { min_delay: '1ms', max_delay: '2ms' } });
 
-function ctx(spec: Write, kind: WriteContext['kind'], connector: Connector = testConnector()): WriteContext & { seen: WriteOutcome[] } {
-  const { client } = makeClient(connector);
+function ctx(spec: Write, kind: WriteContext['kind'], connector: Connector = testConnector(), clock?: FakeClock): WriteContext & { seen: WriteOutcome[] } {
+  const { client } = makeClient(connector, { clock });
   const seen: WriteOutcome[] = [];
   return { client, baseUrl: API, vars: {}, spec, kind, label: 'operation test', onOutcomes: (o) => seen.push(...o), seen };
 }
@@ -184,6 +188,81 @@ describe('batch writer (Marketo)', () => {
   });
 });
 
+describe('writers fed by a channel', () => {
+  it('batch: sends full batches as items arrive and the remainder when the input ends', async () => {
+    const sent: number[] = [];
+    nock(API)
+      .post('/v1/companies.json')
+      .times(3)
+      .reply((_uri, b) => {
+        const input = parseBody(b).input as unknown[];
+        sent.push(input.length);
+        return [200, { success: true, result: input.map((_x, i) => ({ seq: i, status: 'created', id: i + 1 })) }];
+      });
+    const marketo = shippedConnector('marketo');
+    const spec = { ...marketo.operations!.sync_companies.upsert!, batch_size: 3 };
+    const c = ctx(spec, 'upsert', noAuth(marketo));
+    const ch = new Channel<WriteItem>();
+    const writing = WRITERS.batch(ch, c);
+    await ch.push(['a', 'b', 'c', 'd'].map((k) => item(k)));
+    await delay(20);
+    expect(sent).toEqual([3]);
+    await ch.push(['e', 'f', 'g'].map((k) => item(k)));
+    ch.close();
+    const out = await writing;
+    expect(sent).toEqual([3, 3, 1]);
+    expect(out.map((o) => o.key).sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+  });
+
+  it('single: writes every item of every push', async () => {
+    nock(API).post('/items').times(3).reply(201, (_uri: string, b: unknown) => ({ id: `id-${(parseBody(b) as { external_id: string }).external_id}` }));
+    const spec: Write = { writer: 'single', method: 'POST', path: '/items', results: { id: 'id' } };
+    const ch = new Channel<WriteItem>();
+    const writing = WRITERS.single(ch, ctx(spec, 'create'));
+    await ch.push([item('a'), item('b')]);
+    await ch.push([item('c')]);
+    ch.close();
+    expect((await writing).map((o) => o.targetId).sort()).toEqual(['id-a', 'id-b', 'id-c']);
+  });
+});
+
+describe('channel', () => {
+  it('holds a producer while more than highWater items wait, and lets it go as the consumer takes', async () => {
+    const ch = new Channel<number>(3);
+    let pushed = 0;
+    const producer = (async () => {
+      for (let i = 0; i < 4; i++) {
+        await ch.push([i * 2, i * 2 + 1]);
+        pushed++;
+      }
+      ch.close();
+    })();
+    await delay(5);
+    // [0,1] fits; [2,3] makes 4 > 3 waiting, so the producer waits there.
+    expect(pushed).toBe(1);
+    expect(await ch.take()).toEqual([0, 1]);
+    await delay(5);
+    expect(pushed).toBe(2);
+    const rest: number[][] = [];
+    for await (const b of ch) rest.push(b);
+    await producer;
+    expect(rest).toEqual([[2, 3], [4, 5], [6, 7]]);
+    expect(await ch.take()).toBeUndefined();
+  });
+
+  it('a consumer that closes the channel releases a waiting producer, and later pushes are dropped', async () => {
+    const ch = new Channel<number>(2);
+    await ch.push([1, 2]);
+    const waiting = ch.push([3]);
+    ch.close();
+    await waiting;
+    await ch.push([4]);
+    expect(await ch.take()).toEqual([1, 2]);
+    expect(await ch.take()).toEqual([3]);
+    expect(await ch.take()).toBeUndefined();
+  });
+});
+
 describe('async_job writer (Zendesk create_many / update_many)', () => {
   const zendeskOp = () => shippedConnector('zendesk').operations!.upsert_organizations;
   const fast = (w: Write, job: Partial<NonNullable<Write['job']>> = {}): Write => ({ ...w, job: { ...w.job!, poll_interval: '1ms', ...job } });
@@ -335,6 +414,79 @@ describe('async_job writer (Zendesk create_many / update_many)', () => {
     expect(out).toHaveLength(5);
     expect(out.every((o) => o.ok)).toBe(true);
     expect(peak).toBe(2);
+  });
+
+  it('fed by a channel: submits each full batch as items arrive, the rest at the end, and polls jobs of several pushes together', async () => {
+    const submits: string[][] = [];
+    nock(API)
+      .post('/organizations/create_many')
+      .times(3)
+      .reply((_uri, b) => {
+        submits.push((parseBody(b).organizations as { external_id: string }[]).map((o) => o.external_id));
+        return [200, { job_status: { id: `C${submits.length}`, status: 'queued' } }];
+      });
+    const polls: string[] = [];
+    nock(API)
+      .get('/job_statuses/show_many')
+      .query(true)
+      .times(10)
+      .reply((uri) => {
+        const ids = new URL(uri, API).searchParams.get('ids')!.split(',');
+        polls.push(ids.join(','));
+        // A job completes on the second poll that asks for it.
+        return [200, { job_statuses: ids.map((id) => ({ id, status: polls.filter((p) => p.split(',').includes(id)).length >= 2 ? 'completed' : 'working', results: [{ index: 0, id: 1, status: 'Created' }, { index: 1, id: 2, status: 'Created' }] })) }];
+      });
+    nock(API).get(/\/job_statuses\/C\d$/).times(10).reply(200, (uri: string) => ({ job_status: { id: uri.split('/').pop(), status: 'completed', results: [{ index: 0, id: 3, status: 'Created' }, { index: 1, id: 4, status: 'Created' }] } }));
+    const ch = new Channel<WriteItem>();
+    const c = ctx(fast({ ...zendeskOp().create!, batch_size: 2 }, { poll_interval: '60ms' }), 'create', noAuth(shippedConnector('zendesk')), realClock());
+    const writing = WRITERS.async_job(ch, c);
+    await ch.push([item('a'), item('b'), item('c')]);
+    await delay(15);
+    // One full batch went at once; 'c' waits for a partner.
+    expect(submits).toEqual([['a', 'b']]);
+    await ch.push([item('d')]);
+    await delay(15);
+    expect(submits).toEqual([['a', 'b'], ['c', 'd']]);
+    await ch.push([item('e')]);
+    ch.close();
+    const out = await writing;
+    expect(submits).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    expect(out.map((o) => o.key).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(out.filter((o) => !o.ok), JSON.stringify(polls)).toEqual([]);
+    // The jobs of the first two pushes shared a poll.
+    expect(polls.some((p) => p.split(',').length >= 2), JSON.stringify(polls)).toBe(true);
+  });
+
+  it('writers sharing jobSlots never have more jobs running together than max_in_flight', async () => {
+    let running = 0;
+    let peak = 0;
+    let n = 0;
+    const polled = new Map<string, number>();
+    const submit = (): [number, unknown] => {
+      peak = Math.max(peak, ++running);
+      return [200, { job_status: { id: `S${++n}`, status: 'queued' } }];
+    };
+    nock(API).post('/organizations/create_many').times(4).reply(submit);
+    nock(API).put('/organizations/update_many').times(4).reply(submit);
+    const answer = (id: string) => {
+      const k = (polled.get(id) ?? 0) + 1;
+      polled.set(id, k);
+      if (k === 2) running--;
+      return { id, status: k >= 2 ? 'completed' : 'working', results: k >= 2 ? [{ index: 0, id: 1, status: 'Created' }] : [] };
+    };
+    nock(API).get('/job_statuses/show_many').query(true).times(40).reply((uri) => [200, { job_statuses: new URL(uri, API).searchParams.get('ids')!.split(',').map(answer) }]);
+    nock(API).get(/\/job_statuses\/S\d+$/).times(40).reply((uri) => [200, { job_status: answer(uri.split('/').pop()!) }]);
+    const jobSlots = { running: 0 };
+    const op = zendeskOp();
+    const creates = { ...ctx(fast({ ...op.create!, batch_size: 1 }, { max_in_flight: 3 }), 'create', noAuth(shippedConnector('zendesk'))), jobSlots };
+    const updates = { ...ctx(fast({ ...op.update!, batch_size: 1 }, { max_in_flight: 3 }), 'update', noAuth(shippedConnector('zendesk'))), jobSlots };
+    const [a, b] = await Promise.all([
+      WRITERS.async_job(['a', 'b', 'c', 'd'].map((k) => item(k)), creates),
+      WRITERS.async_job(['e', 'f', 'g', 'h'].map((k) => item(k, {}, `9${k}`)), updates),
+    ]);
+    expect([...a, ...b].every((o) => o.ok)).toBe(true);
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(jobSlots.running).toBe(0);
   });
 
   it('a job that never finishes fails its batch after job.timeout', async () => {
