@@ -223,10 +223,13 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
       rmSync(dir, { recursive: true, force: true });
       const run = await engineRun(id, 'engine: initial load under --cpu-prof', noLimit, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
       z = run.z;
-      const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) : undefined;
+      // One file per thread, named CPU.<date>.<time>.<pid>.<thread>.<seq>: thread 0 is the main one, the others map.
+      const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
+      const file = files.find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)) ?? files[0];
+      run.s.workerProfiles = files.filter((f) => f !== file).map((f) => summarizeProfile(join(dir, f), ['mapRecord', 'evaluate@jsonata', 'payloadHash']));
       if (file) {
         run.s.profile = summarizeProfile(join(dir, file), [
-          'runSync', 'stageStreams', 'processFlow', 'mapChunk', 'provisionFields', 'asyncJobWriter', 'scanTarget',
+          'runSync', 'stageStreams', 'stagePage', 'processFlow', 'mapChunk', 'loadChunk', 'mapRecord', 'provisionFields', 'asyncJobWriter', 'scanTarget',
           'checkpoint@store/state.js', 'all@store/state.js', 'run@store/state.js', 'transaction@store/state.js',
           'map@map/flow-mapper.js', 'keepRelated@map/flow-mapper.js', 'evaluate@jsonata', 'payloadHash', 'canonicalJson', 'request@http/client.js', 'writeFileAtomic',
         ]);

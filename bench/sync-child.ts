@@ -6,7 +6,8 @@
  *   mapper   — the JSONata transform alone (FlowMapper) vs the hand-written payload on every customer
  * The result goes to config.resultPath as JSON (see lib/protocol.ts).
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { closeDefaultDispatcher, HttpClient } from '../engine/http/client.js';
 import { canonicalJson } from '../engine/map/canonical.js';
@@ -214,6 +215,8 @@ async function engine(cfg: ChildConfig, out: ChildResult): Promise<void> {
   out.ok = r.status !== 'error';
   if (r.error) out.error = r.error;
   out.stateBytes = existsSync(cfg.statePath) ? statSync(cfg.statePath).size : undefined;
+  const logs = readdirSync(dirname(cfg.statePath)).filter((f) => f.startsWith(`${basename(cfg.statePath)}.values.`));
+  out.valueLogBytes = logs.reduce((a, f) => a + statSync(join(dirname(cfg.statePath), f)).size, 0);
   await closeDefaultDispatcher();
 }
 

@@ -50,6 +50,8 @@ export interface ChildResult {
   cpu: { userMs: number; systemMs: number };
   memory: MemoryReport;
   stateBytes?: number;
+  /** Bytes of the state's value log (the mirrored records, beside the database) */
+  valueLogBytes?: number;
   /** runSync's SyncResult or the baseline's result or the mapper report */
   result?: unknown;
   events?: TimedEvent[];

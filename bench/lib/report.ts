@@ -18,6 +18,8 @@ export interface Scenario {
   rate?: RateAnalysis;
   compare?: { onlyA: number; onlyB: number; differ: number; example?: unknown };
   profile?: ProfileSummary;
+  /** The map worker threads' profiles (same run) */
+  workerProfiles?: ProfileSummary[];
   /** What a killed child had done (timeouts) */
   partial?: unknown;
 }
@@ -243,7 +245,7 @@ function renderSize(L: string[], r: Report, ds: Dataset): void {
     // Every engine initial load at this size (instrumented, profiled, rate-limited ones too) shows the spread.
     const loads = r.scenarios.filter((x) => x.size === size && x.child.ok && syncResult(x) && x.id !== 'rerun').map((x) => x.child.memory.maxRssMB);
     const spread = loads.length > 1 ? `; ${n(Math.min(...loads))}–${n(Math.max(...loads))} MB over the ${loads.length} engine initial loads of this size` : '';
-    L.push(row(['4', 'Peak RSS of the engine run (child process maxRSS)', size <= SMALL ? '≤ 300 MB' : '(reported; the target is for 10,000)', `${n(mem.maxRssMB)} MB${spread} (JS heap peak ${n(mem.sampledPeakMB.heapUsed)} MB, external ${n(mem.sampledPeakMB.external)} MB of which ArrayBuffers ${n(mem.sampledPeakMB.arrayBuffers)} MB; state file ${n((initial.child.stateBytes ?? 0) / 1e6, 1)} MB)`, size <= SMALL ? verdict(Math.max(mem.maxRssMB, ...loads) <= 300, `up to +${n(Math.max(mem.maxRssMB, ...loads) - 300)} MB`) : '—']));
+    L.push(row(['4', 'Peak RSS of the engine run (child process maxRSS)', size <= SMALL ? '≤ 300 MB' : '(reported; the target is for 10,000)', `${n(mem.maxRssMB)} MB${spread} (JS heap peak ${n(mem.sampledPeakMB.heapUsed)} MB, external ${n(mem.sampledPeakMB.external)} MB of which ArrayBuffers ${n(mem.sampledPeakMB.arrayBuffers)} MB; state file ${n((initial.child.stateBytes ?? 0) / 1e6, 1)} MB + value log ${n((initial.child.valueLogBytes ?? 0) / 1e6, 1)} MB on disk)`, size <= SMALL ? verdict(Math.max(mem.maxRssMB, ...loads) <= 300, `up to +${n(Math.max(mem.maxRssMB, ...loads) - 300)} MB`) : '—']));
   }
   if (size > SMALL && initial) {
     L.push(row(['5', `${n(size)} customers: initial load, zero latency, no rate limit`, '(reported)', initial.child.ok ? `wall ${sec(initial.child.wallMs)} s (${n(initial.child.wallMs / 60_000, 1)} min), ${n(initial.zendesk!.total / orgs, 4)} Zendesk requests per organization, peak RSS ${n(initial.child.memory.maxRssMB)} MB` : `did not finish: ${initial.child.error ?? ''}`, '—']));
@@ -365,6 +367,11 @@ function renderSize(L: string[], r: Report, ds: Dataset): void {
     L.push(...head(['Function (inclusive)', 's', 'share']));
     for (const f of p.inclusive.filter((x) => x.ms > 0)) L.push(row([`\`${f.fn}\``, sec(f.ms), `${n(100 * f.share, 1)}%`]));
     L.push('');
+    for (const [i, w] of (prof.workerProfiles ?? []).entries()) {
+      const busy = w.byArea.filter((a) => a.area !== 'idle').reduce((x, a) => x + a.ms, 0);
+      L.push(`Map worker thread ${i + 1} (same run): ${sec(w.totalMs)} s sampled, ${sec(busy)} s busy: ${w.byArea.filter((a) => a.area !== 'idle').slice(0, 5).map((a) => `${a.area} ${sec(a.ms)} s`).join(', ')}.`);
+      L.push('');
+    }
   }
 
   for (const s of r.scenarios.filter((x) => x.size === size && x.partial)) {
@@ -405,18 +412,18 @@ function findings(r: Report, ds: Dataset): string[] {
     }
     const ck = inst.child.timers?.['state.checkpoint (export + atomic write)'];
     if (ck && ck.ms > 0.03 * inst.child.wallMs) {
-      out.push(`**Checkpoints rewrite the whole state database**: ${n(ck.calls)} calls of engine/store/state.ts \`StateStore.checkpoint\` (\`db.export()\` of the whole sql.js database + \`writeFileAtomic\`) took ${sec(ck.ms)} s, ${n(ck.ms / ck.calls)} ms each, ${pct(ck.ms, inst.child.wallMs)} of the ${inst.id} run, for a ${n((inst.child.stateBytes ?? 0) / 1e6, 1)} MB file. Each one costs in proportion to the whole state (the mirror holds every customer and invoice as JSON), not to what changed since the last one.`);
+      out.push(`**Checkpoints rewrite the whole state database**: ${n(ck.calls)} calls of engine/store/state.ts \`StateStore.checkpoint\` (\`db.export()\` of the whole sql.js database + \`writeFileAtomic\`) took ${sec(ck.ms)} s, ${n(ck.ms / ck.calls)} ms each, ${pct(ck.ms, inst.child.wallMs)} of the ${inst.id} run, for a ${n((inst.child.stateBytes ?? 0) / 1e6, 1)} MB file. Each one costs in proportion to the state database (keys, versions, links, targets, audit; the records themselves are in the value log), not to what changed since the last one.`);
     }
     const tx = inst.child.timers?.['state.transaction (stage: one per page, includes its SQL)'];
     const recs = inst.child.events.filter((e) => e.type === 'stage').reduce((a, e) => a + Number(e.read ?? 0), 0);
     const bRead = (base?.child.result as BaselineResult | undefined)?.phases.read;
-    if (tx && recs) out.push(`Staging (engine/sync/stage.ts \`stageStreams\`) spends ${n((1000 * tx.ms) / recs)} µs per source record inside its page transactions (${sec(tx.ms)} s for ${n(recs)} records: mirror version lookup, canonical JSON, INSERT OR REPLACE of the record, links and pending rows)${bRead !== undefined ? `; the baseline's whole read phase, HTTP included, takes ${sec(bRead)} s` : ''}.`);
+    if (tx && recs) out.push(`Staging (engine/sync/stage.ts \`stageStreams\`) spends ${n((1000 * tx.ms) / recs)} µs per source record inside its page transactions (${sec(tx.ms)} s for ${n(recs)} records: version lookup per page, value-log append, a mirror row per record, links and pending rows per page)${bRead !== undefined ? `; the baseline's whole read phase, HTTP included, takes ${sec(bRead)} s` : ''}.`);
   }
   if (initial && base) {
     const ep = initial.zendesk?.byKind['job polls'] ?? 0;
     const bp = base.zendesk?.byKind['job polls'] ?? 0;
     const ew = initial.zendesk?.byKind['bulk writes'] ?? 0;
-    if (ep > bp) out.push(`Job polls: the engine made ${n(ep)} (${n(ep / Math.max(1, ew), 2)} per bulk write) against the baseline's ${n(bp)} (${n(bp / Math.max(1, base.zendesk?.byKind['bulk writes'] ?? 1), 2)} per write; the baseline keeps up to 25 jobs in flight over the whole load): the engine's writer gets one processFlow chunk at a time (engine/sync/process.ts), so fewer jobs share each poll, and no chunk is mapped while the previous one's jobs run.`);
+    if (ep > bp) out.push(`Job polls: the engine made ${n(ep)} (${n(ep / Math.max(1, ew), 2)} per bulk write) against the baseline's ${n(bp)} (${n(bp / Math.max(1, base.zendesk?.byKind['bulk writes'] ?? 1), 2)} per write): the baseline submits all its jobs at once (everything is mapped first), while the engine's writers get records as they are mapped, so fewer jobs are running when a poll goes out.`);
   }
   for (const s of [initial, rerun, base].filter((x): x is Scenario => !!x && !!x.zendesk && x.id !== 'baseline')) {
     const reported = flowTotals(s).target;
@@ -431,7 +438,10 @@ function findings(r: Report, ds: Dataset): string[] {
   if (prof) {
     const area = (name: string) => prof.byArea.find((a) => a.area === name)?.share ?? 0;
     const incl = (name: string) => prof.inclusive.find((f) => f.fn === name)?.share ?? 0;
-    out.push(`CPU profile (busy time, idle excluded): sql.js ${n(100 * area('sql.js (SQLite in WASM)'), 0)}%, JSONata ${n(100 * area('jsonata'), 0)}%, GC ${n(100 * area('GC'), 0)}%, engine code ${n(100 * (area('engine/map') + area('engine/sync') + area('engine/store') + area('engine (other)')), 0)}%; inclusive: stageStreams ${n(100 * incl('stageStreams'), 0)}%, mapChunk ${n(100 * incl('mapChunk'), 0)}%, StateStore.checkpoint ${n(100 * incl('checkpoint@store/state.js'), 0)}%, JSONata evaluate ${n(100 * incl('evaluate@jsonata'), 0)}%.`);
+    const workers = S('profile')?.workerProfiles ?? [];
+    const wBusy = workers.reduce((x, w) => x + w.byArea.filter((a) => a.area !== 'idle').reduce((y, a) => y + a.ms, 0), 0);
+    if (workers.length) out.push(`The map worker thread was busy ${sec(wBusy)} s beside the main thread (the profile below is the main thread's).`);
+    out.push(`CPU profile of the main thread (busy time, idle excluded): sql.js ${n(100 * area('sql.js (SQLite in WASM)'), 0)}%, JSONata ${n(100 * area('jsonata'), 0)}%, GC ${n(100 * area('GC'), 0)}%, engine code ${n(100 * (area('engine/map') + area('engine/sync') + area('engine/store') + area('engine (other)')), 0)}%; inclusive: stageStreams ${n(100 * incl('stageStreams'), 0)}%, mapChunk ${n(100 * incl('mapChunk'), 0)}%, StateStore.checkpoint ${n(100 * incl('checkpoint@store/state.js'), 0)}%, JSONata evaluate ${n(100 * incl('evaluate@jsonata'), 0)}%.`);
   }
   const mr = (S('mapper')?.child.result as { runs?: MapperRun[] } | undefined)?.runs?.[0];
   if (mr) {
@@ -443,7 +453,7 @@ function findings(r: Report, ds: Dataset): string[] {
     const loads = r.scenarios.filter((x) => x.size === size && x.child.ok && syncResult(x) && x.id !== 'rerun').map((x) => x.child.memory.maxRssMB);
     const worst = Math.max(mem.maxRssMB, ...loads);
     if (size <= SMALL ? worst > 300 : true) {
-      out.push(`${size <= SMALL ? `**Peak RSS up to ${n(worst)} MB > 300 MB** (${n(Math.min(...loads))}–${n(worst)} MB over ${loads.length} initial loads; the plain one ${n(mem.maxRssMB)} MB)` : `Peak RSS ${n(mem.maxRssMB)} MB`}: the JS heap peaks at ${n(mem.sampledPeakMB.heapUsed)} MB; external memory (sql.js: its WASM heap and in-memory database file, plus the copy \`db.export()\` makes at each checkpoint) peaks at ${n(mem.sampledPeakMB.external)} MB. The whole state, including a JSON copy of every source record (state file ${n((initial.child.stateBytes ?? 0) / 1e6, 1)} MB), lives in memory${rerun ? `; the no-op re-run, which only loads it, peaks at ${n(rerun.child.memory.maxRssMB)} MB` : ''}.`);
+      out.push(`${size <= SMALL ? `**Peak RSS up to ${n(worst)} MB > 300 MB** (${n(Math.min(...loads))}–${n(worst)} MB over ${loads.length} initial loads; the plain one ${n(mem.maxRssMB)} MB)` : `Peak RSS ${n(mem.maxRssMB)} MB`}: the JS heap peaks at ${n(mem.sampledPeakMB.heapUsed)} MB; external memory (sql.js: its WASM heap and in-memory database file, plus the copy \`db.export()\` makes at each checkpoint) peaks at ${n(mem.sampledPeakMB.external)} MB. The state database (${n((initial.child.stateBytes ?? 0) / 1e6, 1)} MB; the records are in the value log, ${n((initial.child.valueLogBytes ?? 0) / 1e6, 1)} MB on disk) lives in memory${rerun ? `; the no-op re-run, which only loads it, peaks at ${n(rerun.child.memory.maxRssMB)} MB` : ''}.`);
     }
   }
   // Scaling against the smaller data set.

@@ -68,6 +68,7 @@ export interface Row {
 export class StateStore {
   private dirty = false;
   private lastPersist = 0;
+  private lastCostMs = 0;
   private inTransaction = false;
   // Staging and writing run the same few statements tens of thousands of times a run.
   private readonly statements = new Map<string, Statement>();
@@ -190,14 +191,20 @@ export class StateStore {
     if (!this.path || !this.dirty) return;
     // The values a checkpoint refers to must be on disk before it is.
     this.log?.values.sync();
+    const started = Date.now();
     writeFileAtomic(this.path, this.db.export());
+    this.lastCostMs = Date.now() - started;
     this.dirty = false;
     this.lastPersist = Date.now();
   }
 
-  /** Persists when the last checkpoint is older than `minIntervalMs` (bounds write amplification on big files). */
+  /**
+   * Persists when the last checkpoint is older than `minIntervalMs`, or than ten times what the
+   * last one took: a checkpoint writes the whole database, so on a big state this keeps them
+   * under a tenth of the run.
+   */
   maybeCheckpoint(minIntervalMs: number): void {
-    if (Date.now() - this.lastPersist >= minIntervalMs) this.checkpoint();
+    if (Date.now() - this.lastPersist >= Math.max(minIntervalMs, 10 * this.lastCostMs)) this.checkpoint();
   }
 
   close(): void {
