@@ -10,10 +10,12 @@ function byPosition(a: Diagnostic, b: Diagnostic): number {
 }
 
 /** All problems of a loaded project: schema, references, JSONata, templates. */
-export function checkProject(project: Project): Diagnostic[] {
+/** Lints the project, or only the named connectors and mappings (and the connections file). */
+export function checkProject(project: Project, only?: { connectors: string[]; mappings: string[] }): Diagnostic[] {
+  const wanted = (kind: 'connectors' | 'mappings', name: string) => !only || only[kind].includes(name);
   const out = [...project.diagnostics];
-  for (const [name, c] of project.connectors) out.push(...bestEffort(c.data, () => checkConnector(name, c)));
-  for (const [name, m] of project.mappings) out.push(...bestEffort(m.data, () => checkMapping(name, m, project)));
+  for (const [name, c] of project.connectors) if (wanted('connectors', name)) out.push(...bestEffort(c.data, () => checkConnector(name, c)));
+  for (const [name, m] of project.mappings) if (wanted('mappings', name)) out.push(...bestEffort(m.data, () => checkMapping(name, m, project)));
   const conns = project.connections;
   if (conns) out.push(...bestEffort(conns.data, () => checkConnections(conns, project)));
   return dedupe(out).sort(byPosition);

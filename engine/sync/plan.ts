@@ -32,10 +32,16 @@ export function planMapping(o: PlanOptions): MappingPlan {
   const project = loadProject(o.root, { connections: o.connectionsFile });
   const loaded = project.mappings.get(o.mapping);
   if (!loaded) throw new ConfigError([diag(`mappings/${o.mapping}/mapping.yaml`, `no mapping "${o.mapping}" (have: ${[...project.mappings.keys()].join(', ') || 'none'})`)]);
-  const errors = checkProject(project).filter((d) => d.severity === 'error' && (d.file.includes(`mappings/${o.mapping}/`) || d.file.includes('connectors/') || d.file.includes('connections')));
+  const profiles = { ...(project.connections?.data?.connections ?? {}), ...(o.connections ?? {}) };
+  // Only what this mapping uses must be valid: a broken connector it does not use does not stop it.
+  const raw = loaded.raw as Partial<Mapping> | undefined;
+  const ends = [raw?.source, raw?.target].filter((e): e is Mapping['source'] => !!e);
+  const connectors = [...new Set(ends.flatMap((e) => [e.connector, profiles[e.connection ?? e.connector]?.connector]).filter((c): c is string => typeof c === 'string'))];
+  const errors = checkProject(project, { connectors, mappings: [o.mapping] }).filter(
+    (d) => d.severity === 'error' && (d.file.includes(`mappings/${o.mapping}/`) || connectors.some((c) => new RegExp(`connectors/${c}\\.ya?ml$`).test(d.file)) || d.file.includes('connections')),
+  );
   if (errors.length) throw new ConfigError(errors);
   const mapping = loaded.data!;
-  const profiles = { ...(project.connections?.data?.connections ?? {}), ...(o.connections ?? {}) };
   const connFile = project.connections?.yaml.file ?? 'connections.yaml';
   const side = (key: 'source' | 'target') => {
     const ep = mapping[key];

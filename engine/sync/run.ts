@@ -72,6 +72,16 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     if (o.flow && flows.length === 0) throw new Error(`mapping ${plan.mapping.name} has no flow "${o.flow}" (flows: ${plan.flows.map(([n]) => n).join(', ')})`);
 
     const summaries = new Map(flows.map(([name]) => [name, emptySummary(name, dry)]));
+    // Custom fields are provisioned in the target while the source is read (they do not depend on
+    // it); an error of theirs is thrown where the flow awaits them.
+    const targetBefore = target.client.stats.requests;
+    const provisioning = new Map(
+      flows.map(([name, flow]) => {
+        const p = provisionFields({ state: data, mapping: plan.mapping.name, flowName: name, flow, op: target.connector.operations![flow.to], target, dryRun: dry });
+        p.catch(() => undefined);
+        return [name, p] as const;
+      }),
+    );
     // A replay reads the source too: the fix for a failed record is often made there.
     const sourceBefore = source.client.stats.requests;
     const staged = await stageStreams({ state: data, mapping: plan.mapping.name, conn: source, flows, full: !!o.full, persistCursors: !dry, onEvent });
@@ -81,12 +91,15 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       s.read = staged.read.get(flow.from) ?? 0;
       s.requests.source = source.client.stats.requests - sourceBefore;
     }
+    let first = true;
     for (const [name, flow] of flows) {
       const flowStart = Date.now();
       const summary = summaries.get(name)!;
-      const targetBefore = target.client.stats.requests;
+      // The first flow counts the provisioning requests of every flow (made during staging).
+      const before = first ? targetBefore : target.client.stats.requests;
+      first = false;
       const op = target.connector.operations![flow.to];
-      const prov = await provisionFields({ state: data, mapping: plan.mapping.name, flowName: name, flow, op, target, dryRun: dry });
+      const prov = await provisioning.get(name)!;
       if (prov.created.length) result.provisioned.push({ flow: name, created: prov.created });
       if (flow.custom_fields?.length) onEvent({ type: 'provision', flow: name, created: prov.created, existing: prov.existing });
       const mapper = new FlowMapper(plan.mapping.name, name, flow, op, plan.mappingFile, clock);
@@ -98,7 +111,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       try {
         await processFlow({ state: data, mapping: plan.mapping.name, runId, flowName: name, flow, op, mapper, source, target, fieldKeys: prov.keys, dryRun: dry, only, now: clock, summary, onEvent });
       } finally {
-        summary.requests.target = target.client.stats.requests - targetBefore;
+        summary.requests.target = target.client.stats.requests - before;
         summary.durationMs = Date.now() - flowStart;
         result.flows.push(summary);
         data.checkpoint();
