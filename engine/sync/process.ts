@@ -13,6 +13,8 @@ import { Channel } from '../util/channel.js';
 import type { FlowSummary, SyncEvent } from './events.js';
 
 const CHUNK = 1000;
+/** The first chunk is small, so the first bulk jobs go out (and start their wait) early. */
+const FIRST_CHUNK = 200;
 /** The worker's share of a chunk when there is one (this thread also handles reads, writes and state). */
 const WORKER_SHARE = 0.55;
 
@@ -174,8 +176,8 @@ async function processKeys(r: FlowRun, keys: string[], via: MapVia): Promise<voi
     return ch;
   };
 
-  for (let start = 0; start < keys.length && !writeError; start += CHUNK) {
-    const toWrite = await mapChunk(r, keys.slice(start, start + CHUNK), via, fail, audit, finish);
+  for (let start = 0, end = FIRST_CHUNK; start < keys.length && !writeError; start = end, end += CHUNK) {
+    const toWrite = await mapChunk(r, keys.slice(start, end), via, fail, audit, finish);
     if (r.dryRun) {
       for (const m of toWrite) {
         const action = m.action === 'upsert' ? (m.item.targetId ? 'update' : 'create') : m.action;
