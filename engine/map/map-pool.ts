@@ -47,7 +47,8 @@ export class MapWorker {
     const min = env.MLC_MAP_WORKER === 'off' ? Infinity : env.MLC_MAP_WORKER_MIN_RECORDS ? Number(env.MLC_MAP_WORKER_MIN_RECORDS) : MAP_WORKER_MIN_RECORDS;
     const file = new URL('./map-worker.js', import.meta.url);
     if (records < min || !existsSync(fileURLToPath(file))) return undefined;
-    return new MapWorker(new Worker(file, { workerData: init }));
+    // A small young generation: the worker's garbage is short-lived, and its heap counts in the sync's memory.
+    return new MapWorker(new Worker(file, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8 } }));
   }
 
   map(now: number, inputs: MapInput[]): Promise<MapOutput[]> {
