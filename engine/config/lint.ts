@@ -9,8 +9,10 @@ function byPosition(a: Diagnostic, b: Diagnostic): number {
   return a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col;
 }
 
-/** All problems of a loaded project: schema, references, JSONata, templates. */
-/** Lints the project, or only the named connectors and mappings (and the connections file). */
+/**
+ * All problems of a loaded project: schema, references, JSONata, templates. With `only`, the
+ * checks run on just those connectors and mappings (and the connections file).
+ */
 export function checkProject(project: Project, only?: { connectors: string[]; mappings: string[] }): Diagnostic[] {
   const wanted = (kind: 'connectors' | 'mappings', name: string) => !only || only[kind].includes(name);
   const out = [...project.diagnostics];

@@ -45,14 +45,15 @@ function nextLogPath(statePath: string, current: string): string {
  * runs) it is only read.
  */
 function openValueLog(db: Database, statePath: string, locked: boolean): ValueLog | undefined {
-  const name = (db.exec(`SELECT value FROM meta WHERE key = '${VALUE_LOG_META}'`)[0]?.values[0]?.[0] as string | undefined) ?? `${basename(statePath)}.values.1`;
+  const named = db.exec('SELECT value FROM meta WHERE key = ?', [VALUE_LOG_META])[0]?.values[0]?.[0] as string | undefined;
+  const name = named ?? `${basename(statePath)}.values.1`;
   const path = join(dirname(statePath), name);
   const referenced = db.exec('SELECT 1 FROM mirror WHERE pos IS NOT NULL LIMIT 1').length > 0;
   if (referenced && !existsSync(path)) throw new StateFileError(`state file ${statePath} keeps its records in ${path}, which is missing; restore both files from a backup or move the state away to start fresh`);
   if (!locked) return existsSync(path) ? ValueLog.open(path, false) : undefined;
   const prefix = `${basename(statePath)}.values.`;
   for (const f of readdirSync(dirname(statePath))) if (f.startsWith(prefix) && f !== name) rmSync(join(dirname(statePath), f), { force: true });
-  if (!db.exec(`SELECT 1 FROM meta WHERE key = '${VALUE_LOG_META}'`).length) db.exec(`INSERT INTO meta (key, value) VALUES ('${VALUE_LOG_META}', '${name.replace(/'/g, "''")}')`);
+  if (!named) db.run('INSERT INTO meta (key, value) VALUES (?, ?)', [VALUE_LOG_META, name]);
   return ValueLog.open(path, true);
 }
 
@@ -166,14 +167,6 @@ export class StateStore {
   transaction<T>(fn: () => T): T {
     if (this.inTransaction) return fn();
     this.inTransaction = true;
-    try {
-      return this.transact(fn);
-    } finally {
-      this.inTransaction = false;
-    }
-  }
-
-  private transact<T>(fn: () => T): T {
     this.db.exec('BEGIN');
     try {
       const r = fn();
@@ -183,6 +176,8 @@ export class StateStore {
     } catch (e) {
       this.db.exec('ROLLBACK');
       throw e;
+    } finally {
+      this.inTransaction = false;
     }
   }
 

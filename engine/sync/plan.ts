@@ -38,7 +38,7 @@ export function planMapping(o: PlanOptions): MappingPlan {
   const ends = [raw?.source, raw?.target].filter((e): e is Mapping['source'] => !!e);
   const connectors = [...new Set(ends.flatMap((e) => [e.connector, profiles[e.connection ?? e.connector]?.connector]).filter((c): c is string => typeof c === 'string'))];
   const errors = checkProject(project, { connectors, mappings: [o.mapping] }).filter(
-    (d) => d.severity === 'error' && (d.file.includes(`mappings/${o.mapping}/`) || connectors.some((c) => new RegExp(`connectors/${c}\\.ya?ml$`).test(d.file)) || d.file.includes('connections')),
+    (d) => d.severity === 'error' && (d.file.includes(`mappings/${o.mapping}/`) || connectors.some((c) => d.file.endsWith(`connectors/${c}.yaml`) || d.file.endsWith(`connectors/${c}.yml`)) || d.file.includes('connections')),
   );
   if (errors.length) throw new ConfigError(errors);
   const mapping = loaded.data!;

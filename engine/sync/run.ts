@@ -91,13 +91,11 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       s.read = staged.read.get(flow.from) ?? 0;
       s.requests.source = source.client.stats.requests - sourceBefore;
     }
-    let first = true;
+    // The first flow counts the provisioning requests of every flow (made during staging).
+    let before = targetBefore;
     for (const [name, flow] of flows) {
       const flowStart = Date.now();
       const summary = summaries.get(name)!;
-      // The first flow counts the provisioning requests of every flow (made during staging).
-      const before = first ? targetBefore : target.client.stats.requests;
-      first = false;
       const op = target.connector.operations![flow.to];
       const prov = await provisioning.get(name)!;
       if (prov.created.length) result.provisioned.push({ flow: name, created: prov.created });
@@ -112,6 +110,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         await processFlow({ state: data, mapping: plan.mapping.name, runId, flowName: name, flow, op, mapper, source, target, fieldKeys: prov.keys, dryRun: dry, only, now: clock, summary, onEvent });
       } finally {
         summary.requests.target = target.client.stats.requests - before;
+        before = target.client.stats.requests;
         summary.durationMs = Date.now() - flowStart;
         result.flows.push(summary);
         data.checkpoint();

@@ -43,8 +43,9 @@ export class Channel<T> implements AsyncIterable<T[]> {
     for (let b = await this.take(); b; b = await this.take()) yield b;
   }
 
-  /** A closed channel holding these items (callers that have them all at once). */
-  static of<T>(items: T[]): Channel<T> {
+  /** The channel itself, or a closed one holding these items (callers that have them all at once). */
+  static from<T>(items: T[] | Channel<T>): Channel<T> {
+    if (!Array.isArray(items)) return items;
     const c = new Channel<T>();
     if (items.length) {
       c.queue.push(items);

@@ -26,7 +26,7 @@ export async function asyncJobWriter(items: WriteItem[] | Channel<WriteItem>, ct
   const interval = parseDuration(job.poll_interval, 1000);
   const timeout = parseDuration(job.timeout, 600_000);
   const size = spec.batch_size ?? 100;
-  const source = Array.isArray(items) ? Channel.of(items) : items;
+  const source = Channel.from(items);
   // Writers of one flow (creates and updates) share the account's job slots.
   const slots = ctx.jobSlots ?? { running: 0 };
   const buffer: WriteItem[] = [];

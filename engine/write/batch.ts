@@ -42,7 +42,7 @@ export async function batchWriter(items: WriteItem[] | Channel<WriteItem>, ctx: 
   };
   // Full batches go as items arrive; the rest once the input has ended.
   const buffer: WriteItem[] = [];
-  for await (const arrived of Array.isArray(items) ? Channel.of(items) : items) {
+  for await (const arrived of Channel.from(items)) {
     buffer.push(...arrived);
     const full = buffer.length - (buffer.length % size);
     if (full) await Promise.all(chunk(buffer.splice(0, full), size).map(send));

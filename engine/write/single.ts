@@ -8,7 +8,7 @@ import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
 /** One request per record (create_or_update, PATCH by id, Acumatica PUT); the client bounds concurrency. */
 export async function singleWriter(items: WriteItem[] | Channel<WriteItem>, ctx: WriteContext): Promise<WriteOutcome[]> {
   const out: WriteOutcome[] = [];
-  for await (const batch of Array.isArray(items) ? Channel.of(items) : items) out.push(...(await writeEach(batch, ctx)));
+  for await (const batch of Channel.from(items)) out.push(...(await writeEach(batch, ctx)));
   return out;
 }
 

@@ -1,7 +1,8 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ZendeskSimulator } from '../../sandbox/zendesk/index.js';
-import { zendeskValidator, type Validate } from './helpers/spec.js';
-import { zendeskClient, type ZdClient } from './helpers/zendesk-client.js';
+import { describe, expect, it } from 'vitest';
+import type { ZendeskSimulator } from '../../sandbox/zendesk/index.js';
+import type { Validate } from './helpers/spec.js';
+import { useZendeskSim } from './helpers/zendesk-sim.js';
+import type { ZdClient } from './helpers/zendesk-client.js';
 
 type Field = Record<string, unknown> & { id: number; key: string };
 type Org = Record<string, unknown> & { id: number; organization_fields: Record<string, unknown> };
@@ -9,15 +10,7 @@ type Org = Record<string, unknown> & { id: number; organization_fields: Record<s
 let sim: ZendeskSimulator;
 let zd: ZdClient;
 let validate: Validate;
-
-beforeAll(() => {
-  validate = zendeskValidator();
-});
-beforeEach(async () => {
-  sim = await new ZendeskSimulator({ seed: 4, knobs: { rateLimitEnabled: false } }).start();
-  zd = zendeskClient(sim);
-});
-afterEach(() => sim.stop());
+useZendeskSim(4, (s) => ({ sim, zd, validate } = s));
 
 async function defineFields() {
   const defs = [

@@ -1,7 +1,8 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ZendeskSimulator } from '../../sandbox/zendesk/index.js';
-import { zendeskValidator, type Validate } from './helpers/spec.js';
-import { waitForJob, zendeskClient, type ZdClient } from './helpers/zendesk-client.js';
+import { describe, expect, it } from 'vitest';
+import type { ZendeskSimulator } from '../../sandbox/zendesk/index.js';
+import type { Validate } from './helpers/spec.js';
+import { useZendeskSim } from './helpers/zendesk-sim.js';
+import { waitForJob, type ZdClient } from './helpers/zendesk-client.js';
 
 type Job = { id: string; url: string; status: string; job_type: string; total: number; progress: number; message: string | null; results: Array<Record<string, unknown>> | null };
 type JobBody = { job_status: Job };
@@ -9,15 +10,7 @@ type JobBody = { job_status: Job };
 let sim: ZendeskSimulator;
 let zd: ZdClient;
 let validate: Validate;
-
-beforeAll(() => {
-  validate = zendeskValidator();
-});
-beforeEach(async () => {
-  sim = await new ZendeskSimulator({ seed: 2, knobs: { rateLimitEnabled: false } }).start();
-  zd = zendeskClient(sim);
-});
-afterEach(() => sim.stop());
+useZendeskSim(2, (s) => ({ sim, zd, validate } = s));
 
 const poll = (id: string) => zd.get<JobBody>(`/api/v2/job_statuses/${id}.json`);
 

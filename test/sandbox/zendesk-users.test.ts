@@ -1,7 +1,8 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ZendeskSimulator } from '../../sandbox/zendesk/index.js';
-import { zendeskValidator, type Validate } from './helpers/spec.js';
-import { waitForJob, zendeskClient, type ZdClient } from './helpers/zendesk-client.js';
+import { describe, expect, it } from 'vitest';
+import type { ZendeskSimulator } from '../../sandbox/zendesk/index.js';
+import type { Validate } from './helpers/spec.js';
+import { useZendeskSim } from './helpers/zendesk-sim.js';
+import { waitForJob, type ZdClient } from './helpers/zendesk-client.js';
 
 type User = Record<string, unknown> & { id: number; email?: string; external_id: string | null };
 type Identity = { id: number; value: string; primary: boolean; type: string };
@@ -9,15 +10,7 @@ type Identity = { id: number; value: string; primary: boolean; type: string };
 let sim: ZendeskSimulator;
 let zd: ZdClient;
 let validate: Validate;
-
-beforeAll(() => {
-  validate = zendeskValidator();
-});
-beforeEach(async () => {
-  sim = await new ZendeskSimulator({ seed: 6, knobs: { rateLimitEnabled: false } }).start();
-  zd = zendeskClient(sim);
-});
-afterEach(() => sim.stop());
+useZendeskSim(6, (s) => ({ sim, zd, validate } = s));
 
 const upsert = (u: Record<string, unknown>) => zd.post<{ user: User }>('/api/v2/users/create_or_update.json', { user: u });
 
