@@ -1,4 +1,5 @@
 import jsonata, { type Expression } from 'jsonata';
+import { compileJsonata, FALLBACK, type CompiledExpression } from './jsonata-compiler.js';
 
 /** An error in a JSONata expression, naming where the expression came from. */
 export class ExpressionError extends Error {
@@ -36,13 +37,37 @@ export function plain(v: unknown): unknown {
   return v;
 }
 
-export async function evaluate(expr: string, input: unknown, label: string, bindings?: Record<string, unknown>): Promise<unknown> {
+/** Set MLC_JSONATA_COMPILER=off to have the interpreter evaluate everything (to rule the compiler out). */
+const compilerOn = process.env.MLC_JSONATA_COMPILER !== 'off';
+const compiledCache = new Map<string, CompiledExpression | null>();
+
+/** The compiled form's answer, or FALLBACK where the interpreter must answer. */
+function compiledAnswer(expr: string, input: unknown, bindings?: Record<string, unknown>): unknown {
+  if (!compilerOn) return FALLBACK;
+  let c = compiledCache.get(expr);
+  if (c === undefined) compiledCache.set(expr, (c = compileJsonata(expr) ?? null));
+  return c ? c(input, bindings) : FALLBACK;
+}
+
+async function interpret(expr: string, input: unknown, label: string, bindings?: Record<string, unknown>): Promise<unknown> {
   try {
     return plain(await compile(expr, label).evaluate(input, bindings));
   } catch (e) {
     if (e instanceof ExpressionError) throw e;
     throw new ExpressionError(label, e);
   }
+}
+
+/** Evaluates an expression: compiled where the subset allows, by JSONata otherwise; the answer is JSONata's either way. */
+export async function evaluate(expr: string, input: unknown, label: string, bindings?: Record<string, unknown>): Promise<unknown> {
+  const v = compiledAnswer(expr, input, bindings);
+  return v === FALLBACK ? interpret(expr, input, label, bindings) : plain(v);
+}
+
+/** Whether a filter expression holds for a record (`=== true`, as JSONata answers it); synchronous when compiled. */
+export function holds(expr: string, input: unknown, label: string, bindings?: Record<string, unknown>): boolean | Promise<boolean> {
+  const v = compiledAnswer(expr, input, bindings);
+  return v === FALLBACK ? interpret(expr, input, label, bindings).then((x) => x === true) : v === true;
 }
 
 /** Reads a dotted path (customer.number) without JSONata, for keys on hot paths. */

@@ -1,8 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Flow, Operation } from '../config/types.generated.js';
 import { transformSource } from '../config/references.js';
-import { compile, evaluate, getPath } from './expression.js';
-import { holds } from './fast-predicate.js';
+import { compile, evaluate, getPath, holds } from './expression.js';
 import { mappingFunctions, type Clock } from './functions.js';
 
 export interface MappedRecord {

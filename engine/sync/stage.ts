@@ -1,7 +1,6 @@
 import type { Flow } from '../config/types.generated.js';
-import { getPath } from '../map/expression.js';
+import { getPath, holds } from '../map/expression.js';
 import { canonicalJson, payloadHash } from '../map/canonical.js';
-import { holds } from '../map/fast-predicate.js';
 import { mappingFunctions } from '../map/functions.js';
 import { StreamReader } from '../read/reader.js';
 import type { LiveConnection } from '../runtime/connection.js';
