@@ -6,9 +6,21 @@ export type Clock = () => Date;
 
 const DAY = 86_400_000;
 
+// Due dates repeat across invoices: their day numbers are remembered (bounded).
+const dayCache = new Map<string, number>();
+
 function toUtcDay(v: unknown): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   const s = String(v);
+  const hit = dayCache.get(s);
+  if (hit !== undefined) return hit;
+  const day = parseUtcDay(s, v);
+  if (dayCache.size >= 10_000) dayCache.clear();
+  dayCache.set(s, day);
+  return day;
+}
+
+function parseUtcDay(s: string, v: unknown): number {
   // Dates without a zone are calendar dates in the source system: compare them as UTC days.
   const d = /^\d{4}-\d{2}-\d{2}$/.test(s) ? new Date(`${s}T00:00:00Z`) : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`);
   const t = d.getTime();
@@ -104,6 +116,8 @@ export const MAPPING_FUNCTION_NAMES = Object.keys(mappingFunctions(() => new Dat
 
 /** JSONata's $round: half to even, the decimal point shifted in the number's text, not by multiplying. */
 export function roundHalfEven(x: number, decimals: number): number {
+  // A whole number is its own rounding (the shifts below are exact while x·10^d stays below 2^53).
+  if (Number.isInteger(x) && decimals >= 0 && decimals <= 2 && Math.abs(x) < 1e13) return x === 0 ? 0 : x;
   const shift = (v: number, by: number) => {
     const [m, e] = v.toString().split('e');
     return Number(`${m}e${(e ? Number(e) : 0) + by}`);

@@ -16,8 +16,7 @@ import { MAPPING_FUNCTION_NAMES, roundHalfEven } from './functions.js';
  */
 export const FALLBACK: unique symbol = Symbol('jsonata-fallback');
 
-type Env = Record<string, unknown>;
-type Fn = (ctx: unknown, env: Env) => unknown;
+type Fn = (ctx: unknown, env: Frame) => unknown;
 export type CompiledExpression = (input: unknown, bindings?: Record<string, unknown>) => unknown;
 
 interface Node {
@@ -107,7 +106,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a).sort();
   const kb = Object.keys(b).sort();
-  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && deepEqual((a as Env)[k], (b as Env)[k]));
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 // ---- built-in functions, for the arguments their signatures accept without conversion ----
@@ -183,18 +182,37 @@ const BUILTINS: Record<string, { arity: number[]; fn: (...a: unknown[]) => unkno
 };
 const NATIVE = new Set(Object.values(BUILTINS).map((b) => b.fn));
 
-// The built-ins sit below the caller's bindings, which sit below each evaluation's own frame
-// (JSONata's order: block frames, then bindings, then its static functions).
-const ROOT: Env = Object.assign(Object.create(null) as Env, Object.fromEntries(Object.entries(BUILTINS).map(([k, b]) => [k, b.fn])));
-const bindingFrames = new WeakMap<object, Env>();
-function frameFor(bindings: Record<string, unknown> | undefined): Env {
-  if (!bindings) return ROOT;
-  let f = bindingFrames.get(bindings);
-  if (!f) {
-    f = Object.assign(Object.create(ROOT) as Env, bindings);
-    bindingFrames.set(bindings, f);
+/**
+ * Variables: a frame per block evaluation, then the evaluation's own ($$ and top-level binds),
+ * then the caller's bindings, then the built-ins (JSONata's order). Frames are small classes,
+ * not prototype chains: V8 slows down objects made prototypes at run time.
+ */
+class Frame {
+  private vars?: Map<string, unknown>;
+  constructor(
+    private readonly parent: Frame | undefined,
+    private readonly bindings?: Record<string, unknown>,
+    private readonly input?: unknown,
+  ) {}
+
+  bind(name: string, value: unknown): unknown {
+    (this.vars ??= new Map()).set(name, value);
+    return value;
   }
-  return f;
+
+  lookup(name: string): unknown {
+    let top: Frame = this;
+    for (let f: Frame | undefined = this; f; f = f.parent) {
+      if (f.vars) {
+        const v = f.vars.get(name);
+        if (v !== undefined || f.vars.has(name)) return v;
+      }
+      top = f;
+    }
+    if (name === '$') return top.input;
+    if (top.bindings && hasOwn(top.bindings, name)) return top.bindings[name];
+    return hasOwn(BUILTINS, name) ? BUILTINS[name].fn : undefined;
+  }
 }
 
 // ---- the compiler ----
@@ -211,7 +229,7 @@ function check(node: Node): void {
 }
 
 /** Filters (`[...]` after a value or a step): by number literal, or by a condition. */
-function compileFilters(list: unknown, scope: Scope): ((input: unknown, env: Env) => Sequence)[] {
+function compileFilters(list: unknown, scope: Scope): ((input: unknown, env: Frame) => Sequence)[] {
   if (list === undefined) return [];
   return (list as Node[]).map((f) => {
     if (f.type !== 'filter' || Object.keys(f).some((k) => !['type', 'expr', 'position'].includes(k))) throw new Unsupported('stage');
@@ -265,7 +283,7 @@ function compileBare(node: Node, scope: Scope): Fn {
       const name = node.value as string;
       if (name === '') return (ctx) => (Array.isArray(ctx) ? bail() : ctx);
       return (_ctx, env) => {
-        const v = env[name];
+        const v = env.lookup(name);
         if (typeof v === 'function') bail();
         return collapse(v);
       };
@@ -289,7 +307,7 @@ function compileBare(node: Node, scope: Scope): Fn {
     case 'block': {
       const exprs = (node.expressions as Node[]).map((e) => (e.type === 'bind' ? compileBind(e, scope) : compileNode(e, scope)));
       return (ctx, env) => {
-        const frame = Object.create(env) as Env;
+        const frame = new Frame(env);
         let v: unknown;
         for (const e of exprs) v = e(ctx, frame);
         return v;
@@ -311,14 +329,14 @@ function compileBind(node: Node, scope: Scope): Fn {
   const name = lhs.value;
   scope.bound.add(name);
   const rhs = compileNode(node.rhs as Node, scope);
-  return (ctx, env) => (env[name] = rhs(ctx, env));
+  return (ctx, env) => env.bind(name, rhs(ctx, env));
 }
 
 function compilePath(node: Node, scope: Scope): Fn {
   const steps = (node.steps as Node[]).map(({ stages, ...step }) => ({ fn: compileNode(step as Node, scope), stages: compileFilters(stages, scope) }));
   if (!steps.length) throw new Unsupported('empty path');
   const fromVariable = (node.steps as Node[])[0].type === 'variable';
-  return (ctx, env) => {
+  const general: Fn = (ctx, env) => {
     let input: unknown[] = Array.isArray(ctx) && !fromVariable ? ctx : [ctx];
     let out: unknown[] = input;
     for (let i = 0; i < steps.length; i++) {
@@ -343,6 +361,23 @@ function compilePath(node: Node, scope: Scope): Fn {
       input = out;
     }
     return collapse(out);
+  };
+  // The common case, field after field through objects (customer.mainAddress.city), without
+  // building sequences; the first array met hands the path to the general walk.
+  const plainSteps = node.steps as Node[];
+  const names = plainSteps.slice(fromVariable ? 1 : 0);
+  if (!names.every((n) => n.type === 'name' && n.stages === undefined && n.predicate === undefined)) return general;
+  const keys = names.map((n) => n.value as string);
+  const first = fromVariable ? steps[0].fn : undefined;
+  return (ctx, env) => {
+    let cur = first ? first(ctx, env) : ctx;
+    if (Array.isArray(cur)) return general(ctx, env);
+    for (let i = 0; i < keys.length; i++) {
+      if (cur === null || typeof cur !== 'object' || !hasOwn(cur, keys[i])) return undefined;
+      cur = (cur as Record<string, unknown>)[keys[i]];
+      if (Array.isArray(cur) && i < keys.length - 1) return general(ctx, env);
+    }
+    return cur;
   };
 }
 
@@ -464,13 +499,14 @@ function compileCall(node: Node, scope: Scope): Fn {
   const args = (node.arguments as Node[]).map((a) => compileNode(a, scope));
   scope.called.set(name, [...(scope.called.get(name) ?? []), args.length]);
   return (ctx, env) => {
-    const f = env[name];
+    const f = env.lookup(name);
     if (typeof f !== 'function') bail();
-    const values = args.map((a) => {
-      const v = a(ctx, env);
+    const values = new Array<unknown>(args.length);
+    for (let i = 0; i < args.length; i++) {
+      const v = args[i](ctx, env);
       if (typeof v === 'function') bail();
-      return v;
-    });
+      values[i] = v;
+    }
     if (NATIVE.has(f as (...a: unknown[]) => unknown)) return (f as (...a: unknown[]) => unknown)(...values);
     const out = (f as (...a: unknown[]) => unknown).apply(ctx, values);
     if (out !== null && typeof out === 'object' && typeof (out as { then?: unknown }).then === 'function') bail();
@@ -508,8 +544,7 @@ export function compileJsonataExplained(expr: string): { fn: CompiledExpression 
     fn: (input, bindings) => {
       // A top-level array is wrapped by JSONata as one input: left to it.
       if (Array.isArray(input)) return FALLBACK;
-      const env = Object.create(frameFor(bindings)) as Env;
-      env.$ = input;
+      const env = new Frame(undefined, bindings, input);
       try {
         return fn(input, env);
       } catch {

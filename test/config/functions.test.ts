@@ -131,7 +131,7 @@ describe('$aging', () => {
     const round = jsonata('$round(x, 2)');
     let seed = 7;
     const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
-    const values = [0.125, 0.135, 1.005, 2.675, -0.125, -1.005, 1e-7, 123456.785, 0.145 + 0.01, 5e21 / 3];
+    const values = [0.125, 0.135, 1.005, 2.675, -0.125, -1.005, 1e-7, 123456.785, 0.145 + 0.01, 5e21 / 3, 0, -0, 7, -12, 2 ** 53 + 2, 9999999999999, 123456789012345680000, 1e300, -5e22];
     for (let i = 0; i < 2000; i++) values.push(Math.round(rnd() * 1e6) / 1000 + (rnd() < 0.5 ? 0.0005 : 0), (rnd() - 0.5) * 1e4);
     for (const x of values) expect(roundHalfEven(x, 2), String(x)).toBe(await round.evaluate({ x }));
   });
