@@ -41,11 +41,21 @@ export function plain(v: unknown): unknown {
 const compilerOn = process.env.MLC_JSONATA_COMPILER !== 'off';
 const compiledCache = new Map<string, CompiledExpression | null>();
 
-/** The compiled form's answer, or FALLBACK where the interpreter must answer. */
-function compiledAnswer(expr: string, input: unknown, bindings?: Record<string, unknown>): unknown {
-  if (!compilerOn) return FALLBACK;
+function compiledFor(expr: string): CompiledExpression | null {
+  if (!compilerOn) return null;
   let c = compiledCache.get(expr);
   if (c === undefined) compiledCache.set(expr, (c = compileJsonata(expr) ?? null));
+  return c;
+}
+
+/** Whether an expression runs compiled (else every evaluation goes through the interpreter). */
+export function isCompiled(expr: string): boolean {
+  return compiledFor(expr) !== null;
+}
+
+/** The compiled form's answer, or FALLBACK where the interpreter must answer. */
+function compiledAnswer(expr: string, input: unknown, bindings?: Record<string, unknown>): unknown {
+  const c = compiledFor(expr);
   return c ? c(input, bindings) : FALLBACK;
 }
 

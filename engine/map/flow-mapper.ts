@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Flow, Operation } from '../config/types.generated.js';
 import { transformSource } from '../config/references.js';
-import { compile, evaluate, getPath, holds } from './expression.js';
+import { compile, evaluate, getPath, holds, isCompiled } from './expression.js';
 import { mappingFunctions, type Clock } from './functions.js';
 
 export interface MappedRecord {
@@ -21,6 +21,8 @@ export class FlowMapper {
   private readonly validate?: ValidateFunction;
   readonly transformFile?: string;
   private readonly transformExpr: string;
+  /** Whether the transform runs compiled rather than on the JSONata interpreter */
+  readonly compiled: boolean;
 
   constructor(
     readonly mappingName: string,
@@ -35,6 +37,7 @@ export class FlowMapper {
     this.transformFile = t.file;
     this.transformExpr = t.expr;
     compile(this.transformExpr, this.label('transform'));
+    this.compiled = isCompiled(this.transformExpr);
     if (op.payload_schema) this.validate = ajv.compile(op.payload_schema);
   }
 

@@ -16,6 +16,21 @@ export interface MapWorkerInit {
 /** Flows with fewer records to map stay on the main thread (a worker costs ~100 ms and ~30 MB to start). */
 export const MAP_WORKER_MIN_RECORDS = 2000;
 
+export interface MapWorkerStart {
+  /** Records the flow has to map */
+  records: number;
+  /** Whether the transform runs on the JSONata interpreter; a compiled one maps faster than a worker starts. */
+  interpreted: boolean;
+}
+
+/** Whether a flow maps on a worker thread too (see MapWorker.start). */
+export function wantsMapWorker(o: MapWorkerStart, env: NodeJS.ProcessEnv = process.env): boolean {
+  const mode = env.MLC_MAP_WORKER;
+  const set = Number(env.MLC_MAP_WORKER_MIN_RECORDS);
+  const min = env.MLC_MAP_WORKER_MIN_RECORDS && Number.isFinite(set) ? set : MAP_WORKER_MIN_RECORDS;
+  return mode !== 'off' && (o.interpreted || mode === 'on') && o.records >= min;
+}
+
 /**
  * Mapping on a worker thread, so that JSONata (most of a large sync's CPU) runs beside the main
  * thread's reads, state writes and bulk-job polling instead of between them.
@@ -40,13 +55,14 @@ export class MapWorker {
   }
 
   /**
-   * A worker for a flow with `records` to map, or undefined when mapping stays on this thread: too
+   * A worker for a flow, or undefined when mapping stays on this thread: a compiled transform, too
    * few records, MLC_MAP_WORKER=off, or no compiled worker (tests running the TypeScript sources).
+   * MLC_MAP_WORKER=on starts one for a compiled transform too; MLC_MAP_WORKER_MIN_RECORDS moves
+   * the threshold.
    */
-  static start(init: MapWorkerInit, records: number, env: NodeJS.ProcessEnv = process.env): MapWorker | undefined {
-    const min = env.MLC_MAP_WORKER === 'off' ? Infinity : env.MLC_MAP_WORKER_MIN_RECORDS ? Number(env.MLC_MAP_WORKER_MIN_RECORDS) : MAP_WORKER_MIN_RECORDS;
+  static start(init: MapWorkerInit, o: MapWorkerStart, env: NodeJS.ProcessEnv = process.env): MapWorker | undefined {
     const file = new URL('./map-worker.js', import.meta.url);
-    if (records < min || !existsSync(fileURLToPath(file))) return undefined;
+    if (!wantsMapWorker(o, env) || !existsSync(fileURLToPath(file))) return undefined;
     // A small young generation: the worker's garbage is short-lived, and its heap counts in the sync's memory.
     return new MapWorker(new Worker(file, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8 } }));
   }

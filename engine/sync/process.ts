@@ -76,7 +76,7 @@ export async function processFlow(r: FlowRun): Promise<void> {
   const setKey = r.op.custom_fields ? r.target.connector.custom_fields?.[r.op.custom_fields]?.payload_path : undefined;
   const shape: PayloadShape = { setKey, renames: Object.entries(r.fieldKeys).filter(([a, b]) => a !== b) };
   const { mapper } = r;
-  const worker = MapWorker.start({ mappingName: mapper.mappingName, flowName, flow: r.flow, op: r.op, mappingFile: mapper.mappingFile, shape }, keys.length);
+  const worker = MapWorker.start({ mappingName: mapper.mappingName, flowName, flow: r.flow, op: r.op, mappingFile: mapper.mappingFile, shape }, { records: keys.length, interpreted: !mapper.compiled });
   summary.mapWorkers = worker ? 1 : 0;
   try {
     await processKeys(r, keys, { worker, shape });
