@@ -16,6 +16,12 @@ export interface PageResult {
 export interface Paginator {
   first(): PageRequest;
   next(page: PageResult): Promise<PageRequest | null>;
+  /**
+   * The request after the last one `next` gave, should that page come back as full as this one;
+   * only where the source reports a total and it says that page is not the last (numbered
+   * pages and offsets), so a guess is never a request past the end.
+   */
+  ahead?(): PageRequest | undefined;
 }
 
 type Factory = (p: Pagination, label: string) => Paginator;
@@ -38,38 +44,46 @@ const truthy = async (expr: string | undefined, body: unknown, label: string) =>
 function pageNumber(p: Pagination, label: string): Paginator {
   let page = p.start ?? 1;
   let fetched = 0;
+  let last = 0;
+  let total: number | undefined;
   const size = p.page_size ?? 100;
-  const req = (): PageRequest => ({
-    query: { ...(p.page_param ? { [p.page_param]: String(page) } : {}), ...(p.size_param ? { [p.size_param]: String(size) } : {}) },
-    vars: { page: { number: page, size } },
+  const req = (n = page): PageRequest => ({
+    query: { ...(p.page_param ? { [p.page_param]: String(n) } : {}), ...(p.size_param ? { [p.size_param]: String(size) } : {}) },
+    vars: { page: { number: n, size } },
   });
   return {
-    first: req,
+    first: () => req(),
     async next({ body, records }) {
       if (records.length === 0) return null;
       fetched += records.length;
-      const total = await totalOf(p, body, label);
+      last = records.length;
+      total = await totalOf(p, body, label);
       if (total !== undefined ? fetched >= total : await lastPage(p, body, records.length, size, label)) return null;
       page++;
       return req();
     },
+    ahead: () => (total === undefined || fetched + last >= total ? undefined : req(page + 1)),
   };
 }
 
 function offset(p: Pagination, label: string): Paginator {
   let off = p.start ?? 0;
+  let last = 0;
+  let total: number | undefined;
   const startAt = off;
   const size = p.page_size ?? 100;
-  const req = (): PageRequest => ({
-    query: { ...(p.offset_param ? { [p.offset_param]: String(off) } : {}), ...(p.size_param ? { [p.size_param]: String(size) } : {}) },
-    vars: { page: { offset: off, size } },
+  const req = (at = off): PageRequest => ({
+    query: { ...(p.offset_param ? { [p.offset_param]: String(at) } : {}), ...(p.size_param ? { [p.size_param]: String(size) } : {}) },
+    vars: { page: { offset: at, size } },
   });
   return {
-    first: req,
+    first: () => req(),
+    ahead: () => (total === undefined || off - startAt + last >= total ? undefined : req(off + last)),
     async next({ body, records }) {
       if (records.length === 0) return null;
       off += records.length;
-      const total = await totalOf(p, body, label);
+      last = records.length;
+      total = await totalOf(p, body, label);
       if (total !== undefined ? off - startAt >= total : await lastPage(p, body, records.length, size, label)) return null;
       return req();
     },

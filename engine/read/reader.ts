@@ -16,6 +16,8 @@ export interface StreamReadOptions {
   full?: boolean;
 }
 
+const requestKey = (r: PageRequest) => JSON.stringify([r.url ?? null, r.query, r.vars]);
+
 /**
  * Reads one stream page by page from its cursor. Call `pages()` once; after it is exhausted,
  * `cursor()` is the value to save (only once the pages are safely staged).
@@ -48,18 +50,28 @@ export class StreamReader {
       return { res, records };
     };
     let fetching = fetchPage(paginator.first(), true);
-    for (;;) {
+    let guess: { key: string; page: ReturnType<typeof fetchPage> } | undefined;
+    for (let pages = 1; ; pages++) {
       const { res, records } = await fetching;
       if (this.tracker) {
         for (const r of records) this.tracker.observeRecord(r);
         await this.tracker.observePage(res.body);
       }
-      const next = await paginator.next({ body: res.body, records });
+      let next = await paginator.next({ body: res.body, records });
       if (next) {
         // The next page is requested before this one is handed over, so the source works on it
         // while the caller stages this one. A caller that stops early leaves it unread.
-        fetching = fetchPage(next.url ? { ...next, url: new URL(next.url, res.url).toString() } : next, false);
+        next = next.url ? { ...next, url: new URL(next.url, res.url).toString() } : next;
+        fetching = guess?.key === requestKey(next) ? guess.page : fetchPage(next, false);
         fetching.catch(() => undefined);
+        guess = undefined;
+        // Numbered pages with a reported total go one further: once a stream has shown two full
+        // pages, the page after the next is asked for too (never past the total).
+        const after = pages >= 2 ? paginator.ahead?.() : undefined;
+        if (after) {
+          guess = { key: requestKey(after), page: fetchPage(after, false) };
+          guess.page.catch(() => undefined);
+        }
       }
       yield records;
       if (!next) return;

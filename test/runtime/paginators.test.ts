@@ -264,6 +264,35 @@ describe('paginator state', () => {
     expect(q.map((x) => x.pageNumber)).toEqual(['1', '2', '3']);
   });
 
+  it('with a reported total, asks for two pages ahead once the stream has shown two full pages, and never past the last', async () => {
+    const stream = visma();
+    const q = serve('/v1/customer', (qs) => customers(Number(qs.get('pageNumber')) * 10, 2, { totalCount: 12 }));
+    const pages = readerFor(stream).reader.pages();
+    await pages.next();
+    await pages.next();
+    // The caller holds page 2: pages 3 and 4 are both on their way.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(q.map((x) => x.pageNumber)).toEqual(['1', '2', '3', '4']);
+    const rest: string[] = [];
+    for (let p = await pages.next(); !p.done; p = await pages.next()) rest.push((p.value as { number: string }[])[0].number);
+    expect(rest).toEqual(['30', '40', '50', '60']);
+    expect(q.map((x) => x.pageNumber)).toEqual(['1', '2', '3', '4', '5', '6']);
+  });
+
+  it('an offset guessed wrong (the source sent a shorter page) is dropped and the right page read', async () => {
+    const stream: Stream = { path: '/items', primary_key: 'id', records: 'items', pagination: { type: 'offset', offset_param: 'offset', size_param: 'limit', page_size: 3, total: 'total' } };
+    // Ten items in pages of three, but the page at offset 6 comes back with two.
+    const ids = Array.from({ length: 10 }, (_, i) => i + 1);
+    const q = serve('/items', (qs) => {
+      const at = Number(qs.get('offset'));
+      return { items: ids.slice(at, at + (at === 6 ? 2 : 3)).map((id) => ({ id })), total: ids.length };
+    });
+    const pages = await readAll(readerFor(stream).reader);
+    expect(pages.flat().map((r) => (r as { id: number }).id)).toEqual(ids);
+    // Offset 9 was the guess made beside offset 6 (as full as the page before); the chain went on at 8.
+    expect(q.map((x) => x.offset).sort()).toEqual(['0', '3', '6', '8', '9']);
+  });
+
   it('a caller that stops early leaves the page read ahead unread, and its failure unreported', async () => {
     const stream = visma();
     let n = 0;
