@@ -168,3 +168,37 @@ describe('value log', () => {
     expect(existsSync(join(dir, 'old.db.values.1'))).toBe(true);
   });
 });
+
+describe('state files from before WITHOUT ROWID', () => {
+  it('have their per-record tables rebuilt at open, rows and index kept, once', async () => {
+    const dir = tempDir();
+    const SQL = await initSqlJs();
+    const old = new SQL.Database();
+    old.exec(`CREATE TABLE mirror (connection TEXT, stream TEXT, key TEXT, version TEXT, data TEXT, pos INTEGER, len INTEGER, PRIMARY KEY (connection, stream, key));
+      CREATE TABLE links (mapping TEXT, flow TEXT, rel TEXT, child_key TEXT, parent_key TEXT, PRIMARY KEY (mapping, flow, rel, child_key));
+      CREATE INDEX links_by_parent ON links (mapping, flow, rel, parent_key, child_key);
+      CREATE TABLE pending (mapping TEXT, flow TEXT, key TEXT, PRIMARY KEY (mapping, flow, key));
+      CREATE TABLE targets (mapping TEXT, flow TEXT, key TEXT, match_value TEXT, target_id TEXT, hash TEXT, mapped_at TEXT, clock_dependent INTEGER, PRIMARY KEY (mapping, flow, key));
+      INSERT INTO mirror VALUES ('c', 's', 'a', 'v1', '{"a":1}', NULL, NULL), ('c', 's', NULL, 'v', '{}', NULL, NULL);
+      INSERT INTO links VALUES ('m', 'f', 'r', 'i1', 'a'), ('m', 'f', 'r', 'i2', 'a');
+      INSERT INTO pending VALUES ('m', 'f', 'a');
+      INSERT INTO targets VALUES ('m', 'f', 'a', 'a', '42', 'h', '2026-01-01', 1);`);
+    const path = join(dir, 'state.db');
+    writeFileSync(path, old.export());
+    const s = await StateStore.open(path, { secrets: KEY });
+    const ddl = (name: string) => s.get<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = ?", [name])?.sql ?? '';
+    for (const t of ['mirror', 'links', 'pending', 'targets']) expect(ddl(t), t).toMatch(/WITHOUT ROWID$/);
+    expect(ddl('links_by_parent')).toContain('parent_key');
+    // The row with no key (possible in a rowid table, meaningless here) is dropped; the rest is kept.
+    expect(s.all('SELECT key, version, data FROM mirror')).toEqual([{ key: 'a', version: 'v1', data: '{"a":1}' }]);
+    expect(s.all("SELECT child_key FROM links INDEXED BY links_by_parent WHERE mapping = 'm' AND flow = 'f' AND rel = 'r' AND parent_key = 'a'")).toEqual([{ child_key: 'i1' }, { child_key: 'i2' }]);
+    expect(s.all('SELECT key FROM pending')).toEqual([{ key: 'a' }]);
+    expect(s.get('SELECT target_id, hash FROM targets')).toEqual({ target_id: '42', hash: 'h' });
+    s.checkpoint();
+    s.close();
+    const again = await StateStore.open(path, { secrets: KEY });
+    expect(again.all("SELECT name FROM sqlite_master WHERE name LIKE '%_rowid'")).toEqual([]);
+    expect(again.get<{ n: number }>('SELECT count(*) AS n FROM links')?.n).toBe(2);
+    again.close();
+  });
+});
