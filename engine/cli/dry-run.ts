@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { dirname, join, resolve } from 'node:path';
 import { loadProject } from '../config/project.js';
+import { transformSource } from '../config/references.js';
+import { interpretedBecause } from '../map/expression.js';
 import { runFixtures } from '../map/fixtures.js';
 import { planMapping } from '../sync/plan.js';
 import { runSync } from '../sync/run.js';
@@ -61,6 +63,10 @@ export function registerTest(program: Command): void {
         let total = 0;
         for (const name of names) {
           const plan = planMapping({ root, mapping: name, connections: {}, requireConnections: false });
+          for (const [flowName, flow] of Object.entries(plan.mapping.flows)) {
+            const why = interpretedBecause(transformSource(plan.mappingFile, flow.transform).expr);
+            if (why) process.stdout.write(`note  ${name}/${flowName}: the transform runs on the JSONata interpreter (${why}), several times slower than compiled\n`);
+          }
           for (const r of await runFixtures(plan, join(dirname(plan.mappingFile), 'fixtures'))) {
             total++;
             if (r.ok) {

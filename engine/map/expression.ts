@@ -1,5 +1,5 @@
 import jsonata, { type Expression } from 'jsonata';
-import { compileJsonata, FALLBACK, type CompiledExpression } from './jsonata-compiler.js';
+import { compileJsonataExplained, FALLBACK, type CompiledExpression } from './jsonata-compiler.js';
 
 /** An error in a JSONata expression, naming where the expression came from. */
 export class ExpressionError extends Error {
@@ -39,18 +39,24 @@ export function plain(v: unknown): unknown {
 
 /** Set MLC_JSONATA_COMPILER=off to have the interpreter evaluate everything (to rule the compiler out). */
 const compilerOn = process.env.MLC_JSONATA_COMPILER !== 'off';
-const compiledCache = new Map<string, CompiledExpression | null>();
+const compiledCache = new Map<string, { fn: CompiledExpression } | { reason: string }>();
 
-function compiledFor(expr: string): CompiledExpression | null {
-  if (!compilerOn) return null;
+function compiled(expr: string): { fn: CompiledExpression } | { reason: string } {
+  if (!compilerOn) return { reason: 'MLC_JSONATA_COMPILER=off' };
   let c = compiledCache.get(expr);
-  if (c === undefined) compiledCache.set(expr, (c = compileJsonata(expr) ?? null));
+  if (c === undefined) compiledCache.set(expr, (c = compileJsonataExplained(expr)));
   return c;
 }
 
-/** Whether an expression runs compiled (else every evaluation goes through the interpreter). */
-export function isCompiled(expr: string): boolean {
-  return compiledFor(expr) !== null;
+function compiledFor(expr: string): CompiledExpression | null {
+  const c = compiled(expr);
+  return 'fn' in c ? c.fn : null;
+}
+
+/** Why an expression runs on the JSONata interpreter, or undefined when it runs compiled. */
+export function interpretedBecause(expr: string): string | undefined {
+  const c = compiled(expr);
+  return 'reason' in c ? c.reason : undefined;
 }
 
 /** The compiled form's answer, or FALLBACK where the interpreter must answer. */
@@ -59,7 +65,8 @@ function compiledAnswer(expr: string, input: unknown, bindings?: Record<string, 
   return c ? c(input, bindings) : FALLBACK;
 }
 
-async function interpret(expr: string, input: unknown, label: string, bindings?: Record<string, unknown>): Promise<unknown> {
+/** The interpreter's answer alone (fixtures check the compiled answer against it). */
+export async function interpret(expr: string, input: unknown, label: string, bindings?: Record<string, unknown>): Promise<unknown> {
   try {
     return plain(await compile(expr, label).evaluate(input, bindings));
   } catch (e) {

@@ -37,6 +37,12 @@ export function fixtureFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
+async function crossCheck(mapper: FlowMapper, input: Record<string, unknown>, payload: Record<string, unknown>): Promise<string | undefined> {
+  const interpreted = await mapper.interpretTransform(input).catch((e: Error) => ({ error: e.message }));
+  if (canonicalJson(interpreted) === canonicalJson(payload)) return undefined;
+  return `the compiled transform and the JSONata interpreter disagree on this record: an mlc bug, please report it (MLC_JSONATA_COMPILER=off runs the interpreter only). - interpreter, + compiled:\n${jsonDiff(interpreted, payload)}`;
+}
+
 /** Maps each fixture's record exactly as a sync would (join filters, transform, payload schema). */
 export async function runFixtures(plan: MappingPlan, dir: string): Promise<FixtureResult[]> {
   const out: FixtureResult[] = [];
@@ -65,6 +71,12 @@ export async function runFixtures(plan: MappingPlan, dir: string): Promise<Fixtu
         input[rel] = kept;
       }
       const { payload } = await mapper.map(input);
+      // Every fixture also checks the compiled JSONata against the interpreter, on the user's own records.
+      const disagreement = mapper.compiled ? await crossCheck(mapper, input, payload) : undefined;
+      if (disagreement) {
+        out.push({ file, name, flow: c.flow, ok: false, payload, error: disagreement });
+        continue;
+      }
       const ok = c.expect === undefined || canonicalJson(c.expect) === canonicalJson(payload);
       out.push({ file, name, flow: c.flow, ok, payload, diff: ok ? undefined : jsonDiff(c.expect, payload) });
     } catch (e) {

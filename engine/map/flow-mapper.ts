@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Flow, Operation } from '../config/types.generated.js';
 import { transformSource } from '../config/references.js';
-import { compile, evaluate, getPath, holds, isCompiled } from './expression.js';
+import { compile, evaluate, getPath, holds, interpret, interpretedBecause } from './expression.js';
 import { mappingFunctions, type Clock } from './functions.js';
 
 export interface MappedRecord {
@@ -37,7 +37,7 @@ export class FlowMapper {
     this.transformFile = t.file;
     this.transformExpr = t.expr;
     compile(this.transformExpr, this.label('transform'));
-    this.compiled = isCompiled(this.transformExpr);
+    this.compiled = interpretedBecause(this.transformExpr) === undefined;
     if (op.payload_schema) this.validate = ajv.compile(op.payload_schema);
   }
 
@@ -56,6 +56,11 @@ export class FlowMapper {
   keepRelated(join: string, record: unknown): boolean | Promise<boolean> {
     const where = this.flow.join?.[join]?.where;
     return !where || holds(where, record, this.label(`join ${join} where`), this.bindings);
+  }
+
+  /** The transform's output on the JSONata interpreter alone, for cross-checking the compiled one. */
+  interpretTransform(input: Record<string, unknown>): Promise<unknown> {
+    return interpret(this.transformExpr, input, this.label('transform'), this.bindings);
   }
 
   /** Maps one input; throws an Error whose message names what went wrong (the caller adds the record key). */

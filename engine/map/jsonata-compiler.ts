@@ -28,7 +28,30 @@ interface Node {
 /** A node property outside this list (sorting, tuples, focus, grouping, keepArray ...) means "not compiled". */
 const KNOWN_KEYS = new Set(['type', 'value', 'position', 'steps', 'expressions', 'expression', 'lhs', 'rhs', 'condition', 'then', 'else', 'procedure', 'arguments', 'predicate', 'stages']);
 
+/** Why an expression is not compiled, in the words a mapping author would use. */
 class Unsupported extends Error {}
+
+const CONSTRUCTS: Record<string, string> = {
+  lambda: 'a function definition',
+  regex: 'a regular expression',
+  sort: 'sorting (^)',
+  wildcard: 'a wildcard (*)',
+  descendant: 'descendants (**)',
+  parent: 'a parent step (%)',
+  apply: 'the ~> operator',
+  transform: 'a transform (| ... |)',
+  partial: 'a partial application (?)',
+  bind: 'a := binding outside a block statement',
+  group: 'grouping ({ ... } after a path)',
+  focus: 'a focus binding (@)',
+  index: 'an index binding (#)',
+  tuple: 'a focus or index binding',
+  keepArray: 'a keep-array step ([])',
+  keepSingletonArray: 'a keep-array step ([])',
+  consarray: 'an array constructor as a path step',
+  seekingParent: 'a parent step (%)',
+};
+const unsupported = (what: string) => new Unsupported(CONSTRUCTS[what] ?? what);
 
 const bail = (): never => {
   throw FALLBACK;
@@ -225,14 +248,14 @@ interface Scope {
 }
 
 function check(node: Node): void {
-  for (const [k, v] of Object.entries(node)) if (v !== undefined && !KNOWN_KEYS.has(k)) throw new Unsupported(`${node.type}.${k}`);
+  for (const [k, v] of Object.entries(node)) if (v !== undefined && !KNOWN_KEYS.has(k)) throw unsupported(CONSTRUCTS[node.type] ? node.type : CONSTRUCTS[k] ? k : `${node.type} with ${k}`);
 }
 
 /** Filters (`[...]` after a value or a step): by number literal, or by a condition. */
 function compileFilters(list: unknown, scope: Scope): ((input: unknown, env: Frame) => Sequence)[] {
   if (list === undefined) return [];
   return (list as Node[]).map((f) => {
-    if (f.type !== 'filter' || Object.keys(f).some((k) => !['type', 'expr', 'position'].includes(k))) throw new Unsupported('stage');
+    if (f.type !== 'filter' || Object.keys(f).some((k) => !['type', 'expr', 'position'].includes(k))) throw unsupported('a filter stage other than [condition] or [number]');
     const pred = f.expr as Node;
     if (pred.type === 'number' && Object.keys(pred).every((k) => ['type', 'value', 'position'].includes(k))) {
       const at = Math.floor(pred.value as number);
@@ -318,14 +341,14 @@ function compileBare(node: Node, scope: Scope): Fn {
     default:
       // bind outside a block's statements (JSONata evaluates array items and object values
       // concurrently), lambda, regex, sort, wildcard, descendant, parent, apply, transform, partial
-      throw new Unsupported(node.type);
+      throw unsupported(node.type);
   }
 }
 
 function compileBind(node: Node, scope: Scope): Fn {
   check(node);
   const lhs = node.lhs as Node;
-  if (lhs.type !== 'variable' || typeof lhs.value !== 'string' || node.predicate) throw new Unsupported('bind');
+  if (lhs.type !== 'variable' || typeof lhs.value !== 'string' || node.predicate) throw unsupported('bind');
   const name = lhs.value;
   scope.bound.add(name);
   const rhs = compileNode(node.rhs as Node, scope);
@@ -440,7 +463,7 @@ function compileBinary(node: Node, scope: Scope): Fn {
         return Array.isArray(r) ? r.includes(l) && !(typeof l === 'number' && Number.isNaN(l)) : r === l;
       };
     default:
-      throw new Unsupported(`operator ${op}`);
+      throw unsupported(`the ${op} operator`);
   }
 }
 
@@ -469,12 +492,12 @@ function compileUnary(node: Node, scope: Scope): Fn {
     case '{': {
       const pairs = (node.lhs as [Node, Node][]).map(([k, v]) => {
         check(k);
-        if (k.type !== 'string' || k.predicate || typeof k.value !== 'string') throw new Unsupported('computed key');
+        if (k.type !== 'string' || k.predicate || typeof k.value !== 'string') throw unsupported('an object key that is not a string literal');
         return [k.value, compileNode(v, scope)] as const;
       });
       const keys = pairs.map(([k]) => k);
       // Two values for one key is JSONata's error D1009; __proto__ would not be a plain key here.
-      if (new Set(keys).size !== keys.length || keys.includes('__proto__')) throw new Unsupported('keys');
+      if (new Set(keys).size !== keys.length || keys.includes('__proto__')) throw unsupported('an object key given twice');
       return (ctx, env) => {
         // Over an array, an object constructor groups: not compiled.
         if (Array.isArray(ctx)) bail();
@@ -487,14 +510,14 @@ function compileUnary(node: Node, scope: Scope): Fn {
       };
     }
     default:
-      throw new Unsupported(`unary ${String(node.value)}`);
+      throw unsupported(`the unary ${String(node.value)} operator`);
   }
 }
 
 function compileCall(node: Node, scope: Scope): Fn {
   const proc = node.procedure as Node;
   check(proc);
-  if (proc.type !== 'variable' || typeof proc.value !== 'string' || proc.value === '' || proc.predicate) throw new Unsupported('procedure');
+  if (proc.type !== 'variable' || typeof proc.value !== 'string' || proc.value === '' || proc.predicate) throw unsupported('calling something other than a $function by name');
   const name = proc.value;
   const args = (node.arguments as Node[]).map((a) => compileNode(a, scope));
   scope.called.set(name, [...(scope.called.get(name) ?? []), args.length]);

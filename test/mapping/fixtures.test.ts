@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadProject } from '../../engine/config/project.js';
+import { FlowMapper } from '../../engine/map/flow-mapper.js';
 import { runFixtures } from '../../engine/map/fixtures.js';
 import { planMapping } from '../../engine/sync/plan.js';
 
@@ -22,5 +23,18 @@ describe('mapping fixtures', () => {
     const plan = planMapping({ root, mapping: 'visma-zendesk', connections: {}, requireConnections: false });
     const [good] = (await runFixtures(plan, join(root, 'mappings', 'visma-zendesk', 'fixtures'))).filter((r) => r.name === 'overdue-buckets');
     expect(good.payload?.organization_fields).toMatchObject({ days_overdue: 173, aging_over_90: 4000.25 });
+  });
+
+  it('fails a case where the compiled transform and the interpreter disagree (every fixture is a cross-check)', async () => {
+    const plan = planMapping({ root, mapping: 'visma-zendesk', connections: {}, requireConnections: false });
+    const spy = vi.spyOn(FlowMapper.prototype, 'interpretTransform').mockImplementation(async (input) => ({ external_id: (input as { number: string }).number, name: 'not what the compiled transform says' }));
+    try {
+      const results = await runFixtures(plan, join(root, 'mappings', 'visma-zendesk', 'fixtures'));
+      expect(results.every((r) => !r.ok)).toBe(true);
+      expect(results[0].error).toMatch(/compiled transform and the JSONata interpreter disagree.*\n.*name/s);
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await runFixtures(plan, join(root, 'mappings', 'visma-zendesk', 'fixtures'))).every((r) => r.ok)).toBe(true);
   });
 });

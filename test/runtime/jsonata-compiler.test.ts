@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
-import { evaluate, holds, plain } from '../../engine/map/expression.js';
+import { evaluate, holds, interpretedBecause, plain } from '../../engine/map/expression.js';
 import { mappingFunctions } from '../../engine/map/functions.js';
 import { compileJsonata, FALLBACK } from '../../engine/map/jsonata-compiler.js';
 
@@ -151,6 +151,11 @@ describe('compiled JSONata', () => {
   it('compiles the subset and leaves the rest to the interpreter', () => {
     const outside = TRANSFORMS.slice(TRANSFORMS.indexOf('$map(lines, function($v) { $v })'));
     for (const e of [...FILTERS, ...TRANSFORMS]) expect(compileJsonata(e) !== undefined, e).toBe(!outside.includes(e));
+    // What `mlc test` tells a mapping author.
+    expect(interpretedBecause('$substring(status, 1)')).toBe('$substring is not compiled');
+    expect(interpretedBecause('$map(lines, function($v) { $v })')).toBe('a function definition');
+    expect(interpretedBecause('$string()')).toBe('$string with 0 arguments');
+    expect(interpretedBecause('status & "x"')).toBeUndefined();
   });
 
   it('answers as the interpreter does on every input, or falls back (never a different answer, never a value where it errs)', async () => {
