@@ -48,11 +48,6 @@ function compiled(expr: string): { fn: CompiledExpression } | { reason: string }
   return c;
 }
 
-function compiledFor(expr: string): CompiledExpression | null {
-  const c = compiled(expr);
-  return 'fn' in c ? c.fn : null;
-}
-
 /** Why an expression runs on the JSONata interpreter, or undefined when it runs compiled. */
 export function interpretedBecause(expr: string): string | undefined {
   const c = compiled(expr);
@@ -61,8 +56,8 @@ export function interpretedBecause(expr: string): string | undefined {
 
 /** The compiled form's answer, or FALLBACK where the interpreter must answer. */
 function compiledAnswer(expr: string, input: unknown, bindings?: Record<string, unknown>): unknown {
-  const c = compiledFor(expr);
-  return c ? c(input, bindings) : FALLBACK;
+  const c = compiled(expr);
+  return 'fn' in c ? c.fn(input, bindings) : FALLBACK;
 }
 
 /** The interpreter's answer alone (fixtures check the compiled answer against it). */

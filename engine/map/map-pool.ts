@@ -32,8 +32,9 @@ export function wantsMapWorker(o: MapWorkerStart, env: NodeJS.ProcessEnv = proce
 }
 
 /**
- * Mapping on a worker thread, so that JSONata (most of a large sync's CPU) runs beside the main
- * thread's reads, state writes and bulk-job polling instead of between them.
+ * Mapping on a worker thread, so that a transform on the JSONata interpreter (then most of a large
+ * sync's CPU) runs beside the main thread's reads, state writes and bulk-job polling instead of
+ * between them.
  */
 export class MapWorker {
   private next = 0;

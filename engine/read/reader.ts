@@ -65,8 +65,8 @@ export class StreamReader {
         fetching = guess?.key === requestKey(next) ? guess.page : fetchPage(next, false);
         fetching.catch(() => undefined);
         guess = undefined;
-        // Numbered pages with a reported total go one further: once a stream has shown two full
-        // pages, the page after the next is asked for too (never past the total).
+        // Numbered pages with a reported total go one further: from the second page on, the page
+        // after the next is asked for too (never past the total; a small delta read stays one page).
         const after = pages >= 2 ? paginator.ahead?.() : undefined;
         if (after) {
           guess = { key: requestKey(after), page: fetchPage(after, false) };
