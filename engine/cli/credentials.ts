@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { CredentialStore } from '../store/credentials.js';
 import { StateStore } from '../store/state.js';
 import { EXIT } from './exit-codes.js';
-import { statePath } from './options.js';
+import { STATE_OPTION, statePath } from './options.js';
 import { runCommand } from './run-command.js';
 
 async function withStore<T>(o: { state?: string }, fn: (c: CredentialStore) => T): Promise<T> {
@@ -21,7 +21,7 @@ export function registerCredentials(program: Command): void {
     .command('set')
     .argument('<name>', 'the name connections refer to as ${store:NAME}')
     .option('--value <value>', 'the secret (default: read from standard input, so it stays out of shell history)')
-    .option('--state <file>', 'state database (default .mlc/state.db)')
+    .option(...STATE_OPTION)
     .action((name: string, o: { value?: string; state?: string }) =>
       runCommand(async () => {
         const value = o.value ?? readFileSync(0, 'utf8').replace(/\r?\n$/, '');
@@ -33,7 +33,7 @@ export function registerCredentials(program: Command): void {
     );
   cmd
     .command('list')
-    .option('--state <file>', 'state database (default .mlc/state.db)')
+    .option(...STATE_OPTION)
     .action((o: { state?: string }) =>
       runCommand(async () => {
         const rows = await withStore(o, (c) => c.list());
@@ -45,7 +45,7 @@ export function registerCredentials(program: Command): void {
   cmd
     .command('delete')
     .argument('<name>')
-    .option('--state <file>', 'state database (default .mlc/state.db)')
+    .option(...STATE_OPTION)
     .action((name: string, o: { state?: string }) =>
       runCommand(async () => {
         const had = await withStore(o, (c) => c.delete(name));

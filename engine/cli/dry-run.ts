@@ -7,7 +7,7 @@ import { runFixtures } from '../map/fixtures.js';
 import { planMapping } from '../sync/plan.js';
 import { runSync } from '../sync/run.js';
 import { EXIT } from './exit-codes.js';
-import { statePath } from './options.js';
+import { CONNECTIONS_OPTION, statePath } from './options.js';
 import { printSyncResult } from './render.js';
 import { runCommand } from './run-command.js';
 
@@ -18,7 +18,7 @@ export function registerDryRun(program: Command): void {
     .argument('<mapping>', 'a mapping in mappings/')
     .option('--fixtures <dir>', 'fixture folder (default mappings/<mapping>/fixtures)')
     .option('--live', 'read the real source and diff against the state; writes nothing anywhere')
-    .option('--connections <file>', 'connections file (default connections.yaml)')
+    .option(...CONNECTIONS_OPTION)
     .option('--state <file>', 'state database to diff against (default .mlc/state.db)')
     .option('--limit <n>', 'payloads to print per flow', '5')
     .option('--json', 'machine-readable output')

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { StateStore } from '../store/state.js';
 import { auditOf, failuresOf, listRuns } from '../store/history.js';
 import { EXIT } from './exit-codes.js';
-import { statePath } from './options.js';
+import { STATE_OPTION, statePath } from './options.js';
 import { runCommand } from './run-command.js';
 
 export function registerHistory(program: Command): void {
@@ -10,7 +10,7 @@ export function registerHistory(program: Command): void {
     .command('runs')
     .description('The run history, newest first, and the records waiting in the failure queue')
     .argument('[mapping]', 'only this mapping')
-    .option('--state <file>', 'state database (default .mlc/state.db)')
+    .option(...STATE_OPTION)
     .option('--json', 'machine-readable output')
     .action((mapping: string | undefined, o: { state?: string; json?: boolean }) =>
       runCommand(async () => {
@@ -42,7 +42,7 @@ export function registerHistory(program: Command): void {
     .command('audit')
     .description('What happened in one run, or to one record (source version, payload hash, outcome, target id, error)')
     .argument('<run-or-key>', 'a run id, or a source record key')
-    .option('--state <file>', 'state database (default .mlc/state.db)')
+    .option(...STATE_OPTION)
     .option('--json', 'machine-readable output')
     .action((id: string, o: { state?: string; json?: boolean }) =>
       runCommand(async () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ping } from '../runtime/ping.js';
 import { EXIT } from './exit-codes.js';
-import { statePath } from './options.js';
+import { CONNECTIONS_OPTION, STATE_OPTION, statePath } from './options.js';
 import { runCommand } from './run-command.js';
 
 export function registerPing(program: Command): void {
@@ -9,8 +9,8 @@ export function registerPing(program: Command): void {
     .command('ping')
     .description('Authenticate and make the cheapest read, to check that a connection works')
     .argument('<connection>', 'a connection in the connections file')
-    .option('--connections <file>', 'connections file (default connections.yaml)')
-    .option('--state <file>', 'state database (default .mlc/state.db)')
+    .option(...CONNECTIONS_OPTION)
+    .option(...STATE_OPTION)
     .action((connection: string, o: { connections?: string; state?: string }) =>
       runCommand(async () => {
         const r = await ping({ root: process.cwd(), connection, connectionsFile: o.connections, statePath: statePath(o) });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runSync } from '../sync/run.js';
-import { statePath } from './options.js';
+import { CONNECTIONS_OPTION, STATE_OPTION, statePath } from './options.js';
 import { printSyncResult } from './render.js';
 import { runCommand } from './run-command.js';
 import { exitCodeOf } from './sync.js';
@@ -13,8 +13,8 @@ export function registerReplay(program: Command): void {
     .option('--run <id>', 'the records that failed in this run')
     .option('--record <key>', 'one record (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--all-failed', 'every record in the failure queue')
-    .option('--connections <file>', 'connections file (default connections.yaml)')
-    .option('--state <file>', 'state database (default .mlc/state.db)')
+    .option(...CONNECTIONS_OPTION)
+    .option(...STATE_OPTION)
     .option('--json', 'machine-readable output')
     .action((mapping: string, o: { run?: string; record: string[]; allFailed?: boolean; connections?: string; state?: string; json?: boolean }) =>
       runCommand(async () => {

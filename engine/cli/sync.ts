@@ -4,7 +4,7 @@ import type { SyncResult } from '../sync/events.js';
 import { openSandboxSession, sandboxExamples } from '../sandbox/session.js';
 import { mappingConnectors } from '../sync/plan.js';
 import { EXIT } from './exit-codes.js';
-import { SANDBOX_DATA, SANDBOX_STATE, statePath } from './options.js';
+import { CONNECTIONS_OPTION, SANDBOX_DATA, SANDBOX_STATE, STATE_OPTION, statePath } from './options.js';
 import { printSyncResult, progressReporter } from './render.js';
 import { runCommand } from './run-command.js';
 
@@ -28,8 +28,8 @@ export function registerSync(program: Command): void {
     .command('sync')
     .description('Run a mapping once: read what changed, map it, write it')
     .argument('<mapping>', 'a mapping in mappings/')
-    .option('--connections <file>', 'connections file (default connections.yaml)')
-    .option('--state <file>', 'state database (default .mlc/state.db)')
+    .option(...CONNECTIONS_OPTION)
+    .option(...STATE_OPTION)
     .option('--flow <name>', 'run only this flow')
     .option('--full', 'ignore saved cursors and read everything')
     .option('--json', 'print one JSON object with the counts')

@@ -1,5 +1,5 @@
 import jsonata, { type Expression } from 'jsonata';
-import { compileJsonataExplained, FALLBACK, type CompiledExpression } from './jsonata-compiler.js';
+import { compileJsonata, FALLBACK, type CompiledExpression } from './jsonata-compiler.js';
 
 /** An error in a JSONata expression, naming where the expression came from. */
 export class ExpressionError extends Error {
@@ -44,7 +44,7 @@ const compiledCache = new Map<string, { fn: CompiledExpression } | { reason: str
 function compiled(expr: string): { fn: CompiledExpression } | { reason: string } {
   if (!compilerOn) return { reason: 'MLC_JSONATA_COMPILER=off' };
   let c = compiledCache.get(expr);
-  if (c === undefined) compiledCache.set(expr, (c = compileJsonataExplained(expr)));
+  if (c === undefined) compiledCache.set(expr, (c = compileJsonata(expr)));
   return c;
 }
 

@@ -544,7 +544,7 @@ const CUSTOM = new Set(MAPPING_FUNCTION_NAMES);
  * subset, or does not parse (the interpreter reports that). Each call of the compiled form
  * returns FALLBACK where the interpreter must answer instead.
  */
-export function compileJsonataExplained(expr: string): { fn: CompiledExpression } | { reason: string } {
+export function compileJsonata(expr: string): { fn: CompiledExpression } | { reason: string } {
   let fn: Fn;
   const scope: Scope = { bound: new Set(), called: new Map() };
   try {
@@ -576,9 +576,4 @@ export function compileJsonataExplained(expr: string): { fn: CompiledExpression 
       }
     },
   };
-}
-
-export function compileJsonata(expr: string): CompiledExpression | undefined {
-  const c = compileJsonataExplained(expr);
-  return 'fn' in c ? c.fn : undefined;
 }
