@@ -731,9 +731,13 @@ export interface Results {
    */
   path?: string;
   /**
-   * Field of a result holding the record's position in the batch; omitted: results come in batch order.
+   * Field of a result holding the record's position in the batch. A row with this field is matched by position; with neither index nor target_id declared, results come in batch order.
    */
   index?: string;
+  /**
+   * Field of a result holding the target id of the record it answers: a row without the index field is matched to the item sent with that id (updates answered by id only).
+   */
+  target_id?: string;
   /**
    * A JSONata expression.
    */

@@ -11,18 +11,52 @@ async function flag(expr: string | undefined, r: unknown, label: string, fallbac
   }
 }
 
+const present = (v: unknown) => v !== undefined && v !== null && v !== '';
+
 /**
- * Maps per-record results of a batch back onto its items: by an index field when the API gives
- * one, else by position. An item with no result is a failure, never silently a success.
+ * Finds the item each result row belongs to. A row carrying the `index` field is matched by
+ * position; otherwise by the `target_id` field against the target id the item was sent with
+ * (an API may answer updates by id only, as Zendesk's job rows do); with neither declared,
+ * rows come in batch order. A row that matches no item, or an item already answered, is ignored:
+ * its item then fails as unanswered, never passes.
+ */
+function matchRows(spec: Results | undefined, list: unknown[], items: WriteItem[]): Map<number, Record<string, unknown>> {
+  const byItem = new Map<number, Record<string, unknown>>();
+  if (!spec?.index && !spec?.target_id) {
+    list.forEach((r, pos) => {
+      if (pos < items.length && r && typeof r === 'object') byItem.set(pos, r as Record<string, unknown>);
+    });
+    return byItem;
+  }
+  let byTargetId: Map<string, number> | undefined;
+  for (const raw of list) {
+    if (!raw || typeof raw !== 'object') continue;
+    const r = raw as Record<string, unknown>;
+    let at: number | undefined;
+    if (spec.index && present(r[spec.index])) {
+      const idx = Number(r[spec.index]);
+      if (Number.isInteger(idx) && idx >= 0 && idx < items.length) at = idx;
+    } else if (spec.target_id && present(r[spec.target_id])) {
+      byTargetId ??= new Map(items.flatMap((it, i) => (it.targetId ? [[it.targetId, i] as const] : [])));
+      at = byTargetId.get(String(r[spec.target_id]));
+    }
+    if (at !== undefined && !byItem.has(at)) byItem.set(at, r);
+  }
+  return byItem;
+}
+
+/**
+ * Maps per-record results of a batch back onto its items (see matchRows). An item with no
+ * result is a failure, never silently a success; a results path that is not a list is an answer
+ * of the wrong shape, and fails the whole batch with that reason.
  */
 export async function readResults(spec: Results | undefined, container: unknown, items: WriteItem[], kind: 'create' | 'update' | 'upsert', label: string): Promise<WriteOutcome[]> {
   const raw = await select(spec?.path ?? '$', container, `${label} results.path`);
-  const list = (Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw]) as Record<string, unknown>[];
-  const byItem = new Map<number, Record<string, unknown>>();
-  list.forEach((r, pos) => {
-    const idx = spec?.index ? Number(r?.[spec.index]) : pos;
-    if (Number.isInteger(idx)) byItem.set(idx, r);
-  });
+  if (!Array.isArray(raw) && (raw === null || typeof raw !== 'object')) {
+    const error = `${label}: the answer has no per-record results at ${spec?.path ?? '$'} (got ${raw === undefined ? 'nothing' : JSON.stringify(raw).slice(0, 80)})`;
+    return items.map((i) => ({ key: i.key, ok: false, error }));
+  }
+  const byItem = matchRows(spec, Array.isArray(raw) ? raw : [raw], items);
   const out: WriteOutcome[] = [];
   for (let i = 0; i < items.length; i++) {
     const r = byItem.get(i);
@@ -40,7 +74,13 @@ export async function readResults(spec: Results | undefined, container: unknown,
     const id = spec?.id ? await select(spec.id, r, `${label} results.id`) : undefined;
     const act = spec?.action ? await select(spec.action, r, `${label} results.action`) : undefined;
     const action = act === 'created' || act === 'updated' ? act : kind === 'update' ? 'updated' : 'created';
-    out.push({ key, ok: true, action, targetId: id === undefined || id === null ? items[i].targetId : String(id) });
+    const targetId = present(id) ? String(id) : items[i].targetId;
+    // A create that reports success without the new record's id leaves nothing to update later.
+    if (!targetId && kind !== 'update' && spec?.id) {
+      out.push({ key, ok: false, error: `${label}: the result reports success but no id (${spec.id}): ${JSON.stringify(r).slice(0, 200)}` });
+      continue;
+    }
+    out.push({ key, ok: true, action, targetId });
   }
   return out;
 }
