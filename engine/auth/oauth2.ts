@@ -9,13 +9,20 @@ type OAuthSpec = Oauth2ClientCredentialsAuth | Oauth2AuthorizationCodeAuth | Oau
 
 interface Token {
   accessToken: string;
-  expiresAt: number;
+  /** When a new token is fetched: ahead of expiry, so a request in flight does not outlive it */
+  refreshAt: number;
 }
+
+/** Refresh fraction of a token's lifetime: a 20-second token is used for 18 seconds. */
+const REFRESH_FRACTION = 0.1;
 
 /**
  * OAuth 2 for the four grants the connectors use. A token is fetched once and shared by every
  * concurrent request (single flight), refreshed before it expires and when the API rejects it,
  * and a rotated refresh token is persisted before the new access token is used.
+ *
+ * "Before it expires" is min(refresh_before, 10% of the lifetime): a fixed margin alone made a
+ * token that lives less than refresh_before look expired on arrival, one token request per call.
  */
 export class OAuth2Auth implements AuthProvider {
   private token?: Token;
@@ -29,7 +36,11 @@ export class OAuth2Auth implements AuthProvider {
   ) {
     this.refreshBeforeMs = parseDuration(spec.refresh_before, 60_000);
     const saved = ctx.tokens.get('access_token');
-    if (saved?.expiresAt && saved.expiresAt - this.refreshBeforeMs > ctx.now()) this.token = { accessToken: saved.value, expiresAt: saved.expiresAt };
+    if (saved?.expiresAt) {
+      // The store keeps the expiry, not the lifetime: the life left is its lower bound.
+      const refreshAt = saved.expiresAt - this.margin(saved.expiresAt - ctx.now());
+      if (refreshAt > ctx.now()) this.token = { accessToken: saved.value, refreshAt };
+    }
     const base = ctx.tokens.get('base_url');
     if (base) this.dictatedBase = base.value;
     ctx.http.redactor.add(saved?.value);
@@ -40,8 +51,12 @@ export class OAuth2Auth implements AuthProvider {
     return this.dictatedBase;
   }
 
+  private margin(lifetimeMs: number): number {
+    return Math.min(this.refreshBeforeMs, lifetimeMs * REFRESH_FRACTION);
+  }
+
   async apply(req: { headers: Record<string, string> }): Promise<void> {
-    const t = this.token && this.token.expiresAt - this.refreshBeforeMs > this.ctx.now() ? this.token : await this.fetchToken();
+    const t = this.token && this.token.refreshAt > this.ctx.now() ? this.token : await this.fetchToken();
     req.headers.authorization = `Bearer ${t.accessToken}`;
   }
 
@@ -139,6 +154,9 @@ export class OAuth2Auth implements AuthProvider {
     } catch (e) {
       const err = e as HttpError;
       const grantName = params.grant_type;
+      // No HTTP answer at all (refused, DNS, timeout): the credentials were never judged, and
+      // "authorize again" would send the user to fix what is not broken. The message names the URL.
+      if (err.status === undefined) throw new HttpError(`connection ${this.ctx.connection}: token request (${grantName}) got no answer, a network error (the credentials were not checked): ${err.message}`, 'run');
       const hint = grantName === 'refresh_token' ? ': the refresh token was rejected or has expired; authorize the connection again and store the new refresh token' : ': check the client id, secret and other credentials of this connection';
       throw new HttpError(`connection ${this.ctx.connection}: token request (${grantName}) failed${hint}. ${err.message}`, 'run', err.status, err.body);
     }
@@ -162,8 +180,9 @@ export class OAuth2Auth implements AuthProvider {
       this.dictatedBase = base;
       this.ctx.tokens.set('base_url', base);
     }
-    const token = { accessToken: access, expiresAt: this.ctx.now() + lifetime };
-    this.ctx.tokens.set('access_token', access, token.expiresAt);
+    const expiresAt = this.ctx.now() + lifetime;
+    const token = { accessToken: access, refreshAt: expiresAt - this.margin(lifetime) };
+    this.ctx.tokens.set('access_token', access, expiresAt);
     this.token = token;
     return token;
   }

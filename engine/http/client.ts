@@ -199,7 +199,9 @@ export class HttpClient {
       // Retries exhausted: an API that keeps answering with an error fails the record; one that
       // cannot be reached at all (network, timeout) stops the run.
       const answered = e instanceof Retryable && e.status !== undefined;
-      throw new HttpError(`${req.method ?? 'GET'} ${this.safeUrl(req.url)}: ${msg}`, answered ? 'record' : 'run', (e as Retryable).status, (e as Retryable).body);
+      // A network fault's message already names the request; the URL is said once.
+      const text = e instanceof Retryable && !answered ? msg : `${req.method ?? 'GET'} ${this.safeUrl(req.url)}: ${msg}`;
+      throw new HttpError(text, answered ? 'record' : 'run', (e as Retryable).status, (e as Retryable).body);
     });
   }
 

@@ -93,6 +93,48 @@ describe('oauth2_client_credentials (Visma Connect)', () => {
     expect(t.bodies).toHaveLength(2);
   });
 
+  it('a short-lived token is used for most of its life: refreshed min(refresh_before, 10% of its lifetime) ahead', async () => {
+    // Issue 11 section 3: with 20 s tokens and refresh_before 60 s, every call asked for a new token.
+    const fetchedAt: number[] = [];
+    const clock = fakeClock();
+    nock('https://connect.visma.com')
+      .post('/connect/token')
+      .times(200)
+      .reply(() => {
+        fetchedAt.push(clock.now());
+        return [200, { access_token: `tok-${fetchedAt.length}`, expires_in: 20 }];
+      });
+    const { client } = withAuth(visma().auth, { vars: VISMA_VARS, clock });
+    nock(API).get('/v1/customer').times(157).reply(200, []);
+    const start = clock.now();
+    for (let i = 0; i < 157; i++) {
+      await client.request({ url: `${API}/v1/customer` });
+      clock.advance(500);
+    }
+    // 78.5 s of calls, each token used for 18 s (refreshed 2 s, 10% of 20 s, before it expires).
+    expect(fetchedAt.map((t) => (t - start) / 1000)).toEqual([0, 18, 36, 54, 72]);
+  });
+
+  it('a saved short-lived token is refreshed a tenth of its remaining life ahead, not refresh_before', async () => {
+    const clock = fakeClock();
+    const tokens = memoryTokens({ access_token: { value: 'saved-tok', expiresAt: clock.now() + 20_000 } });
+    const t = vismaTokens({ expiresIn: 20 });
+    const { client } = withAuth(visma().auth, { vars: VISMA_VARS, clock, tokens });
+    const seen: string[] = [];
+    nock(API)
+      .get('/v1/customer')
+      .times(2)
+      .reply(function () {
+        seen.push(String(this.req.headers.authorization));
+        return [200, []];
+      });
+    await client.request({ url: `${API}/v1/customer` });
+    clock.advance(18_000);
+    await client.request({ url: `${API}/v1/customer` });
+    expect(seen).toEqual(['Bearer saved-tok', 'Bearer tok-1']);
+    expect(t.bodies).toHaveLength(1);
+  });
+
   it('a 401 invalidates the token, fetches one new token and retries the call', async () => {
     const t = vismaTokens();
     const { client, tokens } = withAuth(visma().auth, { vars: VISMA_VARS });
@@ -254,6 +296,28 @@ describe('refresh-token grants with rotation', () => {
     } finally {
       state.abandon();
     }
+  });
+
+  it('a token endpoint that cannot be reached is a network error: URL once, no "authorize again", no secret, refresh token kept', async () => {
+    const clock = fakeClock();
+    const tokens = memoryTokens({ refresh_token: { value: 'ZD-ROTATED-RT-789' }, refresh_token_origin: { value: 'ZD-REFRESH-TOKEN-456' } });
+    const spec = shippedConnector('zendesk').auth;
+    const { client } = withAuth(spec, { clock, tokens, vars: { subdomain: 'acme', client_id: 'zd-cid', client_secret: 'ZD-CLIENT-SECRET-123', refresh_token: 'ZD-REFRESH-TOKEN-456' } });
+    client.redactor.add('ZD-CLIENT-SECRET-123');
+    nock('https://acme.zendesk.com')
+      .post('/oauth/tokens')
+      .times(20)
+      .replyWithError(Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' }));
+    const err = (await client.request({ url: `${API}/organizations` }).catch((e: unknown) => e)) as HttpError;
+    expect(err).toBeInstanceOf(HttpError);
+    expect(err.scope).toBe('run');
+    expect(err.message).toMatch(/network error/);
+    expect(err.message).toContain('ECONNREFUSED');
+    expect(err.message.split('https://acme.zendesk.com/oauth/tokens')).toHaveLength(2);
+    expect(err.message).not.toMatch(/rejected|authorize the connection again|check the client id/);
+    expect(err.message).not.toContain('ZD-ROTATED-RT-789');
+    expect(err.message).not.toContain('ZD-CLIENT-SECRET-123');
+    expect(tokens.data.get('refresh_token')?.value).toBe('ZD-ROTATED-RT-789');
   });
 
   // Regression (was a bug): engine/http/client.ts request() runs auth.apply() inside the p-retry loop (via once()), so a run-scoped
