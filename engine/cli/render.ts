@@ -15,7 +15,10 @@ function table(rows: (string | number)[][]): string[] {
 
 export function printSyncResult(r: SyncResult, verb = 'sync'): void {
   out(`${verb} ${r.mapping}  run ${r.runId}  ${r.status}  ${(r.durationMs / 1000).toFixed(1)}s`);
-  for (const p of r.provisioned) out(`  provisioned custom fields for ${p.flow}: ${p.created.join(', ')}`);
+  for (const p of r.provisioned) {
+    if (p.created.length) out(`  provisioned custom fields for ${p.flow}: ${p.created.join(', ')}`);
+    if (p.updated.length) out(`  added options to custom fields for ${p.flow}: ${p.updated.join('; ')}`);
+  }
   if (r.flows.length) {
     const rows: (string | number)[][] = [['flow', 'read', 'affected', 'created', 'updated', 'unchanged', 'skipped', 'failed', 'requests src/tgt', 'time']];
     for (const f of r.flows) rows.push([f.flow, f.read, f.affected, f.created, f.updated, f.unchanged, f.skipped, f.failed, `${f.requests.source}/${f.requests.target}`, `${(f.durationMs / 1000).toFixed(1)}s`]);

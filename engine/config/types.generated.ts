@@ -55,9 +55,13 @@ export interface Connector {
   headers?: StringMap9;
   query?: StringMap10;
   /**
-   * Per-request timeout (default 60s).
+   * Read timeout of one attempt: the whole answer (headers and body) must arrive within it (default 30s).
    */
   timeout?: string;
+  /**
+   * Time to open a connection to the API (default 10s).
+   */
+  connect_timeout?: string;
   /**
    * Requests in flight at once to this API (default 4).
    */
@@ -480,6 +484,10 @@ export interface Retry {
    * A duration such as 500ms, 30s, 5m, 2h, 1d.
    */
   max_retry_after?: string;
+  /**
+   * A duration such as 500ms, 30s, 5m, 2h, 1d.
+   */
+  budget?: string;
 }
 export interface ErrorRule {
   /**
@@ -529,6 +537,10 @@ export interface Stream {
    * Records wrap every field as {"value": ...} (Acumatica); unwrap them before mapping.
    */
   unwrap_values?: boolean;
+  /**
+   * A JSON object answer in which the records selector finds nothing is an empty page (QuickBooks leaves the entity key out); otherwise anything but an array is an error of that request.
+   */
+  empty_when_missing?: boolean;
   pagination?: Pagination;
   incremental?: Cursor;
   /**
@@ -586,6 +598,10 @@ export interface Pagination {
    * A JSONata expression.
    */
   stop_when?: string;
+  /**
+   * Most pages one read of the stream may take (default 100000); past it the stream stops with an error.
+   */
+  max_pages?: number;
 }
 /**
  * How a stream reads only what changed since the last run. type names a strategy in the cursor registry.
@@ -622,6 +638,10 @@ export interface Cursor {
    * response_token: parameter that carries the saved token.
    */
   token_param?: string;
+  /**
+   * A duration such as 500ms, 30s, 5m, 2h, 1d.
+   */
+  future_skew?: string;
 }
 /**
  * Query parameters added when a cursor exists; {cursor} is the formatted value.
@@ -825,6 +845,27 @@ export interface CustomFieldSet {
    * Where the values sit in a record payload (organization_fields).
    */
   payload_path?: string;
+  /**
+   * Field of a definition holding its id, the {id} of the update request.
+   */
+  id?: string;
+  /**
+   * A JSONata expression.
+   */
+  type?: string;
+  /**
+   * Field of a definition holding its option list (dropdown, multiselect): options the mapping names and the field lacks are added with the update request (its path's {id} is the field's id).
+   */
+  options?: string;
+  /**
+   * Field of an option holding the value the mapping's option value is compared with.
+   */
+  option_value?: string;
+  update?: Write;
+  /**
+   * A JSONata expression.
+   */
+  update_definition?: string;
 }
 /**
  * How incoming webhooks are verified. verifier names a strategy in the webhook verifier registry.

@@ -66,6 +66,15 @@ export interface OpenConnectionOptions {
   now?: () => number;
 }
 
+/**
+ * Obtains the connection's credentials now (a token, a session), so a run learns that one of its
+ * connections cannot sign in before it has changed anything anywhere. Static credentials are
+ * only checked by the first request.
+ */
+export async function authenticate(conn: LiveConnection): Promise<void> {
+  await conn.auth.apply({ headers: {}, query: {} });
+}
+
 export function openConnection(o: OpenConnectionOptions): LiveConnection {
   const redactor = o.redactor ?? new Redactor();
   const vars = resolveValues(o.name, o.connection, o.connector, o.state, redactor, o.where);

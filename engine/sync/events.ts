@@ -2,7 +2,7 @@
 export type SyncEvent =
   | { type: 'run:start'; runId: string; mapping: string }
   | { type: 'stage'; connection: string; stream: string; read: number; changed: number }
-  | { type: 'provision'; flow: string; created: string[]; existing: number }
+  | { type: 'provision'; flow: string; created: string[]; updated: string[]; existing: number }
   | { type: 'flow:start'; flow: string; affected: number }
   | { type: 'progress'; flow: string; done: number; total: number; created: number; updated: number; unchanged: number; failed: number }
   | { type: 'record:failed'; flow: string; key: string; reason: string }
@@ -33,6 +33,7 @@ export interface SyncResult {
   status: 'ok' | 'failed_records' | 'error';
   error?: string;
   flows: FlowSummary[];
-  provisioned: { flow: string; created: string[] }[];
+  /** Custom fields created, and existing ones given missing options ("key (+value, ...)") */
+  provisioned: { flow: string; created: string[]; updated: string[] }[];
   durationMs: number;
 }

@@ -1,4 +1,4 @@
-import type { CustomField, Flow, Operation } from '../config/types.generated.js';
+import type { CustomField, CustomFieldSet, Flow, Operation } from '../config/types.generated.js';
 import { evaluate, getPath } from '../map/expression.js';
 import { payloadHash } from '../map/canonical.js';
 import { StreamReader } from '../read/reader.js';
@@ -8,13 +8,27 @@ import { singleWriter } from '../write/single.js';
 
 export interface Provisioned {
   created: string[];
+  /** Fields that existed and were given the options they lacked, as "key (+value, ...)" */
+  updated: string[];
   existing: number;
   /** The mapping's field key -> the key the target uses (differs where the target generates keys) */
   keys: Record<string, string>;
 }
 
+/** A field that exists with another type than the mapping's: no record could carry its value. */
+export class FieldConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FieldConflictError';
+  }
+}
+
+type Definition = Record<string, unknown>;
+
 /**
- * Creates the flow's custom fields in the target where missing, so no one sets them up by hand.
+ * Creates the flow's custom fields in the target where missing, so no one sets them up by hand,
+ * and reconciles those that exist: a type other than the mapping's is one run error (else every
+ * record would fail on its value), and options the mapping uses that the field lacks are added.
  * Done once per field list and connection; later runs make no request for it.
  */
 export async function provisionFields(o: {
@@ -29,29 +43,36 @@ export async function provisionFields(o: {
 }): Promise<Provisioned> {
   const fields = o.flow.custom_fields ?? [];
   const set = o.op.custom_fields ? o.target.connector.custom_fields?.[o.op.custom_fields] : undefined;
-  if (!fields.length || !set) return { created: [], existing: 0, keys: {} };
+  if (!fields.length || !set) return { created: [], updated: [], existing: 0, keys: {} };
   const specHash = payloadHash({ fields, base: o.target.baseUrl });
   const done = o.state.get<{ spec_hash: string; ids: string }>('SELECT spec_hash, ids FROM provisioned WHERE mapping = ? AND flow = ? AND connection = ?', [o.mapping, o.flowName, o.target.name]);
-  if (done?.spec_hash === specHash) return { created: [], existing: fields.length, keys: JSON.parse(done.ids) as Record<string, string> };
+  if (done?.spec_hash === specHash) return { created: [], updated: [], existing: fields.length, keys: JSON.parse(done.ids) as Record<string, string> };
 
-  const existing = new Map<string, string>();
+  const existing = new Map<string, { key: string; def: Definition }>();
   const reader = new StreamReader({ client: o.target.client, baseUrl: o.target.baseUrl, vars: o.target.vars, name: `${o.op.custom_fields} definitions`, stream: set.list });
   for await (const page of reader.pages()) {
     for (const def of page) {
       const key = getPath(def, set.key);
       if (key === undefined || key === null) continue;
-      existing.set(String(key), String(key));
+      const entry = { key: String(key), def: def as Definition };
+      existing.set(String(key), entry);
       const name = set.name ? getPath(def, set.name) : undefined;
-      if (name !== undefined && name !== null) existing.set(String(name), String(key));
+      if (name !== undefined && name !== null) existing.set(String(name), entry);
     }
   }
   const keys: Record<string, string> = {};
   const missing: CustomField[] = [];
+  const found: { field: CustomField; def: Definition }[] = [];
   for (const f of fields) {
-    const found = existing.get(f.key) ?? (set.name ? existing.get(f.title) : undefined);
-    if (found) keys[f.key] = found;
-    else missing.push(f);
+    const hit = existing.get(f.key) ?? (set.name ? existing.get(f.title) : undefined);
+    if (hit) {
+      keys[f.key] = hit.key;
+      found.push({ field: f, def: hit.def });
+    } else missing.push(f);
   }
+  const label = `custom field set ${o.op.custom_fields}`;
+  await checkTypes(found, set, label, o.target.name);
+  const updated = await addMissingOptions(found, set, label, o);
   const created: string[] = [];
   if (missing.length && !o.dryRun) {
     const items = await Promise.all(
@@ -63,13 +84,56 @@ export async function provisionFields(o: {
     if (failed.length) {
       // A create whose answer was lost and retried meets the field it made ("key already taken"):
       // list again, and fail only for fields that really are missing.
-      if (!o.relisted) return { ...(await provisionFields({ ...o, relisted: true })), created };
+      if (!o.relisted) return { ...(await provisionFields({ ...o, relisted: true })), created, updated };
       throw new Error(`could not create custom fields in ${o.target.name}: ${failed.map((x) => `${x.key}: ${x.error}`).join('; ')}`);
     }
     // Targets that generate keys (Pipedrive) are listed again to learn them.
     for (const f of missing) keys[f.key] = f.key;
-    if (set.name) return { ...(await provisionFields({ ...o, relisted: true })), created };
+    if (set.name) return { ...(await provisionFields({ ...o, relisted: true })), created, updated };
   }
   if (!o.dryRun) o.state.run('INSERT OR REPLACE INTO provisioned (mapping, flow, connection, spec_hash, ids) VALUES (?, ?, ?, ?, ?)', [o.mapping, o.flowName, o.target.name, specHash, JSON.stringify(keys)]);
-  return { created, existing: fields.length - missing.length, keys };
+  return { created, updated, existing: fields.length - missing.length, keys };
+}
+
+async function checkTypes(found: { field: CustomField; def: Definition }[], set: CustomFieldSet, label: string, target: string): Promise<void> {
+  if (!set.type) return;
+  const conflicts: string[] = [];
+  for (const { field, def } of found) {
+    const type = await evaluate(set.type, def, `${label} type`);
+    if (type !== field.type) conflicts.push(`"${field.key}" exists as ${JSON.stringify(type ?? null)}, the mapping writes it as ${field.type}`);
+  }
+  if (conflicts.length) {
+    throw new FieldConflictError(`${label} in ${target}: ${conflicts.join('; ')}. No record was written: change the field in ${target}, or give the mapping's field another key`);
+  }
+}
+
+/** Options are only ever added: one the mapping does not name may be in use in the target. */
+async function addMissingOptions(
+  found: { field: CustomField; def: Definition }[],
+  set: CustomFieldSet,
+  label: string,
+  o: { target: LiveConnection; dryRun: boolean },
+): Promise<string[]> {
+  if (!set.options || !set.update || !set.update_definition || !set.id) return [];
+  const valueOf = set.option_value ?? 'value';
+  const items = [];
+  const added = new Map<string, string[]>();
+  for (const { field, def } of found) {
+    if (!field.options?.length) continue;
+    const list = getPath(def, set.options);
+    const have = new Set((Array.isArray(list) ? list : []).map((x) => String(getPath(x, valueOf))));
+    const missing = field.options.filter((x) => !have.has(x.value));
+    const id = getPath(def, set.id);
+    if (!missing.length || id === undefined || id === null) continue;
+    added.set(field.key, missing.map((x) => x.value));
+    if (o.dryRun) continue;
+    const payload = (await evaluate(set.update_definition, { existing: def, field, missing }, `${label} update_definition`)) as Record<string, unknown>;
+    items.push({ key: field.key, matchValue: field.key, targetId: String(id), payload });
+  }
+  if (items.length) {
+    const outcomes = await singleWriter(items, { client: o.target.client, baseUrl: o.target.baseUrl, vars: o.target.vars, spec: set.update, kind: 'update', label: `${label} update` });
+    const failed = outcomes.filter((x) => !x.ok);
+    if (failed.length) throw new Error(`could not add options to custom fields in ${o.target.name}: ${failed.map((x) => `${x.key}: ${x.error}`).join('; ')}`);
+  }
+  return [...added].map(([key, values]) => `${key} (+${values.join(', ')})`);
 }

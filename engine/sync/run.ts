@@ -4,7 +4,7 @@ import { FlowMapper } from '../map/flow-mapper.js';
 import type { Clock } from '../map/functions.js';
 import type { Sleep } from '../http/rate-limiter.js';
 import { Redactor } from '../http/redact.js';
-import { openConnection, type LiveConnection } from '../runtime/connection.js';
+import { authenticate, openConnection, type LiveConnection } from '../runtime/connection.js';
 import { StateStore } from '../store/state.js';
 import type { FlowSummary, SyncEvent, SyncResult } from './events.js';
 import { planMapping } from './plan.js';
@@ -68,12 +68,15 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     const source = openConnection({ ...plan.source, state, redactor, sleep: o.sleep, now });
     const target = openConnection({ ...plan.target, state, redactor, sleep: o.sleep, now });
     conns.push(source, target);
+    // Custom fields are written while the source is read: a source that cannot sign in must stop
+    // the run before that, not after the target has been changed.
+    await Promise.all(conns.map(authenticate));
     const flows = plan.flows.filter(([name]) => !o.flow || name === o.flow);
     if (o.flow && flows.length === 0) throw new Error(`mapping ${plan.mapping.name} has no flow "${o.flow}" (flows: ${plan.flows.map(([n]) => n).join(', ')})`);
 
     const summaries = new Map(flows.map(([name]) => [name, emptySummary(name, dry)]));
     // Custom fields are provisioned in the target while the source is read (they do not depend on
-    // it); an error of theirs is thrown where the flow awaits them.
+    // it); an error of theirs (a field of the wrong type) stops the run before any flow writes.
     const targetBefore = target.client.stats.requests;
     const provisioning = new Map(
       flows.map(([name, flow]) => {
@@ -86,6 +89,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     const sourceBefore = source.client.stats.requests;
     const staged = await stageStreams({ state: data, mapping: plan.mapping.name, conn: source, flows, full: !!o.full, persistCursors: !dry, onEvent });
     data.checkpoint();
+    await Promise.all(provisioning.values());
     for (const [name, flow] of flows) {
       const s = summaries.get(name)!;
       s.read = staged.read.get(flow.from) ?? 0;
@@ -98,8 +102,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       const summary = summaries.get(name)!;
       const op = target.connector.operations![flow.to];
       const prov = await provisioning.get(name)!;
-      if (prov.created.length) result.provisioned.push({ flow: name, created: prov.created });
-      if (flow.custom_fields?.length) onEvent({ type: 'provision', flow: name, created: prov.created, existing: prov.existing });
+      if (prov.created.length || prov.updated.length) result.provisioned.push({ flow: name, created: prov.created, updated: prov.updated });
+      if (flow.custom_fields?.length) onEvent({ type: 'provision', flow: name, created: prov.created, updated: prov.updated, existing: prov.existing });
       const mapper = new FlowMapper(plan.mapping.name, name, flow, op, plan.mappingFile, clock);
       let only: string[] | undefined;
       if (o.replay) {
