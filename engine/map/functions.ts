@@ -1,31 +1,168 @@
 /**
  * Functions the project adds to JSONata for mappings. Everything that depends on the clock goes
  * through `clock` (and $now/$millis are re-bound to it) so fixtures and tests are deterministic.
+ * Each has a declared signature, checked at every call (compiled or interpreted alike) and by lint.
  */
 export type Clock = () => Date;
 
 const DAY = 86_400_000;
 
+// ---- signatures: one declaration per function, checked at every call and by `mlc lint` ----
+
+/** What an argument may hold; JSONata's "nothing" (undefined) is accepted unless the parameter is `required`. */
+type ArgType = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'null';
+
+export interface Param {
+  name: string;
+  types: readonly ArgType[] | 'any';
+  /** The call may leave it out */
+  optional?: boolean;
+  /** Takes every remaining argument */
+  rest?: boolean;
+  /** Must have a value: a field name written without quotes is a path that gives nothing */
+  required?: boolean;
+}
+
+export interface Arity {
+  min: number;
+  max: number;
+}
+
+const DATE: readonly ArgType[] = ['string', 'null'];
+const LIST: readonly ArgType[] = ['array', 'object', 'null'];
+const FIELD = (name: string): Param => ({ name, types: ['string'], required: true });
+
+/** The parameters of each function mappings can call, in the order the call takes them. */
+export const MAPPING_FUNCTION_SIGNATURES: Readonly<Record<string, readonly Param[]>> = {
+  now: [],
+  millis: [],
+  today: [],
+  toDate: [{ name: 'date', types: DATE }],
+  daysBetween: [
+    { name: 'from', types: DATE },
+    { name: 'to', types: DATE },
+  ],
+  daysOverdue: [{ name: 'due', types: DATE }],
+  agingBucket: [{ name: 'days', types: ['number'] }],
+  aging: [{ name: 'list', types: LIST }, FIELD('dueField'), FIELD('amountField')],
+  minBy: [{ name: 'list', types: LIST }, FIELD('field')],
+  maxBy: [{ name: 'list', types: LIST }, FIELD('field')],
+  compact: [{ name: 'value', types: 'any' }],
+  coalesce: [{ name: 'values', types: 'any', rest: true }],
+};
+
+export const MAPPING_FUNCTION_NAMES = Object.keys(MAPPING_FUNCTION_SIGNATURES);
+
+export function arityOf(params: readonly Param[]): Arity {
+  return { min: params.filter((p) => !p.optional).length, max: params.some((p) => p.rest) ? Infinity : params.length };
+}
+
+/** How a call with `count` arguments breaks the arity, in a user's words, or undefined when it does not. */
+export function arityProblem(name: string, arity: Arity, count: number, usage?: string): string | undefined {
+  if (count >= arity.min && count <= arity.max) return undefined;
+  const plural = (n: number) => `${n} argument${n === 1 ? '' : 's'}`;
+  const takes =
+    arity.max === Infinity ? `at least ${plural(arity.min)}` : arity.min === arity.max ? plural(arity.min) : `${arity.min} to ${plural(arity.max)}`;
+  return `$${name} takes ${takes}${usage ? ` (${usage})` : ''}, got ${count}`;
+}
+
+const usageOf = (name: string, params: readonly Param[]) =>
+  `$${name}(${params.map((p) => (p.rest ? `${p.name}...` : p.optional ? `[${p.name}]` : p.name)).join(', ')})`;
+
+function typeOf(v: unknown): ArgType | 'function' | 'undefined' {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  const t = typeof v;
+  return t === 'string' || t === 'number' || t === 'boolean' || t === 'function' || t === 'undefined' ? t : 'object';
+}
+
+/** A value as an error message shows it: short, and never the whole record. */
+export function describeValue(v: unknown): string {
+  switch (typeOf(v)) {
+    case 'undefined':
+      return 'nothing';
+    case 'null':
+      return 'null';
+    case 'string': {
+      const s = v as string;
+      return `the text ${JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}...` : s)}`;
+    }
+    case 'number':
+    case 'boolean':
+      return `the ${typeof v} ${String(v)}`;
+    case 'array':
+      return 'a list';
+    case 'function':
+      return 'a function';
+    default:
+      return 'an object';
+  }
+}
+
+const TYPE_WORDS: Record<ArgType, string> = { string: 'a text', number: 'a number', boolean: 'true or false', array: 'a list', object: 'an object', null: 'null' };
+
+/**
+ * The function as JSONata calls it, refusing a call its signature does not allow: a missing
+ * argument would otherwise read as "nothing" and give a plausible wrong answer (all-zero aging).
+ */
+function checked(name: string, impl: (...args: never[]) => unknown): MappingFunction['fn'] {
+  const params = MAPPING_FUNCTION_SIGNATURES[name];
+  const arity = arityOf(params);
+  const usage = usageOf(name, params);
+  return ((...args: unknown[]) => {
+    const wrongCount = arityProblem(name, arity, args.length, usage);
+    if (wrongCount) throw new Error(wrongCount);
+    for (let i = 0; i < args.length; i++) {
+      const p = params[Math.min(i, params.length - 1)];
+      const v = args[i];
+      const t = typeOf(v);
+      if (t === 'undefined' ? !p.required : p.types === 'any' || (p.types as string[]).includes(t)) continue;
+      const want = p.types === 'any' ? 'a value' : p.types.filter((x) => x !== 'null').map((x) => TYPE_WORDS[x]).join(' or ');
+      throw new Error(`${usage}: ${p.name} must be ${want}, got ${describeValue(v)}`);
+    }
+    return (impl as (...a: unknown[]) => unknown)(...args);
+  }) as MappingFunction['fn'];
+}
+
+// ---- dates ----
+
+// An ISO 8601 calendar date, optionally with a time and a UTC offset. Nothing else: 01/10/2026
+// is 1 October or 10 January depending on who wrote it, so it is refused, never guessed.
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([zZ])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+
+/** The UTC day number of an ISO 8601 date or date-time; undefined for a date that is not there. */
+function parseUtcDay(s: string): number | undefined {
+  const m = ISO_DATE.exec(s);
+  if (!m) return undefined;
+  const [, y, mo, d, hh = '0', mi = '0', ss = '0', frac = '', , sign, oh = '0', om = '0'] = m;
+  const t = new Date(0);
+  t.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  // setUTCFullYear rolls 30 February over into March: a date that moved did not exist.
+  if (t.getUTCMonth() !== Number(mo) - 1 || t.getUTCDate() !== Number(d)) return undefined;
+  if (Number(hh) > 23 || Number(mi) > 59 || Number(ss) > 59 || Number(oh) > 23 || Number(om) > 59) return undefined;
+  t.setUTCHours(Number(hh), Number(mi), Number(ss), Math.floor(Number(`0.${frac || '0'}`) * 1000));
+  // Without an offset the time is the source system's calendar time, compared as UTC.
+  const offset = sign ? (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000 : 0;
+  return Math.floor((t.getTime() - offset) / DAY);
+}
+
 // Due dates repeat across invoices: their day numbers are remembered (bounded).
 const dayCache = new Map<string, number>();
 
-function toUtcDay(v: unknown): number | undefined {
+/** The UTC day of a date argument; undefined when there is none (null, nothing or ""). */
+function toUtcDay(v: unknown, what: string): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
-  const s = String(v);
-  const hit = dayCache.get(s);
-  if (hit !== undefined) return hit;
-  const day = parseUtcDay(s, v);
-  if (dayCache.size >= 10_000) dayCache.clear();
-  dayCache.set(s, day);
-  return day;
-}
-
-function parseUtcDay(s: string, v: unknown): number {
-  // Dates without a zone are calendar dates in the source system: compare them as UTC days.
-  const d = /^\d{4}-\d{2}-\d{2}$/.test(s) ? new Date(`${s}T00:00:00Z`) : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`);
-  const t = d.getTime();
-  if (Number.isNaN(t)) throw new Error(`not a date: ${JSON.stringify(v)}`);
-  return Math.floor(t / DAY);
+  if (typeof v === 'string') {
+    const hit = dayCache.get(v);
+    if (hit !== undefined) return hit;
+    const day = parseUtcDay(v);
+    if (day !== undefined) {
+      if (dayCache.size >= 10_000) dayCache.clear();
+      dayCache.set(v, day);
+      return day;
+    }
+  }
+  throw new Error(`${what} is ${describeValue(v)}, not an ISO 8601 date (2026-10-01, or a date-time such as 2026-10-01T00:00:00Z)`);
 }
 
 export const AGING_BUCKETS = ['current', '1_30', '31_60', '61_90', 'over_90'] as const;
@@ -38,81 +175,95 @@ export function agingBucket(daysOverdue: number): (typeof AGING_BUCKETS)[number]
   return 'over_90';
 }
 
+/** A sum rounded to cents, never a non-number: an amount is written exactly or the record fails. */
+function roundCents(x: number, what: string): number {
+  if (!Number.isFinite(x)) throw new Error(`${what} adds up to more than the largest number (${x})`);
+  const r = roundHalfEven(x, 2);
+  // Past ~1e306 the decimal shift overflows; such a number is a whole number, already in cents.
+  return Number.isFinite(r) ? r : x;
+}
+
 export interface MappingFunction {
   fn: (...args: never[]) => unknown;
-  signature?: string;
   doc: string;
 }
 
 export function mappingFunctions(clock: Clock): Record<string, MappingFunction> {
   const today = () => Math.floor(clock().getTime() / DAY);
-  return {
-    now: { fn: () => clock().toISOString(), doc: 'The run clock as an ISO timestamp (replaces JSONata $now).' },
-    millis: { fn: () => clock().getTime(), doc: 'The run clock in milliseconds (replaces JSONata $millis).' },
-    today: { fn: () => new Date(today() * DAY).toISOString().slice(0, 10), doc: 'Today (UTC) as YYYY-MM-DD.' },
+  const fns: Record<string, { impl: (...args: never[]) => unknown; doc: string }> = {
+    now: { impl: () => clock().toISOString(), doc: 'The run clock as an ISO timestamp (replaces JSONata $now).' },
+    millis: { impl: () => clock().getTime(), doc: 'The run clock in milliseconds (replaces JSONata $millis).' },
+    today: { impl: () => new Date(today() * DAY).toISOString().slice(0, 10), doc: 'Today (UTC) as YYYY-MM-DD.' },
     toDate: {
-      fn: ((v: unknown) => {
-        const d = toUtcDay(v);
+      impl: ((v: unknown) => {
+        const d = toUtcDay(v, '$toDate: date');
         return d === undefined ? undefined : new Date(d * DAY).toISOString().slice(0, 10);
       }) as MappingFunction['fn'],
-      doc: 'A timestamp or date as YYYY-MM-DD.',
+      doc: 'An ISO 8601 date or date-time as YYYY-MM-DD (its UTC day).',
     },
     daysBetween: {
-      fn: ((from: unknown, to: unknown) => {
-        const a = toUtcDay(from);
-        const b = toUtcDay(to);
+      impl: ((from: unknown, to: unknown) => {
+        const a = toUtcDay(from, '$daysBetween: from');
+        const b = toUtcDay(to, '$daysBetween: to');
         return a === undefined || b === undefined ? undefined : b - a;
       }) as MappingFunction['fn'],
       doc: 'Whole days from the first date to the second.',
     },
     daysOverdue: {
-      fn: ((due: unknown) => {
-        const d = toUtcDay(due);
-        return d === undefined ? undefined : Math.max(0, today() - d);
+      impl: ((due: unknown) => {
+        const d = toUtcDay(due, '$daysOverdue: due');
+        // No due date: nothing is overdue (the same rule as $aging's).
+        return d === undefined ? 0 : Math.max(0, today() - d);
       }) as MappingFunction['fn'],
-      doc: 'Days past a due date (0 when not yet due).',
+      doc: 'Days past a due date (0 when not yet due, or when there is no due date).',
     },
     agingBucket: {
-      fn: ((days: unknown) => (typeof days === 'number' ? agingBucket(days) : undefined)) as MappingFunction['fn'],
+      impl: ((days: unknown) => {
+        if (days === undefined) return undefined;
+        if (!Number.isFinite(days)) throw new Error(`$agingBucket: days is ${String(days)}, not a number of days`);
+        return agingBucket(days as number);
+      }) as MappingFunction['fn'],
       doc: `The AR aging bucket of a days-overdue number: ${AGING_BUCKETS.join(', ')}.`,
     },
     aging: {
-      fn: ((items: unknown, dueField: unknown, amountField: unknown) => {
+      impl: ((items: unknown, dueField: string, amountField: string) => {
         const out: Record<string, number> = Object.fromEntries(AGING_BUCKETS.map((b) => [b, 0]));
-        const list = Array.isArray(items) ? items : items === undefined ? [] : [items];
+        const list = Array.isArray(items) ? items : items === undefined || items === null ? [] : [items];
         list.forEach((item, i) => {
-          const r = item as Record<string, unknown> | null;
-          const d = toUtcDay(r?.[String(dueField)]);
-          const amount = r?.[String(amountField)];
-          if (d === undefined || amount === undefined || amount === null) return;
-          if (typeof amount !== 'number') throw new Error(`$aging: item ${i} has ${String(amountField)} ${JSON.stringify(amount)}, not a number`);
-          out[agingBucket(Math.max(0, today() - d))] += amount;
+          if (typeOf(item) !== 'object') throw new Error(`$aging: item ${i} is ${describeValue(item)}, not an object`);
+          const r = item as Record<string, unknown>;
+          const amount = r[amountField];
+          if (amount === undefined || amount === null) return;
+          if (typeof amount !== 'number') throw new Error(`$aging: item ${i} has ${amountField} ${JSON.stringify(amount)}, not a number`);
+          const d = toUtcDay(r[dueField], `$aging: item ${i}'s ${dueField}`);
+          // Without a due date nothing is overdue: the amount counts as current, so the buckets
+          // always add up to the whole balance.
+          out[d === undefined ? 'current' : agingBucket(Math.max(0, today() - d))] += amount;
         });
-        for (const b of AGING_BUCKETS) out[b] = roundHalfEven(out[b], 2);
+        for (const b of AGING_BUCKETS) out[b] = roundCents(out[b], `$aging: the ${b} bucket`);
         return out;
       }) as MappingFunction['fn'],
-      doc: `AR aging of a list in one pass: the sum of each item's amount field per bucket of its due date (${AGING_BUCKETS.join(', ')}), rounded to cents as $round does; items without a due date or amount are left out.`,
+      doc: `AR aging of a list in one pass: the sum of each item's amount field per bucket of its due date (${AGING_BUCKETS.join(', ')}), rounded to cents as $round does; an item without a due date counts as current, one without an amount is left out.`,
     },
     minBy: {
-      fn: ((arr: unknown, field: unknown) => extremeBy(arr, String(field), -1)) as MappingFunction['fn'],
+      impl: ((arr: unknown, field: string) => extremeBy('minBy', arr, field, -1)) as MappingFunction['fn'],
       doc: 'The element of an array with the smallest value of a field.',
     },
     maxBy: {
-      fn: ((arr: unknown, field: unknown) => extremeBy(arr, String(field), 1)) as MappingFunction['fn'],
+      impl: ((arr: unknown, field: string) => extremeBy('maxBy', arr, field, 1)) as MappingFunction['fn'],
       doc: 'The element of an array with the largest value of a field.',
     },
     compact: {
-      fn: ((obj: unknown) => compact(obj)) as MappingFunction['fn'],
+      impl: ((obj: unknown) => compact(obj)) as MappingFunction['fn'],
       doc: 'An object without its null, undefined and empty-string members.',
     },
     coalesce: {
-      fn: ((...vals: unknown[]) => vals.find((v) => v !== undefined && v !== null && v !== '')) as MappingFunction['fn'],
+      impl: ((...vals: unknown[]) => vals.find((v) => v !== undefined && v !== null && v !== '')) as MappingFunction['fn'],
       doc: 'The first argument that is set.',
     },
   };
+  return Object.fromEntries(Object.entries(fns).map(([name, f]) => [name, { fn: checked(name, f.impl), doc: f.doc }]));
 }
-
-export const MAPPING_FUNCTION_NAMES = Object.keys(mappingFunctions(() => new Date(0)));
 
 /** JSONata's $round: half to even, the decimal point shifted in the number's text, not by multiplying. */
 export function roundHalfEven(x: number, decimals: number): number {
@@ -129,18 +280,22 @@ export function roundHalfEven(x: number, decimals: number): number {
   return Object.is(out, -0) ? 0 : out;
 }
 
-function extremeBy(arr: unknown, field: string, sign: 1 | -1): unknown {
-  const list = Array.isArray(arr) ? arr : arr === undefined ? [] : [arr];
+function extremeBy(name: string, arr: unknown, field: string, sign: 1 | -1): unknown {
+  const list = Array.isArray(arr) ? arr : arr === undefined || arr === null ? [] : [arr];
   let best: unknown;
   let bestVal: unknown;
-  for (const item of list) {
-    const v = (item as Record<string, unknown>)?.[field];
-    if (v === undefined || v === null) continue;
-    if (best === undefined || (sign < 0 ? (v as number) < (bestVal as number) : (v as number) > (bestVal as number))) {
+  list.forEach((item, i) => {
+    if (typeOf(item) !== 'object') throw new Error(`$${name}: item ${i} is ${describeValue(item)}, not an object`);
+    const v = (item as Record<string, unknown>)[field];
+    if (v === undefined || v === null) return;
+    // Text against a number compares by JavaScript's rules, which no one means: refuse it.
+    if (bestVal !== undefined && typeof v !== typeof bestVal) throw new Error(`$${name}: ${field} is ${describeValue(bestVal)} in one item and ${describeValue(v)} in item ${i}`);
+    if (typeof v !== 'number' && typeof v !== 'string') throw new Error(`$${name}: item ${i} has ${field} ${describeValue(v)}, not a number or a text`);
+    if (best === undefined || (sign < 0 ? v < (bestVal as typeof v) : v > (bestVal as typeof v))) {
       best = item;
       bestVal = v;
     }
-  }
+  });
   return best;
 }
 

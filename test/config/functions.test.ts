@@ -70,11 +70,11 @@ describe('$daysOverdue', () => {
     expect(fn('daysOverdue', '2024-03-16T00:00:00.000Z')('2024-03-15')).toBe(1);
   });
 
-  it('is undefined without a date and throws on something that is not one', () => {
-    expect(daysOverdue(undefined)).toBeUndefined();
-    expect(daysOverdue(null)).toBeUndefined();
-    expect(daysOverdue('')).toBeUndefined();
-    expect(() => daysOverdue('soon')).toThrow('not a date: "soon"');
+  it('is 0 without a due date (nothing is overdue) and throws on something that is not a date', () => {
+    expect(daysOverdue(undefined)).toBe(0);
+    expect(daysOverdue(null)).toBe(0);
+    expect(daysOverdue('')).toBe(0);
+    expect(() => daysOverdue('soon')).toThrow('$daysOverdue: due is the text "soon", not an ISO 8601 date');
   });
 });
 
@@ -95,10 +95,11 @@ describe('$agingBucket', () => {
     expect(fn('agingBucket')(days)).toBe(bucket);
   });
 
-  it('lists the buckets in order and is undefined for a non-number', () => {
+  it('lists the buckets in order, is undefined for nothing and refuses a non-number', () => {
     expect(AGING_BUCKETS).toEqual(['current', '1_30', '31_60', '61_90', 'over_90']);
-    expect(fn('agingBucket')('5')).toBeUndefined();
     expect(fn('agingBucket')(undefined)).toBeUndefined();
+    expect(() => fn('agingBucket')('5')).toThrow('$agingBucket(days): days must be a number, got the text "5"');
+    expect(() => fn('agingBucket')(NaN)).toThrow('$agingBucket: days is NaN, not a number of days');
   });
 });
 
@@ -116,9 +117,10 @@ describe('$aging', () => {
     expect(await expr.evaluate(items)).toEqual(out);
   });
 
-  it('leaves out items without a due date or an amount, takes one object as a list, and is all zeros for nothing', () => {
+  it('counts an item without a due date as current, leaves out one without an amount, takes one object as a list, and is all zeros for nothing', () => {
     const zeros = { current: 0, '1_30': 0, '31_60': 0, '61_90': 0, over_90: 0 };
-    expect(fn('aging')([inv(null, 5), inv(undefined, 5), inv('2024-03-01', null), { due: '2024-03-01' }], 'due', 'balance')).toEqual(zeros);
+    // The buckets add up to the whole balance: 5 + 5 + 2 with no due date are current.
+    expect(fn('aging')([inv(null, 5), inv(undefined, 5), inv('', 2), { balance: 0.5 }, inv('2024-03-01', null), { due: '2024-03-01' }], 'due', 'balance')).toEqual({ ...zeros, current: 12.5 });
     expect(fn('aging')(undefined, 'due', 'balance')).toEqual(zeros);
     expect(fn('aging')(inv('2024-03-01', 7), 'due', 'balance')).toEqual({ ...zeros, '1_30': 7 });
   });
@@ -212,7 +214,7 @@ describe('inside JSONata', () => {
       "today": $today(),
       "card": $compact({"name": name, "phone": phone})
     }`);
-    for (const [name, f] of Object.entries(mappingFunctions(clockAt(NOW)))) expr.registerFunction(name, f.fn as (...a: unknown[]) => unknown, f.signature);
+    for (const [name, f] of Object.entries(mappingFunctions(clockAt(NOW)))) expr.registerFunction(name, f.fn as (...a: unknown[]) => unknown);
     const out = await expr.evaluate({
       name: 'Acme',
       phone: '',
@@ -224,5 +226,67 @@ describe('inside JSONata', () => {
     });
     // 2024-01-10 -> 2024-03-15 is 21 + 29 + 15 = 65 days
     expect(out).toEqual({ bucket: '61_90', first: 'I-1', today: '2024-03-15', card: { name: 'Acme' } });
+  });
+});
+
+// Issue 10 item 6: a wrong call is an error of the record, never a plausible wrong value.
+describe('signatures checked at every call', () => {
+  it('refuse a missing argument: $aging($open) is not all-zero aging', () => {
+    expect(() => fn('aging')([inv2('2024-01-01', 100)])).toThrow('$aging takes 3 arguments ($aging(list, dueField, amountField)), got 1');
+    expect(() => fn('daysBetween')('2024-01-01')).toThrow('$daysBetween takes 2 arguments ($daysBetween(from, to)), got 1');
+    expect(() => fn('today')('x')).toThrow('$today takes 0 arguments ($today()), got 1');
+    expect(() => fn('coalesce')()).toThrow('$coalesce takes at least 1 argument ($coalesce(values...)), got 0');
+    expect(() => fn('minBy')([], 'v', 'w')).toThrow('$minBy takes 2 arguments');
+  });
+
+  it('refuse a field name that is not a text, or that is nothing (written without quotes)', () => {
+    expect(() => fn('aging')([inv2('2024-01-01', 100)], undefined, 'balance')).toThrow('$aging(list, dueField, amountField): dueField must be a text, got nothing');
+    expect(() => fn('maxBy')([{ v: 1 }], 3)).toThrow('$maxBy(list, field): field must be a text, got the number 3');
+  });
+
+  it('refuse arguments of the wrong type', () => {
+    expect(() => fn('aging')('invoices', 'due', 'balance')).toThrow('$aging(list, dueField, amountField): list must be a list or an object, got the text "invoices"');
+    expect(() => fn('aging')([inv2('2024-01-01', 1), 7], 'due', 'balance')).toThrow('$aging: item 1 is the number 7, not an object');
+    expect(() => fn('daysOverdue')(1762000000)).toThrow('$daysOverdue(due): due must be a text, got the number 1762000000');
+    expect(() => fn('minBy')([{ v: 2 }, { v: '1' }], 'v')).toThrow('$minBy: v is the number 2 in one item and the text "1" in item 1');
+  });
+});
+
+function inv2(due: string | null, balance: number) {
+  return { due, balance };
+}
+
+describe('dates: ISO 8601 only, never a guess', () => {
+  it.each(['01/10/2026', '10.01.2026', '2026/01/10', '2026-1-10', '20260110', 'Jan 10 2026', '1762000000', '2026-02-30', '2026-13-01', '2026-01-10T25:00:00Z', '2026-01-10Z', '2026-01-10T10:00:00 CET'])(
+    'refuses %s',
+    (s) => {
+      expect(() => fn('toDate')(s)).toThrow(`$toDate: date is the text ${JSON.stringify(s)}, not an ISO 8601 date`);
+      expect(() => fn('daysOverdue')(s)).toThrow('not an ISO 8601 date');
+      expect(() => fn('aging')([{ due: s, balance: 1 }], 'due', 'balance')).toThrow(`$aging: item 0's due is the text ${JSON.stringify(s)}, not an ISO 8601 date`);
+    },
+  );
+
+  it.each([
+    ['2026-01-10', '2026-01-10'],
+    ['2026-01-10T00:00:00', '2026-01-10'],
+    ['2026-01-10T23:59:59.999', '2026-01-10'],
+    ['2026-01-10T10:00Z', '2026-01-10'],
+    ['2026-01-10T23:30:00-05:00', '2026-01-11'],
+    ['2026-01-10T01:00:00+0200', '2026-01-09'],
+    ['2026-01-10T01:00:00+02', '2026-01-09'],
+    ['2026-01-10 10:00:00.000', '2026-01-10'],
+    ['2024-02-29', '2024-02-29'],
+  ])('accepts %s as %s', (s, day) => {
+    expect(fn('toDate')(s)).toBe(day);
+  });
+});
+
+describe('large numbers are never written as null', () => {
+  it('$aging keeps a balance of 1e308 exactly', () => {
+    expect(fn('aging')([{ due: '2020-01-01', balance: 1e308 }, { due: '2024-03-15', balance: 2.5 }], 'due', 'balance')).toEqual({ current: 2.5, '1_30': 0, '31_60': 0, '61_90': 0, over_90: 1e308 });
+  });
+
+  it('$aging refuses a bucket that adds up past the largest number', () => {
+    expect(() => fn('aging')([{ due: '2020-01-01', balance: 1e308 }, { due: '2020-01-02', balance: 1e308 }], 'due', 'balance')).toThrow('$aging: the over_90 bucket adds up to more than the largest number (Infinity)');
   });
 });
