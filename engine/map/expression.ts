@@ -70,10 +70,34 @@ export async function interpret(expr: string, input: unknown, label: string, bin
   }
 }
 
-/** Evaluates an expression: compiled where the subset allows, by JSONata otherwise; the answer is JSONata's either way. */
+/** Where a value holds a number JSON cannot carry (NaN, Infinity), which JSON.stringify would write as null. */
+function nonFinite(v: unknown, path: string): { path: string; value: number } | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : { path, value: v };
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const r = nonFinite(v[i], `${path}[${i}]`);
+      if (r) return r;
+    }
+  } else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      const r = nonFinite(x, path ? `${path}.${k}` : k);
+      if (r) return r;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Evaluates an expression: compiled where the subset allows, by JSONata otherwise; the answer is
+ * JSONata's either way, except that a result holding NaN or Infinity (JSONata's $round of 1e308,
+ * say) is an error rather than a null written to the target.
+ */
 export async function evaluate(expr: string, input: unknown, label: string, bindings?: Record<string, unknown>): Promise<unknown> {
   const v = compiledAnswer(expr, input, bindings);
-  return v === FALLBACK ? interpret(expr, input, label, bindings) : plain(v);
+  const out = v === FALLBACK ? await interpret(expr, input, label, bindings) : plain(v);
+  const bad = nonFinite(out, '');
+  if (bad) throw new ExpressionError(label, new Error(`${bad.path || 'the result'} is ${bad.value}, a number out of range (a calculation overflowed); the value is not written`));
+  return out;
 }
 
 /** Whether a filter expression holds for a record (`=== true`, as JSONata answers it); synchronous when compiled. */

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
-import { evaluate, holds, interpretedBecause, plain } from '../../engine/map/expression.js';
+import { evaluate, holds, interpret, interpretedBecause, plain } from '../../engine/map/expression.js';
 import { mappingFunctions } from '../../engine/map/functions.js';
 import { compileJsonata as compileExplained, FALLBACK } from '../../engine/map/jsonata-compiler.js';
 
@@ -96,6 +96,10 @@ const TRANSFORMS = [
   '$toDate(due)',
   '$coalesce(note, status, "x")',
   '$compact({ "a": note, "b": status })',
+  '$aging(invoices)',
+  '$aging(invoices, due, amount)',
+  '$agingBucket($daysOverdue(due))',
+  '$minBy(invoices, "due").amount',
   'customer.number.x',
   'lines.x.y',
   '{ "n": lines[x = 1].x }',
@@ -139,6 +143,8 @@ const INPUTS: unknown[] = [
   { status: 1, balance: 100.5, lines: [{ x: 'a' }, { x: 'b' }], note: '' },
   { status: 'ünïcödé 😀', balance: 1e21, lines: [{ x: null }, {}] },
   { lines: [{ x: 1 }], customer: { number: ['a', 'b'] }, invoices: { due: '2026-03-10', amount: 1 } },
+  { balance: 1e308, due: null, invoices: [{ due: null, amount: 4 }, { amount: 1e308 }, { due: '01/10/2026', amount: 1 }] },
+  { balance: -1e308, due: '2026-03-01T10:00:00+01:00', invoices: [{ due: null, amount: 4 }, { due: '2026-03-01', amount: 1.005 }] },
   {},
   [{ status: 'Open', balance: 1 }],
   'a string',
@@ -152,6 +158,9 @@ async function interpreted(expr: string, input: unknown): Promise<{ value: unkno
     return { error: (e as { code?: string; message?: string }).code ?? (e as Error).message };
   }
 }
+
+const hasNonFinite = (v: unknown): boolean =>
+  typeof v === 'number' ? !Number.isFinite(v) : v !== null && typeof v === 'object' && Object.values(v).some(hasNonFinite);
 
 describe('compiled JSONata', () => {
   it('compiles the subset and leaves the rest to the interpreter', () => {
@@ -184,7 +193,8 @@ describe('compiled JSONata', () => {
           (value) => ({ value }),
           (e: Error) => ({ error: e.message }),
         );
-        if ('error' in want) expect(viaEngine, where).toHaveProperty('error');
+        // NaN or Infinity in an answer is the engine's error, never a null in the payload.
+        if ('error' in want || hasNonFinite(want.value)) expect(viaEngine, where).toHaveProperty('error');
         else expect(viaEngine, where).toEqual(want);
         if (FILTERS.includes(expr)) {
           const h = await Promise.resolve(holds(expr, input, 'test', BINDINGS)).catch(() => 'error');
@@ -224,7 +234,7 @@ describe('compiled JSONata', () => {
         mainContact: pick([{ email: 'a@b.no', phone1: '+47 1' }, { email: '' }, null, undefined]),
         open_invoices: Array.from({ length: n }, (_, k) => ({
           referenceNumber: `INV-${i}-${k}`,
-          documentDueDate: pick(['2026-03-15', '2026-02-20T00:00:00', '2025-12-01', '2025-06-30', '2026-04-01']),
+          documentDueDate: pick(['2026-03-15', '2026-02-20T00:00:00', '2025-12-01', '2025-06-30', '2026-04-01', null]),
           balance: pick([100, 0.1, 0.2, 1234.565, 99.995, 7]),
         })),
       };
@@ -236,5 +246,42 @@ describe('compiled JSONata', () => {
       expect(plain(got), JSON.stringify(input)).toEqual(want);
     }
     expect(answered).toBe(N);
+  });
+});
+
+// Issue 10 item 6: compiled and interpreted, a wrong call and an overflow are the record's error with one reason.
+describe('wrong values are errors on both paths', () => {
+  const both = async (expr: string, input: unknown) => {
+    const viaEngine = await evaluate(expr, input, 'flow x transform', BINDINGS).then(
+      (v) => ({ value: v }),
+      (e: Error) => ({ error: e.message }),
+    );
+    const interpretedOnly = await interpret(expr, input, 'flow x transform', BINDINGS).then(
+      (v) => ({ value: v }),
+      (e: Error) => ({ error: e.message }),
+    );
+    return { viaEngine, interpretedOnly, compiled: interpretedBecause(expr) === undefined };
+  };
+
+  it('$aging with a missing argument fails instead of giving all-zero aging', async () => {
+    const r = await both('$aging(open)', { open: [{ due: '2026-01-01', balance: 100 }] });
+    expect(r.compiled).toBe(true);
+    expect(r.viaEngine).toEqual({ error: expect.stringContaining('flow x transform: $aging takes 3 arguments ($aging(list, dueField, amountField)), got 1') });
+    expect(r.interpretedOnly).toEqual({ error: expect.stringContaining('$aging takes 3 arguments') });
+  });
+
+  it('a balance of 1e308 rounded by $round fails with the field named, never null', async () => {
+    const r = await both('{ "total": $round($sum(open.balance), 2) }', { open: [{ balance: 1e308 }] });
+    expect(r.compiled).toBe(true);
+    expect(r.viaEngine).toEqual({ error: 'flow x transform: total is NaN, a number out of range (a calculation overflowed); the value is not written' });
+  });
+
+  it('an invoice with a null due date counts as current in $aging and is 0 days overdue, compiled and interpreted', async () => {
+    const input = { open: [{ due: null, balance: 40 }, { due: '2026-01-01', balance: 2 }] };
+    const expr = '{ "aging": $aging(open, "due", "balance"), "days": open.$daysOverdue(due), "buckets": open.$agingBucket($daysOverdue(due)) }';
+    const r = await both(expr, input);
+    const want = { aging: { current: 40, '1_30': 0, '31_60': 0, '61_90': 2, over_90: 0 }, days: [0, 73], buckets: ['current', '61_90'] };
+    expect(r.viaEngine).toEqual({ value: want });
+    expect(r.interpretedOnly).toEqual({ value: want });
   });
 });
