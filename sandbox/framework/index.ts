@@ -13,3 +13,4 @@ export * from './http-server.js';
 export * from './sim-server.js';
 export * from './simulator.js';
 export * from './tokens.js';
+export * from './origin.js';

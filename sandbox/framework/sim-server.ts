@@ -4,6 +4,7 @@ import { BodyError, parseBody, readRawBody } from './body.js';
 import type { Clock } from './clock.js';
 import { FaultInjector } from './faults.js';
 import { listen, type Listening } from './http-server.js';
+import { originFromHeaders, withRequestOrigin } from './origin.js';
 import { parseQuery } from './query.js';
 import { Router, type RouteLookup } from './router.js';
 import { RequestStats } from './stats.js';
@@ -71,6 +72,11 @@ export class SimServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const base = this.listening?.url ?? 'http://127.0.0.1';
+    await withRequestOrigin(originFromHeaders(req.headers, base), () => this.handleInScope(req, res));
+  }
+
+  private async handleInScope(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.listening?.url ?? 'http://127.0.0.1');
     const method = (req.method ?? 'GET').toUpperCase();
     if (url.pathname.startsWith(ADMIN_PREFIX)) {

@@ -14,8 +14,10 @@ export interface ZendeskCredentials {
 
 interface AccessToken {
   scope: string;
-  expiresMs: number;
-  refreshToken: string;
+  /** Null: the token request gave no expires_in, which Zendesk documents as "never expires". */
+  expiresMs: number | null;
+  /** Absent for client_credentials tokens, which come without a refresh token. */
+  refreshToken?: string;
 }
 
 interface RefreshToken {
@@ -37,9 +39,18 @@ export interface ZendeskAuthState {
 }
 
 export interface TokenTtls {
-  accessTokenTtlSec: number;
+  /** Null: access tokens never expire. */
+  accessTokenTtlSec: number | null;
   refreshTokenTtlSec: number;
 }
+
+/** What a valid credential may do; API-token (Basic) requests act as the admin agent, with every scope. */
+export interface Grant {
+  scope: string;
+}
+
+const expiry = (nowMs: number, ttlSec: number | null): number | null => (ttlSec === null ? null : nowMs + ttlSec * 1000);
+const alive = (expiresMs: number | null, nowMs: number): boolean => expiresMs === null || expiresMs > nowMs;
 
 /** Credentials derive from the seed, so a re-started sandbox accepts the same client and API token. */
 export function credentialsFromSeed(seed: number): ZendeskCredentials {
@@ -93,7 +104,7 @@ export class ZendeskAuth {
   issuePair(nowMs: number, ttls: TokenTtls, scope = 'read write'): { access_token: string; refresh_token: string } {
     const access_token = randomToken(32);
     const refresh_token = randomToken(32);
-    this.access.set(access_token, { scope, expiresMs: nowMs + ttls.accessTokenTtlSec * 1000, refreshToken: refresh_token });
+    this.access.set(access_token, { scope, expiresMs: expiry(nowMs, ttls.accessTokenTtlSec), refreshToken: refresh_token });
     this.refresh.set(refresh_token, { scope, expiresMs: nowMs + ttls.refreshTokenTtlSec * 1000, accessToken: access_token });
     return { access_token, refresh_token };
   }
@@ -125,18 +136,21 @@ export class ZendeskAuth {
     if (num('refresh_token_expires_in') !== undefined && (refreshTtl <= 604_800 || refreshTtl >= 7_776_000)) {
       return oauthError(400, 'invalid_request', 'refresh_token_expires_in must be more than 604800 and less than 7776000 seconds');
     }
-    if (num('expires_in') !== undefined && (accessTtl <= 300 || accessTtl >= 172_800 || accessTtl >= refreshTtl)) {
+    if (accessTtl !== null && num('expires_in') !== undefined && (accessTtl <= 300 || accessTtl >= 172_800 || accessTtl >= refreshTtl)) {
       return oauthError(400, 'invalid_request', 'expires_in must be more than 300 and less than 172800 seconds, and less than refresh_token_expires_in');
     }
 
-    let scope = str('scope') ?? 'read write';
+    // The docs: a token asked for with a malformed scope (an array, say) is still issued, and every
+    // request made with it is Forbidden. An empty scope grants nothing, which does exactly that.
+    const asked = b.scope === undefined ? undefined : typeof b.scope === 'string' ? b.scope : '';
+    let scope = asked ?? 'read write';
     switch (str('grant_type')) {
       case 'authorization_code': {
         const code = str('code');
         const c = code ? this.codes.get(code) : undefined;
         if (!code || !c || c.expiresMs <= nowMs) return oauthError(400, 'invalid_grant', INVALID_GRANT);
         this.codes.delete(code);
-        scope = str('scope') ?? c.scope;
+        scope = asked ?? c.scope;
         break;
       }
       case 'refresh_token': {
@@ -146,37 +160,43 @@ export class ZendeskAuth {
         // Rotation: the old pair stops working as soon as the new one exists.
         this.refresh.delete(token);
         this.access.delete(r.accessToken);
-        scope = str('scope') ?? r.scope;
+        scope = asked ?? r.scope;
         break;
       }
-      case 'client_credentials':
-        break;
+      case 'client_credentials': {
+        // A client acting as itself has nothing to refresh: it asks again with its secret.
+        const access_token = randomToken(32);
+        this.access.set(access_token, { scope, expiresMs: expiry(nowMs, accessTtl) });
+        return { status: 201, body: { access_token, token_type: 'bearer', scope, expires_in: accessTtl } };
+      }
       case undefined:
         return oauthError(400, 'invalid_request', 'grant_type is required');
       default:
         return oauthError(400, 'unsupported_grant_type', 'The authorization grant type is not supported by the authorization server.');
     }
     const pair = this.issuePair(nowMs, { accessTokenTtlSec: accessTtl, refreshTokenTtlSec: refreshTtl }, scope);
+    // expires_in is null for a token that never expires (the documented default), not left out, so
+    // a client can tell "never" from "not said".
     return {
       status: 201,
       body: { access_token: pair.access_token, token_type: 'bearer', scope, refresh_token: pair.refresh_token, expires_in: accessTtl, refresh_token_expires_in: refreshTtl },
     };
   }
 
-  /** Checks an API request's Authorization header. */
-  authenticate(header: string | undefined, nowMs: number, apiTokensEnabled: boolean): boolean {
-    if (!header) return false;
+  /** Checks an API request's Authorization header; null when it does not authenticate. */
+  authenticate(header: string | undefined, nowMs: number, apiTokensEnabled: boolean): Grant | null {
+    if (!header) return null;
     const bearer = /^Bearer\s+(\S+)$/i.exec(header);
     if (bearer) {
       const t = this.access.get(bearer[1]);
-      return t !== undefined && t.expiresMs > nowMs;
+      return t !== undefined && alive(t.expiresMs, nowMs) ? { scope: t.scope } : null;
     }
     const basic = /^Basic\s+(\S+)$/i.exec(header);
     if (basic && apiTokensEnabled) {
       const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-      return decoded === `${this.credentials.email}/token:${this.credentials.api_token}`;
+      return decoded === `${this.credentials.email}/token:${this.credentials.api_token}` ? { scope: 'read write' } : null;
     }
-    return false;
+    return null;
   }
 
   /** Access tokens stop working; refresh tokens survive unless `includeRefresh` (so a client can recover by refreshing). */

@@ -75,5 +75,5 @@ export function startJob(ctx: ZendeskContext, op: JobOp, jobType: string, total:
     // Job-limit body UNCONFIRMED; no Retry-After because jobs finish when polled, not with time.
     return { status: 429, body: { error: 'TooManyJobs', description: `The account already has ${ctx.knobs.maxActiveJobs} queued or running jobs. Wait for some to complete.` } };
   }
-  return { status: 200, body: { job_status: renderJob(job, ctx.origin()) } };
+  return { status: 200, body: { job_status: renderJob(job, ctx.origin(), ctx.knobs.jobResultShape) } };
 }

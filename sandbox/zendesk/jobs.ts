@@ -1,4 +1,5 @@
 import { randomHex } from '../framework/tokens.js';
+import { renderResult, type JobResultShape } from './job-results.js';
 
 export type JobOp =
   | { kind: 'organizations.create_many'; items: unknown[] }
@@ -7,6 +8,7 @@ export type JobOp =
   | { kind: 'organizations.destroy_many'; by: 'ids' | 'external_ids'; keys: string[] }
   | { kind: 'users.create_or_update_many'; items: unknown[] };
 
+/** A row with every field; job-results.ts renders it in the shape the knob asks for. */
 export type JobResult =
   | { index: number; id: number; action: 'create' | 'update' | 'delete'; status: 'Created' | 'Updated' | 'Deleted'; success: true }
   | { index: number; id?: number; action: 'create' | 'update' | 'delete'; error: string; details: string; status: 'Failed'; success: false };
@@ -122,7 +124,7 @@ function completedMessage(ms: number): string {
   return `Completed at ${iso.slice(0, 10)} ${iso.slice(11, 19)} +0000`;
 }
 
-export function renderJob(j: Job, origin: string): Record<string, unknown> {
+export function renderJob(j: Job, origin: string, shape: JobResultShape): Record<string, unknown> {
   const done = j.status === 'completed';
   return {
     id: j.id,
@@ -132,6 +134,6 @@ export function renderJob(j: Job, origin: string): Record<string, unknown> {
     progress: done ? j.total : j.status === 'working' ? Math.floor(j.total / 2) : 0,
     status: j.status,
     message: done && j.completedMs !== null ? completedMessage(j.completedMs) : j.status === 'failed' ? 'Failed' : null,
-    results: done ? j.results : null,
+    results: done && j.results ? j.results.map((r) => renderResult(r, shape)) : null,
   };
 }

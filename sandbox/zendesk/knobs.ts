@@ -13,8 +13,8 @@ export const ZENDESK_KNOBS = {
   rateLimitEnabled: boolKnob(true),
   /** Incremental export endpoints: 10 rpm per the docs (30 with High Volume: UNCONFIRMED). */
   incrementalRateLimitPerMinute: numberKnob(10, { min: 1, integer: true }),
-  /** OAuth access-token lifetime when the request gives no expires_in. */
-  accessTokenTtlSec: numberKnob(7200, { min: 1, integer: true }),
+  /** OAuth access-token lifetime when the token request gives no expires_in; null (documented default) = never expires. */
+  accessTokenTtlSec: nullableNumberKnob(null, { min: 1, integer: true }),
   /** Refresh-token lifetime when the request gives no refresh_token_expires_in (documented default 30 days). */
   refreshTokenTtlSec: numberKnob(2_592_000, { min: 1, integer: true }),
   /** Authorization codes are valid for 120 s (documented). */
@@ -25,6 +25,13 @@ export const ZENDESK_KNOBS = {
   jobPollsToComplete: numberKnob(2, { min: 0, integer: true }),
   /** Also complete jobs this many ms after creation even if nobody polls (null = only polls). */
   jobCompleteAfterMs: nullableNumberKnob(null, { min: 0 }),
+  /**
+   * Rows of a completed job's `results`: 'spec' = the shapes of zendesk-openapi.yaml
+   * (create `{id, index}`, update/delete `{action, id, status, success}`, failure
+   * `{action, id|index, error, details, success: false}`); 'all_fields' = every field on every
+   * row (`{index, id, action, status, success}`), as some accounts were seen to answer.
+   */
+  jobResultShape: enumKnob(['spec', 'all_fields'], 'spec'),
   /** Queued+working jobs allowed per account; 30 is from secondary sources: UNCONFIRMED. */
   maxActiveJobs: numberKnob(30, { min: 1, integer: true }),
   /** organization_fields keys without a definition: 'ignore' (dropped, default) or 'reject' (422). */

@@ -1,7 +1,8 @@
 import { FixedWindowLimiter } from '../framework/rate-limiter.js';
 import type { Middleware, SimRequest } from '../framework/types.js';
 import type { ZendeskContext } from './context.js';
-import { tooManyRequests, unauthorized } from './errors.js';
+import { forbidden, tooManyRequests, unauthorized } from './errors.js';
+import { scopeAllows } from './scopes.js';
 import { PLAN_LIMITS } from './knobs.js';
 
 const MINUTE_MS = 60_000;
@@ -50,7 +51,10 @@ export function rateLimits(ctx: ZendeskContext): Middleware {
 export function requireAuth(ctx: ZendeskContext): Middleware {
   return async (req, next) => {
     if (!isApi(req)) return next();
-    if (!ctx.auth.authenticate(req.headers.authorization, ctx.nowMs(), ctx.knobs.apiTokensEnabled)) return unauthorized();
+    const grant = ctx.auth.authenticate(req.headers.authorization, ctx.nowMs(), ctx.knobs.apiTokensEnabled);
+    if (!grant) return unauthorized();
+    // The docs name the error only as "Forbidden"; the body follows the other 403s here.
+    if (!scopeAllows(grant.scope, req.method, req.path)) return forbidden(`The access token's scope (${grant.scope || 'none'}) does not allow ${req.method} ${req.path}`);
     return next();
   };
 }

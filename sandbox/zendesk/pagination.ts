@@ -76,7 +76,9 @@ function cursorPage<T extends { id: number }>(req: SimRequest, items: readonly T
     body: {
       [opts.key]: page.map(opts.render),
       meta: { has_more: hasMore, after_cursor: after, before_cursor: before },
-      links: { next: after ? link('after', after) : null, prev: before ? link('before', before) : null },
+      // Null, as in the spec's cursor examples, where no page lies that way: a client following
+      // links.next must stop on the last page.
+      links: { next: after && end < items.length ? link('after', after) : null, prev: before && start > 0 ? link('before', before) : null },
     },
   };
 }

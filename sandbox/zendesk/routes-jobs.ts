@@ -5,7 +5,7 @@ import { badRequest, recordNotFound } from './errors.js';
 import { renderJob, type Job } from './jobs.js';
 
 export function registerJobRoutes(r: Router, ctx: ZendeskContext): void {
-  const render = (j: Job) => renderJob(j, ctx.origin());
+  const render = (j: Job) => renderJob(j, ctx.origin(), ctx.knobs.jobResultShape);
 
   r.get('/api/v2/job_statuses', () => ({
     status: 200,

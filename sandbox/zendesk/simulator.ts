@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../framework/clock.js';
 import { KnobError, KnobSet, splitKnobs } from '../framework/knobs.js';
+import { requestOrigin } from '../framework/origin.js';
 import { Prng } from '../framework/prng.js';
 import { BaseSimulator, splitFaultKnobs, type ConnectionProfile, type ExpireTokensOptions } from '../framework/simulator.js';
 import { registerZendeskAdmin } from './admin-routes.js';
@@ -125,9 +126,12 @@ export class ZendeskSimulator extends BaseSimulator<'zendesk'> {
     return r.user.id;
   }
 
-  /** Origin for URLs in responses; before start() a placeholder keeps in-process helpers usable. */
+  /**
+   * Origin for URLs in responses: the one the request came in on (Host), so links work behind a
+   * proxy; outside a request the listening address, and before start() a placeholder.
+   */
   private origin(): string {
-    return this.server.started ? this.url : 'http://127.0.0.1';
+    return requestOrigin() ?? (this.server.started ? this.url : 'http://127.0.0.1');
   }
 
   get connection(): ConnectionProfile {
@@ -184,7 +188,7 @@ export class ZendeskSimulator extends BaseSimulator<'zendesk'> {
   }
 
   jobStatuses(): Record<string, unknown>[] {
-    return this.jobStore.list().map((j) => renderJob(j, this.origin()));
+    return this.jobStore.list().map((j) => renderJob(j, this.origin(), this.knobSet.values.jobResultShape));
   }
 
   users(): Record<string, unknown>[] {

@@ -30,10 +30,13 @@ describe('Zendesk OAuth token endpoint', () => {
       token_type: 'bearer',
       scope: 'read write',
       refresh_token: expect.any(String),
-      expires_in: 7200,
+      // No expires_in asked for: the documented default is null, a token that never expires.
+      expires_in: null,
       refresh_token_expires_in: 2_592_000,
     });
-    expect(zendeskValidator()('OAuthTokenForGrantTypesObject', first.body)).toEqual([]);
+    // The spec types expires_in as an integer yet documents its default as null; the rest is checked.
+    const { expires_in: _never, ...rest } = first.body;
+    expect(zendeskValidator()('OAuthTokenForGrantTypesObject', rest)).toEqual([]);
     expect(await status(String(first.body.access_token))).toBe(200);
 
     const second = await postJson(tokenUrl(), { grant_type: 'refresh_token', refresh_token: first.body.refresh_token, ...client() });
@@ -66,7 +69,7 @@ describe('Zendesk OAuth token endpoint', () => {
     expect((await postJson(tokenUrl(), { grant_type: 'authorization_code', code, ...client() })).body.error).toBe('invalid_grant');
   });
 
-  it('client_credentials with Basic client auth; bad client is 401 invalid_client', async () => {
+  it('client_credentials with Basic client auth, and no refresh token; bad client is 401 invalid_client', async () => {
     const c = client();
     const res = await fetch(tokenUrl(), {
       method: 'POST',
@@ -74,6 +77,8 @@ describe('Zendesk OAuth token endpoint', () => {
       body: JSON.stringify({ grant_type: 'client_credentials', scope: 'organizations:write read' }),
     });
     expect(res.status).toBe(201);
+    // The client asks again with its secret; there is nothing to refresh.
+    expect(await res.json()).toEqual({ access_token: expect.any(String), token_type: 'bearer', scope: 'organizations:write read', expires_in: null });
     const bad = await postJson(tokenUrl(), { grant_type: 'client_credentials', client_id: c.client_id, client_secret: 'x' });
     expect(bad.status).toBe(401);
     expect(bad.body.error).toBe('invalid_client');
@@ -82,8 +87,13 @@ describe('Zendesk OAuth token endpoint', () => {
   it('enforces the documented expires_in bounds and honours a valid one', async () => {
     const tooShort = await postJson(tokenUrl(), { grant_type: 'client_credentials', expires_in: 200, ...client() });
     expect(tooShort.status).toBe(400);
-    const ok = await postJson(tokenUrl(), { grant_type: 'client_credentials', expires_in: 600, refresh_token_expires_in: 700_000, ...client() });
-    expect(ok.body).toMatchObject({ expires_in: 600, refresh_token_expires_in: 700_000 });
+    const ok = await postJson(tokenUrl(), { grant_type: 'client_credentials', expires_in: 600, ...client() });
+    expect(ok.body).toMatchObject({ expires_in: 600 });
+    const code = sim.credentials().authorization_code;
+    const both = await postJson(tokenUrl(), { grant_type: 'authorization_code', code, expires_in: 600, refresh_token_expires_in: 700_000, ...client() });
+    expect(both.body).toMatchObject({ expires_in: 600, refresh_token_expires_in: 700_000 });
+    const refreshTooShort = await postJson(tokenUrl(), { grant_type: 'client_credentials', refresh_token_expires_in: 600_000, ...client() });
+    expect(refreshTooShort.status).toBe(400);
   });
 });
 
@@ -104,12 +114,12 @@ describe('Zendesk API authentication', () => {
   });
 
   it('access tokens expire with the clock; expireTokens() kills them at once but refresh still works', async () => {
-    const t = await postJson(tokenUrl(), { grant_type: 'client_credentials', ...client() });
+    const t = await postJson(tokenUrl(), { grant_type: 'client_credentials', expires_in: 7200, ...client() });
     expect(await status(String(t.body.access_token))).toBe(200);
     clock.advance(7200_000);
     expect(await status(String(t.body.access_token))).toBe(401);
 
-    const u = await postJson(tokenUrl(), { grant_type: 'client_credentials', ...client() });
+    const u = await postJson(tokenUrl(), { grant_type: 'authorization_code', code: sim.credentials().authorization_code, ...client() });
     sim.expireTokens();
     expect(await status(String(u.body.access_token))).toBe(401);
     const refreshed = await postJson(tokenUrl(), { grant_type: 'refresh_token', refresh_token: u.body.refresh_token, ...client() });
@@ -118,5 +128,49 @@ describe('Zendesk API authentication', () => {
 
     sim.expireTokens({ includeRefresh: true });
     expect((await postJson(tokenUrl(), { grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token, ...client() })).status).toBe(400);
+  });
+
+  it('a token asked for without expires_in never expires (the documented default is null, not 7200 s)', async () => {
+    const t = await postJson(tokenUrl(), { grant_type: 'client_credentials', ...client() });
+    expect(t.body.expires_in).toBeNull();
+    clock.advance(30 * 86_400_000);
+    expect(await status(String(t.body.access_token))).toBe(200);
+    // The knob sets a lifetime for tests that need tokens to run out.
+    sim.setKnobs({ accessTokenTtlSec: 600 });
+    const short = await postJson(tokenUrl(), { grant_type: 'client_credentials', ...client() });
+    expect(short.body.expires_in).toBe(600);
+    clock.advance(600_000);
+    expect(await status(String(short.body.access_token))).toBe(401);
+    sim.setKnobs({ accessTokenTtlSec: null });
+  });
+});
+
+describe('Zendesk OAuth scopes', () => {
+  const tokenWith = async (scope: unknown) => String((await postJson(tokenUrl(), { grant_type: 'client_credentials', scope, ...client() })).body.access_token);
+  const write = (bearer: string) => zendeskClient(sim, bearer).post('/api/v2/organizations', { organization: { name: `Scoped ${Math.random()}` } });
+
+  it('a read-only token reads but every write is 403 Forbidden', async () => {
+    const read = await tokenWith('read');
+    expect(await status(read)).toBe(200);
+    const r = await write(read);
+    expect(r.status).toBe(403);
+    expect(r.body).toEqual({ error: 'Forbidden', description: expect.stringContaining('POST') });
+    const bulk = await zendeskClient(sim, read).put('/api/v2/organizations/update_many', { organizations: [{ id: 1, notes: 'x' }] });
+    expect(bulk.status).toBe(403);
+    expect((await zendeskClient(sim, read).delete('/api/v2/organizations/1')).status).toBe(403);
+  });
+
+  it('resource scopes: organizations:write read writes organizations only; tickets:read reads tickets only', async () => {
+    const orgWriter = await tokenWith('organizations:write read');
+    expect((await write(orgWriter)).status).toBe(201);
+    expect((await zendeskClient(sim, orgWriter).post('/api/v2/tickets', { ticket: { subject: 's', comment: { body: 'b' } } })).status).toBe(403);
+    const ticketsOnly = await tokenWith('tickets:read');
+    expect((await zendeskClient(sim, ticketsOnly).get('/api/v2/tickets')).status).toBe(200);
+    expect(await status(ticketsOnly)).toBe(403);
+  });
+
+  it('a token issued for a malformed scope (an array) is Forbidden everywhere, as documented', async () => {
+    const bad = await tokenWith(['read', 'write']);
+    expect(await status(bad)).toBe(403);
   });
 });

@@ -35,9 +35,10 @@ describe('Zendesk bulk jobs', () => {
     expect(p2.body.job_status.message).toMatch(/^Completed at \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+0000$/);
     expect(validate('JobStatusResponse', p2.body)).toEqual([]);
     const a = sim.findOrganization('a')!;
+    // CreateResourceResult: {id, index} and nothing else.
     expect(p2.body.job_status.results).toEqual([
-      { index: 0, id: a.id, action: 'create', status: 'Created', success: true },
-      { index: 1, id: sim.findOrganization('b')!.id, action: 'create', status: 'Created', success: true },
+      { id: a.id, index: 0 },
+      { id: sim.findOrganization('b')!.id, index: 1 },
     ]);
     // Further polls keep the completed state.
     expect((await poll(r.body.job_status.id)).body.job_status.results).toHaveLength(2);
@@ -51,9 +52,12 @@ describe('Zendesk bulk jobs', () => {
     const done = await waitForJob(zd, r.body.job_status.id);
     expect(done.status).toBe('completed');
     const results = done.results as Array<Record<string, unknown>>;
-    expect(results.map((x) => x.status)).toEqual(['Failed', 'Created', 'Failed']);
-    expect(results[0]).toMatchObject({ index: 0, success: false, status: 'Failed', error: expect.any(String), details: 'Name: Taken AS has already been taken' });
-    expect(results[2].details).toBe('Name: fresh as has already been taken');
+    // A failed create has no id, so its row carries the record's index (FailedResult otherwise).
+    expect(results).toEqual([
+      { action: 'create', index: 0, error: 'RecordInvalid', details: 'Name: Taken AS has already been taken', success: false },
+      { id: sim.organizations().find((o) => o.name === 'Fresh AS')!.id, index: 1 },
+      { action: 'create', index: 2, error: 'RecordInvalid', details: 'Name: fresh as has already been taken', success: false },
+    ]);
     expect(sim.organizationCount()).toBe(2);
   });
 
@@ -65,9 +69,10 @@ describe('Zendesk bulk jobs', () => {
 
     const batch = await zd.put<JobBody>('/api/v2/organizations/update_many.json', { organizations: [{ id: one.id, notes: 'n1' }, { id: 424242, notes: 'x' }] });
     const b = await waitForJob(zd, batch.body.job_status.id);
+    // UpdateResourceResult has no index; a failed update names the id it was sent.
     expect(b.results).toEqual([
-      { index: 0, id: one.id, action: 'update', status: 'Updated', success: true },
-      { index: 1, id: 424242, action: 'update', error: 'RecordNotFound', details: 'Not found', status: 'Failed', success: false },
+      { action: 'update', id: one.id, status: 'Updated', success: true },
+      { action: 'update', id: 424242, error: 'RecordNotFound', details: 'Not found', success: false },
     ]);
     expect(validate('JobStatusObject', b)).toEqual([]);
     expect(sim.findOrganization('o1')!.notes).toBe('n1');
@@ -129,9 +134,30 @@ describe('Zendesk bulk jobs', () => {
   it('destroy_many removes organizations by external id', async () => {
     const made = await zd.post<JobBody>('/api/v2/organizations/create_many', { organizations: [{ name: 'D1', external_id: 'd1' }, { name: 'D2', external_id: 'd2' }] });
     await waitForJob(zd, made.body.job_status.id);
+    const d1 = sim.findOrganization('d1')!.id;
     const del = await zd.delete<JobBody>('/api/v2/organizations/destroy_many?external_ids=d1,zz');
     const done = await waitForJob(zd, del.body.job_status.id);
-    expect((done.results as Array<{ status: string }>).map((x) => x.status)).toEqual(['Deleted', 'Failed']);
+    expect(done.results).toEqual([
+      { action: 'delete', id: d1, status: 'Deleted', success: true },
+      { action: 'delete', index: 1, error: 'RecordNotFound', details: 'Not found', success: false },
+    ]);
     expect(sim.organizationCount()).toBe(1);
+  });
+
+  it('jobResultShape all_fields: every row carries index, id, action, status and success', async () => {
+    sim.setKnobs({ jobResultShape: 'all_fields' });
+    await zd.post('/api/v2/organizations', { organization: { name: 'Taken AS' } });
+    const made = await zd.post<JobBody>('/api/v2/organizations/create_many', { organizations: [{ name: 'New AS', external_id: 'n' }, { name: 'Taken AS' }] });
+    const c = await waitForJob(zd, made.body.job_status.id);
+    const n = sim.findOrganization('n')!;
+    expect(c.results).toEqual([
+      { index: 0, id: n.id, action: 'create', status: 'Created', success: true },
+      { index: 1, action: 'create', error: 'RecordInvalid', details: 'Name: Taken AS has already been taken', status: 'Failed', success: false },
+    ]);
+    const upd = await zd.put<JobBody>('/api/v2/organizations/update_many', { organizations: [{ id: n.id, notes: 'x' }] });
+    expect((await waitForJob(zd, upd.body.job_status.id)).results).toEqual([{ index: 0, id: n.id, action: 'update', status: 'Updated', success: true }]);
+    // The knob applies at read time, to jobs that completed before it changed too.
+    sim.setKnobs({ jobResultShape: 'spec' });
+    expect((await poll(made.body.job_status.id)).body.job_status.results![0]).toEqual({ id: n.id, index: 0 });
   });
 });

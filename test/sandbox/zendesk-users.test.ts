@@ -81,11 +81,16 @@ describe('Zendesk users', () => {
     const r = await zd.post<{ job_status: { id: string } }>('/api/v2/users/create_or_update_many', { users });
     expect(r.status).toBe(200);
     const done = await waitForJob(zd, r.body.job_status.id);
-    expect((done.results as Array<{ action: string; status: string }>).map((x) => [x.action, x.status])).toEqual([
-      ['create', 'Created'],
-      ['create', 'Created'],
+    expect(done.results).toEqual([
+      { id: sim.findUser('u1@x.no')!.id, index: 0 },
+      { id: sim.findUser('u2@x.no')!.id, index: 1 },
     ]);
-    expect(sim.findUser('u2@x.no')).toBeDefined();
+    // A second pass updates both: update rows, without index.
+    const again = await zd.post<{ job_status: { id: string } }>('/api/v2/users/create_or_update_many', { users });
+    expect((await waitForJob(zd, again.body.job_status.id)).results).toEqual([
+      { action: 'update', id: sim.findUser('u1@x.no')!.id, status: 'Updated', success: true },
+      { action: 'update', id: sim.findUser('u2@x.no')!.id, status: 'Updated', success: true },
+    ]);
   });
 
   it('matches external_id before email and will not move another user\'s email', async () => {
