@@ -52,6 +52,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const runId = `${clock().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 6)}`;
   const result: SyncResult = { runId, mapping: plan.mapping.name, status: 'ok', flows: [], provisioned: [], durationMs: 0 };
   const conns: LiveConnection[] = [];
+  // Work started beside the source read, settled before the run returns and the state closes.
+  const background: Promise<unknown>[] = [];
   try {
     if (!dry) {
       // We hold the lock: a run still marked running was killed.
@@ -81,7 +83,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     const provisioning = new Map(
       flows.map(([name, flow]) => {
         const p = provisionFields({ state: data, mapping: plan.mapping.name, flowName: name, flow, op: target.connector.operations![flow.to], target, dryRun: dry });
-        p.catch(() => undefined);
+        background.push(p.catch(() => undefined));
         return [name, p] as const;
       }),
     );
@@ -126,6 +128,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     result.status = 'error';
     result.error = conns[0]?.client.redactor.redact((e as Error).message) ?? (e as Error).message;
   } finally {
+    await Promise.all(background);
     for (const c of conns) await c.auth.close?.().catch(() => undefined);
     result.durationMs = Date.now() - started;
     if (!dry) {
