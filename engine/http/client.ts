@@ -17,6 +17,8 @@ export interface RequestOptions {
   form?: Record<string, string>;
   /** Apply the connection's auth (default true); token requests themselves do not. */
   auth?: boolean;
+  /** The caller relies on a JSON answer: a 2xx whose body is not JSON is an error of this request. */
+  expect?: 'json';
 }
 
 export interface HttpResponse {
@@ -84,17 +86,33 @@ export interface ClientStats {
   byMethod: Record<string, number>;
 }
 
-let sharedAgent: Agent | undefined;
-/** One keep-alive connection pool for the process. */
-export function defaultDispatcher(): Agent {
-  sharedAgent ??= new Agent({ connections: 16, keepAliveTimeout: 10_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
-  return sharedAgent;
+/** Defaults a user would wait for: a server that does not answer is reported in seconds, not minutes. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_READ_TIMEOUT_MS = 30_000;
+export const DEFAULT_REQUEST_BUDGET_MS = 5 * 60_000;
+
+/** Keep-alive connection pools for the process, one per connect timeout (undici sets it per Agent). */
+const agents = new Map<number, Agent>();
+export function defaultDispatcher(connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Agent {
+  let a = agents.get(connectTimeoutMs);
+  if (!a) {
+    // The per-attempt read timeout (an abort signal) is the one that applies; these only back it up.
+    a = new Agent({ connections: 16, keepAliveTimeout: 10_000, connect: { timeout: connectTimeoutMs }, headersTimeout: 120_000, bodyTimeout: 120_000 });
+    agents.set(connectTimeoutMs, a);
+  }
+  return a;
 }
 
 export async function closeDefaultDispatcher(): Promise<void> {
-  const a = sharedAgent;
-  sharedAgent = undefined;
-  await a?.close();
+  const all = [...agents.values()];
+  agents.clear();
+  await Promise.all(all.map((a) => a.close()));
+}
+
+/** A short, single-line quote of an answer for an error message. */
+export function excerpt(text: string, max = 120): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(flat.length > max ? `${flat.slice(0, max)}…` : flat);
 }
 
 /**
@@ -108,6 +126,8 @@ export class HttpClient {
   readonly limiter: RateLimiter;
   private readonly rules: ErrorRules;
   private readonly timeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly budgetMs: number;
   private readonly attempts: number;
   private readonly minDelay: number;
   private readonly maxDelay: number;
@@ -120,15 +140,22 @@ export class HttpClient {
   constructor(private readonly opts: ClientOptions) {
     const c = opts.connector;
     this.rules = new ErrorRules(c.errors ?? [], `connector ${c.name}`);
-    this.timeoutMs = parseDuration(c.timeout, 60_000);
+    this.timeoutMs = parseDuration(c.timeout, DEFAULT_READ_TIMEOUT_MS);
+    this.connectTimeoutMs = parseDuration(c.connect_timeout, DEFAULT_CONNECT_TIMEOUT_MS);
+    this.budgetMs = parseDuration(c.retry?.budget, DEFAULT_REQUEST_BUDGET_MS);
     this.attempts = c.retry?.attempts ?? 6;
     this.minDelay = parseDuration(c.retry?.min_delay, 250);
     this.maxDelay = parseDuration(c.retry?.max_delay, 30_000);
     this.maxRetryAfter = parseDuration(c.retry?.max_retry_after, 120_000);
     this.sleep = opts.sleep ?? realSleep;
     this.now = opts.now ?? Date.now;
-    this.dispatcher = opts.dispatcher ?? defaultDispatcher();
+    this.dispatcher = opts.dispatcher ?? defaultDispatcher(this.connectTimeoutMs);
     this.limiter = new RateLimiter(c.rate_limit, c.max_concurrency ?? 4, this.sleep, this.now);
+  }
+
+  /** The limits in force for this connector (its settings over the defaults). */
+  get timeouts(): { connectMs: number; readMs: number; budgetMs: number } {
+    return { connectMs: this.connectTimeoutMs, readMs: this.timeoutMs, budgetMs: this.budgetMs };
   }
 
   get redactor(): Redactor {
@@ -153,17 +180,25 @@ export class HttpClient {
   async request(req: RequestOptions): Promise<HttpResponse> {
     let reauthenticated = false;
     let rateLimitWaits = 0;
+    const started = this.now();
+    /** When the server last asked to be called again (Retry-After), as an instant */
+    let comeBackAt: number | undefined;
     return pRetry(
       async () => {
         const res = await this.once(req);
         const decision = await this.rules.classify(res.status, res.body);
-        if (decision.action === 'ok') return res;
+        if (decision.action === 'ok') {
+          if (req.expect === 'json' && (res.body === null || typeof res.body !== 'object')) throw new AbortError(this.notJson(req, res));
+          return res;
+        }
         const reason = this.describe(res, decision.message, await this.messageOf(res));
         switch (decision.action) {
           case 'retry': {
             // A server that says how long to wait is waited for without using up retries;
             // a bare 429 or 5xx backs off exponentially and counts.
-            const delay = this.retryAfter(res.headers) ?? decision.delayMs;
+            const asked = this.retryAfter(res.headers);
+            if (asked !== undefined) comeBackAt = this.now() + asked;
+            const delay = asked ?? decision.delayMs;
             throw new Retryable(reason, delay, delay !== undefined && rateLimitWaits++ < 50, res.status, res.body);
           }
           case 'reauthenticate':
@@ -184,9 +219,13 @@ export class HttpClient {
         factor: 2,
         randomize: true,
         onFailedAttempt: async ({ error }) => {
+          const ms = error instanceof Retryable && error.delayMs ? Math.min(error.delayMs, this.maxRetryAfter) : 0;
+          // Every wait counts against one budget per request (429 waits included): a server that
+          // keeps saying "later" stops the run in minutes, with what was done recorded.
+          const spent = this.now() - started;
+          if (spent + ms > this.budgetMs) throw this.overBudget(req, error, spent, comeBackAt);
           this.stats.retries++;
-          if (error instanceof Retryable && error.delayMs) {
-            const ms = Math.min(error.delayMs, this.maxRetryAfter);
+          if (ms) {
             this.limiter.pause(ms);
             await this.sleep(ms);
           }
@@ -255,12 +294,34 @@ export class HttpClient {
         parsed = JSON.parse(text);
       } catch {
         // A truncated page is a transient fault on a 2xx; on an error status keep the text.
-        if (res.ok) throw new Retryable(`${method} ${this.safeUrl(url.toString())}: malformed JSON in a ${res.status} response`);
+        if (res.ok) throw new Retryable(`malformed JSON in a ${res.status} response: ${this.opts.redactor.redact(excerpt(text))}`, undefined, false, res.status, text);
       }
     } else if (!text) {
       parsed = undefined;
     }
     return { status: res.status, headers: res.headers, body: parsed, url: url.toString(), sentAuthorization: headers.authorization };
+  }
+
+  private overBudget(req: RequestOptions, last: Error, spentMs: number, comeBackAt: number | undefined): HttpError {
+    const last_ = this.opts.redactor.redact(last.message);
+    const back = comeBackAt !== undefined ? `; the server asked to come back at ${new Date(comeBackAt).toISOString()}` : '';
+    return new HttpError(
+      `${req.method ?? 'GET'} ${this.safeUrl(req.url)}: gave up after ${Math.round(spentMs / 1000)} s of retries and waits (retry.budget ${Math.round(this.budgetMs / 1000)} s)${back}. Last answer: ${last_}`,
+      'run',
+      (last as Retryable).status,
+      (last as Retryable).body,
+    );
+  }
+
+  private notJson(req: RequestOptions, res: HttpResponse): HttpError {
+    const text = typeof res.body === 'string' ? res.body : res.body === undefined ? '' : JSON.stringify(res.body);
+    const what = text === '' ? 'an empty body' : /^\s*</.test(text) ? 'an HTML page' : 'text that is not JSON';
+    return new HttpError(
+      `${req.method ?? 'GET'} ${this.safeUrl(res.url)}: expected a JSON answer, got ${what} with status ${res.status}${text ? `: ${this.opts.redactor.redact(excerpt(text))}` : ''}`,
+      'run',
+      res.status,
+      res.body,
+    );
   }
 
   private retryAfter(h: Headers): number | undefined {

@@ -19,6 +19,20 @@ export async function selectRecords(expr: string | undefined, body: unknown, lab
   return (Array.isArray(v) ? v : [v]) as Record<string, unknown>[];
 }
 
+/**
+ * The records of a page, which must be an array: an object, a text or an HTML page where the
+ * connector declares records is an error, never an empty page. A JSON object in which the selector
+ * finds nothing is an empty page only where the stream says so (`empty_when_missing`).
+ */
+export async function selectRecordArray(expr: string | undefined, body: unknown, label: string, emptyWhenMissing: boolean): Promise<Record<string, unknown>[]> {
+  const where = expr ?? '$';
+  const v = await select(where, body, label);
+  if (Array.isArray(v)) return v as Record<string, unknown>[];
+  if (v === undefined && emptyWhenMissing && body !== null && typeof body === 'object' && !Array.isArray(body)) return [];
+  const got = v === undefined ? 'nothing' : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+  throw new Error(`expected an array of records at "${where}", found ${got}`);
+}
+
 /** Acumatica-style records wrap every field as {"value": x}; mappings want plain values. */
 export function unwrapValues(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(unwrapValues);

@@ -6,7 +6,7 @@ import type { Cursor } from '../../engine/config/types.generated.js';
 import { createCursor } from '../../engine/read/cursors.js';
 import { formatInstant, parseInstant } from '../../engine/read/datetime-format.js';
 import { StreamReader } from '../../engine/read/reader.js';
-import { API, makeClient, shippedConnector, testConnector, useNock } from './helpers.js';
+import { API, fakeClock, makeClient, shippedConnector, testConnector, useNock } from './helpers.js';
 
 useNock();
 
@@ -114,9 +114,15 @@ describe('datetime cursor', () => {
     expect(createCursor(visma(), undefined, 'x').result()).toBeUndefined();
   });
 
-  it('an unreadable timestamp is an error naming the stream and field', () => {
-    const c = createCursor(visma(), undefined, 'stream customers');
-    expect(() => c.observeRecord({ lastModifiedDateTime: 'not a date' })).toThrow(/stream customers: cannot read lastModifiedDateTime "not a date" as a timestamp/);
+  // Regression (was a bug): an unreadable timestamp threw, and one bad record stopped every run.
+  it('an unreadable timestamp is a failure of that record naming the stream and field, and does not move the mark', () => {
+    const c = createCursor(visma(), '2026-03-10T12:00:00.000Z', 'stream customers', Date.UTC(2026, 2, 11));
+    for (const bad of [null, 'not a date', '1762000000']) {
+      const note = c.observeRecord({ lastModifiedDateTime: bad });
+      expect(note?.level).toBe('failure');
+      expect(note?.message).toContain(`stream customers: lastModifiedDateTime ${JSON.stringify(bad)} cannot be read as a timestamp`);
+    }
+    expect(c.result()).toBe('2026-03-10T12:00:00.000Z');
   });
 });
 
@@ -219,7 +225,8 @@ describe('datetime cursor through StreamReader', () => {
         ];
         return [200, recs];
       });
-    const { client } = makeClient(testConnector());
+    // The read happens after the data was stamped (a record stamped after the read's start is not trusted).
+    const { client } = makeClient(testConnector(), { clock: fakeClock(Date.UTC(2026, 2, 11)) });
     const reader = new StreamReader({ client, baseUrl: API, vars: {}, name: 'customers', stream: shippedConnector('visma').streams!.customers, saved: '2026-03-10T12:05:00.000Z' });
     for await (const _p of reader.pages()) void _p;
     expect(seen.map((q) => [q.lastModifiedDateTime, q.lastModifiedDateTimeCondition, q.pageNumber])).toEqual([
@@ -238,7 +245,8 @@ describe('datetime cursor through StreamReader', () => {
         query = new URL(uri, API).searchParams.get('query') ?? '';
         return [200, { QueryResponse: {} }];
       });
-    const { client } = makeClient(testConnector());
+    // The read happens after the data was stamped (a record stamped after the read's start is not trusted).
+    const { client } = makeClient(testConnector(), { clock: fakeClock(Date.UTC(2026, 2, 11)) });
     const reader = new StreamReader({ client, baseUrl: API, vars: {}, name: 'customers', stream: shippedConnector('quickbooks').streams!.customers, saved: '2026-03-10T12:05:00.000Z' });
     for await (const _p of reader.pages()) void _p;
     expect(query).toBe("SELECT * FROM Customer WHERE MetaData.LastUpdatedTime >= '2026-03-10T12:00:00+00:00' STARTPOSITION 1 MAXRESULTS 1000");

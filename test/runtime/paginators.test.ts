@@ -82,7 +82,7 @@ describe('page_number (Visma)', () => {
 
   it('an exact multiple of the cap ends on the empty page after it', async () => {
     const stream: Stream = { ...visma(), pagination: { ...visma().pagination!, total: undefined } };
-    const q = serve('/v1/customer', (qs) => (Number(qs.get('pageNumber')) <= 2 ? customers(1, 500, { maxPageSize: 500 }) : []));
+    const q = serve('/v1/customer', (qs) => (Number(qs.get('pageNumber')) <= 2 ? customers(Number(qs.get('pageNumber')) * 500 - 499, 500, { maxPageSize: 500 }) : []));
     const pages = await readAll(readerFor(stream).reader);
     expect(pages.map((p) => p.length)).toEqual([500, 500, 0]);
     expect(q).toHaveLength(3);
