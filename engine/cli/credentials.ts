@@ -37,7 +37,7 @@ export function registerCredentials(program: Command): void {
     .action((o: { state?: string }) =>
       runCommand(async () => {
         const rows = await withStore(o, (c) => c.list());
-        for (const r of rows) process.stdout.write(`${r.name}  ${r.hint}  (set ${r.updatedAt})\n`);
+        for (const r of rows) process.stdout.write(`${r.name}  (set ${r.updatedAt})\n`);
         if (!rows.length) process.stdout.write('no stored credentials\n');
         return EXIT.ok;
       }),

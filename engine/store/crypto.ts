@@ -1,34 +1,59 @@
-import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+
+/** A master key that is not the one the stored secrets were encrypted with, or that is gone. */
+export class MasterKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MasterKeyError';
+  }
+}
 
 /**
  * AES-256-GCM for secrets at rest (credentials, tokens). The key comes from MLC_MASTER_KEY
  * (64 hex chars, 44 base64 chars, or any passphrase, stretched with scrypt), or from a key file
- * that is created with 0600 permissions and refused when others can read it.
+ * that is created with 0600 permissions and refused when others can read it. The key is loaded
+ * at first use, so commands that touch no secret neither need nor create it.
  */
 export class SecretBox {
-  private constructor(private readonly key: Buffer) {}
+  private loaded?: Buffer;
+  private check?: string;
 
-  static fromEnvOrFile(keyFile: string, env: NodeJS.ProcessEnv = process.env): SecretBox {
+  private constructor(
+    private readonly load: () => Buffer,
+    /** Where the key comes from, in the words an error message needs */
+    readonly source: string,
+  ) {}
+
+  /**
+   * `secretsExist` says whether anything is stored under a key already: then a missing key file
+   * is an error, never a reason to make a new key (the old secrets would be unreadable for good).
+   */
+  static fromEnvOrFile(keyFile: string, env: NodeJS.ProcessEnv = process.env, o: { secretsExist?: () => boolean } = {}): SecretBox {
     const fromEnv = env.MLC_MASTER_KEY;
-    if (fromEnv) return new SecretBox(deriveKey(fromEnv));
-    if (existsSync(keyFile)) {
-      const mode = statSync(keyFile).mode & 0o777;
-      if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-        throw new Error(`key file ${keyFile} is readable by others (mode ${mode.toString(8)}); run chmod 600 ${keyFile}`);
-      }
-      return new SecretBox(deriveKey(readFileSync(keyFile, 'utf8').trim()));
+    if (fromEnv) {
+      const key = deriveKey(fromEnv);
+      return new SecretBox(() => key, 'MLC_MASTER_KEY');
     }
-    mkdirSync(dirname(keyFile), { recursive: true });
-    const key = randomBytes(32);
-    writeFileSync(keyFile, key.toString('hex'), { mode: 0o600 });
-    chmodSync(keyFile, 0o600);
-    return new SecretBox(key);
+    const box = new SecretBox(() => readOrCreateKeyFile(keyFile, o.secretsExist), `the key file ${keyFile}`);
+    // A key file that exists is checked at once (its permissions), as before the key was lazy.
+    if (existsSync(keyFile)) void box.key;
+    return box;
   }
 
   static fromKey(key: string): SecretBox {
-    return new SecretBox(deriveKey(key));
+    const k = deriveKey(key);
+    return new SecretBox(() => k, 'the given key');
+  }
+
+  private get key(): Buffer {
+    return (this.loaded ??= this.load());
+  }
+
+  /** A value that identifies the key without revealing it (stored beside the secrets to recognise a wrong key at once). */
+  checkValue(): string {
+    return (this.check ??= `k1:${createHmac('sha256', this.key).update('mlc master key check').digest('hex').slice(0, 32)}`);
   }
 
   encrypt(plain: string): string {
@@ -46,9 +71,30 @@ export class SecretBox {
     try {
       return Buffer.concat([d.update(Buffer.from(data, 'base64')), d.final()]).toString('utf8');
     } catch {
-      throw new Error('cannot decrypt a stored secret: MLC_MASTER_KEY (or the key file) is not the key it was stored with');
+      throw new MasterKeyError(`cannot decrypt a stored secret: ${this.source} is not the key it was stored with`);
     }
   }
+}
+
+function readOrCreateKeyFile(keyFile: string, secretsExist?: () => boolean): Buffer {
+  if (existsSync(keyFile)) {
+    const mode = statSync(keyFile).mode & 0o777;
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+      throw new Error(`key file ${keyFile} is readable by others (mode ${mode.toString(8)}); run chmod 600 ${keyFile}`);
+    }
+    return deriveKey(readFileSync(keyFile, 'utf8').trim());
+  }
+  if (secretsExist?.()) {
+    throw new MasterKeyError(
+      `the key file ${keyFile} is missing, but the state holds secrets encrypted with it; a new key would make them unreadable, so none is made. ` +
+        `Restore ${keyFile} from a backup, or set MLC_MASTER_KEY to the key they were stored with.`,
+    );
+  }
+  mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
+  const key = randomBytes(32);
+  writeFileSync(keyFile, key.toString('hex'), { mode: 0o600, flag: 'wx' });
+  chmodSync(keyFile, 0o600);
+  return key;
 }
 
 function deriveKey(material: string): Buffer {

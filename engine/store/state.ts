@@ -1,10 +1,15 @@
 import initSqlJs, { type Database, type SqlJsStatic, type BindParams, type Statement } from 'sql.js';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { acquireLock } from './lock.js';
 import { SecretBox } from './crypto.js';
 import { ValueLog } from './value-log.js';
+import { leaveCheckpointMarker, loadStateDatabase, recordLeftovers, removeLeftoverTemps, restrictPermissions, StateFileError } from './state-file.js';
+import { dropDamagedValues, findDamagedValues } from './mirror-check.js';
+import { absorbWriteJournal } from './write-journal.js';
+
+export { StateFileError };
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
 
@@ -52,9 +57,9 @@ function upgradeTables(db: Database): void {
   db.exec(INDEXES);
 }
 
-export class StateFileError extends Error {}
-
 const VALUE_LOG_META = 'value_log';
+/** Set once the state's log carries checksums: a log without them is then a damaged one, not an old one. */
+const VALUE_LOG_CHECKED_META = 'value_log_checked';
 /** Below this a value log is never compacted (the rewrite would cost more than the space). */
 const COMPACT_MIN_BYTES = 16 * 1024 * 1024;
 
@@ -65,21 +70,30 @@ function nextLogPath(statePath: string, current: string): string {
 }
 
 /**
- * The value log a state file refers to. With the lock held it is opened for appending, and logs
- * a crashed compaction left behind are removed; without the lock (history views while a sync
- * runs) it is only read.
+ * The value log a state file refers to. With the lock held it is opened for appending, logs a
+ * crashed compaction left behind are removed, and every record the state points to is checked:
+ * damaged ones (truncated, failing their checksum, or in a log that is gone) are dropped with
+ * their streams' cursors, so the run re-reads them from the source (see dropDamagedValues), and
+ * `notes` says so. Without the lock (history views while a sync runs) it is only read.
  */
-function openValueLog(db: Database, statePath: string, locked: boolean): ValueLog | undefined {
+function openValueLog(db: Database, statePath: string, locked: boolean, notes: string[]): ValueLog | undefined {
   const named = db.exec('SELECT value FROM meta WHERE key = ?', [VALUE_LOG_META])[0]?.values[0]?.[0] as string | undefined;
   const name = named ?? `${basename(statePath)}.values.1`;
   const path = join(dirname(statePath), name);
-  const referenced = db.exec('SELECT 1 FROM mirror WHERE pos IS NOT NULL LIMIT 1').length > 0;
-  if (referenced && !existsSync(path)) throw new StateFileError(`state file ${statePath} keeps its records in ${path}, which is missing; restore both files from a backup or move the state away to start fresh`);
-  if (!locked) return existsSync(path) ? ValueLog.open(path, false) : undefined;
+  const present = existsSync(path);
+  if (!locked) return present ? ValueLog.open(path, false) : undefined;
   const prefix = `${basename(statePath)}.values.`;
   for (const f of readdirSync(dirname(statePath))) if (f.startsWith(prefix) && f !== name) rmSync(join(dirname(statePath), f), { force: true });
   if (!named) db.run('INSERT INTO meta (key, value) VALUES (?, ?)', [VALUE_LOG_META, name]);
-  return ValueLog.open(path, true);
+  const log = ValueLog.open(path, true);
+  const wasChecked = db.exec('SELECT 1 FROM meta WHERE key = ?', [VALUE_LOG_CHECKED_META]).length > 0;
+  const damaged = !present
+    ? findDamagedValues(db, undefined, 'the value log is missing')
+    : wasChecked && !log.checked
+      ? findDamagedValues(db, undefined, 'the value log lost its header')
+      : findDamagedValues(db, log);
+  if (damaged.length) notes.push(dropDamagedValues(db, path, damaged));
+  return log;
 }
 
 export interface Row {
@@ -98,6 +112,9 @@ export class StateStore {
   private inTransaction = false;
   // Staging and writing run the same few statements tens of thousands of times a run.
   private readonly statements = new Map<string, Statement>();
+  /** What opening the state found and repaired (damaged records dropped, unfinished runs recorded), for the run summary */
+  readonly notes: string[] = [];
+  private readonly openedAt = new Date().toISOString();
 
   private constructor(
     readonly path: string | null,
@@ -116,23 +133,14 @@ export class StateStore {
     sqlJs ??= initSqlJs();
     const SQL = await sqlJs;
     let release = () => {};
+    const locked = !!path && opts.lock !== false;
     if (path) {
-      mkdirSync(dirname(path), { recursive: true });
-      if (opts.lock !== false) release = acquireLock(`${path}.lock`);
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (locked) release = acquireLock(`${path}.lock`);
     }
     try {
-      let db: Database;
-      if (path && existsSync(path)) {
-        const bytes = readFileSync(path);
-        try {
-          db = new SQL.Database(bytes);
-          db.exec('SELECT count(*) FROM sqlite_master');
-        } catch (e) {
-          throw new StateFileError(`state file ${path} is not a valid mlc state database (${(e as Error).message}); restore it from a backup or move it away to start fresh`);
-        }
-      } else {
-        db = new SQL.Database();
-      }
+      const leftovers = path ? removeLeftoverTemps(SQL, path, locked) : [];
+      const db = path && existsSync(path) ? loadStateDatabase(SQL, path) : new SQL.Database();
       // The database lives in memory and reaches disk only through checkpoint(), which exports a
       // committed snapshot. A rollback journal on the in-memory file system would only add a
       // file create and delete to every statement outside a transaction.
@@ -141,10 +149,22 @@ export class StateStore {
       // State files from before the value log keep their records inline; both forms are read.
       if (!db.exec("SELECT 1 FROM pragma_table_info('mirror') WHERE name = 'pos'").length) db.exec('ALTER TABLE mirror ADD COLUMN pos INTEGER; ALTER TABLE mirror ADD COLUMN len INTEGER');
       upgradeTables(db);
-      const secrets = opts.secrets ?? SecretBox.fromEnvOrFile(path ? join(dirname(path), 'master.key') : join(process.cwd(), '.mlc', 'master.key'));
-      const log = path ? openValueLog(db, path, opts.lock !== false) : undefined;
+      if (locked) recordLeftovers(db, leftovers);
+      // A new key is made only while nothing is encrypted under the old one (a lost key file must not be replaced silently).
+      const secretsExist = () => db.exec("SELECT 1 FROM credentials UNION ALL SELECT 1 FROM tokens UNION ALL SELECT 1 FROM meta WHERE key = 'master_key_check' LIMIT 1").length > 0;
+      const secrets = opts.secrets ?? SecretBox.fromEnvOrFile(path ? join(dirname(path), 'master.key') : join(process.cwd(), '.mlc', 'master.key'), process.env, { secretsExist });
+      const notes: string[] = [];
+      const log = path ? openValueLog(db, path, locked, notes) : undefined;
       const store = new StateStore(path, db, secrets, release, log && { values: log, append: log.writable, owned: true });
-      if (log?.writable) store.compactValues(opts.compactMinBytes ?? COMPACT_MIN_BYTES);
+      store.notes.push(...notes, ...leftovers.map((l) => `removed ${l.file}, an unfinished checkpoint of mlc process ${l.pid}; the run it belonged to is recorded as interrupted`));
+      if (leftovers.length || notes.length) store.dirty = true;
+      if (log?.writable) {
+        store.compactValues(opts.compactMinBytes ?? COMPACT_MIN_BYTES);
+        if (store.log!.values.checked && store.getMeta(VALUE_LOG_CHECKED_META) === undefined) store.setMeta(VALUE_LOG_CHECKED_META, '1');
+      }
+      if (locked) restrictPermissions(path!);
+      // Writes a killed run sent without recording their outcome become "in doubt" (see write-journal.ts).
+      absorbWriteJournal(store, locked);
       return store;
     } catch (e) {
       release();
@@ -213,7 +233,13 @@ export class StateStore {
     // The values a checkpoint refers to must be on disk before it is.
     this.log?.values.sync();
     const started = Date.now();
-    writeFileAtomic(this.path, this.db.export());
+    try {
+      writeFileAtomic(this.path, this.db.export());
+    } catch (e) {
+      const reason = (e as Error).message;
+      leaveCheckpointMarker(this.path, this.db, this.openedAt, reason);
+      throw new StateFileError(`could not save the state file ${this.path} (${reason}); the last saved state is intact, and the next run redoes what was done since`);
+    }
     this.lastCostMs = Date.now() - started;
     this.dirty = false;
     this.lastPersist = Date.now();
@@ -277,7 +303,8 @@ export class StateStore {
   private compactValues(minBytes: number): void {
     const log = this.log!.values;
     const live = Number(this.get<{ n: number | null }>('SELECT sum(len) AS n FROM mirror WHERE pos IS NOT NULL')?.n ?? 0);
-    if (log.size < minBytes || log.size < 2 * live) return;
+    // A log without checksums is rewritten into one with them at once.
+    if (log.checked && (log.size < minBytes || log.size < 2 * live)) return;
     const next = ValueLog.open(nextLogPath(this.path!, log.path), true);
     try {
       const rows = this.all<{ connection: string; stream: string; key: string; pos: number; len: number }>('SELECT connection, stream, key, pos, len FROM mirror WHERE pos IS NOT NULL ORDER BY pos');

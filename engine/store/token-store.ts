@@ -1,4 +1,5 @@
 import type { TokenStore } from '../auth/context.js';
+import { checkMasterKey } from './key-check.js';
 import type { StateStore } from './state.js';
 
 /** Tokens of one connection, encrypted in the state database and persisted as soon as they change. */
@@ -10,6 +11,7 @@ export function tokenStore(state: StateStore, connection: string): TokenStore {
       return { value: state.secrets.decrypt(row.value), expiresAt: row.expires_at ? Number(row.expires_at) : undefined };
     },
     set(kind, value, expiresAt) {
+      checkMasterKey(state);
       state.run('INSERT OR REPLACE INTO tokens (connection, kind, value, expires_at) VALUES (?, ?, ?, ?)', [connection, kind, state.secrets.encrypt(value), expiresAt === undefined ? null : String(expiresAt)]);
       state.checkpoint();
     },

@@ -25,6 +25,9 @@ function read(s: StateStore): Record<string, string | null> {
   return Object.fromEntries(s.all<Row>("SELECT key, data, pos, len FROM mirror WHERE stream = 's' ORDER BY key").map((r) => [r.key, s.loadValue(r)]));
 }
 
+// A checked log starts with a 13-byte header and keeps a 4-byte checksum before each value.
+const HEADER = 13;
+const FRAME = 4;
 const logs = (dir: string) => readdirSync(dir).filter((f) => f.includes('.values.')).sort();
 
 describe('value log', () => {
@@ -37,7 +40,7 @@ describe('value log', () => {
     expect(s.all<Row>('SELECT key, data FROM mirror ORDER BY key').map((r) => r.data)).toEqual([null, null, null]);
     s.close();
     expect(logs(dir)).toEqual(['state.db.values.1']);
-    expect(statSync(join(dir, 'state.db.values.1')).size).toBe(Buffer.byteLength(records.a) + Buffer.byteLength(records.c));
+    expect(statSync(join(dir, 'state.db.values.1')).size).toBe(HEADER + 2 * FRAME + Buffer.byteLength(records.a) + Buffer.byteLength(records.c));
     const again = await StateStore.open(path, { secrets: KEY });
     expect(read(again)).toEqual(records);
     again.close();
@@ -77,12 +80,12 @@ describe('value log', () => {
     s.run("DELETE FROM mirror WHERE key = 'gone'");
     s.close();
     const before = statSync(join(dir, 'state.db.values.1')).size;
-    const live = Object.values(last).reduce((n, v) => n + Buffer.byteLength(v), 0);
+    const live = Object.values(last).reduce((n, v) => n + FRAME + Buffer.byteLength(v), 0);
     expect(before).toBeGreaterThan(3 * live);
 
     const again = await StateStore.open(path, { secrets: KEY, compactMinBytes: 1 });
     expect(logs(dir)).toEqual(['state.db.values.2']);
-    expect(statSync(join(dir, 'state.db.values.2')).size).toBe(live);
+    expect(statSync(join(dir, 'state.db.values.2')).size).toBe(HEADER + live);
     expect(read(again)).toEqual(last);
     // Appends go on in the new file, and the state on disk already names it.
     put(again, { k0: '{"new":1}' });
@@ -145,15 +148,19 @@ describe('value log', () => {
     s.close();
   });
 
-  it('a missing log is a StateFileError that names it; a state from before the log still reads its inline records', async () => {
+  it('a missing log drops the records it held (to be read again from the source) and says so; a state from before the log still reads its inline records', async () => {
     const dir = tempDir();
     const path = join(dir, 'state.db');
     const s = await StateStore.open(path, { secrets: KEY });
     put(s, { a: '{"a":1}' });
+    s.run("INSERT INTO cursors (connection, stream, value) VALUES ('c', 's', '2026-01-01')");
     s.close();
     rmSync(join(dir, 'state.db.values.1'));
-    await expect(StateStore.open(path, { secrets: KEY })).rejects.toThrow(StateFileError);
-    await expect(StateStore.open(path, { secrets: KEY })).rejects.toThrow(/state\.db\.values\.1, which is missing/);
+    const reopened = await StateStore.open(path, { secrets: KEY });
+    expect(reopened.notes.join('\n')).toMatch(/1 stored source record\(s\) in .*state\.db\.values\.1 could not be trusted \(the value log is missing\).*read again in full from the source: c\/s: 1 \(a\)/);
+    expect(read(reopened)).toEqual({});
+    expect(reopened.all('SELECT * FROM cursors')).toEqual([]);
+    reopened.close();
 
     const SQL = await initSqlJs();
     const old = new SQL.Database();
