@@ -817,6 +817,16 @@ export interface Job {
    * Jobs submitted and not yet finished at once (Zendesk allows 30 per account).
    */
   max_in_flight?: number;
+  /**
+   * A submission refused because the account has no free job slot (Zendesk: 429 TooManyJobs): the writer waits for a slot, polling its jobs, and never fails records for it. Default: any 429 that reaches the writer.
+   */
+  no_slot?: {
+    status?: number[];
+    /**
+     * A JSONata expression.
+     */
+    body?: string;
+  };
   poll_interval?: Duration;
   timeout?: Duration;
 }

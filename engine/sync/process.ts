@@ -6,7 +6,9 @@ import type { StateStore } from '../store/state.js';
 import { parseDuration } from '../util/duration.js';
 import { lookupIds, normalizeKey, scanTarget, shouldScan, type LookupContext } from '../write/lookup.js';
 import { WRITERS } from '../write/registry.js';
-import type { WriteItem, WriteOutcome } from '../write/types.js';
+import type { WriteContext, WriteItem, WriteOutcome } from '../write/types.js';
+import { forgetHash, journalPath, WriteJournal } from '../store/write-journal.js';
+import { recoverWrites } from './recover.js';
 import { MapWorker } from '../map/map-pool.js';
 import { mapRecord, type MapInput, type MapOutput, type PayloadShape } from '../map/map-record.js';
 import { Channel } from '../util/channel.js';
@@ -70,6 +72,11 @@ export async function processFlow(r: FlowRun): Promise<void> {
     // Records that failed before are retried on every run until they succeed.
     state.run('INSERT OR IGNORE INTO pending (mapping, flow, key) SELECT mapping, flow, key FROM failures WHERE mapping = ? AND flow = ?', [mapping, flowName]);
   }
+  // Writes an interrupted run left unconfirmed are settled before anything is decided about
+  // their records (which ids are known, which payloads are unchanged).
+  const journal = r.dryRun || !state.path ? undefined : new WriteJournal(journalPath(state.path));
+  const ctxFor = (spec: Write, kind: WriteContext['kind']): WriteContext => ({ client: r.target.client, baseUrl: r.target.baseUrl, vars: r.target.vars, spec, kind, label: `operation ${r.flow.to}` });
+  if (!r.dryRun) await recoverWrites(r, ctxFor);
   const keys = r.only ?? state.all<{ key: string }>('SELECT key FROM pending WHERE mapping = ? AND flow = ? ORDER BY key', [mapping, flowName]).map((x) => x.key);
   summary.affected = keys.length;
   r.onEvent({ type: 'flow:start', flow: flowName, affected: keys.length });
@@ -79,13 +86,19 @@ export async function processFlow(r: FlowRun): Promise<void> {
   const worker = MapWorker.start({ mappingName: mapper.mappingName, flowName, flow: r.flow, op: r.op, mappingFile: mapper.mappingFile, shape }, { records: keys.length, interpreted: !mapper.compiled });
   summary.mapWorkers = worker ? 1 : 0;
   try {
-    await processKeys(r, keys, { worker, shape });
+    await processKeys(r, keys, { worker, shape }, ctxFor, journal);
+    // Every outcome is recorded: once they are on disk, nothing in the journal is in doubt.
+    if (journal) {
+      state.checkpoint();
+      await journal.clear();
+    }
   } finally {
     await worker?.close();
+    await journal?.close();
   }
 }
 
-async function processKeys(r: FlowRun, keys: string[], via: MapVia): Promise<void> {
+async function processKeys(r: FlowRun, keys: string[], via: MapVia, ctxFor: (spec: Write, kind: WriteContext['kind']) => WriteContext, journal: WriteJournal | undefined): Promise<void> {
   const { state, mapping, flowName, summary } = r;
   const nowIso = r.now().toISOString();
 
@@ -144,15 +157,33 @@ async function processKeys(r: FlowRun, keys: string[], via: MapVia): Promise<voi
         writing.delete(o.key);
         if (o.conflict) conflicts.push(m);
         else if (o.ok) succeed(m, o);
-        else fail(o.key, 'write', o.error ?? 'rejected by the target', m.version);
+        else {
+          // The target may have applied it: the stored hash no longer says what the target holds.
+          if (o.unknown) forgetHash(state, mapping, flowName, o.key);
+          fail(o.key, 'write', o.error ?? 'rejected by the target', m.version);
+        }
       }
     });
     state.maybeCheckpoint(5000);
     progress();
   };
   const jobSlots = { running: 0 };
+  // Each batch is journaled before it is sent, a job's id as soon as it is known (see store/write-journal.ts).
+  const intend = journal
+    ? (kind: WriteContext['kind']) => (batches: WriteItem[][]) =>
+        journal.intend(
+          batches.map((b) => ({
+            mapping, flow: flowName, kind,
+            items: b.map((i) => {
+              const m = writing.get(i.key);
+              return { key: i.key, match: i.matchValue, target: i.targetId, hash: m?.hash ?? '', cd: m?.clockDependent };
+            }),
+          })),
+        )
+    : undefined;
+  const jobStarted = journal ? (token: string, id: string) => journal.jobStarted(token, id) : undefined;
   const write = (spec: Write, kind: 'create' | 'update' | 'upsert', items: WriteItem[] | Channel<WriteItem>) =>
-    WRITERS[spec.writer](items, { client: r.target.client, baseUrl: r.target.baseUrl, vars: r.target.vars, spec, kind, label: `operation ${r.flow.to}`, onOutcomes: record, jobSlots });
+    WRITERS[spec.writer](items, { ...ctxFor(spec, kind), onOutcomes: record, jobSlots, intend: intend?.(kind), jobStarted });
 
   // One writer per kind runs for the whole flow, fed as chunks are mapped: the next records are
   // mapped while earlier ones are written (bulk jobs spend most of their time waiting), and

@@ -3,7 +3,7 @@ import { Channel } from '../util/channel.js';
 import { render, renderMap } from '../util/template.js';
 import { batchBody } from './body.js';
 import { readResults } from './results.js';
-import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
+import { outcomeUnknown, type WriteContext, type WriteItem, type WriteOutcome } from './types.js';
 
 export function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -31,11 +31,13 @@ export async function batchWriter(items: WriteItem[] | Channel<WriteItem>, ctx: 
   const send = async (batch: WriteItem[]) => {
     let outcomes: WriteOutcome[];
     try {
+      await ctx.intend?.([batch]);
       const res = await sendBatch(batch, ctx);
       outcomes = await readResults(spec.results, res.body, batch, ctx.kind, ctx.label);
     } catch (e) {
       if (!(e instanceof HttpError && e.scope === 'record')) throw e;
-      outcomes = batch.map((i) => ({ key: i.key, ok: false, error: e.message }));
+      const unknown = outcomeUnknown(e.status);
+      outcomes = batch.map((i) => ({ key: i.key, ok: false, error: e.message, ...(unknown ? { unknown } : {}) }));
     }
     ctx.onOutcomes?.(outcomes);
     out.push(...outcomes);

@@ -3,12 +3,16 @@ import { select } from '../read/select.js';
 import { Channel } from '../util/channel.js';
 import { render, renderMap } from '../util/template.js';
 import { singleBody } from './body.js';
-import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
+import { outcomeUnknown, type WriteContext, type WriteItem, type WriteOutcome } from './types.js';
 
 /** One request per record (create_or_update, PATCH by id, Acumatica PUT); the client bounds concurrency. */
 export async function singleWriter(items: WriteItem[] | Channel<WriteItem>, ctx: WriteContext): Promise<WriteOutcome[]> {
   const out: WriteOutcome[] = [];
-  for await (const batch of Channel.from(items)) out.push(...(await writeEach(batch, ctx)));
+  for await (const batch of Channel.from(items)) {
+    // One journal entry for what arrived together (one fsync, not one per record).
+    await ctx.intend?.([batch]);
+    out.push(...(await writeEach(batch, ctx)));
+  }
   return out;
 }
 
@@ -34,7 +38,7 @@ function writeEach(items: WriteItem[], ctx: WriteContext): Promise<WriteOutcome[
       } catch (e) {
         if (e instanceof HttpError && e.scope === 'record') {
           const conflict = ctx.kind === 'create' && e.status === 409;
-          const outcome: WriteOutcome = { key: item.key, ok: false, error: e.message, conflict };
+          const outcome: WriteOutcome = { key: item.key, ok: false, error: e.message, conflict, ...(outcomeUnknown(e.status) ? { unknown: true } : {}) };
           ctx.onOutcomes?.([outcome]);
           return outcome;
         }

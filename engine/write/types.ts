@@ -20,6 +20,11 @@ export interface WriteOutcome {
   error?: string;
   /** A create failed because the record exists: look it up and update it instead. */
   conflict?: boolean;
+  /**
+   * A failure whose effect on the target is unknown (a job that timed out, failed or was lost; a
+   * server error after the request may have been applied): the write must be confirmed later.
+   */
+  unknown?: boolean;
 }
 
 export interface WriteContext {
@@ -33,7 +38,17 @@ export interface WriteContext {
   onOutcomes?: (outcomes: WriteOutcome[]) => void;
   /** Bulk jobs running for the flow, shared by its writers (the account limits queued jobs) */
   jobSlots?: { running: number };
+  /**
+   * Makes batches about to be sent durable (the write-intent journal) and resolves with a token
+   * per batch; writers call it before sending anything.
+   */
+  intend?: (batches: WriteItem[][]) => Promise<string[]>;
+  /** Makes a bulk job's id durable with its batch's token, before the writer relies on the job. */
+  jobStarted?: (token: string, jobId: string) => Promise<void>;
 }
 
 /** Writes items given at once, or as they arrive on a channel (mapping still going on). */
 export type Writer = (items: WriteItem[] | Channel<WriteItem>, ctx: WriteContext) => Promise<WriteOutcome[]>;
+
+/** Whether a failed request may still have been applied (no answer that rules it out). */
+export const outcomeUnknown = (status: number | undefined) => status === undefined || status >= 500;
