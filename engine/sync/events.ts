@@ -32,6 +32,8 @@ export interface SyncResult {
   mapping: string;
   status: 'ok' | 'failed_records' | 'error';
   error?: string;
+  /** What opening the state found and repaired (damaged stored records re-read from the source, unfinished runs recorded) */
+  stateNotes?: string[];
   flows: FlowSummary[];
   /** Custom fields created, and existing ones given missing options ("key (+value, ...)") */
   provisioned: { flow: string; created: string[]; updated: string[] }[];

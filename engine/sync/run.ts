@@ -50,7 +50,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const state = await StateStore.open(o.statePath);
   const data = dry ? await state.clone() : state;
   const runId = `${clock().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 6)}`;
-  const result: SyncResult = { runId, mapping: plan.mapping.name, status: 'ok', flows: [], provisioned: [], durationMs: 0 };
+  const result: SyncResult = { runId, mapping: plan.mapping.name, status: 'ok', flows: [], provisioned: [], durationMs: 0, ...(state.notes.length ? { stateNotes: [...state.notes] } : {}) };
   const conns: LiveConnection[] = [];
   // Work started beside the source read, settled before the run returns and the state closes.
   const background: Promise<unknown>[] = [];
