@@ -99,3 +99,19 @@ describe('a run authenticates every connection before it writes', () => {
     expect(writeRequests(e.zendesk).length).toBe(atReturn);
   }, 60_000);
 });
+
+describe('short-lived source tokens', () => {
+  it('a Visma account whose tokens live 20 s: a sync asks for one token per ~18 s, not one per call', async () => {
+    e = await setup({ size: 300, seed: 5, clock, knobs: { visma: { expiresIn: 20 } } });
+    const started = Date.now();
+    const r = await e.sync();
+    const seconds = (Date.now() - started) / 1000;
+    expect(r.status, r.error).toBe('ok');
+    const log = e.visma.stats().log;
+    const tokens = log.filter((x) => x.path === '/connect/token').length;
+    const calls = log.length - tokens;
+    expect(calls).toBeGreaterThanOrEqual(4);
+    // Each token is used for 18 of its 20 seconds (refreshed 10% of its lifetime ahead).
+    expect(tokens).toBeLessThanOrEqual(Math.ceil(seconds / 18) + 1);
+  }, 60_000);
+});

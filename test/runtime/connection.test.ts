@@ -4,7 +4,7 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Connector } from '../../engine/config/types.generated.js';
 import { Redactor } from '../../engine/http/redact.js';
-import { ConnectionError, openConnection, resolveValues } from '../../engine/runtime/connection.js';
+import { authenticate, ConnectionError, openConnection, resolveValues } from '../../engine/runtime/connection.js';
 import { CredentialStore } from '../../engine/store/credentials.js';
 import { SecretBox } from '../../engine/store/crypto.js';
 import { StateStore } from '../../engine/store/state.js';
@@ -125,5 +125,22 @@ describe('openConnection', () => {
     nock('https://api.finance.visma.net').get('/v1/customer').matchHeader('authorization', 'Bearer tok-visma-a').reply(200, []);
     await again.client.request({ url: `${again.baseUrl}/v1/customer` });
     expect(ids).toHaveLength(2);
+  });
+
+  it('authenticate() obtains the token now, with no API request, and the first API call uses it', async () => {
+    const conn = openConnection({ name: 'visma', connection: { connector: 'visma', values: { client_id: 'cid', client_secret: 'sec', tenant_id: 't' } }, connector: visma(), state, where: 'w' });
+    nock('https://connect.visma.com').post('/connect/token').reply(200, { access_token: 'tok-early', expires_in: 3600 });
+    await authenticate(conn);
+    expect(nock.isDone()).toBe(true);
+    expect(conn.client.stats.requests).toBe(1); // the token request only
+    nock('https://api.finance.visma.net').get('/v1/customer').matchHeader('authorization', 'Bearer tok-early').reply(200, []);
+    await conn.client.request({ url: `${conn.baseUrl}/v1/customer` });
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('authenticate() rejects with the run error of a refused token request', async () => {
+    const conn = openConnection({ name: 'visma', connection: { connector: 'visma', values: { client_id: 'cid', client_secret: 'BAD-SECRET-77', tenant_id: 't' } }, connector: visma(), state, where: 'w' });
+    nock('https://connect.visma.com').post('/connect/token').reply(400, { error: 'invalid_client' });
+    await expect(authenticate(conn)).rejects.toMatchObject({ scope: 'run', message: expect.stringMatching(/connection visma: token request \(client_credentials\) failed: check the client id, secret/) });
   });
 });
