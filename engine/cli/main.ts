@@ -8,6 +8,7 @@ import { registerLint } from './lint.js';
 import { registerPing } from './ping.js';
 import { registerReplay } from './replay.js';
 import { registerSandbox } from './sandbox.js';
+import { registerState } from './state.js';
 import { registerSync } from './sync.js';
 
 const program = new Command();
@@ -25,6 +26,7 @@ registerHistory(program);
 registerCredentials(program);
 registerPing(program);
 registerSandbox(program);
+registerState(program);
 
 try {
   await program.parseAsync(process.argv);

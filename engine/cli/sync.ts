@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { acquireLock } from '../store/lock.js';
 import { runSync } from '../sync/run.js';
 import type { SyncResult } from '../sync/events.js';
 import { openSandboxSession, sandboxExamples } from '../sandbox/session.js';
@@ -46,29 +49,42 @@ export function registerSync(program: Command): void {
           else printSyncResult(r);
           return exitCodeOf(r);
         }
-        const session = await openSandboxSession({
-          systems: mappingConnectors(root, mapping),
-          dataFile: SANDBOX_DATA,
-          stateFile: o.state ?? SANDBOX_STATE,
-          size: Number(o.size),
-          seed: Number(o.seed),
-        });
+        const stateFile = o.state ?? SANDBOX_STATE;
+        // The session may reset the state and rewrites the simulated data: a second process must be
+        // refused before it touches either. The data lives beside the state it belongs to.
+        mkdirSync(dirname(stateFile), { recursive: true, mode: 0o700 });
+        const release = acquireLock(`${stateFile}.lock`, { forCommand: true });
         try {
-          const r = await runSync({ root, mapping, connections: session.connections, statePath: o.state ?? SANDBOX_STATE, flow: o.flow, full: o.full, onEvent });
-          if (o.json) {
-            process.stdout.write(`${JSON.stringify({ ...r, sandbox: { notes: session.notes } })}\n`);
-          } else {
-            for (const n of session.notes) process.stdout.write(`sandbox: ${n}\n`);
-            printSyncResult(r, 'sync (sandbox)');
-            printExamples(sandboxExamples(session.sandbox));
-            process.stdout.write(`\nRun it again to see a delta sync; state and simulated data are in .mlc/sandbox/.\n`);
-          }
-          return exitCodeOf(r);
+          return await sandboxSync(root, mapping, o, stateFile, o.state ? join(dirname(o.state), 'data.json') : SANDBOX_DATA, onEvent);
         } finally {
-          await session.finish();
+          release();
         }
       }),
     );
+}
+
+async function sandboxSync(root: string, mapping: string, o: SyncFlags, stateFile: string, dataFile: string, onEvent: ReturnType<typeof progressReporter>): Promise<number> {
+  const session = await openSandboxSession({
+    systems: mappingConnectors(root, mapping),
+    dataFile,
+    stateFile,
+    size: Number(o.size),
+    seed: Number(o.seed),
+  });
+  try {
+    const r = await runSync({ root, mapping, connections: session.connections, statePath: stateFile, flow: o.flow, full: o.full, onEvent });
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({ ...r, sandbox: { notes: session.notes } })}\n`);
+    } else {
+      for (const n of session.notes) process.stdout.write(`sandbox: ${n}\n`);
+      printSyncResult(r, 'sync (sandbox)');
+      printExamples(sandboxExamples(session.sandbox));
+      process.stdout.write(`\nRun it again to see a delta sync; state and simulated data are in ${dirname(stateFile)}/.\n`);
+    }
+    return exitCodeOf(r);
+  } finally {
+    await session.finish();
+  }
 }
 
 // Whatever the mapping writes: the record's name and key, then its custom fields as they are.

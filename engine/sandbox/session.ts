@@ -26,7 +26,8 @@ export interface SandboxSession {
 }
 
 /**
- * Starts the simulators a mapping needs on loopback. The simulated data lives beside the sandbox's
+ * Starts the simulators a mapping needs on loopback. The caller holds the state's lock: this may
+ * delete the state file and rewrites the data file. The simulated data lives beside the sandbox's
  * own state file, and they never meet apart: a state without its data is reset, because it would
  * remember target ids the fresh simulators do not have. A continued session changes a few source
  * records first, so the second run shows a delta.
@@ -60,7 +61,7 @@ export async function openSandboxSession(o: SandboxSessionOptions): Promise<Sand
     async finish() {
       const data: Record<string, unknown> = {};
       for (const [name, sim] of Object.entries(sandbox.simulators)) data[name] = sim?.snapshot();
-      mkdirSync(dirname(o.dataFile), { recursive: true });
+      mkdirSync(dirname(o.dataFile), { recursive: true, mode: 0o700 });
       writeFileAtomic(o.dataFile, Buffer.from(JSON.stringify(data)));
       await sandbox.stop();
     },

@@ -1,5 +1,6 @@
 import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 
 export class LockedError extends Error {
   constructor(readonly lockFile: string, readonly holder: string) {
@@ -45,11 +46,30 @@ function takeOverStale(lockFile: string, stalePid: number | undefined): void {
   unlinkSync(aside);
 }
 
+/** Locks this process holds for a whole command, which the state it opens inside shares. */
+const heldForCommand = new Set<string>();
+
 /**
  * An exclusive lock file beside the state file. A lock left by a killed process on this host is
  * taken over (its pid is gone); a live holder is refused with a clear message.
+ *
+ * `forCommand`: a command that must hold the lock before it touches any file of the state's
+ * (sync --sandbox resets the state and rewrites the simulated data) takes it this way; opening
+ * the state inside that command then shares it instead of refusing itself.
  */
-export function acquireLock(lockFile: string): () => void {
+export function acquireLock(lockFile: string, o: { forCommand?: boolean } = {}): () => void {
+  const key = resolve(lockFile);
+  if (heldForCommand.has(key)) return () => {};
+  const release = takeLock(lockFile);
+  if (!o.forCommand) return release;
+  heldForCommand.add(key);
+  return () => {
+    heldForCommand.delete(key);
+    release();
+  };
+}
+
+function takeLock(lockFile: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockFile, 'wx', 0o600);
