@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ZendeskSimulator } from '../../sandbox/zendesk/index.js';
 import { zendeskValidator, type Validate } from './helpers/spec.js';
@@ -165,5 +166,43 @@ describe('Zendesk organization pagination', () => {
     expect(beyond.status).toBe(400);
     expect(beyond.body.error).toBe('InvalidPaginationParameter');
     expect((await zd.get('/api/v2/organizations?page=10001&per_page=1')).status).toBe(400);
+  });
+});
+
+/** A GET as it arrives through a proxy: fetch() will not let a caller set Host. */
+type ProxiedPage = { organizations: Array<{ id: number; url: string }>; links: { next: string; prev: string | null }; next_page: string | null };
+function viaProxy(path: string, headers: Record<string, string>): Promise<ProxiedPage> {
+  const c = sim.credentials();
+  const auth = `Basic ${Buffer.from(`${c.email}/token:${c.api_token}`).toString('base64')}`;
+  return new Promise((resolve, reject) => {
+    const req = request(`${sim.url}${path}`, { headers: { authorization: auth, ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve(JSON.parse(text) as ProxiedPage));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('Zendesk links behind a proxy', () => {
+  it("absolute links (links.next/prev, next_page, url) use the request's Host and X-Forwarded-Proto, not the listening address", async () => {
+    for (let i = 0; i < 3; i++) await create({ name: `P${i}`, external_id: `p${i}` });
+    const proxied = { host: 'acme.zendesk.example:8443', 'x-forwarded-proto': 'https' };
+    const origin = 'https://acme.zendesk.example:8443';
+    const first = await viaProxy('/api/v2/organizations.json?page[size]=1', proxied);
+    expect(first.links.next).toMatch(new RegExp(`^${origin}/api/v2/organizations\\.json\\?page%5Bsize%5D=1&page%5Bafter%5D=`));
+    const next = new URL(first.links.next);
+    const second = await viaProxy(next.pathname + next.search, proxied);
+    expect(second.links.prev).toMatch(new RegExp(`^${origin}/`));
+    expect(second.organizations[0].url).toBe(`${origin}/api/v2/organizations/${second.organizations[0].id}.json`);
+    const offset = await viaProxy('/api/v2/organizations.json?per_page=1', { host: 'acme.zendesk.example' });
+    expect(offset.next_page).toBe('http://acme.zendesk.example/api/v2/organizations.json?page=2&per_page=1');
+  });
+
+  it('a malformed Host falls back to the listening address', async () => {
+    for (let i = 0; i < 2; i++) await create({ name: `Q${i}` });
+    const r = await viaProxy('/api/v2/organizations.json?per_page=1', { host: 'evil.example/x?' });
+    expect(r.next_page).toBe(`${sim.url}/api/v2/organizations.json?page=2&per_page=1`);
   });
 });
