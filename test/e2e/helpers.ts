@@ -237,11 +237,13 @@ export function jobOutcomes(zendesk: ZendeskSimulator): { creates: Map<string, n
   let failed = 0;
   for (const j of zendesk.jobStatuses()) {
     for (const r of (j.results ?? []) as Record<string, unknown>[]) {
-      if (r.status === 'Created') {
+      // Spec shapes: a create row is {id, index}, an update row {action: 'update', id, status, success}.
+      if (r.success === false || 'error' in r) failed++;
+      else if (r.action === 'update' || r.status === 'Updated') updates++;
+      else if (r.id !== undefined) {
         const ext = byId.get(Number(r.id)) ?? `id:${String(r.id)}`;
         creates.set(ext, (creates.get(ext) ?? 0) + 1);
-      } else if (r.status === 'Updated') updates++;
-      else failed++;
+      } else failed++;
     }
   }
   return { creates, updates, failed };
