@@ -6,6 +6,7 @@ export type SyncEvent =
   | { type: 'flow:start'; flow: string; affected: number }
   | { type: 'progress'; flow: string; done: number; total: number; created: number; updated: number; unchanged: number; failed: number }
   | { type: 'record:failed'; flow: string; key: string; reason: string }
+  | ({ type: 'warning' } & RunWarning)
   | { type: 'flow:end'; flow: string; summary: FlowSummary };
 
 export interface FlowSummary {
@@ -27,6 +28,13 @@ export interface FlowSummary {
   planned?: { key: string; action: 'create' | 'update' | 'unchanged'; payload: Record<string, unknown> }[];
 }
 
+/** Something a run did but the user should know (a record stamped in the future) */
+export interface RunWarning {
+  stream: string;
+  key?: string;
+  message: string;
+}
+
 export interface SyncResult {
   runId: string;
   mapping: string;
@@ -37,5 +45,6 @@ export interface SyncResult {
   flows: FlowSummary[];
   /** Custom fields created, and existing ones given missing options ("key (+value, ...)") */
   provisioned: { flow: string; created: string[]; updated: string[] }[];
+  warnings?: RunWarning[];
   durationMs: number;
 }

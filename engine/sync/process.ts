@@ -70,7 +70,7 @@ export async function processFlow(r: FlowRun): Promise<void> {
       state.run('INSERT OR IGNORE INTO pending (mapping, flow, key) SELECT mapping, flow, key FROM targets WHERE mapping = ? AND flow = ? AND clock_dependent = 1 AND mapped_at <= ?', [mapping, flowName, due]);
     }
     // Records that failed before are retried on every run until they succeed.
-    state.run('INSERT OR IGNORE INTO pending (mapping, flow, key) SELECT mapping, flow, key FROM failures WHERE mapping = ? AND flow = ?', [mapping, flowName]);
+    state.run("INSERT OR IGNORE INTO pending (mapping, flow, key) SELECT mapping, flow, key FROM failures WHERE mapping = ? AND flow = ? AND stage <> 'read'", [mapping, flowName]);
   }
   // Writes an interrupted run left unconfirmed are settled before anything is decided about
   // their records (which ids are known, which payloads are unchanged).

@@ -10,7 +10,7 @@ import type { FlowSummary, SyncEvent, SyncResult } from './events.js';
 import { planMapping } from './plan.js';
 import { processFlow } from './process.js';
 import { provisionFields } from './provision.js';
-import { stageStreams } from './stage.js';
+import { addReadFailures, stageStreams } from './stage.js';
 
 export interface SyncOptions {
   root: string;
@@ -89,7 +89,8 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     );
     // A replay reads the source too: the fix for a failed record is often made there.
     const sourceBefore = source.client.stats.requests;
-    const staged = await stageStreams({ state: data, mapping: plan.mapping.name, conn: source, flows, full: !!o.full, persistCursors: !dry, onEvent });
+    const staged = await stageStreams({ state: data, mapping: plan.mapping.name, runId, conn: source, flows, full: !!o.full, persistCursors: !dry, onEvent });
+    if (staged.warnings.length) result.warnings = staged.warnings;
     data.checkpoint();
     await Promise.all(provisioning.values());
     for (const [name, flow] of flows) {
@@ -109,7 +110,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
       const mapper = new FlowMapper(plan.mapping.name, name, flow, op, plan.mappingFile, clock);
       let only: string[] | undefined;
       if (o.replay) {
-        const rows = data.all<{ key: string; run_id: string }>('SELECT key, run_id FROM failures WHERE mapping = ? AND flow = ?', [plan.mapping.name, name]);
+        const rows = data.all<{ key: string; run_id: string }>("SELECT key, run_id FROM failures WHERE mapping = ? AND flow = ? AND stage <> 'read'", [plan.mapping.name, name]);
         only = rows.filter((f) => o.replay!.all || (o.replay!.runId && f.run_id === o.replay!.runId) || o.replay!.keys?.includes(f.key)).map((f) => f.key);
       }
       try {
@@ -118,6 +119,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         summary.requests.target = target.client.stats.requests - before;
         before = target.client.stats.requests;
         summary.durationMs = Date.now() - flowStart;
+        addReadFailures(summary, staged.failed.get(name));
         result.flows.push(summary);
         data.checkpoint();
       }

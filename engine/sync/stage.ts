@@ -2,10 +2,13 @@ import type { Flow } from '../config/types.generated.js';
 import { getPath, holds } from '../map/expression.js';
 import { canonicalJson, payloadHash } from '../map/canonical.js';
 import { mappingFunctions } from '../map/functions.js';
+import { parseInstant } from '../read/datetime-format.js';
 import { StreamReader } from '../read/reader.js';
 import type { LiveConnection } from '../runtime/connection.js';
+import { clearReadFailures, clearStaleReadFailures, hasReadFailures, recordReadFailures, type ReadFailure } from '../store/read-failures.js';
 import type { StateStore } from '../store/state.js';
-import type { SyncEvent } from './events.js';
+import type { FlowSummary, RunWarning, SyncEvent } from './events.js';
+import { explainFilterError } from './filter-error.js';
 
 type Consumer = { flow: string; role: 'parent' } | { flow: string; role: 'child'; rel: string; on: string; where?: string };
 
@@ -71,10 +74,53 @@ function stagePage(state: StateStore, mapping: string, connection: string, strea
   });
 }
 
+/** Source records that failed at reading: all counted, the first few kept */
+export interface ReadFailures {
+  count: number;
+  sample: { key: string; reason: string }[];
+}
+
 export interface StageResult {
   /** Records read per stream */
   read: Map<string, number>;
+  /** Per flow: source records that failed at reading */
+  failed: Map<string, ReadFailures>;
+  warnings: RunWarning[];
 }
+
+/** A copy of a record in one read: its version, and its time (the cursor field) for versions that have no order */
+interface Copy {
+  version: string;
+  time: number;
+}
+
+/**
+ * Two copies of one key in one read: the higher version wins; equal ones, the later copy.
+ * Versions compare as numbers or instants; opaque ones (a row-version token, a hash) by the
+ * record's last-modified time; with neither, the later copy wins.
+ */
+export function compareCopies(a: Copy, b: Copy): number {
+  const num = /^-?\d+(\.\d+)?$/;
+  if (num.test(a.version) && num.test(b.version)) return Number(a.version) - Number(b.version);
+  const va = parseInstant(a.version);
+  const vb = parseInstant(b.version);
+  if (Number.isFinite(va) && Number.isFinite(vb)) return va - vb;
+  return Number.isFinite(a.time) && Number.isFinite(b.time) ? a.time - b.time : 0;
+}
+
+/** Source records that failed at reading count as failed records of the flows that read them. */
+export function addReadFailures(summary: FlowSummary, failed: ReadFailures | undefined): void {
+  if (!failed) return;
+  summary.failed += failed.count;
+  summary.failures.unshift(...failed.sample);
+  summary.failures.splice(20);
+}
+
+const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
+const quote = (v: unknown) => {
+  const t = JSON.stringify(v) ?? String(v);
+  return t.length > 80 ? `${t.slice(0, 80)}…` : t;
+};
 
 /**
  * Reads every source stream the flows use, from its saved cursor, and stages what changed in the
@@ -86,6 +132,8 @@ export interface StageResult {
 export async function stageStreams(o: {
   state: StateStore;
   mapping: string;
+  /** Read failures are recorded under it */
+  runId: string;
   conn: LiveConnection;
   flows: [string, Flow][];
   full: boolean;
@@ -100,6 +148,9 @@ export async function stageStreams(o: {
     for (const [rel, j] of Object.entries(flow.join ?? {})) add(j.from, { flow: name, role: 'child', rel, on: j.on, where: j.where });
   }
   const read = new Map<string, number>();
+  const failedBy = new Map<string, ReadFailures>();
+  const warnings: RunWarning[] = [];
+  const nowIso = new Date().toISOString();
   // The streams are read side by side: the source prepares one's next page while another's is staged.
   const stageStream = async (streamName: string, cons: Consumer[]) => {
     const stream = conn.connector.streams![streamName];
@@ -117,26 +168,92 @@ export async function stageStreams(o: {
     const reader = new StreamReader({ client: conn.client, baseUrl: conn.baseUrl, vars: conn.vars, name: streamName, stream, saved, full });
     let count = 0;
     let changed = 0;
+    // Read failures are keyed "#<stream>:..." so they never meet a flow's own record keys.
+    const prefix = `#${streamName}:`;
+    const flowNames = [...new Set(cons.map((c) => c.flow))];
+    const clearing = hasReadFailures(state, o.mapping, prefix);
+    const warn = (w: RunWarning) => {
+      warnings.push(w);
+      o.onEvent({ type: 'warning', ...w });
+    };
+    for (const message of reader.warnings) warn({ stream: streamName, message });
+    /** The copy of each key staged in this read: a later, lower copy is dropped */
+    const seen = new Map<string, Copy>();
+    const timeField = stream.incremental?.field;
     for await (const page of reader.pages()) {
       count += page.length;
+      const { number, notes } = reader.page;
       const staged = new Map<string, Staged>();
-      for (const record of page) {
+      const failed: ReadFailure[] = [];
+      const fine: string[] = [];
+      const fail = (key: string, reason: string) => {
+        for (const flow of flowNames) {
+          failed.push({ flow, key, reason });
+          const f = failedBy.get(flow) ?? { count: 0, sample: [] };
+          failedBy.set(flow, f);
+          f.count++;
+          if (f.sample.length < 20) f.sample.push({ key, reason });
+          o.onEvent({ type: 'record:failed', flow, key, reason });
+        }
+      };
+      for (let pos = 0; pos < page.length; pos++) {
+        const record: unknown = page[pos];
+        const at = `stream ${streamName}, page ${number}, record ${pos + 1}`;
+        // A record that cannot be keyed is kept by its place in the read (and a hash, so two of them never merge).
+        const placed = () => `${prefix}p${number}:${pos + 1}:${payloadHash(record ?? null).slice(0, 8)}`;
+        if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+          fail(placed(), `${at}: the record is ${typeOf(record)} (${quote(record)}), not an object; it cannot be synced`);
+          continue;
+        }
         const k = getPath(record, stream.primary_key);
-        if (k === undefined || k === null || k === '') continue;
+        if (k === undefined || k === null || k === '') {
+          fail(placed(), `${at}: primary key ${stream.primary_key} is ${k === undefined ? 'missing' : k === null ? 'null' : 'empty'}; the record cannot be synced`);
+          continue;
+        }
+        if (typeof k === 'object') {
+          const raw = JSON.stringify(k);
+          fail(raw.length <= 200 ? `${prefix}${raw}` : placed(), `${at}: primary key ${stream.primary_key} is ${typeOf(k)} (${quote(k)}), not a value; the record cannot be synced`);
+          continue;
+        }
         const key = String(k);
+        const problems: string[] = [];
+        const note = notes.get(pos);
+        if (note?.level === 'warning') warn({ stream: streamName, key, message: note.message });
+        else if (note) problems.push(note.message);
         const v = stream.version ? getPath(record, stream.version) : undefined;
+        // No usable version: the record's hash, so every change is still noticed.
+        const version = v === undefined || v === null || v === '' ? payloadHash(record) : typeof v === 'object' ? payloadHash(v) : String(v);
         let keep = !filter;
-        for (const w of filter?.wheres ?? []) if ((keep = await holds(w, record, `stream ${streamName} join filter`, bindings))) break;
-        // A key twice in one page: the last copy wins, but every parent it named is re-mapped.
+        for (const w of filter?.wheres ?? []) {
+          try {
+            if ((keep = await holds(w, record, `stream ${streamName} join filter`, bindings))) break;
+          } catch (e) {
+            // Kept in the mirror, so the record it belongs to fails in mapping too, rather than being written without it.
+            problems.push(`join filter "${w}" cannot judge it: ${explainFilterError(w, record, e)}`);
+            keep = true;
+            break;
+          }
+        }
+        const copy = { version, time: timeField ? parseInstant(getPath(record, timeField), stream.incremental?.timezone ?? 'UTC') : NaN };
+        const before = seen.get(key);
+        if (before !== undefined && compareCopies(copy, before) < 0) continue;
+        seen.set(key, copy);
+        if (problems.length) fail(`${prefix}${key}`, `stream ${streamName}, record ${key} (page ${number}, record ${pos + 1}): ${problems.join('; ')}`);
+        else if (clearing) fine.push(`${prefix}${key}`);
+        // A key twice in one page: every parent it named is re-mapped.
         const parents = cons.map((c, i) => {
           if (c.role === 'parent') return [];
           const p = getPath(record, c.on);
           return [...(staged.get(key)?.parents[i] ?? []), p === undefined || p === null ? null : String(p)];
         });
-        staged.set(key, { key, version: v !== undefined ? String(v) : payloadHash(record), data: keep ? JSON.stringify(record) : null, parents });
+        staged.set(key, { key, version, data: keep ? JSON.stringify(record) : null, parents });
       }
       changed += stagePage(state, o.mapping, conn.name, streamName, cons, [...staged.values()]);
+      recordReadFailures(state, o.mapping, o.runId, nowIso, failed);
+      clearReadFailures(state, o.mapping, fine);
     }
+    // A full read saw every record: a read failure it did not report again is gone from the source.
+    if (full && clearing) clearStaleReadFailures(state, o.mapping, prefix, o.runId);
     const cursor = reader.cursor();
     if (o.persistCursors && cursor !== undefined) {
       state.run('INSERT OR REPLACE INTO cursors (connection, stream, value, updated_at) VALUES (?, ?, ?, ?)', [conn.name, streamName, cursor, new Date().toISOString()]);
@@ -145,5 +262,5 @@ export async function stageStreams(o: {
     o.onEvent({ type: 'stage', connection: conn.name, stream: streamName, read: count, changed });
   };
   await Promise.all([...consumers].map(([name, cons]) => stageStream(name, cons)));
-  return { read };
+  return { read, failed: failedBy, warnings };
 }

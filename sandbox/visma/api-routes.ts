@@ -16,6 +16,8 @@ export interface VismaApiContext {
   knobs: KnobValues<typeof VISMA_KNOBS>;
   nowMs(): number;
   render: RenderContext;
+  /** Fault: rewrites a list page before it is sent (bad records a real ERP has been seen to send) */
+  spoilPage?(path: string, page: Record<string, unknown>[]): unknown[];
 }
 
 const HOUR_MS = 3_600_000;
@@ -125,7 +127,7 @@ function listPage<T>(
   const start = (paging.pageNumber - 1) * paging.pageSize;
   const metadata: Metadata = { totalCount: items.length, maxPageSize: paging.maxPageSize };
   const page = items.slice(start, start + paging.pageSize).map((r) => render(r, metadata));
-  return { status: 200, body: page };
+  return { status: 200, body: ctx.spoilPage ? ctx.spoilPage(req.path, page) : page };
 }
 
 function isApi(req: SimRequest): boolean {

@@ -34,6 +34,8 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
   private readonly seed: number;
   private readonly base: SeedParams;
   readonly render: RenderContext;
+  /** Fault (tests): rewrites each list page before it is sent, e.g. to add records with a null key */
+  spoilPage?: (path: string, page: Record<string, unknown>[]) => unknown[];
 
   constructor(opts: VismaSimulatorOptions = {}) {
     const seed = opts.seed ?? 1;
@@ -66,7 +68,7 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
       },
       customerName: (n) => this.store.customer(n)?.name,
     };
-    registerVismaApi(this.server, { store: this.store, auth: this.auth, knobs: k, nowMs: () => this.clock().getTime(), render: this.render });
+    registerVismaApi(this.server, { store: this.store, auth: this.auth, knobs: k, nowMs: () => this.clock().getTime(), render: this.render, spoilPage: (path, page) => (this.spoilPage ? this.spoilPage(path, page) : page) });
     registerVismaAdmin(this);
   }
 
