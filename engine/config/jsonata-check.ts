@@ -1,13 +1,118 @@
 import jsonata from 'jsonata';
 import { closest } from '../util/closest.js';
+import { arityOf, arityProblem, MAPPING_FUNCTION_NAMES, MAPPING_FUNCTION_SIGNATURES, usageOf, type Arity } from '../map/functions.js';
 
-/** JSONata's built-in functions, so a call to an unknown one is flagged before it fails at run time. */
-const BUILTINS = `sum count max min average string substring substringBefore substringAfter lowercase uppercase length trim pad
-contains split join match replace eval now millis fromMillis toMillis formatNumber formatBase formatInteger parseInteger number abs
-floor ceil round power sqrt random boolean not exists keys lookup spread merge sift each error assert type append sort reverse
-shuffle distinct zip map filter single reduce clone base64encode base64decode encodeUrlComponent encodeUrl decodeUrlComponent decodeUrl`
-  .split(/\s+/)
-  .filter(Boolean);
+/**
+ * JSONata's built-in functions with the signatures JSONata declares for them (a test checks these
+ * against the library), so lint knows both the names and how many arguments each takes.
+ */
+export const JSONATA_BUILTINS: Readonly<Record<string, string>> = {
+  sum: '<a<n>:n>',
+  count: '<a:n>',
+  max: '<a<n>:n>',
+  min: '<a<n>:n>',
+  average: '<a<n>:n>',
+  string: '<x-b?:s>',
+  substring: '<s-nn?:s>',
+  substringBefore: '<s-s:s>',
+  substringAfter: '<s-s:s>',
+  lowercase: '<s-:s>',
+  uppercase: '<s-:s>',
+  length: '<s-:n>',
+  trim: '<s-:s>',
+  pad: '<s-ns?:s>',
+  match: '<s-f<s:o>n?:a<o>>',
+  contains: '<s-(sf):b>',
+  replace: '<s-(sf)(sf)n?:s>',
+  split: '<s-(sf)n?:a<s>>',
+  join: '<a<s>s?:s>',
+  formatNumber: '<n-so?:s>',
+  formatBase: '<n-n?:s>',
+  formatInteger: '<n-s:s>',
+  parseInteger: '<s-s:n>',
+  number: '<(nsb)-:n>',
+  floor: '<n-:n>',
+  ceil: '<n-:n>',
+  round: '<n-n?:n>',
+  abs: '<n-:n>',
+  sqrt: '<n-:n>',
+  power: '<n-n:n>',
+  random: '<:n>',
+  boolean: '<x-:b>',
+  not: '<x-:b>',
+  map: '<af>',
+  zip: '<a+>',
+  filter: '<af>',
+  single: '<af?>',
+  reduce: '<afj?:j>',
+  sift: '<o-f?:o>',
+  keys: '<x-:a<s>>',
+  lookup: '<x-s:x>',
+  append: '<xx:a>',
+  exists: '<x:b>',
+  spread: '<x-:a<o>>',
+  merge: '<a<o>:o>',
+  reverse: '<a:a>',
+  each: '<o-f:a>',
+  error: '<s?:x>',
+  assert: '<bs?:x>',
+  type: '<x:s>',
+  sort: '<af?:a>',
+  shuffle: '<a:a>',
+  distinct: '<x:x>',
+  base64encode: '<s-:s>',
+  base64decode: '<s-:s>',
+  encodeUrlComponent: '<s-:s>',
+  encodeUrl: '<s-:s>',
+  decodeUrlComponent: '<s-:s>',
+  decodeUrl: '<s-:s>',
+  eval: '<sx?:x>',
+  toMillis: '<s-s?:n>',
+  fromMillis: '<n-s?s?:s>',
+  clone: '<(oa)-:o>',
+  now: '<s?s?:s>',
+  millis: '<:n>',
+};
+
+/**
+ * How many arguments a JSONata signature takes. A parameter marked `-` is filled with the context
+ * when the call leaves it out, `?` may be left out, `+` takes one or more.
+ */
+export function signatureArity(signature: string): Arity {
+  const params = signature.replace(/^<|>$/g, '');
+  let min = 0;
+  let max = 0;
+  let contextual = false;
+  for (let i = 0; i < params.length; i++) {
+    const c = params[i];
+    if (c === ':') break;
+    if (c === '(') i = params.indexOf(')', i);
+    else if (c === '<') {
+      // A subtype such as a<n> or f<s:o> belongs to the parameter before it.
+      for (let depth = 1; depth > 0; ) {
+        i++;
+        if (params[i] === '<') depth++;
+        else if (params[i] === '>') depth--;
+      }
+      continue;
+    } else if (c === '?') {
+      min--;
+      continue;
+    } else if (c === '+') {
+      max = Infinity;
+      continue;
+    } else if (c === '-') {
+      contextual = true;
+      continue;
+    }
+    min++;
+    max++;
+  }
+  return { min: Math.max(0, min - (contextual ? 1 : 0)), max };
+}
+
+const BUILTIN_ARITY = new Map(Object.entries(JSONATA_BUILTINS).map(([name, sig]) => [name, signatureArity(sig)]));
+const MAPPING_ARITY = new Map(MAPPING_FUNCTION_NAMES.map((name) => [name, arityOf(MAPPING_FUNCTION_SIGNATURES[name])]));
 
 export interface JsonataProblem {
   /** 0-based character index inside the expression */
@@ -25,8 +130,11 @@ interface AstNode {
 }
 
 /**
- * Syntax problems (errors) and calls to functions that neither JSONata nor the project defines
- * (warnings), each at its character in the expression.
+ * Syntax errors, calls to functions that neither JSONata nor the project defines, and calls with
+ * an argument count the function does not take, each at its character in the expression. All are
+ * errors: at run time each one fails every record (or, in a connector's error rule, the rule never
+ * matches). `knownFunctions` are the project's functions available where the expression runs
+ * (mappings have them; connector expressions run on JSONata alone).
  */
 export function checkJsonata(expr: string, knownFunctions: readonly string[], boundVariables: readonly string[] = []): JsonataProblem[] {
   let ast: AstNode;
@@ -40,23 +148,33 @@ export function checkJsonata(expr: string, knownFunctions: readonly string[], bo
     return [{ index, message: `JSONata syntax error: ${err.message ?? String(e)}`, severity: 'error' }];
   }
   const problems: JsonataProblem[] = [];
-  const known = new Set([...BUILTINS, ...knownFunctions, ...boundVariables]);
-  const local = new Set<string>();
+  const ours = new Set(knownFunctions);
+  const known = new Set([...BUILTIN_ARITY.keys(), ...knownFunctions, ...boundVariables]);
+  const local = new Set<string>(boundVariables);
+  // The call on the right of `~>` gets the left side as its first argument.
+  const applied = new Set<AstNode>();
   walk(ast, (node) => {
     if (node.type === 'bind' && (node.lhs as AstNode)?.type === 'variable') local.add(String((node.lhs as AstNode).value));
     if (node.type === 'lambda') for (const a of (node.arguments as AstNode[]) ?? []) local.add(String(a.value));
+    if (node.type === 'apply' && (node.rhs as AstNode)?.type === 'function') applied.add(node.rhs as AstNode);
   });
   walk(ast, (node) => {
     if ((node.type === 'function' || node.type === 'partial') && node.procedure?.type === 'variable') {
       const name = String(node.procedure.value);
-      if (name && !known.has(name) && !local.has(name)) {
+      if (!name || local.has(name)) return;
+      const index = Math.max(0, (node.procedure.position ?? 1) - name.length - 1);
+      if (!known.has(name)) {
         const hint = closest(name, [...known]);
-        problems.push({
-          index: Math.max(0, (node.procedure.position ?? 1) - name.length - 1),
-          message: `unknown function $${name}${hint ? `; did you mean $${hint}?` : ''}`,
-          severity: 'warning',
-        });
+        const where = MAPPING_ARITY.has(name) ? `; $${name} is a mapping function, which connector expressions cannot call` : hint ? `; did you mean $${hint}?` : '';
+        problems.push({ index, message: `unknown function $${name}${where}`, severity: 'error' });
+        return;
       }
+      // A partial application ($f(?, 1)) gives a function; its own call is what counts.
+      if (node.type === 'partial') return;
+      const arity = ours.has(name) ? MAPPING_ARITY.get(name) : BUILTIN_ARITY.get(name);
+      const count = ((node.arguments as AstNode[]) ?? []).length + (applied.has(node) ? 1 : 0);
+      const wrong = arity && arityProblem(name, arity, count, ours.has(name) && MAPPING_ARITY.has(name) ? usageOf(name, MAPPING_FUNCTION_SIGNATURES[name]) : undefined);
+      if (wrong) problems.push({ index, message: wrong, severity: 'error' });
     }
   });
   return problems;

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { closest } from '../util/closest.js';
 import { variablesIn } from '../util/template.js';
 import { MAPPING_FUNCTION_NAMES } from '../map/functions.js';
+import { lintWebhook } from '../webhook/verifiers.js';
 import type { Diagnostic } from './diagnostic.js';
 import { checkJsonata, rootFields } from './jsonata-check.js';
 import type { Loaded, Project } from './project.js';
@@ -16,8 +17,8 @@ export const BUILTIN_TEMPLATE_VARS = ['cursor', 'page.size', 'page.offset', 'pag
 
 const ENV_REF = /\$\{([^}]*)\}/g;
 
-function jsonataDiagnostics(yaml: YamlFile, path: YamlPath, expr: string): Diagnostic[] {
-  return checkJsonata(expr, MAPPING_FUNCTION_NAMES).map((p) => yaml.diag(yaml.offsetInScalar(path, p.index), p.severity, p.message, path));
+function jsonataDiagnostics(yaml: YamlFile, path: YamlPath, expr: string, functions: readonly string[] = MAPPING_FUNCTION_NAMES): Diagnostic[] {
+  return checkJsonata(expr, functions).map((p) => yaml.diag(yaml.offsetInScalar(path, p.index), p.severity, p.message, path));
 }
 
 function suggest(word: string, names: string[]): string {
@@ -36,7 +37,8 @@ export function checkConnector(name: string, c: Loaded<Connector>): Diagnostic[]
   const allowed = [...declared, ...BUILTIN_TEMPLATE_VARS, ...cursorVars];
   for (const leaf of stringLeaves('connector', data)) {
     if (leaf.def === 'Jsonata') {
-      out.push(...jsonataDiagnostics(yaml, leaf.path, leaf.value));
+      // Connector expressions run on JSONata alone, without the mapping functions.
+      out.push(...jsonataDiagnostics(yaml, leaf.path, leaf.value, []));
     } else if (leaf.path[0] !== 'description' && leaf.path.at(-1) !== 'description' && leaf.path[0] !== 'docs' && leaf.path[0] !== 'variables') {
       for (const v of variablesIn(leaf.value)) {
         if (!allowed.includes(v.name)) {
@@ -45,6 +47,7 @@ export function checkConnector(name: string, c: Loaded<Connector>): Diagnostic[]
       }
     }
   }
+  if (data.webhook) for (const p of lintWebhook(data.webhook)) out.push(yaml.diagAt(p.key && p.key in data.webhook ? ['webhook', p.key] : ['webhook'], 'error', p.message, !(p.key && p.key in data.webhook)));
   for (const [sname, s] of Object.entries(data.streams ?? {})) out.push(...checkStream(yaml, ['streams', sname], s));
   for (const [fname, f] of Object.entries(data.custom_fields ?? {})) out.push(...checkStream(yaml, ['custom_fields', fname, 'list'], f.list));
   for (const [oname, op] of Object.entries(data.operations ?? {})) {

@@ -66,7 +66,8 @@ export function arityProblem(name: string, arity: Arity, count: number, usage?: 
   return `$${name} takes ${takes}${usage ? ` (${usage})` : ''}, got ${count}`;
 }
 
-const usageOf = (name: string, params: readonly Param[]) =>
+/** How a call is written, for messages: $aging(list, dueField, amountField). */
+export const usageOf = (name: string, params: readonly Param[]) =>
   `$${name}(${params.map((p) => (p.rest ? `${p.name}...` : p.optional ? `[${p.name}]` : p.name)).join(', ')})`;
 
 function typeOf(v: unknown): ArgType | 'function' | 'undefined' {

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Webhook } from '../config/types.generated.js';
 import { parseDuration } from '../util/duration.js';
-import { render } from '../util/template.js';
+import { MissingVariableError, render } from '../util/template.js';
 
 export interface WebhookRequest {
   /** Header names in lower case */
@@ -13,7 +13,22 @@ export interface WebhookRequest {
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
-type Verifier = (spec: Webhook, req: WebhookRequest, vars: Record<string, string>) => Verdict;
+/** A problem of a connector's webhook section, at one of its keys (or the section itself). */
+export interface WebhookProblem {
+  key?: keyof Webhook;
+  message: string;
+}
+
+/** A verifier checks deliveries and carries the lint rules of its part of the webhook section. */
+type Verifier = ((spec: Webhook, req: WebhookRequest, vars: Record<string, string>) => Verdict) & {
+  lint: (spec: Webhook) => WebhookProblem[];
+};
+
+const verifier = (verify: (spec: Webhook, req: WebhookRequest, vars: Record<string, string>) => Verdict, lint: Verifier['lint']): Verifier =>
+  Object.assign(verify, { lint });
+
+/** A scheme that carries a timestamp refuses deliveries further than this from now when `tolerance` is omitted. */
+export const DEFAULT_TOLERANCE_MS = 5 * 60_000;
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -25,38 +40,91 @@ function header(req: WebhookRequest, name: string | undefined): string | undefin
   return name ? req.headers[name.toLowerCase()] : undefined;
 }
 
-/** HMAC-SHA256 over the body (QuickBooks) or timestamp + body (Zendesk), with a replay window. */
-const hmacSha256: Verifier = (spec, req, vars) => {
-  const signature = header(req, spec.signature_header);
-  if (!signature) return { ok: false, reason: `missing ${spec.signature_header} header` };
-  let message = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.from(req.rawBody);
-  if (spec.message === 'timestamp+body') {
-    const ts = header(req, spec.timestamp_header);
-    if (!ts) return { ok: false, reason: `missing ${spec.timestamp_header} header` };
-    if (spec.tolerance) {
-      const at = /^\d+$/.test(ts) ? Number(ts) * 1000 : Date.parse(ts);
-      if (!Number.isFinite(at) || Math.abs(req.now - at) > parseDuration(spec.tolerance, 300_000)) return { ok: false, reason: 'timestamp outside the replay window' };
-    }
-    message = Buffer.concat([Buffer.from(ts), message]);
+/**
+ * A configured credential, or undefined when there is none: an empty key would let anyone compute
+ * a valid HMAC, and empty Basic credentials would accept `Basic Og==`.
+ */
+function configured(template: string | undefined, vars: Record<string, string>): string | undefined {
+  if (!template) return undefined;
+  try {
+    const v = render(template, vars);
+    return v.trim() === '' ? undefined : v;
+  } catch (e) {
+    if (e instanceof MissingVariableError) return undefined;
+    throw e;
   }
-  const expected = createHmac('sha256', render(spec.secret ?? '', vars)).update(message).digest(spec.encoding ?? 'base64');
-  return same(signature, expected) ? { ok: true } : { ok: false, reason: 'signature does not match' };
+}
+
+const NO_SECRET: Verdict = { ok: false, reason: 'no webhook secret is configured for this connection: every delivery is refused' };
+
+/** Lint: `keys` must be set to something other than blanks. */
+const needs =
+  (...keys: { key: keyof Webhook; why: string }[]) =>
+  (spec: Webhook): WebhookProblem[] =>
+    keys.filter(({ key }) => typeof spec[key] !== 'string' || (spec[key] as string).trim() === '').map(({ key, why }) => ({ key, message: `webhook verifier ${spec.verifier} needs "${key}" (${why})` }));
+
+const WHY: Partial<Record<keyof Webhook, string>> = {
+  secret: 'the connection value that holds the signing secret, e.g. "{webhook_secret}"; without it every delivery is refused',
+  signature_header: 'the header that carries the signature',
+  timestamp_header: 'the header that carries the signed timestamp',
 };
+
+/** HMAC-SHA256 over the body (QuickBooks) or timestamp + body (Zendesk), with a replay window. */
+const hmacSha256 = verifier(
+  (spec, req, vars) => {
+    const secret = configured(spec.secret, vars);
+    if (secret === undefined) return NO_SECRET;
+    const signature = header(req, spec.signature_header);
+    if (!signature) return { ok: false, reason: `missing ${spec.signature_header} header` };
+    let message = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.from(req.rawBody);
+    if (spec.message === 'timestamp+body') {
+      const ts = header(req, spec.timestamp_header);
+      if (!ts) return { ok: false, reason: `missing ${spec.timestamp_header} header` };
+      const at = /^\d+$/.test(ts) ? Number(ts) * 1000 : Date.parse(ts);
+      if (!Number.isFinite(at) || Math.abs(req.now - at) > parseDuration(spec.tolerance, DEFAULT_TOLERANCE_MS)) return { ok: false, reason: 'timestamp outside the replay window' };
+      message = Buffer.concat([Buffer.from(ts), message]);
+    }
+    const expected = createHmac('sha256', secret).update(message).digest(spec.encoding ?? 'base64');
+    return same(signature, expected) ? { ok: true } : { ok: false, reason: 'signature does not match' };
+  },
+  (spec) => {
+    const rules: Required<WebhookProblem>['key'][] = ['secret', 'signature_header'];
+    if (spec.message === 'timestamp+body') rules.push('timestamp_header');
+    return needs(...rules.map((key) => ({ key, why: WHY[key] ?? '' })))(spec);
+  },
+);
 
 /** A static secret header (Acumatica push notifications carry no signature). */
-const sharedHeader: Verifier = (spec, req, vars) => {
-  const got = header(req, spec.header);
-  if (!got) return { ok: false, reason: `missing ${spec.header} header` };
-  return same(got, render(spec.secret ?? '', vars)) ? { ok: true } : { ok: false, reason: `${spec.header} does not match` };
-};
+const sharedHeader = verifier(
+  (spec, req, vars) => {
+    const secret = configured(spec.secret, vars);
+    if (secret === undefined) return NO_SECRET;
+    const got = header(req, spec.header);
+    if (!got) return { ok: false, reason: `missing ${spec.header} header` };
+    return same(got, secret) ? { ok: true } : { ok: false, reason: `${spec.header} does not match` };
+  },
+  needs(
+    { key: 'header', why: 'the header that carries the secret' },
+    { key: 'secret', why: 'the connection value that holds the secret, e.g. "{webhook_secret}"; without it every delivery is refused' },
+  ),
+);
 
 /** HTTP Basic credentials on the delivery (Pipedrive does not sign webhooks). */
-const basicAuth: Verifier = (spec, req, vars) => {
-  const auth = header(req, 'authorization');
-  if (!auth?.startsWith('Basic ')) return { ok: false, reason: 'missing Basic authorization' };
-  const expected = Buffer.from(`${render(spec.username ?? '', vars)}:${render(spec.password ?? '', vars)}`).toString('base64');
-  return same(auth.slice(6), expected) ? { ok: true } : { ok: false, reason: 'credentials do not match' };
-};
+const basicAuth = verifier(
+  (spec, req, vars) => {
+    const username = configured(spec.username, vars);
+    const password = configured(spec.password, vars);
+    if (username === undefined || password === undefined) return { ok: false, reason: 'no webhook username and password are configured for this connection: every delivery is refused' };
+    const auth = header(req, 'authorization');
+    if (!auth?.startsWith('Basic ')) return { ok: false, reason: 'missing Basic authorization' };
+    const expected = Buffer.from(`${username}:${password}`).toString('base64');
+    return same(auth.slice(6), expected) ? { ok: true } : { ok: false, reason: 'credentials do not match' };
+  },
+  needs(
+    { key: 'username', why: 'the connection value that holds the user name, e.g. "{webhook_user}"; without it every delivery is refused' },
+    { key: 'password', why: 'the connection value that holds the password, e.g. "{webhook_password}"; without it every delivery is refused' },
+  ),
+);
 
 /** Webhook verifiers by the name the connector YAML uses; the schema's enum lists the same names. */
 export const WEBHOOK_VERIFIERS: Record<Webhook['verifier'], Verifier> = {
@@ -68,4 +136,9 @@ export const WEBHOOK_VERIFIERS: Record<Webhook['verifier'], Verifier> = {
 /** Verifies a delivery before anything else looks at it; comparisons are timing-safe. */
 export function verifyWebhook(spec: Webhook, req: WebhookRequest, vars: Record<string, string>): Verdict {
   return WEBHOOK_VERIFIERS[spec.verifier](spec, req, vars);
+}
+
+/** The lint problems of a connector's webhook section, by its verifier's own rules (all errors). */
+export function lintWebhook(spec: Webhook): WebhookProblem[] {
+  return Object.hasOwn(WEBHOOK_VERIFIERS, spec.verifier) ? WEBHOOK_VERIFIERS[spec.verifier].lint(spec) : [];
 }

@@ -403,7 +403,7 @@ describe('JSONata in mappings', () => {
     ]);
   });
 
-  it('warns about an unknown function with a did-you-mean, at its $', () => {
+  it('reports an unknown function as an error with a did-you-mean, at its $', () => {
     const diags = lintProject({
       [MAPPING]: mapping([
         '    from: customers',
@@ -413,11 +413,11 @@ describe('JSONata in mappings', () => {
       ]),
     });
     expect(diags).toEqual([
-      d(MAPPING, 8, 49, 'warning', 'unknown function $daysOverdu; did you mean $daysOverdue?', 'flows.orgs.transform'),
+      d(MAPPING, 8, 49, 'error', 'unknown function $daysOverdu; did you mean $daysOverdue?', 'flows.orgs.transform'),
     ]);
   });
 
-  it('warns about an unknown function in a .jsonata file at its line and column', () => {
+  it('reports an unknown function in a .jsonata file at its line and column', () => {
     const diags = lintProject({
       [MAPPING]: mapping(['    from: customers', '    to: upsert_organizations', '    transform: orgs.jsonata']),
       'mappings/ar/orgs.jsonata': lines(
@@ -427,7 +427,7 @@ describe('JSONata in mappings', () => {
         '}',
       ),
     });
-    expect(diags).toEqual([d('mappings/ar/orgs.jsonata', 3, 12, 'warning', 'unknown function $toDat; did you mean $toDate?', 'flows.orgs.transform')]);
+    expect(diags).toEqual([d('mappings/ar/orgs.jsonata', 3, 12, 'error', 'unknown function $toDat; did you mean $toDate?', 'flows.orgs.transform')]);
   });
 
   // Regression (was a bug): offsetInFlow counts one source character per value character, so each escape sequence
@@ -528,7 +528,7 @@ describe('more connector and mapping checks', () => {
         '  & $strin(error.detail)', // line 6: "  & " is 4 chars -> "$" at col 5
       ),
     });
-    expect(diags).toEqual([d(CONNECTOR, 6, 5, 'warning', 'unknown function $strin; did you mean $string?', 'error_message')]);
+    expect(diags).toEqual([d(CONNECTOR, 6, 5, 'error', 'unknown function $strin; did you mean $string?', 'error_message')]);
   });
 
   it('reports depends_on naming a flow that does not exist', () => {
@@ -727,7 +727,7 @@ describe('connections', () => {
 });
 
 describe('several problems in one file', () => {
-  it('reports schema and reference errors and JSONata warnings together, in position order', () => {
+  it('reports schema, reference and JSONata errors together, in position order', () => {
     const diags = lintProject({
       [MAPPING]: lines(
         'name: ar',
@@ -746,7 +746,7 @@ describe('several problems in one file', () => {
       d(MAPPING, 2, 1, 'error', 'unknown key "descripton"; did you mean "description"?', 'descripton'),
       d(MAPPING, 7, 11, 'error', 'connector "visma" has no stream "customerz"; did you mean "customers"?', 'flows.orgs.from'),
       d(MAPPING, 8, 9, 'error', 'connector "zendesk" has no operation "upsert_organisations"; did you mean "upsert_organizations"?', 'flows.orgs.to'),
-      d(MAPPING, 9, 17, 'warning', 'unknown function $daysOverdu; did you mean $daysOverdue?', 'flows.orgs.transform'),
+      d(MAPPING, 9, 17, 'error', 'unknown function $daysOverdu; did you mean $daysOverdue?', 'flows.orgs.transform'),
       d(MAPPING, 10, 25, 'error', 'expected a duration such as 30s, 5m, 2h or 1d, got the string "1 day"', 'flows.orgs.recompute.every'),
     ]);
   });

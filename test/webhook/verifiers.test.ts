@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../engine/webhook/verifiers.js';
 import type { Webhook } from '../../engine/config/types.generated.js';
@@ -58,5 +59,50 @@ describe('shared_header and basic_auth', () => {
     const good = `Basic ${Buffer.from('hook:pw').toString('base64')}`;
     expect(verifyWebhook(spec, { headers: { authorization: good }, rawBody: '', now: 0 }, { u: 'hook', p: 'pw' })).toEqual({ ok: true });
     expect(verifyWebhook(spec, { headers: { authorization: good }, rawBody: '', now: 0 }, { u: 'hook', p: 'other' }).ok).toBe(false);
+  });
+});
+
+// Issue 10 item 22: without a configured secret nothing passes; a timestamped scheme always has a replay window.
+describe('refusing without a configured secret', () => {
+  const forged = (secret: string, ts = '2026-01-01T00:00:00Z') => createHmac('sha256', secret).update(ts + body).digest('base64');
+
+  it('hmac_sha256 refuses when the secret is empty, blank, unset or not in the spec (never an HMAC with an empty key)', () => {
+    const refused = { ok: false, reason: 'no webhook secret is configured for this connection: every delivery is refused' };
+    expect(verifyWebhook(zendesk, zdReq(forged('')), { webhook_secret: '' })).toEqual(refused);
+    expect(verifyWebhook(zendesk, zdReq(forged('  ')), { webhook_secret: '  ' })).toEqual(refused);
+    expect(verifyWebhook(zendesk, zdReq(forged('')), {})).toEqual(refused);
+    expect(verifyWebhook({ ...zendesk, secret: undefined }, zdReq(forged('')), vars)).toEqual(refused);
+    expect(verifyWebhook({ ...zendesk, secret: '' }, zdReq(forged('')), vars)).toEqual(refused);
+  });
+
+  it('shared_header refuses an empty header against an empty secret', () => {
+    const spec: Webhook = { verifier: 'shared_header', header: 'X-Acumatica-Secret', secret: '{push_secret}' };
+    expect(verifyWebhook(spec, { headers: { 'x-acumatica-secret': '' }, rawBody: '{}', now: 0 }, { push_secret: '' }).ok).toBe(false);
+    expect(verifyWebhook(spec, { headers: { 'x-acumatica-secret': 'anything' }, rawBody: '{}', now: 0 }, {}).ok).toBe(false);
+  });
+
+  it('basic_auth refuses "Basic Og==" (empty user and password) when no credentials are configured', () => {
+    const spec: Webhook = { verifier: 'basic_auth', username: '{u}', password: '{p}' };
+    const empty = { headers: { authorization: 'Basic Og==' }, rawBody: '', now: 0 };
+    expect(verifyWebhook(spec, empty, { u: '', p: '' })).toEqual({ ok: false, reason: 'no webhook username and password are configured for this connection: every delivery is refused' });
+    expect(verifyWebhook(spec, empty, {}).ok).toBe(false);
+    expect(verifyWebhook({ verifier: 'basic_auth' }, empty, {}).ok).toBe(false);
+    // A user without a password is not a credential either.
+    expect(verifyWebhook(spec, { ...empty, headers: { authorization: `Basic ${Buffer.from('hook:').toString('base64')}` } }, { u: 'hook', p: '' }).ok).toBe(false);
+  });
+});
+
+describe('a default replay window', () => {
+  const noTolerance: Webhook = { ...zendesk, tolerance: undefined };
+  const signed = 'j6ouyL2nKJguWJYbl62Ug7fRj+AjAuuLrlS+a/O0QXY=';
+
+  it('refuses a timestamp more than 5 minutes away when tolerance is omitted', () => {
+    expect(verifyWebhook(noTolerance, zdReq(signed, body, at + 5 * 60_000), vars)).toEqual({ ok: true });
+    expect(verifyWebhook(noTolerance, zdReq(signed, body, at + 5 * 60_000 + 1), vars)).toEqual({ ok: false, reason: 'timestamp outside the replay window' });
+    expect(verifyWebhook(noTolerance, zdReq(signed, body, at - 24 * 3_600_000), vars)).toEqual({ ok: false, reason: 'timestamp outside the replay window' });
+  });
+
+  it('keeps a configured tolerance', () => {
+    expect(verifyWebhook({ ...zendesk, tolerance: '1h' }, zdReq(signed, body, at + 30 * 60_000), vars)).toEqual({ ok: true });
   });
 });
