@@ -316,10 +316,13 @@ async function writeJobs(http: Http, base: string, token: string, items: Item[],
         if (!batch) continue;
         if (job.status === 'completed') {
           running.delete(job.id as string);
-          const byIndex = new Map(((job.results as Json[]) ?? []).map((r) => [r.index as number, r]));
+          // Create rows are {id, index}; update rows {action, id, status, success} carry no index.
+          const rows = (job.results as Json[]) ?? [];
+          const byIndex = new Map(rows.filter((r) => r.index !== undefined).map((r) => [r.index as number, r]));
+          const byId = new Map(rows.filter((r) => r.index === undefined).map((r) => [r.id as number, r]));
           batch.forEach((item, i) => {
-            const r = byIndex.get(i);
-            const ok = !!r && (r.success === true || r.status === 'Created' || r.status === 'Updated');
+            const r = byIndex.get(i) ?? (kind === 'update' ? byId.get(item.id!) : undefined);
+            const ok = !!r && (r.success === undefined ? r.id !== undefined && r.error === undefined : r.success === true);
             onResult(item, ok, r?.id as number | undefined, ok ? undefined : r ? `${String(r.error)}: ${String(r.details)}` : 'no result');
           });
         } else if (job.status === 'failed' || job.status === 'killed') {
