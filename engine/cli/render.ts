@@ -16,6 +16,7 @@ function table(rows: (string | number)[][]): string[] {
 export function printSyncResult(r: SyncResult, verb = 'sync'): void {
   out(`${verb} ${r.mapping}  run ${r.runId}  ${r.status}  ${(r.durationMs / 1000).toFixed(1)}s`);
   for (const n of r.stateNotes ?? []) out(`  state: ${n}`);
+  for (const w of r.warnings ?? []) out(`  warning: ${w.message}${w.key ? ` (record ${w.key})` : ''}`);
   for (const p of r.provisioned) {
     if (p.created.length) out(`  provisioned custom fields for ${p.flow}: ${p.created.join(', ')}`);
     if (p.updated.length) out(`  added options to custom fields for ${p.flow}: ${p.updated.join('; ')}`);

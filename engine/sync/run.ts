@@ -134,7 +134,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     for (const c of conns) await c.auth.close?.().catch(() => undefined);
     result.durationMs = Date.now() - started;
     if (!dry) {
-      state.run('UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?', [new Date().toISOString(), result.status, JSON.stringify({ flows: result.flows.map(({ planned: _p, ...f }) => f), error: result.error }), runId]);
+      state.run('UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?', [new Date().toISOString(), result.status, JSON.stringify({ flows: result.flows.map(({ planned: _p, ...f }) => f), error: result.error, warnings: result.warnings }), runId]);
     }
     if (dry) data.abandon();
     state.close();

@@ -72,6 +72,9 @@ describe('bad source records', () => {
 
     // The future-stamped record was synced, with a warning; the cursor did not follow it.
     expect(r.warnings?.some((w) => w.key === future && w.message.includes('lies in the future'))).toBe(true);
+    // ... and kept with the run, for `mlc runs`.
+    const stored = await env.withState((s) => s.get<{ summary: string }>('SELECT summary FROM runs WHERE id = ?', [r.runId])!.summary);
+    expect((JSON.parse(stored) as { warnings: { key: string }[] }).warnings.map((w) => w.key)).toContain(future);
     const orgs = new Map(env.zendesk.organizations().map((o) => [String(o.external_id), o]));
     expect(orgs.has(future)).toBe(true);
     expect(orgs.has(undated)).toBe(true);
