@@ -197,6 +197,22 @@ describe('atomic checkpoints', () => {
     expect(await reopenAndRead(path)).toEqual({ generation: 'one', cursor: '2026-01-01T00:00:00.000Z' });
   });
 
+  it('a run whose first checkpoint failed (disk full) is recorded as interrupted at the next open, with the reason', async () => {
+    const dir = tempDir();
+    const { path, state } = await withCheckpoint(dir);
+    state.run('INSERT INTO runs (id, mapping, started_at, status) VALUES (?, ?, ?, ?)', ['run-enospc', 'visma-zendesk', new Date().toISOString(), 'running']);
+    crash.midWrite = true;
+    expect(() => state.checkpoint()).toThrow(StateFileError);
+    crash.midWrite = false;
+    state.abandon();
+    const again = await StateStore.open(path, { secrets: KEY });
+    expect(realFs.readdirSync(dir).filter((f) => f.startsWith('state.db.tmp-'))).toEqual([]);
+    const run = again.get<{ status: string; summary: string }>("SELECT status, summary FROM runs WHERE id = 'run-enospc'");
+    expect(run?.status).toBe('interrupted');
+    expect(JSON.parse(run!.summary).error).toMatch(/could not save the state \(simulated crash in the middle of writing the temp file\)/);
+    again.close();
+  });
+
   it('a crash after the temp file is complete but before the rename also keeps the previous checkpoint', async () => {
     const dir = tempDir();
     const { path, state } = await withCheckpoint(dir);
