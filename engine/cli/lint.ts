@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatDiagnostic, hasErrors } from '../config/diagnostic.js';
+import { formatDiagnostic, hasErrors, tidyMessage, type Diagnostic } from '../config/diagnostic.js';
 import { lint } from '../config/lint.js';
 import { EXIT } from './exit-codes.js';
 
@@ -12,7 +12,15 @@ export function registerLint(program: Command): void {
     .option('--format <format>', 'text or json', 'text')
     .option('--strict', 'warnings fail too')
     .action((paths: string[], opts: { connections?: string; format: string; strict?: boolean }) => {
-      const diags = lint(process.cwd(), paths, { connections: opts.connections });
+      let diags: Diagnostic[];
+      try {
+        diags = lint(process.cwd(), paths, { connections: opts.connections });
+      } catch (e) {
+        // Every known bad input is a diagnostic; anything left is an mlc bug, still told without a stack trace and never passed.
+        process.stderr.write(`mlc lint: could not finish checking (an mlc bug, please report it): ${tidyMessage((e as Error)?.message ?? String(e))}\n`);
+        process.exitCode = EXIT.config;
+        return;
+      }
       if (opts.format === 'json') {
         process.stdout.write(`${JSON.stringify(diags, null, 2)}\n`);
       } else {

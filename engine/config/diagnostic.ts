@@ -32,3 +32,26 @@ export function pathToString(path: readonly (string | number)[]): string {
     .map((p, i) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$-]*$/.test(p) ? (i ? `.${p}` : p) : `[${JSON.stringify(p)}]`))
     .join('');
 }
+
+/** The most of any one quoted value or unbroken run of text a message repeats from a config file. */
+export const MAX_EXCERPT = 80;
+const MAX_MESSAGE = 600;
+
+/**
+ * A message safe to print whatever the file held: control characters (terminal escapes, NUL)
+ * shown as escapes, and any long value cut to a short excerpt with its length, so binary
+ * garbage or a megabyte string is not echoed back.
+ */
+export function tidyMessage(message: string): string {
+  const printable = message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Every quoted string is matched, short ones too, so that quotes pair up from the left.
+  const short = printable.replace(/"(?:[^"\\]|\\.)*"|[^\s"]+/g, (run) => {
+    const quoted = run.startsWith('"') && run.length > 1;
+    const body = quoted ? run.slice(1, -1) : run;
+    if (body.length <= MAX_EXCERPT) return run;
+    const cut = `${[...body].slice(0, MAX_EXCERPT - 1).join('')}…`;
+    return `${quoted ? `"${cut}"` : cut} (${body.length} characters)`;
+  });
+  // Values with quotes or spaces inside escape the rule above; no real message is this long.
+  return short.length > MAX_MESSAGE ? `${short.slice(0, MAX_MESSAGE - 1)}… (message cut at ${MAX_MESSAGE} characters)` : short;
+}

@@ -1,7 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import type { Diagnostic } from './diagnostic.js';
-import { loadFile, loadProject, schemaFor, type LoadOptions, type Project } from './project.js';
+import { tidyMessage, type Diagnostic } from './diagnostic.js';
+import { checkFixtures } from './fixture-check.js';
+import { displayPath, entryExists, loadFile, loadProject, schemaFor, type LoadOptions, type Loaded, type Project } from './project.js';
+import { fsErrorReason } from './read-text.js';
 import { checkConnections, checkConnector, checkMapping } from './references.js';
 import type { Connections, Connector, Mapping } from './types.generated.js';
 
@@ -16,57 +18,77 @@ function byPosition(a: Diagnostic, b: Diagnostic): number {
 export function checkProject(project: Project, only?: { connectors: string[]; mappings: string[] }): Diagnostic[] {
   const wanted = (kind: 'connectors' | 'mappings', name: string) => !only || only[kind].includes(name);
   const out = [...project.diagnostics];
-  for (const [name, c] of project.connectors) if (wanted('connectors', name)) out.push(...bestEffort(c.data, () => checkConnector(name, c)));
-  for (const [name, m] of project.mappings) if (wanted('mappings', name)) out.push(...bestEffort(m.data, () => checkMapping(name, m, project)));
+  for (const [name, c] of project.connectors) if (wanted('connectors', name)) out.push(...bestEffort(c, () => checkConnector(name, c)));
+  for (const [name, m] of project.mappings) if (wanted('mappings', name)) out.push(...bestEffort(m, () => checkMapping(name, m, project)));
   const conns = project.connections;
-  if (conns) out.push(...bestEffort(conns.data, () => checkConnections(conns, project)));
-  return dedupe(out).sort(byPosition);
+  if (conns) out.push(...bestEffort(conns, () => checkConnections(conns, project)));
+  return finish(out);
 }
 
 /**
  * Reference checks also run on files that failed the schema, so a user sees every problem at
- * once; on such data a check may meet a shape it does not expect, and then only says less.
+ * once; on such data a check may meet a shape it does not expect, and then only says less. On a
+ * file that passed the schema, a check that throws is an mlc bug: it still becomes an error of
+ * that file, so a config is never passed unchecked and the user sees no stack trace.
  */
-export function bestEffort(valid: unknown, check: () => Diagnostic[]): Diagnostic[] {
+export function bestEffort(loaded: Loaded<unknown>, check: () => Diagnostic[]): Diagnostic[] {
   try {
     return check();
   } catch (e) {
-    if (valid) throw e;
-    return [];
+    if (!loaded.data) return [];
+    return [{ file: loaded.yaml.file, line: 1, col: 1, severity: 'error', message: `mlc could not finish checking this file (an mlc bug, please report it): ${(e as Error)?.message ?? String(e)}`, path: '' }];
   }
 }
 
-function dedupe(diags: Diagnostic[]): Diagnostic[] {
+/** Sorted, without repeats, every message short and printable whatever the file held. */
+function finish(diags: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
-  return diags.filter((d) => {
-    const k = `${d.file}:${d.line}:${d.col}:${d.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  return diags
+    .map((d) => ({ ...d, message: tidyMessage(d.message) }))
+    .filter((d) => {
+      const k = `${d.file}:${d.line}:${d.col}:${d.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort(byPosition);
+}
+
+function pathError(file: string, message: string): Diagnostic {
+  return { file, line: 1, col: 1, severity: 'error', message, path: '' };
 }
 
 /**
  * `mlc lint [paths]`: with no paths, the whole project at `root`. A path may be a project folder or
  * a single connector, mapping or connections file; references are resolved against the project
- * the file belongs to (or `root`).
+ * the file belongs to (or `root`). Whole projects also get their mappings' fixture files checked.
  */
 export function lint(root: string, paths: string[] = [], opts: LoadOptions = {}): Diagnostic[] {
-  if (paths.length === 0) return checkProject(loadProject(root, opts));
+  if (paths.length === 0) return lintProject(root, opts);
   const out: Diagnostic[] = [];
   for (const p of paths) {
     const abs = resolve(p);
-    if (!existsSync(abs)) {
-      out.push({ file: p, line: 1, col: 1, severity: 'error', message: 'no such file or folder', path: '' });
+    if (!entryExists(abs)) {
+      out.push(pathError(p, 'no such file or folder'));
       continue;
     }
-    if (statSync(abs).isDirectory()) {
-      out.push(...checkProject(loadProject(abs, opts)));
+    let isDir: boolean;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch (e) {
+      out.push(pathError(p, `this path ${fsErrorReason(e)}`));
       continue;
     }
-    out.push(...lintFile(abs, root, opts));
+    out.push(...(isDir ? lintProject(abs, opts) : lintFile(abs, root, opts)));
   }
-  return dedupe(out).sort(byPosition);
+  return finish(out);
+}
+
+function lintProject(root: string, opts: LoadOptions): Diagnostic[] {
+  const project = loadProject(root, opts);
+  const out = checkProject(project);
+  for (const [, m] of project.mappings) out.push(...checkFixtures(m));
+  return finish(out);
 }
 
 function projectRootOf(file: string, fallback: string): string {
@@ -79,18 +101,19 @@ function projectRootOf(file: string, fallback: string): string {
 function lintFile(abs: string, root: string, opts: LoadOptions): Diagnostic[] {
   const schema = schemaFor(abs);
   if (!schema) {
-    return [{ file: abs, line: 1, col: 1, severity: 'error', message: 'not a config file: expected connectors/<name>.yaml, mappings/<name>/mapping.yaml or a connections*.yaml file', path: '' }];
+    return [pathError(displayPath(abs), 'not a config file: expected connectors/<name>.yaml, mappings/<name>/mapping.yaml or a connections*.yaml file')];
   }
-  const project = loadProject(existsSync(resolve(projectRootOf(abs, root), 'connectors')) ? projectRootOf(abs, root) : root, opts);
+  const own = projectRootOf(abs, root);
+  const project = loadProject(entryExists(resolve(own, 'connectors')) ? own : root, opts);
   const diags: Diagnostic[] = [];
   if (schema === 'connector') {
     const c = loadFile<Connector>(abs, 'connector', diags);
-    return [...diags, ...bestEffort(c.data, () => checkConnector(basename(abs).replace(/\.ya?ml$/, ''), c))];
+    return [...diags, ...bestEffort(c, () => checkConnector(basename(abs).replace(/\.ya?ml$/, ''), c))];
   }
   if (schema === 'mapping') {
     const m = loadFile<Mapping>(abs, 'mapping', diags);
-    return [...diags, ...bestEffort(m.data, () => checkMapping(basename(dirname(abs)), m, project))];
+    return [...diags, ...bestEffort(m, () => checkMapping(basename(dirname(abs)), m, project)), ...checkFixtures(m)];
   }
   const c = loadFile<Connections>(abs, 'connections', diags);
-  return [...diags, ...bestEffort(c.data, () => checkConnections(c, project))];
+  return [...diags, ...bestEffort(c, () => checkConnections(c, project))];
 }

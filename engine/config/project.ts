@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Connections, Connector, Mapping } from './types.generated.js';
 import type { Diagnostic } from './diagnostic.js';
+import { fsErrorReason } from './read-text.js';
 import { validateAgainstSchema, type SchemaName } from './schema-validator.js';
 import { YamlFile } from './yaml-file.js';
 
@@ -34,7 +35,13 @@ export function loadFile<T>(abs: string, schema: SchemaName, diagnostics: Diagno
   diagnostics.push(...yaml.parseDiagnostics);
   if (!yaml.ok) return { path: abs, yaml };
   const data = yaml.toJS();
-  const problems = validateAgainstSchema(schema, yaml, data);
+  let problems: Diagnostic[];
+  try {
+    problems = validateAgainstSchema(schema, yaml, data);
+  } catch (e) {
+    // The data came from a parser with nesting and alias limits; anything still too much for the validator is the file's error, not a crash.
+    problems = [{ file: yaml.file, line: 1, col: 1, severity: 'error', message: `cannot check this file against the ${schema} schema: ${(e as Error)?.message ?? String(e)}`, path: '' }];
+  }
   diagnostics.push(...problems);
   return { path: abs, yaml, raw: data, data: problems.length ? undefined : (data as T) };
 }
@@ -51,26 +58,80 @@ export interface LoadOptions {
   connections?: string;
 }
 
+/** The names in a folder, or why it cannot be listed (a symbolic link loop, a file where a folder is expected). */
+function listFolder(dir: string): { names: string[] } | { problem: string } {
+  try {
+    return { names: readdirSync(dir).sort() };
+  } catch (e) {
+    return { problem: (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is a file where a folder is expected' : fsErrorReason(e) };
+  }
+}
+
+/** Whether anything, even a dangling or looping symbolic link, is at a path. */
+export function entryExists(abs: string): boolean {
+  try {
+    lstatSync(abs);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function folderDiag(abs: string, problem: string): Diagnostic {
+  return { file: displayPath(abs), line: 1, col: 1, severity: 'error', message: `this folder ${problem}`, path: '' };
+}
+
+/** A placeholder for a file that could not be read, so that the error is reported under its name. */
+function unreadable<T>(abs: string, problem: string, diagnostics: Diagnostic[]): Loaded<T> {
+  const d: Diagnostic = { file: displayPath(abs), line: 1, col: 1, severity: 'error', message: problem, path: '' };
+  diagnostics.push(d);
+  const yaml = new YamlFile(d.file, '');
+  yaml.parseDiagnostics.push(d);
+  return { path: abs, yaml };
+}
+
 /** Loads every connector, mapping and the connections file below a project root. */
 export function loadProject(root: string, opts: LoadOptions = {}): Project {
   const abs = resolve(root);
   const diagnostics: Diagnostic[] = [];
   const project: Project = { root: abs, connectors: new Map(), mappings: new Map(), diagnostics };
   const connDir = join(abs, 'connectors');
-  if (existsSync(connDir)) {
-    for (const f of readdirSync(connDir).sort()) {
-      if (!/\.ya?ml$/.test(f)) continue;
-      project.connectors.set(f.replace(/\.ya?ml$/, ''), loadFile<Connector>(join(connDir, f), 'connector', diagnostics));
+  if (entryExists(connDir)) {
+    const list = listFolder(connDir);
+    if ('problem' in list) diagnostics.push(folderDiag(connDir, list.problem));
+    else {
+      for (const f of list.names) {
+        if (!/\.ya?ml$/.test(f)) continue;
+        project.connectors.set(f.replace(/\.ya?ml$/, ''), loadFile<Connector>(join(connDir, f), 'connector', diagnostics));
+      }
     }
   }
   const mapDir = join(abs, 'mappings');
-  if (existsSync(mapDir)) {
-    for (const d of readdirSync(mapDir).sort()) {
-      const file = join(mapDir, d, 'mapping.yaml');
-      if (statSync(join(mapDir, d)).isDirectory() && existsSync(file)) project.mappings.set(d, loadFile<Mapping>(file, 'mapping', diagnostics));
-    }
+  if (entryExists(mapDir)) {
+    const list = listFolder(mapDir);
+    if ('problem' in list) diagnostics.push(folderDiag(mapDir, list.problem));
+    else for (const d of list.names) loadMappingFolder(project, join(mapDir, d), diagnostics);
   }
   const connFile = opts.connections ? resolve(opts.connections) : join(abs, 'connections.yaml');
-  if (existsSync(connFile)) project.connections = loadFile<Connections>(connFile, 'connections', diagnostics);
+  if (entryExists(connFile)) project.connections = loadFile<Connections>(connFile, 'connections', diagnostics);
   return project;
+}
+
+/**
+ * A mapping folder that cannot be read, or whose mapping.yaml cannot, is still registered under
+ * its name: a sync of it then reports why, instead of saying there is no such mapping.
+ */
+function loadMappingFolder(project: Project, dir: string, diagnostics: Diagnostic[]): void {
+  const name = basename(dir);
+  const file = join(dir, 'mapping.yaml');
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    project.mappings.set(name, unreadable(file, `mapping folder ${displayPath(dir)} ${fsErrorReason(e)}`, diagnostics));
+    return;
+  }
+  // Other files beside the mapping folders (a README) are not mappings.
+  if (!st.isDirectory() || !entryExists(file)) return;
+  project.mappings.set(name, loadFile<Mapping>(file, 'mapping', diagnostics));
 }

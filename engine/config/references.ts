@@ -1,13 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { closest } from '../util/closest.js';
-import { variablesIn } from '../util/template.js';
+import { unclosedPlaceholders, variablesIn } from '../util/template.js';
 import { MAPPING_FUNCTION_NAMES } from '../map/functions.js';
 import { lintWebhook } from '../webhook/verifiers.js';
 import type { Diagnostic } from './diagnostic.js';
 import { checkJsonata, rootFields } from './jsonata-check.js';
 import type { Loaded, Project } from './project.js';
-import { displayPath } from './project.js';
+import { displayPath, entryExists } from './project.js';
+import { containedIn } from './contained.js';
+import { readConfigText } from './read-text.js';
 import { stringLeaves } from './schema-walk.js';
 import type { Connections, Connector, Mapping, Stream } from './types.generated.js';
 import type { YamlFile, YamlPath } from './yaml-file.js';
@@ -40,6 +41,9 @@ export function checkConnector(name: string, c: Loaded<Connector>): Diagnostic[]
       // Connector expressions run on JSONata alone, without the mapping functions.
       out.push(...jsonataDiagnostics(yaml, leaf.path, leaf.value, []));
     } else if (leaf.path[0] !== 'description' && leaf.path.at(-1) !== 'description' && leaf.path[0] !== 'docs' && leaf.path[0] !== 'variables') {
+      for (const v of unclosedPlaceholders(leaf.value)) {
+        out.push(yaml.diag(yaml.offsetInScalar(leaf.path, v.index), 'error', `unclosed template {${v.name}: close it with "}" (write {{ for a literal brace)`, leaf.path));
+      }
       for (const v of variablesIn(leaf.value)) {
         if (!allowed.includes(v.name)) {
           out.push(yaml.diag(yaml.offsetInScalar(leaf.path, v.index), 'error', `unknown template variable {${v.name}}: declare it under variables${suggest(v.name, allowed)}`, leaf.path));
@@ -95,11 +99,21 @@ function jsonataFileDiagnostics(file: string, expr: string, path: YamlPath): Dia
   return checkJsonata(expr, MAPPING_FUNCTION_NAMES).map((p) => fileDiag(file, expr, p.index, p.severity, p.message, path));
 }
 
-/** The JSONata of a flow's transform: inline, or from a .jsonata file beside mapping.yaml. */
-export function transformSource(mappingFile: string, transform: string): { file?: string; expr: string } {
+/**
+ * The JSONata of a flow's transform: inline, or from a .jsonata file beside mapping.yaml. A file
+ * that is missing, unreadable, not UTF-8 or (after symbolic links) outside the mapping's folder is
+ * never read; `problem` says why.
+ */
+export function transformSource(mappingFile: string, transform: string): { file?: string; expr: string; problem?: string } {
   if (/^[\w./-]+\.jsonata$/.test(transform.trim())) {
-    const file = join(dirname(mappingFile), transform.trim());
-    return { file, expr: existsSync(file) ? readFileSync(file, 'utf8') : '' };
+    const folder = dirname(mappingFile);
+    const file = join(folder, transform.trim());
+    if (!entryExists(file)) return { file, expr: '', problem: `transform file "${transform.trim()}" not found beside mapping.yaml` };
+    const where = containedIn(file, folder);
+    if (!where.inside) return { file, expr: '', problem: `transform file "${transform.trim()}" ${where.problem}` };
+    const r = readConfigText(file);
+    if ('problem' in r) return { file, expr: '', problem: `transform file "${transform.trim()}" ${r.problem}${r.line > 1 ? ` (line ${r.line}, column ${r.col})` : ''}` };
+    return { file, expr: r.text };
   }
   return { expr: transform };
 }
@@ -140,8 +154,8 @@ export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Proje
     if (flow.recompute?.when) out.push(...jsonataDiagnostics(yaml, [...at, 'recompute', 'when'], flow.recompute.when));
     if (flow.custom_fields?.length && op && !op.custom_fields) out.push(yaml.diagAt([...at, 'custom_fields'], 'error', `operation "${flow.to}" of connector "${data.target.connector}" declares no custom field set, so these fields cannot be provisioned`));
     const t = transformSource(m.path, flow.transform);
-    if (t.file && !existsSync(t.file)) {
-      out.push(yaml.diagAt([...at, 'transform'], 'error', `transform file "${flow.transform}" not found beside mapping.yaml`));
+    if (t.problem) {
+      out.push(yaml.diagAt([...at, 'transform'], 'error', t.problem));
       continue;
     }
     out.push(...(t.file ? jsonataFileDiagnostics(t.file, t.expr, [...at, 'transform']) : jsonataDiagnostics(yaml, [...at, 'transform'], t.expr)));
@@ -158,6 +172,42 @@ export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Proje
       }
     }
   }
+  out.push(...flowCycles(yaml, data.flows));
+  return out;
+}
+
+/**
+ * Cycles of depends_on (a flow needing itself among them), each at the dependency that closes it
+ * in the cycle's first flow in file order, so the user is taken to the line to change.
+ */
+function flowCycles(yaml: YamlFile, flows: Mapping['flows']): Diagnostic[] {
+  const names = Object.keys(flows);
+  const depsOf = (name: string): string[] => {
+    const d: unknown = flows[name]?.depends_on;
+    return Array.isArray(d) ? d.filter((x): x is string => typeof x === 'string' && Object.hasOwn(flows, x)) : [];
+  };
+  const out: Diagnostic[] = [];
+  const done = new Set<string>();
+  const report = (cycle: string[]) => {
+    const first = cycle.reduce((a, b) => (names.indexOf(b) < names.indexOf(a) ? b : a));
+    const i = cycle.indexOf(first);
+    const ring = [...cycle.slice(i), ...cycle.slice(0, i)];
+    const next = ring[1] ?? first;
+    const message = ring.length === 1 ? `flow "${first}" depends on itself` : `flows depend on each other in a cycle: ${[...ring, first].join(' -> ')}`;
+    out.push(yaml.diagAt(['flows', first, 'depends_on', (flows[first].depends_on as unknown[]).indexOf(next)], 'error', message));
+  };
+  // Depth-first: a dependency on a flow still on the current path closes a cycle.
+  const visit = (name: string, path: string[]) => {
+    if (done.has(name)) return;
+    const here = [...path, name];
+    for (const dep of depsOf(name)) {
+      const start = here.indexOf(dep);
+      if (start >= 0) report(here.slice(start));
+      else visit(dep, here);
+    }
+    done.add(name);
+  };
+  for (const name of names) visit(name, []);
   return out;
 }
 
@@ -174,6 +224,13 @@ export function checkConnections(c: Loaded<Connections>, project: Project): Diag
       out.push(yaml.diagAt([...at, 'connector'], 'error', `no connector "${conn.connector}" in connectors/${suggest(conn.connector, connectorNames)}`));
       continue;
     }
+    if (conn.auth !== undefined) {
+      const options = Object.keys(connector.data?.auth_options ?? {});
+      if (connector.data && !options.includes(String(conn.auth))) {
+        const known = options.length ? suggest(String(conn.auth), options) : ' (it offers no auth_options; remove "auth" to use its default auth)';
+        out.push(yaml.diagAt([...at, 'auth'], 'error', `connector "${conn.connector}" has no auth option "${conn.auth}"${known}`));
+      }
+    }
     const vars = connector.data?.variables ?? {};
     const values = conn.values ?? {};
     for (const [vname, v] of Object.entries(vars)) {
@@ -183,6 +240,10 @@ export function checkConnections(c: Loaded<Connections>, project: Project): Diag
       const vpath = [...at, 'values', k];
       if (!(k in vars)) out.push(yaml.diagAt(vpath, 'warning', `connector "${conn.connector}" does not use a value "${k}"${suggest(k, Object.keys(vars))}`, true));
       if (typeof val !== 'string') continue;
+      const unclosed = val.lastIndexOf('${');
+      if (unclosed >= 0 && !val.includes('}', unclosed)) {
+        out.push(yaml.diag(yaml.offsetInScalar(vpath, unclosed), 'error', `unclosed reference "${val.slice(unclosed, unclosed + 40)}": close it with "}" (\${env:NAME} or \${store:NAME})`, vpath));
+      }
       for (const m of val.matchAll(ENV_REF)) {
         const ref = m[1];
         const idx = (m.index ?? 0) + 2;

@@ -1,15 +1,19 @@
-import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, Severity } from './diagnostic.js';
 import { pathToString } from './diagnostic.js';
+import { readConfigText } from './read-text.js';
 
 export type YamlPath = readonly (string | number)[];
+
+/** Values an alias may expand to in one file; far above any real config, far below a YAML bomb. */
+export const MAX_ALIAS_COUNT = 1000;
 
 /** A parsed YAML file that can tell the line and column of any node by its path. */
 export class YamlFile {
   readonly doc: Document;
   readonly lines: LineCounter;
   readonly parseDiagnostics: Diagnostic[] = [];
+  private data: unknown;
 
   constructor(
     readonly file: string,
@@ -20,18 +24,54 @@ export class YamlFile {
     this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
     for (const e of this.doc.errors) this.parseDiagnostics.push(this.diag(e.pos[0], 'error', yamlMessage(e.code, e.message, /^[\w$.-]+/.exec(text.slice(e.pos[0]))?.[0]), []));
     for (const w of this.doc.warnings) this.parseDiagnostics.push(this.diag(w.pos[0], 'warning', w.message, []));
+    if (this.ok) this.convert();
   }
 
+  /** Reads a file; one that cannot be read or is not UTF-8 gives a file whose only content is that error. */
   static read(file: string, displayName = file): YamlFile {
-    return new YamlFile(displayName, readFileSync(file, 'utf8'));
+    const r = readConfigText(file);
+    if ('text' in r) return new YamlFile(displayName, r.text);
+    const f = new YamlFile(displayName, '');
+    f.parseDiagnostics.push({ file: displayName, line: r.line, col: r.col, severity: 'error', message: `this file ${r.problem}`, path: '' });
+    return f;
   }
 
   get ok(): boolean {
     return !this.parseDiagnostics.some((d) => d.severity === 'error');
   }
 
+  /** The file's data; undefined when it has parse errors. */
   toJS(): unknown {
-    return this.doc.toJS({ maxAliasCount: 1000 });
+    return this.data;
+  }
+
+  /**
+   * Aliases are the one YAML feature that can make well-formed text unusable as data: one naming
+   * no anchor, one inside its own anchor (endless data), and nested ones multiplying into a
+   * "billion laughs" bomb. Each becomes an error at the alias instead of an exception.
+   */
+  private convert(): void {
+    const before = this.parseDiagnostics.length;
+    let first: number | undefined;
+    visit(this.doc, {
+      Alias: (_key, node, path) => {
+        const at = node.range?.[0] ?? 0;
+        first ??= at;
+        const target = node.resolve(this.doc);
+        if (!target) this.parseDiagnostics.push(this.diag(at, 'error', `alias *${node.source} has no anchor &${node.source} before it`, []));
+        else if (path.includes(target)) this.parseDiagnostics.push(this.diag(at, 'error', `alias *${node.source} is inside its own anchor &${node.source}, which would make endless data`, []));
+      },
+    });
+    if (this.parseDiagnostics.length > before) return;
+    try {
+      this.data = this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      const bomb = /alias count/i.test((e as Error).message);
+      const message = bomb
+        ? `aliases expand to more than ${MAX_ALIAS_COUNT} values (aliases of aliases multiply, as in a "billion laughs" YAML bomb); write the values out or use fewer nested aliases`
+        : `cannot turn this YAML into data: ${(e as Error).message}`;
+      this.parseDiagnostics.push(this.diag(first ?? 0, 'error', message, []));
+    }
   }
 
   position(offset: number): { line: number; col: number } {

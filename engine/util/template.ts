@@ -18,6 +18,16 @@ export function variablesIn(template: string): { name: string; index: number }[]
   return out;
 }
 
+/**
+ * Opening braces that start a placeholder name and never close it (`{client_id`, `{id/x}`): render
+ * would send them literally (to a token endpoint, in a URL), so lint reports them.
+ */
+export function unclosedPlaceholders(template: string): { name: string; index: number }[] {
+  const out: { name: string; index: number }[] = [];
+  for (const m of template.matchAll(/\{\{|\}\}|\{([A-Za-z_][\w.]*)(\}?)/g)) if (m[1] && !m[2]) out.push({ name: m[1], index: m.index ?? 0 });
+  return out;
+}
+
 function lookup(vars: TemplateVars, name: string): unknown {
   if (Object.hasOwn(vars, name)) return vars[name];
   let cur: unknown = vars;
