@@ -990,6 +990,12 @@ export interface Join {
    * Keeps only related records for which this is true (status = 'Open' and balance > 0).
    */
   where?: string;
+  /**
+   * Query parameters that ask the source for (a superset of) the records `where` keeps (status: Open). Used only when the stream is read into an empty mirror (an initial load) and every flow reads it through joins with the same source_query; delta reads still read every change, so a paid invoice is seen.
+   */
+  source_query?: {
+    [k: string]: string;
+  };
 }
 export interface CustomField {
   key: string;

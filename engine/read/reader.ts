@@ -14,6 +14,8 @@ export interface StreamReadOptions {
   stream: Stream;
   /** The saved cursor; ignored when `full` */
   saved?: string;
+  /** Query parameters added to every page's request (after the stream's own) */
+  query?: Record<string, string>;
   full?: boolean;
 }
 
@@ -59,6 +61,7 @@ export class StreamReader {
       const vars = { ...this.o.vars, ...delta.vars, ...page.vars };
       const query: Record<string, string> = {};
       for (const [k, t] of Object.entries(stream.query ?? {})) query[k] = render(t, vars);
+      Object.assign(query, this.o.query);
       if (first || !delta.firstPageOnly) Object.assign(query, delta.query);
       Object.assign(query, page.query);
       const url = page.url ?? client.url(this.o.baseUrl, render(stream.path, vars, encodeURIComponent));

@@ -10,7 +10,7 @@ import type { StateStore } from '../store/state.js';
 import type { FlowSummary, RunWarning, SyncEvent } from './events.js';
 import { explainFilterError } from './filter-error.js';
 
-type Consumer = { flow: string; role: 'parent' } | { flow: string; role: 'child'; rel: string; on: string; where?: string };
+type Consumer = { flow: string; role: 'parent' } | { flow: string; role: 'child'; rel: string; on: string; where?: string; sourceQuery?: Record<string, string> };
 
 const CLOCK_FUNCTIONS = /\$(now|millis|today|daysOverdue)\s*\(/;
 const bindings = Object.fromEntries(Object.entries(mappingFunctions(() => new Date())).map(([k, f]) => [k, f.fn]));
@@ -25,6 +25,17 @@ function mirrorFilter(cons: Consumer[]): { wheres: string[]; signature: string }
   if (!cons.every((c) => c.role === 'child' && c.where && !CLOCK_FUNCTIONS.test(c.where))) return undefined;
   const wheres = [...new Set(cons.map((c) => (c as { where: string }).where))].sort();
   return { wheres, signature: canonicalJson(wheres) };
+}
+
+/**
+ * The query that asks the source for only what the joins keep, when every reader of the stream
+ * declares the same one; a flow reading the stream as its own records needs all of them.
+ */
+function sourceQuery(cons: Consumer[]): Record<string, string> | undefined {
+  const queries = cons.map((c) => (c.role === 'child' ? c.sourceQuery : undefined));
+  if (!queries[0] || !Object.keys(queries[0]).length) return undefined;
+  const first = canonicalJson(queries[0]);
+  return queries.every((q) => q && canonicalJson(q) === first) ? queries[0] : undefined;
 }
 
 interface Staged {
@@ -145,7 +156,7 @@ export async function stageStreams(o: {
   const add = (stream: string, c: Consumer) => consumers.set(stream, [...(consumers.get(stream) ?? []), c]);
   for (const [name, flow] of o.flows) {
     add(flow.from, { flow: name, role: 'parent' });
-    for (const [rel, j] of Object.entries(flow.join ?? {})) add(j.from, { flow: name, role: 'child', rel, on: j.on, where: j.where });
+    for (const [rel, j] of Object.entries(flow.join ?? {})) add(j.from, { flow: name, role: 'child', rel, on: j.on, where: j.where, sourceQuery: j.source_query });
   }
   const read = new Map<string, number>();
   const failedBy = new Map<string, ReadFailures>();
@@ -165,7 +176,11 @@ export async function stageStreams(o: {
     }
     if (o.persistCursors) state.setMeta(filterKey, signature);
     const saved = state.get<{ value: string }>('SELECT value FROM cursors WHERE connection = ? AND stream = ?', [conn.name, streamName])?.value;
-    const reader = new StreamReader({ client: conn.client, baseUrl: conn.baseUrl, vars: conn.vars, name: streamName, stream, saved, full });
+    // Filtered at the source only into an empty mirror: a record the filter now leaves out
+    // (an invoice paid since) would otherwise stay in the mirror as it was.
+    const filtered = sourceQuery(cons);
+    const initial = filtered && (full || saved === undefined) && !state.get('SELECT 1 AS x FROM mirror WHERE connection = ? AND stream = ? LIMIT 1', [conn.name, streamName]);
+    const reader = new StreamReader({ client: conn.client, baseUrl: conn.baseUrl, vars: conn.vars, name: streamName, stream, saved, full, query: initial ? filtered : undefined });
     let count = 0;
     let changed = 0;
     // Read failures are keyed "#<stream>:..." so they never meet a flow's own record keys.
