@@ -6,6 +6,7 @@ import type { Connector, Stream, Write } from '../../engine/config/types.generat
 import { batchBody, singleBody, wrapValues } from '../../engine/write/body.js';
 import { lookupIds, scanTarget, shouldScan } from '../../engine/write/lookup.js';
 import { WRITERS } from '../../engine/write/registry.js';
+import { confirmJobs } from '../../engine/write/async-job.js';
 import type { WriteContext, WriteItem, WriteOutcome } from '../../engine/write/types.js';
 import { Channel } from '../../engine/util/channel.js';
 import { API, delay, makeClient, parseBody, shippedConnector, testConnector, useNock, type FakeClock } from './helpers.js';
@@ -523,6 +524,106 @@ describe('async_job writer (Zendesk create_many / update_many)', () => {
     expect(out).not.toBe('still polling');
     expect(byKey(out as WriteOutcome[]).a).toMatchObject({ ok: true });
     expect(byKey(out as WriteOutcome[]).b).toMatchObject({ ok: false });
+  });
+});
+
+describe('async_job writer: job slots and the write-intent journal', () => {
+  const zendeskOp = () => shippedConnector('zendesk').operations!.upsert_organizations;
+  const fast = (w: Write, job: Partial<NonNullable<Write['job']>> = {}): Write => ({ ...w, batch_size: 1, job: { ...w.job!, poll_interval: '1ms', ...job } });
+  const tooManyJobs = { error: 'TooManyJobs', description: 'The account already has 30 queued or running jobs.' };
+
+  // Regression (issue 11 section 2): a 429 TooManyJobs failed every record of the batch once the
+  // client's retries ran out, while the writer, stuck in the submission, never polled the jobs
+  // that held the slots.
+  it('429 TooManyJobs waits for a slot while polling its own jobs, and fails no record', async () => {
+    let jobDone = false;
+    let refused = 0;
+    let n = 0;
+    nock(API)
+      .post('/organizations/create_many')
+      .times(100)
+      .reply(() => {
+        if (n === 0 || jobDone) return [200, { job_status: { id: `J${++n}`, status: 'queued' } }];
+        refused++;
+        return [429, tooManyJobs];
+      });
+    let polls = 0;
+    const answer = (id: string) => {
+      if (id === 'J1' && ++polls >= 3) jobDone = true;
+      const done = id !== 'J1' || jobDone;
+      return { id, status: done ? 'completed' : 'working', results: done ? [{ index: 0, id: Number(id.slice(1)) + 100, status: 'Created', success: true }] : null };
+    };
+    nock(API).get(/\/job_statuses\/J\d+$/).times(100).reply((uri) => [200, { job_status: answer(uri.split('/').pop()!) }]);
+    nock(API).get('/job_statuses/show_many').query(true).times(100).reply((uri) => [200, { job_statuses: new URL(uri, API).searchParams.get('ids')!.split(',').map(answer) }]);
+    const c = ctx(fast(zendeskOp().create!), 'create', noAuth(shippedConnector('zendesk')), realClock());
+    const out = await WRITERS.async_job([item('a'), item('b'), item('c')], c);
+    expect(refused).toBeGreaterThan(0);
+    expect(out.filter((o) => !o.ok)).toEqual([]);
+    expect(out.map((o) => o.key).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('job.no_slot names the refusal; another 429 body still fails its batch', async () => {
+    nock(API).post('/organizations/create_many').times(20).reply(429, { error: 'SomethingElse' });
+    const spec = fast(zendeskOp().create!, { no_slot: { status: [429], body: "error = 'TooManyJobs'" } });
+    const out = await WRITERS.async_job([item('a')], ctx(spec, 'create', noAuth(shippedConnector('zendesk'))));
+    expect(out[0]).toMatchObject({ key: 'a', ok: false });
+    expect(out[0].unknown).toBeUndefined();
+  });
+
+  it('the wait for a slot is bounded by job.timeout: then the run stops, and no record is failed', async () => {
+    nock(API).post('/organizations/create_many').times(1000).reply(429, tooManyJobs);
+    const c = ctx(fast(zendeskOp().create!, { timeout: '80ms' }), 'create', noAuth(shippedConnector('zendesk')), realClock());
+    await expect(WRITERS.async_job([item('a')], c)).rejects.toMatchObject({ scope: 'run', message: expect.stringContaining('no free job slot within 80ms') });
+    expect(c.seen).toEqual([]);
+  });
+
+  it('journals each batch before sending it and its job id before polling the job', async () => {
+    const events: string[] = [];
+    nock(API)
+      .post('/organizations/create_many')
+      .reply(() => {
+        events.push('submit');
+        return [200, { job_status: { id: 'J7', status: 'queued' } }];
+      });
+    nock(API)
+      .get('/job_statuses/J7')
+      .reply(() => {
+        events.push('poll');
+        return [200, { job_status: { id: 'J7', status: 'completed', results: [{ index: 0, id: 7, status: 'Created', success: true }] } }];
+      });
+    const c = ctx(fast(zendeskOp().create!), 'create', noAuth(shippedConnector('zendesk')));
+    c.intend = async (batches) => {
+      events.push(`intend ${batches.map((b) => b.map((i) => i.key).join('+')).join(',')}`);
+      return batches.map((_, i) => `T${i}`);
+    };
+    c.jobStarted = async (token, id) => {
+      events.push(`job ${token}=${id}`);
+    };
+    const out = await WRITERS.async_job([item('a')], c);
+    expect(out[0]).toMatchObject({ ok: true, targetId: '7' });
+    expect(events).toEqual(['intend a', 'submit', 'job T0=J7', 'poll']);
+  });
+
+  it('a job that does not finish in time ends with its outcome unknown (it may still apply)', async () => {
+    nock(API).post('/organizations/create_many').reply(200, { job_status: { id: 'SLOW', status: 'queued' } });
+    nock(API).get('/job_statuses/SLOW').times(1000).reply(200, { job_status: { id: 'SLOW', status: 'working' } });
+    const c = ctx(fast(zendeskOp().create!, { poll_interval: '5ms', timeout: '60ms' }), 'create', noAuth(shippedConnector('zendesk')), realClock());
+    const out = await WRITERS.async_job([item('a')], c);
+    expect(out[0]).toMatchObject({ ok: false, unknown: true });
+  });
+
+  it("confirmJobs reads back a killed run's jobs: finished ones give outcomes, one no longer reported ends at once as unknown", async () => {
+    nock(API)
+      .get('/job_statuses/show_many')
+      .query(true)
+      .times(10)
+      .reply(200, { job_statuses: [{ id: 'OLD1', status: 'completed', results: [{ index: 0, id: 11, status: 'Created', success: true }, { index: 1, id: 12, status: 'Created', success: true }] }] });
+    const c = ctx(zendeskOp().create!, 'create', noAuth(shippedConnector('zendesk')));
+    const t0 = Date.now();
+    const got = await confirmJobs([{ id: 'OLD1', items: [item('a'), item('b')] }, { id: 'GONE', items: [item('c')] }], c);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(got.get('OLD1')).toEqual([{ key: 'a', ok: true, action: 'created', targetId: '11' }, { key: 'b', ok: true, action: 'created', targetId: '12' }]);
+    expect(got.get('GONE')).toMatchObject([{ key: 'c', ok: false, unknown: true }]);
   });
 });
 
