@@ -1,9 +1,7 @@
-import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { containedIn } from './contained.js';
 import type { Diagnostic } from './diagnostic.js';
-import { displayPath, entryExists, type Loaded } from './project.js';
-import { fsErrorReason } from './read-text.js';
+import { displayPath, entryExists, listFolder, type Loaded } from './project.js';
 import type { Mapping } from './types.generated.js';
 import { YamlFile } from './yaml-file.js';
 
@@ -35,12 +33,9 @@ export function checkFixtures(m: Loaded<Mapping>): Diagnostic[] {
   const dir = join(folder, 'fixtures');
   if (!entryExists(dir)) return [];
   const error = (file: string, message: string): Diagnostic => ({ file: displayPath(file), line: 1, col: 1, severity: 'error', message, path: '' });
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch (e) {
-    return [error(dir, `fixtures folder ${(e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is a file where a folder is expected' : fsErrorReason(e)}`)];
-  }
+  const list = listFolder(dir);
+  if ('problem' in list) return [error(dir, `fixtures folder ${list.problem}`)];
+  const names = list.names;
   const flows = Object.keys(((m.data ?? m.raw) as Partial<Mapping> | undefined)?.flows ?? {});
   const out: Diagnostic[] = [];
   for (const name of names) {

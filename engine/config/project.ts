@@ -59,7 +59,7 @@ export interface LoadOptions {
 }
 
 /** The names in a folder, or why it cannot be listed (a symbolic link loop, a file where a folder is expected). */
-function listFolder(dir: string): { names: string[] } | { problem: string } {
+export function listFolder(dir: string): { names: string[] } | { problem: string } {
   try {
     return { names: readdirSync(dir).sort() };
   } catch (e) {

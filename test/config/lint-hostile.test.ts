@@ -1,7 +1,7 @@
 // Hostile and damaged config files (issue 10, items 11-14): `mlc lint` must turn each into an error
 // with a file and a line, never throw, never hang and never pass it.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, type Diagnostic } from '../../engine/config/diagnostic.js';
@@ -103,6 +103,17 @@ describe('item 11: files that cannot be read', () => {
     expect(diags).toHaveLength(1);
     expect(diags[0]).toMatchObject({ file: MAPPING, line: 1, col: 1, severity: 'error', message: expect.stringMatching(/^mapping folder .*mappings\/ar is a symbolic link loop/) });
     expect(planError(root).message).toContain('symbolic link loop');
+  });
+
+  it('reports a connectors folder that is a symbolic link loop, and a fixtures folder that is a file', () => {
+    const root = tempProject({ [MAPPING]: mapping(...FLOW), 'mappings/ar/fixtures': 'not a folder' }, false);
+    rmSync(join(root, 'connectors'), { recursive: true });
+    symlinkSync('connectors', join(root, 'connectors'));
+    const diags = lintRoot(root).filter((x) => x.message.startsWith('this folder') || x.message.startsWith('fixtures folder'));
+    expect(diags).toEqual([
+      expect.objectContaining({ file: expect.stringMatching(/connectors$/), line: 1, col: 1, severity: 'error', message: 'this folder is a symbolic link loop (the link points back at itself), so it cannot be read' }),
+      expect.objectContaining({ file: expect.stringMatching(/mappings\/ar\/fixtures$/), line: 1, col: 1, severity: 'error', message: 'fixtures folder is a file where a folder is expected' }),
+    ]);
   });
 
   it('reports a path argument that is a symbolic link loop', () => {
