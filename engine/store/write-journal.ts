@@ -192,8 +192,9 @@ export function confirmWrite(state: StateStore, c: { runId: string; mapping: str
   state.run('INSERT OR REPLACE INTO targets (mapping, flow, key, match_value, target_id, hash, mapped_at, clock_dependent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
     c.mapping, c.flow, c.item.key, c.item.match, id, c.item.hash, c.nowIso, c.item.cd ? 1 : 0,
   ]);
-  state.run('INSERT INTO audit (run_id, mapping, flow, key, action, target_id, payload_hash, source_version, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)', [
-    c.runId, c.mapping, c.flow, c.item.key, c.action, id, c.item.hash, 'confirmed from the job of an interrupted run', c.nowIso,
+  // Recorded in the run that learnt the outcome (the run that sent it was killed first).
+  state.run('INSERT INTO audit (run_id, mapping, flow, key, action, target_id, payload_hash, source_version, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)', [
+    c.runId, c.mapping, c.flow, c.item.key, c.action, id, c.item.hash, c.nowIso,
   ]);
 }
 

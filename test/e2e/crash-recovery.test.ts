@@ -102,6 +102,43 @@ describe('a write applied by the target but not recorded before a kill', () => {
   }, 120_000);
 });
 
+describe('bulk jobs of a killed run', () => {
+  it('are read back by the next run: nothing is sent again and the target is not listed', async () => {
+    await ensureBuilt();
+    const SIZE = 400;
+    // Jobs run on their own (as Zendesk's do); only their answers to mlc are held back.
+    e = await setup({ size: SIZE, seed: 72, knobs: { zendesk: { rateLimitEnabled: false, jobCompleteAfterMs: 0 } } });
+    proxy = await startHoldingProxy(e.zendesk.url, (m, p) => m === 'GET' && p.includes('/job_statuses'), 10_000);
+    const args = ['sync', MAPPING, '--state', e.statePath];
+    const env = e;
+    const killed = await runCli([...args, '--connections', connectionsVia(env, proxy.url)], {
+      killWhen: () => env.zendesk.jobStatuses().length >= SIZE / 100,
+      killAfterMs: 500,
+    });
+    expect(killed.killed, killed.stderr).toBe(true);
+    expect(recordsReceived(env)).toBe(SIZE);
+
+    const mark = env.zendesk.stats().total;
+    const last = await runCli([...args, '--connections', env.connectionsFile(), '--json']);
+    expect(last.code, last.stderr).toBe(0);
+    const st = env.zendesk.stats();
+    const log = st.total > mark ? st.log.slice(mark - st.total) : [];
+    expect(log.filter((l) => /_many$/.test(l.path) && l.method !== 'GET'), JSON.stringify(log.map((l) => `${l.method} ${l.path}`))).toEqual([]);
+    expect(log.filter((l) => l.method === 'GET' && l.path === '/api/v2/organizations')).toEqual([]);
+    expect(recordsReceived(env)).toBe(SIZE);
+    const c = compareAll(env.visma, env.zendesk, new Date());
+    expect(c.organizations).toBe(SIZE);
+    expect(c.problems).toEqual([]);
+    const s = await StateStore.open(env.statePath, { lock: false });
+    try {
+      const known = s.all<{ n: number }>("SELECT count(*) AS n FROM targets WHERE mapping = ? AND flow = 'organizations' AND target_id IS NOT NULL AND hash IS NOT NULL", [MAPPING]);
+      expect(known[0].n).toBe(SIZE);
+    } finally {
+      s.abandon();
+    }
+  }, 180_000);
+});
+
 /** Organization records Zendesk received in bulk jobs (creates and updates), over the simulator's life. */
 const recordsReceived = (env: E2E) =>
   env.zendesk
