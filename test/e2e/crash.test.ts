@@ -79,6 +79,8 @@ describe('crash safety of mlc sync (SIGKILL at random moments)', () => {
       for (const t of targets) expect(t.target_id, t.key).toBe(String(e.zendesk.findOrganization(t.key)!.id));
       expect(s.all('SELECT * FROM failures'), story).toEqual([]);
       expect(s.all('SELECT * FROM pending'), story).toEqual([]);
+      // Every write a kill left unconfirmed was settled (read back from its job, or written again).
+      expect(s.all('SELECT batch, job_id, doubtful FROM write_doubts'), story).toEqual([]);
       expect(s.all<{ n: number }>('SELECT count(*) AS n FROM runs')[0].n).toBeGreaterThanOrEqual(attempts - kills + 1);
     } finally {
       s.abandon();
