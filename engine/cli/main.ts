@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { closeDefaultDispatcher } from '../http/client.js';
 import { registerCredentials } from './credentials.js';
-import { registerDryRun, registerTest } from './dry-run.js';
+import { registerDryRun } from './dry-run.js';
 import { EXIT } from './exit-codes.js';
 import { registerHistory } from './history.js';
 import { registerLint } from './lint.js';
@@ -10,6 +10,7 @@ import { registerReplay } from './replay.js';
 import { registerSandbox } from './sandbox.js';
 import { registerState } from './state.js';
 import { registerSync } from './sync.js';
+import { registerTest } from './test.js';
 
 const program = new Command();
 program
