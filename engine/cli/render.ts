@@ -25,6 +25,7 @@ export function printSyncResult(r: SyncResult, verb = 'sync'): void {
     const rows: (string | number)[][] = [['flow', 'read', 'affected', 'created', 'updated', 'unchanged', 'skipped', 'failed', 'requests src/tgt', 'time']];
     for (const f of r.flows) rows.push([f.flow, f.read, f.affected, f.created, f.updated, f.unchanged, f.skipped, f.failed, `${f.requests.source}/${f.requests.target}`, `${(f.durationMs / 1000).toFixed(1)}s`]);
     for (const line of table(rows)) out(`  ${line}`);
+    for (const f of r.flows) if (f.remapped) out(`  ${f.flow}: ${f.remapped.reason}: ${f.remapped.records} re-mapped, ${f.created} created, ${f.updated} updated, ${f.unchanged} unchanged`);
   }
   for (const f of r.flows) {
     for (const x of f.failures) out(`  failed ${f.flow} ${x.key}: ${x.reason}`);

@@ -20,7 +20,8 @@ export class FlowMapper {
   private readonly bindings: Record<string, unknown>;
   private readonly validate?: ValidateFunction;
   readonly transformFile?: string;
-  private readonly transformExpr: string;
+  /** The transform's text (a .jsonata file's content): part of the flow's fingerprint */
+  readonly transformExpr: string;
   /** Whether the transform runs compiled rather than on the JSONata interpreter */
   readonly compiled: boolean;
 

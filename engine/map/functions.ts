@@ -5,6 +5,9 @@
  */
 export type Clock = () => Date;
 
+/** Part of every flow's fingerprint: bump it when a function's result changes, so every record is re-mapped once. */
+export const MAPPING_FUNCTIONS_VERSION = 1;
+
 const DAY = 86_400_000;
 
 // ---- signatures: one declaration per function, checked at every call and by `mlc lint` ----

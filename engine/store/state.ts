@@ -30,6 +30,7 @@ const TABLES: Record<string, string> = {
   tokens: '(connection TEXT, kind TEXT, value TEXT, expires_at TEXT, PRIMARY KEY (connection, kind))',
   credentials: '(name TEXT PRIMARY KEY, value TEXT, updated_at TEXT)',
   provisioned: '(mapping TEXT, flow TEXT, connection TEXT, spec_hash TEXT, ids TEXT, PRIMARY KEY (mapping, flow, connection))',
+  fingerprints: '(mapping TEXT, flow TEXT, fingerprint TEXT, updated_at TEXT, PRIMARY KEY (mapping, flow))',
 };
 
 const INDEXES = `

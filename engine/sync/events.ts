@@ -24,6 +24,8 @@ export interface FlowSummary {
   /** Worker threads that mapped beside the main thread (0: all on the main thread) */
   mapWorkers: number;
   failures: { key: string; reason: string }[];
+  /** Why every record of the flow was re-mapped, not only the changed ones ("mapping changed", "full run"), and how many there were */
+  remapped?: { reason: string; records: number };
   /** Dry runs: what would be sent */
   planned?: { key: string; action: 'create' | 'update' | 'unchanged'; payload: Record<string, unknown> }[];
 }

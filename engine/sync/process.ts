@@ -13,6 +13,8 @@ import { MapWorker } from '../map/map-pool.js';
 import { mapRecord, type MapInput, type MapOutput, type PayloadShape } from '../map/map-record.js';
 import { Channel } from '../util/channel.js';
 import type { FlowSummary, SyncEvent } from './events.js';
+import { flowFingerprint } from './fingerprint.js';
+import { hasTargets, markAllPending, saveFingerprint, storedFingerprint } from '../store/fingerprints.js';
 
 const CHUNK = 1000;
 /** The first chunk is small, so the first bulk jobs go out (and start their wait) early. */
@@ -49,6 +51,8 @@ export interface FlowRun {
   dryRun: boolean;
   /** Replay: only these keys (from the failure queue) */
   only?: string[];
+  /** Re-map every record of the flow (sync --full), not only the changed ones */
+  full?: boolean;
   now: () => Date;
   summary: FlowSummary;
   onEvent: (e: SyncEvent) => void;
@@ -61,6 +65,7 @@ export interface FlowRun {
  */
 export async function processFlow(r: FlowRun): Promise<void> {
   const { state, mapping, flowName, summary } = r;
+  const fingerprint = flowFingerprint({ flow: r.flow, transformExpr: r.mapper.transformExpr, op: r.op, target: r.target.connector, fieldKeys: r.fieldKeys });
   if (r.only) {
     for (const k of r.only) state.run('INSERT OR IGNORE INTO pending (mapping, flow, key) VALUES (?, ?, ?)', [mapping, flowName, k]);
   } else {
@@ -71,6 +76,12 @@ export async function processFlow(r: FlowRun): Promise<void> {
     }
     // Records that failed before are retried on every run until they succeed.
     state.run("INSERT OR IGNORE INTO pending (mapping, flow, key) SELECT mapping, flow, key FROM failures WHERE mapping = ? AND flow = ? AND stage <> 'read'", [mapping, flowName]);
+    // A changed mapping may make every payload the target holds stale, not just the changed records'.
+    // A state from before fingerprints has targets but none stored: its mapping may have changed too.
+    const stored = storedFingerprint(state, mapping, flowName);
+    const changed = stored === undefined ? hasTargets(state, mapping, flowName) : stored !== fingerprint;
+    const reason = r.full ? 'full run' : changed ? 'mapping changed' : undefined;
+    if (reason) summary.remapped = { reason, records: markAllPending(state, mapping, flowName, r.source.name, r.flow.from) };
   }
   // Writes an interrupted run left unconfirmed are settled before anything is decided about
   // their records (which ids are known, which payloads are unchanged).
@@ -87,6 +98,8 @@ export async function processFlow(r: FlowRun): Promise<void> {
   summary.mapWorkers = worker ? 1 : 0;
   try {
     await processKeys(r, keys, { worker, shape }, ctxFor, journal);
+    // Only a flow that went through: a run stopped halfway re-maps everything again next time.
+    if (!r.dryRun && !r.only) saveFingerprint(state, mapping, flowName, fingerprint, r.now().toISOString());
     // Every outcome is recorded: once they are on disk, nothing in the journal is in doubt.
     if (journal) {
       state.checkpoint();

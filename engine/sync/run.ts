@@ -114,7 +114,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
         only = rows.filter((f) => o.replay!.all || (o.replay!.runId && f.run_id === o.replay!.runId) || o.replay!.keys?.includes(f.key)).map((f) => f.key);
       }
       try {
-        await processFlow({ state: data, mapping: plan.mapping.name, runId, flowName: name, flow, op, mapper, source, target, fieldKeys: prov.keys, dryRun: dry, only, now: clock, summary, onEvent });
+        await processFlow({ state: data, mapping: plan.mapping.name, runId, flowName: name, flow, op, mapper, source, target, fieldKeys: prov.keys, dryRun: dry, only, full: !!o.full, now: clock, summary, onEvent });
       } finally {
         summary.requests.target = target.client.stats.requests - before;
         before = target.client.stats.requests;

@@ -1,0 +1,94 @@
+// Issue 12, section 1: a changed mapping reaches every record, in one run; a change that alters no
+// payload writes nothing; --full re-maps everything; a dry run counts what a sync would.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setup, writeRequests, type E2E } from './helpers.js';
+import { addVatField, copyProject, editFile } from './temp-project.js';
+
+let e: E2E | undefined;
+let root: string | undefined;
+afterEach(async () => {
+  await e?.stop();
+  e = undefined;
+  if (root) rmSync(root, { recursive: true, force: true });
+  root = undefined;
+});
+
+const SIZE = 60;
+
+async function synced(): Promise<{ e: E2E; root: string }> {
+  root = copyProject();
+  e = await setup({ size: SIZE, seed: 12 });
+  const r = await e.sync({ root });
+  expect(r.status, r.error).toBe('ok');
+  expect(r.flows[0]).toMatchObject({ created: SIZE, failed: 0 });
+  return { e, root };
+}
+
+const vatOf = (org: Record<string, unknown>) => (org.organization_fields as Record<string, unknown>).vat_registration_id;
+
+describe('a changed mapping', () => {
+  it('is counted by a dry run and written to every record by the next sync, once', async () => {
+    const { e, root } = await synced();
+    addVatField(root);
+
+    const dry = await e.sync({ root, dryRun: true });
+    expect(dry.status, dry.error).toBe('ok');
+    expect(dry.flows[0]).toMatchObject({ affected: SIZE, updated: SIZE, created: 0, remapped: { reason: 'mapping changed', records: SIZE } });
+
+    e.zendesk.resetStats();
+    const r = await e.sync({ root });
+    expect(r.status, r.error).toBe('ok');
+    expect(r.flows[0]).toMatchObject({ affected: SIZE, updated: SIZE, created: 0, failed: 0, remapped: { reason: 'mapping changed', records: SIZE } });
+    const byExt = new Map(e.visma.customers().map((c) => [String(c.number), c.vatRegistrationId ?? null]));
+    const orgs = e.zendesk.organizations().filter((o) => o.external_id !== null);
+    expect(orgs).toHaveLength(SIZE);
+    expect(orgs.filter((o) => vatOf(o) !== byExt.get(String(o.external_id))).map((o) => o.external_id)).toEqual([]);
+    expect(orgs.filter((o) => vatOf(o)).length).toBeGreaterThan(0);
+
+    // Once written, the mapping is no longer new: nothing is re-mapped.
+    const again = await e.sync({ root });
+    expect(again.flows[0]).toMatchObject({ affected: 0, updated: 0 });
+    expect(again.flows[0].remapped).toBeUndefined();
+  });
+
+  it('that alters no payload re-maps every record and writes nothing', async () => {
+    const { e, root } = await synced();
+    editFile(join(root, 'mappings', 'visma-zendesk', 'organization.jsonata'), '(\n', '(\n  /* a comment changes the text, not a payload */\n');
+    e.zendesk.resetStats();
+    const r = await e.sync({ root });
+    expect(r.flows[0]).toMatchObject({ affected: SIZE, unchanged: SIZE, updated: 0, created: 0, remapped: { reason: 'mapping changed', records: SIZE } });
+    expect(writeRequests(e.zendesk)).toEqual([]);
+  });
+
+  it('--full re-maps every record', async () => {
+    const { e } = await synced();
+    const r = await e.sync({ root, full: true });
+    expect(r.flows[0]).toMatchObject({ read: SIZE, affected: SIZE, unchanged: SIZE, remapped: { reason: 'full run', records: SIZE } });
+  });
+
+  it('is re-mapped again after a run that stopped before the flow finished', async () => {
+    const { e, root } = await synced();
+    addVatField(root);
+    const stopped = await e.sync({
+      root,
+      onEvent: (ev) => {
+        if (ev.type === 'flow:start') throw new Error('stopped for the test');
+      },
+    });
+    expect(stopped.status).toBe('error');
+    const r = await e.sync({ root });
+    expect(r.flows[0]).toMatchObject({ affected: SIZE, updated: SIZE, remapped: { reason: 'mapping changed', records: SIZE } });
+  });
+
+  it('re-maps every record of a state written before fingerprints existed', async () => {
+    const { e, root } = await synced();
+    await e.withState((s) => {
+      s.run('DELETE FROM fingerprints');
+      s.checkpoint();
+    });
+    const r = await e.sync({ root });
+    expect(r.flows[0]).toMatchObject({ affected: SIZE, unchanged: SIZE, remapped: { reason: 'mapping changed', records: SIZE } });
+  });
+});
