@@ -9,7 +9,8 @@ export class LockedError extends Error {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this id runs on this machine (EPERM: it does, under another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,6 +1,7 @@
 import type { Database, SqlJsStatic } from 'sql.js';
 import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { alive } from './lock.js';
 
 export class StateFileError extends Error {}
 
@@ -51,15 +52,6 @@ export function loadStateDatabase(SQL: SqlJsStatic, path: string): Database {
       `(run history, failure queue and stored credentials are then lost; target records are found again by their match key). ` +
       `\`mlc state check --state ${path}\` shows what is damaged.`,
   );
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface Leftover {

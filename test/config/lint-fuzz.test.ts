@@ -11,20 +11,10 @@ import { hasErrors, type Diagnostic } from '../../engine/config/diagnostic.js';
 import { lint } from '../../engine/config/lint.js';
 import { firstInvalidUtf8 } from '../../engine/config/read-text.js';
 import { lines, relativeTo, removeTempProjects, repoRoot, tempProject } from './helpers.js';
+import { prng } from '../e2e/helpers.js';
 
 const SEED = Number(process.env.MLC_FUZZ_SEED ?? 20261121);
 
-/** mulberry32: small, fast and the same on every platform. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Kind = 'connector' | 'mapping' | 'connections' | 'fixture';
 const FILE: Record<Kind, string> = {
