@@ -5,6 +5,25 @@ import { displayPath, entryExists, listFolder, type Loaded } from './project.js'
 import type { Mapping } from './types.generated.js';
 import { YamlFile } from './yaml-file.js';
 
+/** A date and time with its offset (RFC 3339), so a fixture means the same instant on every machine. */
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A fixture's `now` as an instant, or why it is not one. Date.parse alone accepts "1" (2001),
+ * February 30 (rolled into March) and times without an offset (the machine's zone), each of which
+ * would make a case test another clock than the one it names.
+ */
+export function parseFixtureNow(value: unknown): { date: Date } | { problem: string } {
+  const example = 'such as 2026-11-21T12:00:00Z';
+  if (typeof value !== 'string') return { problem: `"now" must be a date and time with its offset, ${example}` };
+  const m = INSTANT.exec(value.trim());
+  if (!m) return { problem: `"now" must be a date and time with its offset (Z or +01:00), ${example}; got "${value}"` };
+  const [, y, mo, d, h, mi, sec] = m.map(Number);
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (mo < 1 || mo > 12 || d < 1 || d > days || h > 23 || mi > 59 || (sec ?? 0) > 59) return { problem: `"now" is not a real date and time: "${value}" (${example})` };
+  return { date: new Date(value.trim()) };
+}
+
 type Kind = 'string' | 'mapping' | 'mapping of lists';
 /** The keys of a fixture case (engine/map/fixtures.ts reads them). */
 const KEYS: Record<string, { kind: Kind; required?: boolean }> = {
@@ -65,6 +84,9 @@ function checkFixture(yaml: YamlFile, flows: string[], flowsKnown: boolean): Dia
   }
   for (const key of Object.keys(data)) if (!(key in KEYS)) out.push(yaml.diagAt([key], 'error', `unknown key "${key}" (expected one of: ${Object.keys(KEYS).join(', ')})`, true));
   if (typeof data.flow === 'string' && flowsKnown && !flows.includes(data.flow)) out.push(yaml.diagAt(['flow'], 'error', `no flow "${data.flow}" in this mapping (have: ${flows.join(', ')})`));
-  if (typeof data.now === 'string' && Number.isNaN(Date.parse(data.now))) out.push(yaml.diagAt(['now'], 'error', `"now" must be a date and time such as 2026-11-21T12:00:00Z`));
+  if (typeof data.now === 'string') {
+    const now = parseFixtureNow(data.now);
+    if ('problem' in now) out.push(yaml.diagAt(['now'], 'error', now.problem));
+  }
   return out;
 }

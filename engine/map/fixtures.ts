@@ -1,6 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
+import { parseFixtureNow } from '../config/fixture-check.js';
+import { changedPaths, setTopLevel } from '../config/yaml-update.js';
+import type { Mapping } from '../config/types.generated.js';
 import { canonicalJson } from './canonical.js';
 import { FlowMapper } from './flow-mapper.js';
 import { jsonDiff } from '../util/diff.js';
@@ -27,6 +30,19 @@ export interface FixtureResult {
   payload?: Record<string, unknown>;
   diff?: string;
   error?: string;
+}
+
+/**
+ * The custom-field keys a payload carries that the flow does not declare: the target would drop
+ * them silently. Only flows that declare custom fields are checked; keys of a flow that declares
+ * none are the target's own, created outside mlc.
+ */
+export function undeclaredCustomFields(payload: Record<string, unknown>, setKey: string | undefined, declared: Mapping['flows'][string]['custom_fields']): string[] {
+  if (!setKey || !declared?.length) return [];
+  const set = payload[setKey];
+  if (!set || typeof set !== 'object' || Array.isArray(set)) return [];
+  const keys = new Set(declared.map((f) => f.key));
+  return Object.keys(set).filter((k) => !keys.has(k));
 }
 
 export function fixtureFiles(dir: string): string[] {
@@ -61,7 +77,12 @@ export async function runFixtures(plan: MappingPlan, dir: string): Promise<Fixtu
       continue;
     }
     const op = plan.target.connector.operations![flow.to];
-    const now = new Date(c.now ?? Date.now());
+    const clock = c.now === undefined ? { date: new Date() } : parseFixtureNow(c.now);
+    if ('problem' in clock) {
+      out.push({ file, name, flow: c.flow, ok: false, error: clock.problem });
+      continue;
+    }
+    const now = clock.date;
     const mapper = new FlowMapper(plan.mapping.name, c.flow, flow, op, plan.mappingFile, () => now);
     try {
       const input: Record<string, unknown> = { ...c.record };
@@ -77,11 +98,65 @@ export async function runFixtures(plan: MappingPlan, dir: string): Promise<Fixtu
         out.push({ file, name, flow: c.flow, ok: false, payload, error: disagreement });
         continue;
       }
+      const setKey = op.custom_fields ? plan.target.connector.custom_fields?.[op.custom_fields]?.payload_path : undefined;
+      const undeclared = undeclaredCustomFields(payload, setKey, flow.custom_fields);
+      if (undeclared.length) {
+        const list = undeclared.map((k) => `"${k}"`).join(', ');
+        out.push({ file, name, flow: c.flow, ok: false, payload, error: `the payload writes ${setKey} ${list}, which the flow's custom_fields do not declare: the target would drop ${undeclared.length > 1 ? 'them' : 'it'} (a typo, or a field to add to custom_fields)` });
+        continue;
+      }
       const ok = c.expect === undefined || canonicalJson(c.expect) === canonicalJson(payload);
       out.push({ file, name, flow: c.flow, ok, payload, diff: ok ? undefined : jsonDiff(c.expect, payload) });
     } catch (e) {
       out.push({ file, name, flow: c.flow, ok: false, error: (e as Error).message });
     }
+  }
+  return out;
+}
+
+export interface FixtureUpdate {
+  file: string;
+  name: string;
+  flow: string;
+  status: 'updated' | 'unchanged' | 'not updated';
+  added?: string[];
+  changed?: string[];
+  removed?: string[];
+  /** Why a case was left as it was: its mapping failed on it, or the file could not be rewritten */
+  error?: string;
+}
+
+/**
+ * `mlc test --update`: writes each case's actual payload into its `expect`. A case whose mapping
+ * fails is never touched (its expect is what the author still wants). Only `expect` is rewritten;
+ * comments, other keys and the layout of unchanged values stay as they were.
+ */
+export async function updateFixtures(plan: MappingPlan, dir: string): Promise<FixtureUpdate[]> {
+  const out: FixtureUpdate[] = [];
+  for (const r of await runFixtures(plan, dir)) {
+    const base = { file: r.file, name: r.name, flow: r.flow };
+    if (r.error || !r.payload) {
+      out.push({ ...base, status: 'not updated', error: r.error ?? 'the mapping produced no payload' });
+      continue;
+    }
+    const text = readFileSync(r.file, 'utf8');
+    const doc = parseDocument(text);
+    const before = (doc.toJS() as FixtureCase).expect;
+    if (before !== undefined && canonicalJson(before) === canonicalJson(r.payload)) {
+      out.push({ ...base, status: 'unchanged' });
+      continue;
+    }
+    try {
+      setTopLevel(doc, 'expect', r.payload);
+      const next = doc.toString({ lineWidth: 0 });
+      // What is written must read back as exactly the payload, or the file is left alone.
+      if (canonicalJson((parse(next) as FixtureCase).expect) !== canonicalJson(r.payload)) throw new Error('the rewritten file would not read back as the payload (an mlc bug, please report it)');
+      writeFileSync(r.file, next);
+    } catch (e) {
+      out.push({ ...base, status: 'not updated', error: (e as Error).message });
+      continue;
+    }
+    out.push({ ...base, status: 'updated', ...changedPaths(before ?? {}, r.payload) });
   }
   return out;
 }
