@@ -4,6 +4,9 @@ import { ZendeskSimulator } from './zendesk/simulator.js';
 
 export type SystemName = 'visma' | 'zendesk';
 
+/** The systems the sandbox simulates, for callers that check a name before starting it. */
+export const SYSTEMS: readonly SystemName[] = ['visma', 'zendesk'];
+
 export interface SandboxOptions {
   systems: SystemName[];
   /** Data-set size: number of Visma customers (default 100). */
@@ -46,6 +49,7 @@ export interface Sandbox {
 export { VismaSimulator, ZendeskSimulator };
 export type { VismaSimulatorOptions, Dto, MutationRequest, MutationResult, NewInvoice, VismaCredentials, VismaSnapshot } from './visma/index.js';
 export type { ZendeskSimulatorOptions, ZendeskCredentialsView, ZendeskSnapshot, WebhookDelivery } from './zendesk/index.js';
+export { describeMutation } from './visma/mutation-text.js';
 export { signZendeskWebhook, ZENDESK_TEST_SIGNING_SECRET } from './zendesk/index.js';
 export { fixedClock, manualClock, advancingClock, systemClock, type Clock, type ManualClock } from './framework/clock.js';
 
@@ -54,6 +58,9 @@ const DEFAULT_SIZE = 100;
 
 /** Starts the requested simulators on 127.0.0.1 ephemeral ports. */
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  // Anything but a known name would otherwise start as Zendesk (the other branch below).
+  const unknown = opts.systems.filter((s) => !SYSTEMS.includes(s));
+  if (unknown.length) throw new Error(`the sandbox has no simulator for ${unknown.join(', ')}; it simulates ${SYSTEMS.join(', ')}`);
   const seed = opts.seed ?? DEFAULT_SEED;
   const clock: Clock | undefined = opts.now;
   const started: Array<VismaSimulator | ZendeskSimulator> = [];

@@ -4,7 +4,7 @@ import { CredentialStore } from '../store/credentials.js';
 import { StateStore } from '../store/state.js';
 import { EXIT } from './exit-codes.js';
 import { STATE_OPTION, statePath } from './options.js';
-import { runCommand } from './run-command.js';
+import { runCommand, UsageError } from './run-command.js';
 
 async function withStore<T>(o: { state?: string }, fn: (c: CredentialStore) => T): Promise<T> {
   const state = await StateStore.open(statePath(o));
@@ -19,6 +19,7 @@ export function registerCredentials(program: Command): void {
   const cmd = program.command('credentials').description('The encrypted credential store behind ${store:NAME} references (AES-256-GCM; key from MLC_MASTER_KEY or .mlc/master.key)');
   cmd
     .command('set')
+    .description('Store (or replace) a secret under a name, encrypted; the value comes from standard input unless --value')
     .argument('<name>', 'the name connections refer to as ${store:NAME}')
     .option('--value <value>', 'the secret (default: read from standard input, so it stays out of shell history)')
     .option(...STATE_OPTION)
@@ -33,6 +34,7 @@ export function registerCredentials(program: Command): void {
     );
   cmd
     .command('list')
+    .description('List the stored names and when each was set (never the values)')
     .option(...STATE_OPTION)
     .action((o: { state?: string }) =>
       runCommand(async () => {
@@ -44,13 +46,15 @@ export function registerCredentials(program: Command): void {
     );
   cmd
     .command('delete')
-    .argument('<name>')
+    .description('Delete a stored secret; exit 2 when no secret has that name')
+    .argument('<name>', 'the name it was stored under')
     .option(...STATE_OPTION)
     .action((name: string, o: { state?: string }) =>
       runCommand(async () => {
         const had = await withStore(o, (c) => c.delete(name));
-        process.stdout.write(had ? `deleted ${name}\n` : `no credential named ${name}\n`);
-        return had ? EXIT.ok : EXIT.failedRecords;
+        if (!had) throw new UsageError(`no credential named ${name}; mlc credentials list shows the stored names`);
+        process.stdout.write(`deleted ${name}\n`);
+        return EXIT.ok;
       }),
     );
 }

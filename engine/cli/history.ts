@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import { StateStore } from '../store/state.js';
 import { auditOf, failuresOf, listRuns } from '../store/history.js';
 import { EXIT } from './exit-codes.js';
-import { STATE_OPTION, statePath } from './options.js';
+import { SANDBOX_VIEW_OPTION, STATE_OPTION, statePath } from './options.js';
 import { runCommand } from './run-command.js';
+
+const SHOWN_FAILURES = 50;
 
 export function registerHistory(program: Command): void {
   program
@@ -11,8 +13,9 @@ export function registerHistory(program: Command): void {
     .description('The run history, newest first, and the records waiting in the failure queue')
     .argument('[mapping]', 'only this mapping')
     .option(...STATE_OPTION)
+    .option(...SANDBOX_VIEW_OPTION)
     .option('--json', 'machine-readable output')
-    .action((mapping: string | undefined, o: { state?: string; json?: boolean }) =>
+    .action((mapping: string | undefined, o: { state?: string; sandbox?: boolean; json?: boolean }) =>
       runCommand(async () => {
         const state = await StateStore.open(statePath(o), { lock: false });
         try {
@@ -30,7 +33,8 @@ export function registerHistory(program: Command): void {
           if (!runs.length) process.stdout.write('no runs yet\n');
           if (failures.length) {
             process.stdout.write(`\n${failures.length} record(s) in the failure queue:\n`);
-            for (const f of failures.slice(0, 50)) process.stdout.write(`  ${f.mapping}/${f.flow} ${f.key} (${f.attempts} attempts, ${f.stage}): ${f.reason}\n`);
+            for (const f of failures.slice(0, SHOWN_FAILURES)) process.stdout.write(`  ${f.mapping}/${f.flow} ${f.key} (${f.attempts} attempts, ${f.stage}): ${f.reason}\n`);
+            if (failures.length > SHOWN_FAILURES) process.stdout.write(`  ... and ${failures.length - SHOWN_FAILURES} more: mlc runs --json lists them all\n`);
           }
           return EXIT.ok;
         } finally {
@@ -43,8 +47,9 @@ export function registerHistory(program: Command): void {
     .description('What happened in one run, or to one record (source version, payload hash, outcome, target id, error)')
     .argument('<run-or-key>', 'a run id, or a source record key')
     .option(...STATE_OPTION)
+    .option(...SANDBOX_VIEW_OPTION)
     .option('--json', 'machine-readable output')
-    .action((id: string, o: { state?: string; json?: boolean }) =>
+    .action((id: string, o: { state?: string; sandbox?: boolean; json?: boolean }) =>
       runCommand(async () => {
         const state = await StateStore.open(statePath(o), { lock: false });
         try {
@@ -52,7 +57,8 @@ export function registerHistory(program: Command): void {
           if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
           else if (!rows.length) process.stdout.write(`nothing in the audit log for ${id}\n`);
           else for (const a of rows) process.stdout.write(`${a.at}  ${a.run_id}  ${a.mapping}/${a.flow}  ${a.key}  ${a.action}${a.target_id ? `  target ${a.target_id}` : ''}  version ${a.source_version ?? '-'}  hash ${a.payload_hash ?? '-'}${a.error ? `  error: ${a.error}` : ''}\n`);
-          return rows.length ? EXIT.ok : EXIT.failedRecords;
+          // Finding nothing is an answer, not a failed record (exit 1 means records failed).
+          return EXIT.ok;
         } finally {
           state.abandon();
         }

@@ -12,6 +12,15 @@ import { registerState } from './state.js';
 import { registerSync } from './sync.js';
 import { registerTest } from './test.js';
 
+// A reader that stops early (`mlc runs | head`) closes the pipe: what is left to print has no
+// one to read it, which is not an error of the command.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 const program = new Command();
 program
   .name('mlc')

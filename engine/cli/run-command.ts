@@ -5,6 +5,9 @@ import { ConnectionError } from '../runtime/connection.js';
 import { EXIT } from './exit-codes.js';
 import { printDiagnostics } from './render.js';
 
+/** The command was called wrongly (a missing selector, a flow that does not exist): exit 2, like commander's own. */
+export class UsageError extends Error {}
+
 /** Runs a command body and turns the engine's errors into the design's exit codes and messages. */
 export async function runCommand(body: () => Promise<number | void>): Promise<void> {
   try {
@@ -12,6 +15,9 @@ export async function runCommand(body: () => Promise<number | void>): Promise<vo
   } catch (e) {
     if (e instanceof ConfigError) {
       printDiagnostics(e.diagnostics);
+      process.exitCode = EXIT.config;
+    } else if (e instanceof UsageError) {
+      process.stderr.write(`mlc: ${e.message}\n`);
       process.exitCode = EXIT.config;
     } else if (e instanceof LockedError || e instanceof StateFileError || e instanceof ConnectionError) {
       process.stderr.write(`mlc: ${e.message}\n`);

@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { acquireLock } from '../store/lock.js';
+import { dirname } from 'node:path';
 import { runSync } from '../sync/run.js';
 import type { SyncResult } from '../sync/events.js';
-import { openSandboxSession, sandboxExamples } from '../sandbox/session.js';
-import { mappingConnectors } from '../sync/plan.js';
+import { sandboxExamples } from '../sandbox/session.js';
+import { StateStore } from '../store/state.js';
+import { auditOf } from '../store/history.js';
 import { EXIT } from './exit-codes.js';
-import { CONNECTIONS_OPTION, SANDBOX_DATA, SANDBOX_STATE, STATE_OPTION, statePath } from './options.js';
+import { CONNECTIONS_OPTION, STATE_OPTION, statePath, wholeNumber } from './options.js';
 import { printSyncResult, progressReporter } from './render.js';
 import { runCommand } from './run-command.js';
+import { checkFlow, withSandbox } from './sandbox-run.js';
+import { interruptible } from './interrupt.js';
 
 export function exitCodeOf(r: SyncResult): number {
   return r.status === 'ok' ? EXIT.ok : r.status === 'failed_records' ? EXIT.failedRecords : EXIT.cannotRun;
@@ -22,8 +23,15 @@ interface SyncFlags {
   full?: boolean;
   json?: boolean;
   sandbox?: boolean;
-  size?: string;
-  seed?: string;
+  size: number;
+  seed: number;
+  fresh?: boolean;
+}
+
+/** Size and seed the user typed (not commander's defaults): only those can disagree with a kept sandbox. */
+export function askedSandbox(cmd: Command): { size?: number; seed?: number } {
+  const given = (k: string) => (cmd.getOptionValueSource(k) === 'cli' ? (cmd.getOptionValue(k) as number) : undefined);
+  return { size: given('size'), seed: given('seed') };
 }
 
 export function registerSync(program: Command): void {
@@ -37,60 +45,61 @@ export function registerSync(program: Command): void {
     .option('--full', 'ignore saved cursors and read everything')
     .option('--json', 'print one JSON object with the counts')
     .option('--sandbox', 'run against local simulators of the systems (no accounts needed)')
-    .option('--size <n>', 'sandbox: number of simulated customers', '200')
-    .option('--seed <n>', 'sandbox: seed of the simulated data', '1')
-    .action((mapping: string, o: SyncFlags) =>
+    .option('--size <n>', 'sandbox: number of simulated customers (a new sandbox only)', wholeNumber(1), 200)
+    .option('--seed <n>', 'sandbox: seed of the simulated data (a new sandbox only)', wholeNumber(0), 1)
+    .option('--fresh', "sandbox: delete the sandbox's state and simulated data first, and start over")
+    .action((mapping: string, o: SyncFlags, cmd: Command) =>
       runCommand(async () => {
         const root = process.cwd();
+        checkFlow(root, mapping, o.connections, o.flow);
         const onEvent = progressReporter(!o.json && process.stderr.isTTY === true);
         if (!o.sandbox) {
-          const r = await runSync({ root, mapping, connectionsFile: o.connections, statePath: statePath(o), flow: o.flow, full: o.full, onEvent });
+          const r = await interruptible(statePath(o), onEvent, (watch) =>
+            runSync({ root, mapping, connectionsFile: o.connections, statePath: statePath(o), flow: o.flow, full: o.full, onEvent: watch }),
+            { json: o.json },
+          );
           if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
           else printSyncResult(r);
           return exitCodeOf(r);
         }
-        const stateFile = o.state ?? SANDBOX_STATE;
-        // The session may reset the state and rewrites the simulated data: a second process must be
-        // refused before it touches either. The data lives beside the state it belongs to.
-        mkdirSync(dirname(stateFile), { recursive: true, mode: 0o700 });
-        const release = acquireLock(`${stateFile}.lock`, { forCommand: true });
-        try {
-          return await sandboxSync(root, mapping, o, stateFile, o.state ? join(dirname(o.state), 'data.json') : SANDBOX_DATA, onEvent);
-        } finally {
-          release();
-        }
+        return withSandbox(root, mapping, o, { changeSource: true, asked: askedSandbox(cmd) }, async (session, stateFile) => {
+          const r = await interruptible(stateFile, onEvent, (watch) =>
+            runSync({ root, mapping, connections: session.connections, statePath: stateFile, flow: o.flow, full: o.full, onEvent: watch }),
+            { json: o.json, beforeExit: session.save },
+          );
+          if (o.json) {
+            process.stdout.write(`${JSON.stringify({ ...r, sandbox: { notes: session.notes } })}\n`);
+          } else {
+            for (const n of session.notes) process.stdout.write(`sandbox: ${n}\n`);
+            printSyncResult(r, 'sync (sandbox)');
+            printExamples(sandboxExamples(session.sandbox, await writtenTargets(stateFile, r.runId)));
+            process.stdout.write(`\nRun it again to see a delta sync; state and simulated data are in ${dirname(stateFile)}/ (mlc runs ${o.state ? `--state ${o.state}` : '--sandbox'} shows the history; --fresh starts over).\n`);
+          }
+          return exitCodeOf(r);
+        });
       }),
     );
 }
 
-async function sandboxSync(root: string, mapping: string, o: SyncFlags, stateFile: string, dataFile: string, onEvent: ReturnType<typeof progressReporter>): Promise<number> {
-  const session = await openSandboxSession({
-    systems: mappingConnectors(root, mapping),
-    dataFile,
-    stateFile,
-    size: Number(o.size),
-    seed: Number(o.seed),
-  });
+/** Target ids the run created or updated, from its audit. */
+async function writtenTargets(stateFile: string, runId: string): Promise<string[]> {
+  const state = await StateStore.open(stateFile, { lock: false });
   try {
-    const r = await runSync({ root, mapping, connections: session.connections, statePath: stateFile, flow: o.flow, full: o.full, onEvent });
-    if (o.json) {
-      process.stdout.write(`${JSON.stringify({ ...r, sandbox: { notes: session.notes } })}\n`);
-    } else {
-      for (const n of session.notes) process.stdout.write(`sandbox: ${n}\n`);
-      printSyncResult(r, 'sync (sandbox)');
-      printExamples(sandboxExamples(session.sandbox));
-      process.stdout.write(`\nRun it again to see a delta sync; state and simulated data are in ${dirname(stateFile)}/.\n`);
-    }
-    return exitCodeOf(r);
+    return auditOf(state, runId, 100_000)
+      .filter((a) => (a.action === 'created' || a.action === 'updated') && a.target_id)
+      .map((a) => a.target_id!);
   } finally {
-    await session.finish();
+    state.abandon();
   }
 }
 
 // Whatever the mapping writes: the record's name and key, then its custom fields as they are.
 function printExamples(orgs: Record<string, unknown>[]): void {
-  if (!orgs.length) return;
-  process.stdout.write('\nExample organizations in (simulated) Zendesk:\n');
+  if (!orgs.length) {
+    process.stdout.write('\nNo organization was created or updated in (simulated) Zendesk by this run.\n');
+    return;
+  }
+  process.stdout.write('\nOrganizations this run wrote in (simulated) Zendesk, for example:\n');
   for (const o of orgs) {
     process.stdout.write(`  ${String(o.name)} (external_id ${String(o.external_id)})\n`);
     for (const [k, v] of Object.entries((o.organization_fields ?? {}) as Record<string, unknown>)) {

@@ -13,12 +13,25 @@ export interface PingResult {
   message: string;
 }
 
+/** Asked to ping a connection where no connections file exists (a usage error, not a file with an error in it). */
+export class NoConnectionsFile extends Error {
+  constructor(readonly file: string, connection: string) {
+    super(
+      `no connections file: ${file} does not exist, so there is no connection "${connection}". ` +
+        `Create ${file} with a "connections:" map (see README, "Connections"), pass --connections FILE, or use --sandbox to ping a simulator`,
+    );
+    this.name = 'NoConnectionsFile';
+  }
+}
+
 /** Authenticates and makes the connector's cheapest read, to tell whether credentials work. */
 export async function ping(o: { root: string; connection: string; connectionsFile?: string; connections?: Connections['connections']; statePath: string | null }): Promise<PingResult> {
   const project = loadProject(o.root, { connections: o.connectionsFile });
   const errors = checkProject(project).filter((d) => d.severity === 'error');
   if (errors.length) throw new ConfigError(errors);
   const profile = o.connections?.[o.connection] ?? project.connections?.data?.connections[o.connection];
+  // Without a connections file there is no line to point at: say what is missing and how to make it.
+  if (!profile && !project.connections) throw new NoConnectionsFile(o.connectionsFile ?? 'connections.yaml', o.connection);
   if (!profile) throw new ConfigError([{ file: project.connections?.yaml.file ?? 'connections.yaml', line: 1, col: 1, severity: 'error', message: `no connection "${o.connection}"`, path: 'connections' }]);
   const connector = project.connectors.get(profile.connector)?.data;
   if (!connector) throw new ConfigError([{ file: project.connections?.yaml.file ?? 'connections.yaml', line: 1, col: 1, severity: 'error', message: `connection "${o.connection}" names connector "${profile.connector}", which does not exist`, path: 'connections' }]);

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { startSandbox, vismaOf, zendeskOf, type Sandbox, type SystemName } from '../../sandbox/index.js';
+import { describeMutation, startSandbox, SYSTEMS, vismaOf, zendeskOf, type Sandbox, type SystemName } from '../../sandbox/index.js';
 import type { Connections } from '../config/types.generated.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 
-const SIMULATED: readonly string[] = ['visma', 'zendesk'];
+const SIMULATED: readonly string[] = SYSTEMS;
 
 export interface SandboxSessionOptions {
   /** Connectors the mapping uses (source and target) */
@@ -14,6 +14,10 @@ export interface SandboxSessionOptions {
   stateFile: string;
   size?: number;
   seed?: number;
+  /** Size and seed the user asked for explicitly: a continued sandbox that has others says so */
+  asked?: { size?: number; seed?: number };
+  /** Change a few source records of a continued sandbox first, so a sync shows a delta (not for a replay) */
+  changeSource?: boolean;
 }
 
 export interface SandboxSession {
@@ -21,6 +25,8 @@ export interface SandboxSession {
   connections: Connections['connections'];
   /** What the session did to the simulated systems before the run (shown to the user) */
   notes: string[];
+  /** Persists the simulated data (synchronously: also from a Ctrl-C handler that exits right after) */
+  save(): void;
   /** Persists the simulated data and stops the simulators */
   finish(): Promise<void>;
 }
@@ -48,41 +54,53 @@ export async function openSandboxSession(o: SandboxSessionOptions): Promise<Sand
     rmSync(o.stateFile, { force: true });
     notes.push('started a fresh sandbox (its state belonged to simulated data that is gone)');
   }
+  if (snapshot) {
+    const kept = keptParams(snapshot);
+    const differs = (k: 'size' | 'seed') => o.asked?.[k] !== undefined && kept[k] !== undefined && o.asked[k] !== kept[k];
+    if (differs('size') || differs('seed')) {
+      notes.push(
+        `reused the existing sandbox in ${dirname(o.dataFile)}/ (${kept.size} customers, seed ${kept.seed}): --size and --seed only shape a new one; add --fresh to delete it and start over`,
+      );
+    }
+  }
   const sandbox = await startSandbox({ systems: o.systems as SystemName[], size: o.size ?? 200, seed: o.seed ?? 1, snapshot });
-  if (snapshot && sandbox.simulators.visma) {
+  if (snapshot && sandbox.simulators.visma && o.changeSource !== false) {
     const changed = vismaOf(sandbox).mutate({ customers: 3, invoices: 4, payInvoices: 2 });
     notes.push(`continued the sandbox from ${o.dataFile}; changed in Visma since the last run: ${describeMutation(changed)}`);
   }
+  const save = () => {
+    const data: Record<string, unknown> = {};
+    for (const [name, sim] of Object.entries(sandbox.simulators)) data[name] = sim?.snapshot();
+    mkdirSync(dirname(o.dataFile), { recursive: true, mode: 0o700 });
+    writeFileAtomic(o.dataFile, Buffer.from(JSON.stringify(data)));
+  };
   const connections = Object.fromEntries(Object.entries(sandbox.connections).map(([k, c]) => [k, { ...c }]));
   return {
     sandbox,
     connections,
     notes,
+    save,
     async finish() {
-      const data: Record<string, unknown> = {};
-      for (const [name, sim] of Object.entries(sandbox.simulators)) data[name] = sim?.snapshot();
-      mkdirSync(dirname(o.dataFile), { recursive: true, mode: 0o700 });
-      writeFileAtomic(o.dataFile, Buffer.from(JSON.stringify(data)));
+      save();
       await sandbox.stop();
     },
   };
 }
 
-function describeMutation(m: unknown): string {
-  const r = m as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(r ?? {})) if (Array.isArray(v) && v.length) parts.push(`${v.length} ${k} (${v.slice(0, 3).join(', ')}${v.length > 3 ? ', ...' : ''})`);
-  return parts.join('; ') || 'nothing';
+/** Size and seed the saved data was generated with (its seed recipe), when it says. */
+function keptParams(snapshot: Partial<Record<SystemName, unknown>>): { size?: number; seed?: number } {
+  const base = (snapshot.visma as { base?: { size?: unknown; seed?: unknown } | null } | undefined)?.base;
+  return { size: typeof base?.size === 'number' ? base.size : undefined, seed: typeof base?.seed === 'number' ? base.seed : undefined };
 }
 
 /**
- * A couple of target records to show a newcomer what the sync produced: the first one, and the
- * one with the most custom fields set to something other than empty or zero (the interesting one).
+ * Target records to show a newcomer what the run did: the ones it wrote (`targetIds`, from the
+ * run's audit), those with the most custom fields filled first, so the example shows the mapping at work.
  */
-export function sandboxExamples(sandbox: Sandbox): Record<string, unknown>[] {
-  if (!sandbox.simulators.zendesk) return [];
-  const orgs = zendeskOf(sandbox).organizations();
+export function sandboxExamples(sandbox: Sandbox, targetIds: string[], max = 2): Record<string, unknown>[] {
+  if (!sandbox.simulators.zendesk || !targetIds.length) return [];
+  const wanted = new Set(targetIds);
+  const orgs = zendeskOf(sandbox).organizations().filter((o) => wanted.has(String(o.id)));
   const filled = (o: Record<string, unknown>) => Object.values((o.organization_fields ?? {}) as Record<string, unknown>).filter((v) => v !== null && v !== 0 && v !== '').length;
-  const richest = orgs.reduce<Record<string, unknown> | undefined>((best, o) => (!best || filled(o) > filled(best) ? o : best), undefined);
-  return [...new Set([orgs[0], richest])].filter((o): o is Record<string, unknown> => !!o);
+  return orgs.sort((a, b) => filled(b) - filled(a)).slice(0, max);
 }

@@ -11,3 +11,4 @@ import { VismaSimulator, type VismaSimulatorOptions } from './simulator.js';
 export async function startVismaSimulator(opts: VismaSimulatorOptions = {}, port = 0): Promise<VismaSimulator> {
   return new VismaSimulator(opts).start(port);
 }
+export { describeMutation } from './mutation-text.js';

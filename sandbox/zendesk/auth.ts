@@ -119,8 +119,8 @@ export class ZendeskAuth {
     return r !== undefined && r.expiresMs > nowMs;
   }
 
-  /** POST /oauth/tokens. */
-  grant(body: unknown, basicHeader: string | undefined, nowMs: number, ttls: TokenTtls): SimResponse {
+  /** POST /oauth/tokens. `durable`: a refresh token that stays valid when used (not rotated). */
+  grant(body: unknown, basicHeader: string | undefined, nowMs: number, ttls: TokenTtls, durable?: string): SimResponse {
     const b = isRecord(body) ? body : {};
     const str = (k: string) => (typeof b[k] === 'string' ? (b[k] as string) : undefined);
     const num = (k: string) => (typeof b[k] === 'number' ? (b[k] as number) : typeof b[k] === 'string' && /^\d+$/.test(b[k] as string) ? Number(b[k]) : undefined);
@@ -158,8 +158,10 @@ export class ZendeskAuth {
         const r = token ? this.refresh.get(token) : undefined;
         if (!token || !r || r.expiresMs <= nowMs) return oauthError(400, 'invalid_grant', INVALID_GRANT);
         // Rotation: the old pair stops working as soon as the new one exists.
-        this.refresh.delete(token);
-        this.access.delete(r.accessToken);
+        if (token !== durable) {
+          this.refresh.delete(token);
+          this.access.delete(r.accessToken);
+        }
         scope = asked ?? r.scope;
         break;
       }

@@ -19,6 +19,12 @@ export const ZENDESK_KNOBS = {
   refreshTokenTtlSec: numberKnob(2_592_000, { min: 1, integer: true }),
   /** Authorization codes are valid for 120 s (documented). */
   authCodeTtlSec: numberKnob(120, { min: 1, integer: true }),
+  /**
+   * The refresh token of the connection profile rotates on use like any other (Zendesk). False keeps
+   * it valid after a refresh (each refresh still gets a new pair), so one printed connection signs
+   * in from any number of state files (`mlc sandbox start`).
+   */
+  profileRefreshTokenRotates: boolKnob(true),
   /** API-token Basic auth is being retired (no new tokens from 2026-10-27, all dead 2027-04-30); switch it off to rehearse. */
   apiTokensEnabled: boolKnob(true),
   /** Job-status polls until a bulk job completes (queued -> working -> completed). 0 = complete at creation. */

@@ -111,7 +111,7 @@ export class ZendeskSimulator extends BaseSimulator<'zendesk'> {
     this.profileRefreshToken = kept && this.auth.refreshTokenValid(kept, now) ? kept : this.auth.issuePair(now, k).refresh_token;
 
     this.server.use(rateLimits(this.ctx)).use(requireAuth(this.ctx)).use(sweepJobs(this.ctx));
-    this.server.api.post('/oauth/tokens', (req) => this.auth.grant(req.body, req.headers.authorization, this.ctx.nowMs(), k));
+    this.server.api.post('/oauth/tokens', (req) => this.auth.grant(req.body, req.headers.authorization, this.ctx.nowMs(), k, k.profileRefreshTokenRotates ? undefined : this.profileRefreshToken));
     registerOrganizationRoutes(this.server.api, this.ctx);
     registerOrganizationFieldRoutes(this.server.api, this.ctx);
     registerUserRoutes(this.server.api, this.ctx);

@@ -1,0 +1,24 @@
+import type { MutationResult } from './store.js';
+
+const SHOWN = 3;
+
+function listed(n: number, one: string, many: string, keys: string[]): string {
+  const sample = keys.slice(0, SHOWN).join(', ') + (keys.length > SHOWN ? ', ...' : '');
+  return `${n} ${n === 1 ? one : many} (${sample})`;
+}
+
+/**
+ * What a mutate() changed, in the words a user reads after "changed in Visma since the last run":
+ * the result's fields are for programs (`createdInvoices` overlaps `invoices`), this is for people.
+ */
+export function describeMutation(m: MutationResult): string {
+  const created = new Set(m.createdInvoices);
+  const paid = new Set(m.paidInvoices);
+  const partly = m.invoices.filter((r) => !created.has(r) && !paid.has(r));
+  const parts: string[] = [];
+  if (m.customers.length) parts.push(listed(m.customers.length, 'customer edited', 'customers edited', m.customers));
+  if (m.createdInvoices.length) parts.push(listed(m.createdInvoices.length, 'new invoice', 'new invoices', m.createdInvoices));
+  if (partly.length) parts.push(listed(partly.length, 'invoice partly paid', 'invoices partly paid', partly));
+  if (m.paidInvoices.length) parts.push(listed(m.paidInvoices.length, 'invoice paid in full', 'invoices paid in full', m.paidInvoices));
+  return parts.join('; ') || 'nothing';
+}
