@@ -1,10 +1,10 @@
 import { statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { tidyMessage, type Diagnostic } from './diagnostic.js';
 import { checkFixtures } from './fixture-check.js';
 import { displayPath, entryExists, loadFile, loadProject, schemaFor, type LoadOptions, type Loaded, type Project } from './project.js';
 import { fsErrorReason } from './read-text.js';
-import { checkConnections, checkConnector, checkMapping } from './references.js';
+import { checkConnections, checkConnector, checkMapping, transformSource } from './references.js';
 import type { Connections, Connector, Mapping } from './types.generated.js';
 
 function byPosition(a: Diagnostic, b: Diagnostic): number {
@@ -79,9 +79,46 @@ export function lint(root: string, paths: string[] = [], opts: LoadOptions = {})
       out.push(pathError(p, `this path ${fsErrorReason(e)}`));
       continue;
     }
-    out.push(...(isDir ? lintProject(abs, opts) : lintFile(abs, root, opts)));
+    out.push(...(isDir ? lintFolder(abs, p, opts) : lintFile(abs, root, opts)));
   }
   return finish(out);
+}
+
+const isProject = (dir: string) => ['connectors', 'mappings', 'connections.yaml'].some((n) => entryExists(join(dir, n)));
+
+/**
+ * The mapping folder (mappings/<name>/ with a mapping.yaml) that `abs` is or lies in, so that a
+ * path the author works on (the folder, a .jsonata file, a fixture) lints the mapping it belongs to.
+ */
+function mappingFolderOf(abs: string): string | undefined {
+  for (let d = abs, i = 0; i < 4 && dirname(d) !== d; d = dirname(d), i++) {
+    if (basename(dirname(d)) === 'mappings' && entryExists(join(d, 'mapping.yaml'))) return d;
+  }
+  return undefined;
+}
+
+/** A folder names a project, the connectors/ or mappings/ folder of one, or (a folder in) a mapping. */
+function lintFolder(abs: string, shown: string, opts: LoadOptions): Diagnostic[] {
+  if (isProject(abs)) return lintProject(abs, opts);
+  const mapping = mappingFolderOf(abs);
+  if (mapping) return lintFile(join(mapping, 'mapping.yaml'), dirname(dirname(mapping)), opts);
+  if (['connectors', 'mappings'].includes(basename(abs)) && isProject(dirname(abs))) return lintProject(dirname(abs), opts);
+  return [pathError(shown, 'nothing to lint in this folder: expected a project folder (with connectors/ or mappings/), a mapping folder (with mapping.yaml) or a config file')];
+}
+
+/** A file inside a mapping folder lints that mapping; a .jsonata file must be the transform of one of its flows. */
+function lintInMapping(abs: string, mapping: string, opts: LoadOptions): Diagnostic[] {
+  const mappingFile = join(mapping, 'mapping.yaml');
+  const diags = lintFile(mappingFile, dirname(dirname(mapping)), opts);
+  if (!abs.endsWith('.jsonata')) return diags;
+  const m = loadFile<Mapping>(mappingFile, 'mapping', []);
+  const flows = ((m.data ?? m.raw) as Partial<Mapping> | undefined)?.flows;
+  const uses = Object.values(flows && typeof flows === 'object' ? flows : {}).some((f) => {
+    const t = (f as { transform?: unknown })?.transform;
+    return typeof t === 'string' && transformSource(mappingFile, t).file === abs;
+  });
+  if (uses) return diags;
+  return [...diags, pathError(displayPath(abs), `no flow in ${displayPath(mappingFile)} uses this file as its transform, so it is not checked (name it in a flow's transform)`)];
 }
 
 function lintProject(root: string, opts: LoadOptions): Diagnostic[] {
@@ -101,7 +138,9 @@ function projectRootOf(file: string, fallback: string): string {
 function lintFile(abs: string, root: string, opts: LoadOptions): Diagnostic[] {
   const schema = schemaFor(abs);
   if (!schema) {
-    return [pathError(displayPath(abs), 'not a config file: expected connectors/<name>.yaml, mappings/<name>/mapping.yaml or a connections*.yaml file')];
+    const mapping = mappingFolderOf(dirname(abs));
+    if (mapping) return lintInMapping(abs, mapping, opts);
+    return [pathError(displayPath(abs), 'not a config file: expected connectors/<name>.yaml, mappings/<name>/mapping.yaml (or a file in that folder) or a connections*.yaml file')];
   }
   const own = projectRootOf(abs, root);
   const project = loadProject(entryExists(resolve(own, 'connectors')) ? own : root, opts);

@@ -8,6 +8,7 @@ import { checkJsonata, rootFields } from './jsonata-check.js';
 import type { Loaded, Project } from './project.js';
 import { displayPath, entryExists } from './project.js';
 import { containedIn } from './contained.js';
+import { duplicateCustomFields, undeclaredCustomFieldKeys } from './custom-field-check.js';
 import { readConfigText } from './read-text.js';
 import { stringLeaves } from './schema-walk.js';
 import type { Connections, Connector, Mapping, Stream } from './types.generated.js';
@@ -153,12 +154,17 @@ export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Proje
     if (flow.where) out.push(...jsonataDiagnostics(yaml, [...at, 'where'], flow.where));
     if (flow.recompute?.when) out.push(...jsonataDiagnostics(yaml, [...at, 'recompute', 'when'], flow.recompute.when));
     if (flow.custom_fields?.length && op && !op.custom_fields) out.push(yaml.diagAt([...at, 'custom_fields'], 'error', `operation "${flow.to}" of connector "${data.target.connector}" declares no custom field set, so these fields cannot be provisioned`));
+    out.push(...duplicateCustomFields(yaml, at, flow.custom_fields));
     const t = transformSource(m.path, flow.transform);
     if (t.problem) {
       out.push(yaml.diagAt([...at, 'transform'], 'error', t.problem));
       continue;
     }
     out.push(...(t.file ? jsonataFileDiagnostics(t.file, t.expr, [...at, 'transform']) : jsonataDiagnostics(yaml, [...at, 'transform'], t.expr)));
+    const setKey = op?.custom_fields ? tgt?.custom_fields?.[op.custom_fields]?.payload_path : undefined;
+    for (const p of undeclaredCustomFieldKeys(t.expr, setKey, flow.custom_fields, fname)) {
+      out.push(t.file ? fileDiag(t.file, t.expr, p.index, 'error', p.message, [...at, 'transform']) : yaml.diag(yaml.offsetInScalar([...at, 'transform'], p.index), 'error', p.message, [...at, 'transform']));
+    }
     if (stream?.fields) {
       const known = [...stream.fields, ...Object.keys(flow.join ?? {})];
       for (const f of rootFields(t.expr)) {

@@ -917,7 +917,7 @@ export interface Mapping {
   source: Endpoint;
   target: Endpoint;
   /**
-   * When `mlc schedule` runs it: a five-field cron expression.
+   * A five-field cron expression for when the mapping should run. Not used yet: `mlc serve` (planned) will run it; until then run `mlc sync` from cron or a scheduler.
    */
   schedule?: string;
   flows: {
