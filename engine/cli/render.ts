@@ -14,7 +14,7 @@ function table(rows: (string | number)[][]): string[] {
 }
 
 export function printSyncResult(r: SyncResult, verb = 'sync'): void {
-  out(`${verb} ${r.mapping}  run ${r.runId}  ${r.status}  ${(r.durationMs / 1000).toFixed(1)}s`);
+  out(`${verb} ${r.mapping}${r.runId ? `  run ${r.runId}` : ''}  ${r.status}  ${(r.durationMs / 1000).toFixed(1)}s`);
   for (const n of r.stateNotes ?? []) out(`  state: ${n}`);
   for (const w of r.warnings ?? []) out(`  warning: ${w.message}${w.key ? ` (record ${w.key})` : ''}`);
   for (const p of r.provisioned) {
@@ -29,24 +29,39 @@ export function printSyncResult(r: SyncResult, verb = 'sync'): void {
   }
   for (const f of r.flows) {
     for (const x of f.failures) out(`  failed ${f.flow} ${x.key}: ${x.reason}`);
-    if (f.failed > f.failures.length) out(`  ... and ${f.failed - f.failures.length} more failed records: mlc runs / mlc audit ${r.runId}`);
+    if (f.failed > f.failures.length) out(`  ... and ${f.failed - f.failures.length} more failed records${r.runId ? `: mlc runs / mlc audit ${r.runId}` : ''}`);
   }
   if (r.error) out(`  error: ${r.error}`);
   if (r.flows.some((f) => f.failed)) out(`  failed records wait in the failure queue; fix the cause, then: mlc replay ${r.mapping} --all-failed`);
 }
 
-/** One status line on a terminal, nothing otherwise (machine output stays clean). */
-export function progressReporter(enabled: boolean): (e: SyncEvent) => void {
+/**
+ * One status line on a terminal, nothing otherwise (machine output stays clean). While streams are
+ * read, the line counts pages and records per stream as they arrive (a big first read is minutes of
+ * pages, not silence); `write` and `now` are for tests.
+ */
+export function progressReporter(enabled: boolean, write: (s: string) => void = (s) => process.stderr.write(s), now: () => number = Date.now): (e: SyncEvent) => void {
   if (!enabled) return () => {};
   let last = 0;
+  const reading = new Map<string, { pages: number; read: number }>();
   return (e) => {
-    const now = Date.now();
-    if (e.type === 'stage') process.stderr.write(`\r\x1b[K  read ${e.stream}: ${e.read} records, ${e.changed} changed\n`);
-    if (e.type === 'provision' && e.created.length) process.stderr.write(`\r\x1b[K  created ${e.created.length} custom fields for ${e.flow}\n`);
-    if (e.type === 'progress' && now - last > 200) {
-      last = now;
-      process.stderr.write(`\r\x1b[K  ${e.flow}: ${e.done}/${e.total}  created ${e.created}  updated ${e.updated}  unchanged ${e.unchanged}  failed ${e.failed}`);
+    const t = now();
+    if (e.type === 'page') {
+      reading.set(e.stream, { pages: e.page, read: e.read });
+      if (e.page === 1 || t - last > 200) {
+        last = t;
+        write(`\r\x1b[K  reading ${[...reading].map(([s, r]) => `${s}: ${r.pages} page${r.pages === 1 ? '' : 's'}, ${r.read} records`).join('  ')}`);
+      }
     }
-    if (e.type === 'flow:end') process.stderr.write('\r\x1b[K');
+    if (e.type === 'stage') {
+      reading.delete(e.stream);
+      write(`\r\x1b[K  read ${e.stream}: ${e.read} records, ${e.changed} changed\n`);
+    }
+    if (e.type === 'provision' && e.created.length) write(`\r\x1b[K  created ${e.created.length} custom fields for ${e.flow}\n`);
+    if (e.type === 'progress' && t - last > 200) {
+      last = t;
+      write(`\r\x1b[K  ${e.flow}: ${e.done}/${e.total}  created ${e.created}  updated ${e.updated}  unchanged ${e.unchanged}  failed ${e.failed}`);
+    }
+    if (e.type === 'flow:end') write('\r\x1b[K');
   };
 }

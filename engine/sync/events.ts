@@ -2,6 +2,8 @@
 export type SyncEvent =
   | { type: 'run:start'; runId: string; mapping: string }
   | { type: 'stage'; connection: string; stream: string; read: number; changed: number }
+  /** A page of a stream was read and staged: `read` records of the stream so far */
+  | { type: 'page'; connection: string; stream: string; page: number; read: number; changed: number }
   | { type: 'provision'; flow: string; created: string[]; updated: string[]; existing: number }
   | { type: 'flow:start'; flow: string; affected: number }
   | { type: 'progress'; flow: string; done: number; total: number; created: number; updated: number; unchanged: number; failed: number }
@@ -27,7 +29,7 @@ export interface FlowSummary {
   /** Why every record of the flow was re-mapped, not only the changed ones ("mapping changed", "full run"), and how many there were */
   remapped?: { reason: string; records: number };
   /** Dry runs: what would be sent */
-  planned?: { key: string; action: 'create' | 'update' | 'unchanged'; payload: Record<string, unknown> }[];
+  planned?: { key: string; action: 'create' | 'update' | 'unchanged'; payload: Record<string, unknown>; before?: Record<string, unknown> }[];
 }
 
 /** Something a run did but the user should know (a record stamped in the future) */

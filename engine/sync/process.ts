@@ -15,6 +15,7 @@ import { Channel } from '../util/channel.js';
 import type { FlowSummary, SyncEvent } from './events.js';
 import { flowFingerprint } from './fingerprint.js';
 import { hasTargets, markAllPending, saveFingerprint, storedFingerprint } from '../store/fingerprints.js';
+import { keepWrittenPayloads, writtenPayloads } from '../store/written-payloads.js';
 
 const CHUNK = 1000;
 /** The first chunk is small, so the first bulk jobs go out (and start their wait) early. */
@@ -34,6 +35,8 @@ interface Mapped {
   clockDependent: boolean;
   version: string | null;
   action: 'create' | 'update' | 'upsert';
+  /** Dry runs: the payload last written for the record, where it is kept */
+  before?: Record<string, unknown>;
 }
 
 export interface FlowRun {
@@ -164,18 +167,23 @@ async function processKeys(r: FlowRun, keys: string[], via: MapVia, ctxFor: (spe
   const conflicts: Mapped[] = [];
   const record = (outcomes: WriteOutcome[]) => {
     state.transaction(() => {
+      const written: Mapped[] = [];
       for (const o of outcomes) {
         const m = writing.get(o.key);
         if (!m) continue;
         writing.delete(o.key);
         if (o.conflict) conflicts.push(m);
-        else if (o.ok) succeed(m, o);
+        else if (o.ok) {
+          succeed(m, o);
+          written.push(m);
+        }
         else {
           // The target may have applied it: the stored hash no longer says what the target holds.
           if (o.unknown) forgetHash(state, mapping, flowName, o.key);
           fail(o.key, 'write', o.error ?? 'rejected by the target', m.version);
         }
       }
+      keepWrittenPayloads(state, mapping, flowName, written.map((m) => ({ key: m.item.key, hash: m.hash, payload: m.item.payload })));
     });
     state.maybeCheckpoint(5000);
     progress();
@@ -227,7 +235,7 @@ async function processKeys(r: FlowRun, keys: string[], via: MapVia, ctxFor: (spe
         const action = m.action === 'upsert' ? (m.item.targetId ? 'update' : 'create') : m.action;
         if (action === 'create') summary.created++;
         else summary.updated++;
-        summary.planned?.push({ key: m.item.key, action, payload: m.item.payload });
+        summary.planned?.push({ key: m.item.key, action, payload: m.item.payload, ...(m.before ? { before: m.before } : {}) });
         finish(m.item.key);
       }
       progress();
@@ -363,6 +371,8 @@ async function mapChunk(
   // With a worker, this thread maps its share too: it only waits for the writers meanwhile.
   const split = via.worker ? Math.ceil(inputs.length * WORKER_SHARE) : 0;
   const outputs = (await Promise.all([split ? via.worker!.map(r.now().getTime(), inputs.slice(0, split)) : [], here(inputs.slice(split))])).flat();
+  // Only a dry run shows what a write would change; a sync never reads them.
+  const before = r.dryRun ? writtenPayloads(state, mapping, flowName, outputs.filter((o) => o.kind === 'mapped' && loaded.get(o.key)!.prev).map((o) => o.key)) : undefined;
   for (const o of outputs) {
     const { key } = o;
     const { row, prev } = loaded.get(key)!;
@@ -397,6 +407,7 @@ async function mapChunk(
       clockDependent,
       version,
       action: r.op.upsert ? 'upsert' : targetId ? 'update' : 'create',
+      before: before?.get(key),
     });
   }
   state.transaction(() => {

@@ -3,6 +3,7 @@ import { confirmWrite, doubtfulBatches, forgetHash, settleBatch, type DoubtfulBa
 import { confirmJobs } from '../write/async-job.js';
 import type { WriteContext, WriteOutcome } from '../write/types.js';
 import type { FlowRun } from './process.js';
+import { forgetWrittenPayloads } from '../store/written-payloads.js';
 
 /**
  * Settles the writes an interrupted run sent without recording their outcome (see
@@ -33,6 +34,8 @@ export async function recoverWrites(r: FlowRun, ctxFor: (spec: Write, kind: Writ
         const o = byKey.get(key);
         if (o?.ok) {
           confirmWrite(r.state, { runId: r.runId, mapping: r.mapping, flow: r.flowName, item: items.get(key)!, action: o.action ?? 'updated', targetId: o.targetId, nowIso });
+          // The journal has no payloads: the one kept from an earlier write is no longer what the target holds.
+          forgetWrittenPayloads(r.state, r.mapping, r.flowName, [key]);
           confirmed++;
         } else {
           forgetHash(r.state, r.mapping, r.flowName, key);
