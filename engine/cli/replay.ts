@@ -40,7 +40,7 @@ export function registerReplay(program: Command): void {
         };
         if (!o.sandbox) return print(await runSync({ root, mapping, connectionsFile: o.connections, statePath: statePath(o), replay }));
         // A replay changes nothing in the simulated source: the failures are replayed against what failed.
-        return withSandbox(root, mapping, { state: o.state }, { changeSource: false, asked: {} }, async (session, stateFile) => {
+        return withSandbox(root, mapping, { state: o.state }, { changeSource: false, asked: {}, mustExist: true }, async (session, stateFile) => {
           for (const n of session.notes) if (!o.json) process.stdout.write(`sandbox: ${n}\n`);
           return print(await runSync({ root, mapping, connections: session.connections, statePath: stateFile, replay }));
         });

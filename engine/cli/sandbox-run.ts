@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { openSandboxSession, type SandboxSession } from '../sandbox/session.js';
 import { acquireLock } from '../store/lock.js';
@@ -44,12 +44,13 @@ export async function withSandbox<T>(
   root: string,
   mapping: string,
   o: SandboxFlags,
-  opts: { changeSource: boolean; asked: { size?: number; seed?: number } },
+  opts: { changeSource: boolean; asked: { size?: number; seed?: number }; mustExist?: boolean },
   body: (session: SandboxSession, stateFile: string) => Promise<T>,
 ): Promise<T> {
   const stateFile = o.state ?? SANDBOX_STATE;
   const dataFile = o.state ? join(dirname(o.state), 'data.json') : SANDBOX_DATA;
   const systems = mappingConnectors(root, mapping);
+  if (opts.mustExist && !existsSync(dataFile)) throw new UsageError(`no sandbox yet (${dataFile} does not exist): run mlc sync ${mapping} --sandbox first`);
   mkdirSync(dirname(stateFile), { recursive: true, mode: 0o700 });
   const release = acquireLock(`${stateFile}.lock`, { forCommand: true });
   try {

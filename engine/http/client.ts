@@ -238,8 +238,9 @@ export class HttpClient {
       // Retries exhausted: an API that keeps answering with an error fails the record; one that
       // cannot be reached at all (network, timeout) stops the run.
       const answered = e instanceof Retryable && e.status !== undefined;
-      // A network fault's message already names the request; the URL is said once.
-      const text = e instanceof Retryable && !answered ? msg : `${req.method ?? 'GET'} ${this.safeUrl(req.url)}: ${msg}`;
+      // A network fault's message, and an answer's ("HTTP 503 from URL"), already name the request; the URL is said once.
+      const named = (e instanceof Retryable && !answered) || msg.includes(this.safeUrl(req.url).split('?')[0]);
+      const text = named ? msg : `${req.method ?? 'GET'} ${this.safeUrl(req.url)}: ${msg}`;
       throw new HttpError(text, answered ? 'record' : 'run', (e as Retryable).status, (e as Retryable).body);
     });
   }
