@@ -8,7 +8,15 @@ export interface RequestCounts {
   byStatus: Record<string, number>;
   byKind: Record<string, number>;
   /** The simulator's request log (dropped before the report is saved) */
-  log?: { path: string; status: number; timestamp: string }[];
+  log?: LogEntry[];
+}
+
+export interface LogEntry {
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  timestamp: string;
 }
 
 export const ZENDESK_KINDS = ['bulk writes', 'job polls', 'lookups/listings', 'field provisioning', 'auth (token)', 'other'] as const;
@@ -24,7 +32,7 @@ export function zendeskKind(route: string): (typeof ZENDESK_KINDS)[number] {
 
 export function counts(sb: Sandbox, system: 'visma' | 'zendesk'): RequestCounts {
   // The simulators' stats carry status counts and timestamps beyond the Sandbox interface's view.
-  const s = sb.simulators[system]!.stats() as unknown as { total: number; byRoute: Record<string, number>; byStatus?: Record<string, number>; log: { path: string; status: number; timestamp: string }[] };
+  const s = sb.simulators[system]!.stats() as unknown as { total: number; byRoute: Record<string, number>; byStatus?: Record<string, number>; log: LogEntry[] };
   const byKind: Record<string, number> = {};
   if (system === 'zendesk') {
     for (const k of ZENDESK_KINDS) byKind[k] = 0;
