@@ -1,4 +1,3 @@
-import { canonicalJson } from '../map/canonical.js';
 import type { StateStore } from './state.js';
 
 /**
@@ -13,7 +12,7 @@ const connectionOf = (mapping: string) => `#written:${mapping}`;
 
 export function keepWrittenPayloads(state: StateStore, mapping: string, flow: string, written: { key: string; hash: string; payload: unknown }[]): void {
   if (!written.length) return;
-  const stored = state.storeValues(written.map((w) => canonicalJson(w.payload)));
+  const stored = state.storeValues(written.map((w) => JSON.stringify(w.payload)));
   written.forEach((w, i) => state.run('INSERT OR REPLACE INTO mirror (connection, stream, key, version, data, pos, len) VALUES (?, ?, ?, ?, ?, ?, ?)', [connectionOf(mapping), flow, w.key, w.hash, ...stored[i]]));
 }
 
