@@ -102,13 +102,24 @@ describe('mlc test --update', () => {
 
   it('refuses to write a custom-field key the flow does not declare (the target would drop it)', async () => {
     const root = project();
-    addVatField(root, 'vat_registraton_id', false);
+    // Built with $merge, the key is out of lint's sight: the payload itself is checked.
+    const t = join(root, 'mappings/visma-zendesk/organization.jsonata');
+    writeFileSync(t, readFileSync(t, 'utf8').replace('"organization_fields": {', '"organization_fields": $merge([{"vat_registraton_id": vatRegistrationId ? vatRegistrationId : null}, {').replace('"credit_standing": $standing\n    }', '"credit_standing": $standing\n    }])'));
+    expect(lint(root, [root])).toEqual([]);
     const before = readdirSync(join(root, FIX)).map((f) => readFileSync(join(root, FIX, f), 'utf8'));
     const { code, out } = await mlcTest(root, true);
     expect(code).toBe(1);
     expect(out).toContain(`the payload writes organization_fields "vat_registraton_id", which the flow's custom_fields do not declare`);
     expect(readdirSync(join(root, FIX)).map((f) => readFileSync(join(root, FIX, f), 'utf8'))).toEqual(before);
     expect((await mlcTest(root)).out).toContain('0 passed, 6 failed');
+  });
+
+  it('does not run on a mapping lint rejects (a typo lint sees), and touches no fixture', async () => {
+    const root = project();
+    addVatField(root, 'vat_registraton_id', false);
+    const before = readdirSync(join(root, FIX)).map((f) => readFileSync(join(root, FIX, f), 'utf8'));
+    await expect(mlcTest(root, true)).rejects.toThrow(/organization\.jsonata:\d+:\d+ {2}error {2}custom field "vat_registraton_id" is written into organization_fields but not declared/);
+    expect(readdirSync(join(root, FIX)).map((f) => readFileSync(join(root, FIX, f), 'utf8'))).toEqual(before);
   });
 });
 
