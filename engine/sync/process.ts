@@ -80,11 +80,18 @@ export async function processFlow(r: FlowRun): Promise<void> {
     // Records that failed before are retried on every run until they succeed.
     state.run("INSERT OR IGNORE INTO pending (mapping, flow, key) SELECT mapping, flow, key FROM failures WHERE mapping = ? AND flow = ? AND stage <> 'read'", [mapping, flowName]);
     // A changed mapping may make every payload the target holds stale, not just the changed records'.
-    // A state from before fingerprints has targets but none stored: its mapping may have changed too.
+    // The new fingerprint is stored with the pending marks, in the same state: a run stopped halfway
+    // leaves exactly the records not yet re-mapped pending, and the next run finishes them (a
+    // mapping changed again meanwhile differs again, and marks everything again).
     const stored = storedFingerprint(state, mapping, flowName);
-    const changed = stored === undefined ? hasTargets(state, mapping, flowName) : stored !== fingerprint;
-    const reason = r.full ? 'full run' : changed ? 'mapping changed' : undefined;
-    if (reason) summary.remapped = { reason, records: markAllPending(state, mapping, flowName, r.source.name, r.flow.from) };
+    if (r.full || stored !== fingerprint) {
+      const records = markAllPending(state, mapping, flowName, r.source.name, r.flow.from);
+      if (!r.dryRun) saveFingerprint(state, mapping, flowName, fingerprint, r.now().toISOString());
+      // A flow's first run (nothing written yet) maps everything anyway; a state from before
+      // fingerprints has targets but none stored, and its mapping may have changed.
+      const reason = r.full ? 'full run' : stored !== undefined || hasTargets(state, mapping, flowName) ? 'mapping changed' : undefined;
+      if (reason) summary.remapped = { reason, records };
+    }
   }
   // Writes an interrupted run left unconfirmed are settled before anything is decided about
   // their records (which ids are known, which payloads are unchanged).
@@ -101,8 +108,6 @@ export async function processFlow(r: FlowRun): Promise<void> {
   summary.mapWorkers = worker ? 1 : 0;
   try {
     await processKeys(r, keys, { worker, shape }, ctxFor, journal);
-    // Only a flow that went through: a run stopped halfway re-maps everything again next time.
-    if (!r.dryRun && !r.only) saveFingerprint(state, mapping, flowName, fingerprint, r.now().toISOString());
     // Every outcome is recorded: once they are on disk, nothing in the journal is in doubt.
     if (journal) {
       state.checkpoint();
