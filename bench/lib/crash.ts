@@ -3,7 +3,9 @@
  * sync child is SIGKILLed N times at seeded moments among its bulk writes, then a run to the end.
  * Counts what Zendesk received against what it needed, listings per run, failures and duplicates.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { journalPath } from '../../engine/store/write-journal.js';
 import { failuresOf } from '../../engine/store/history.js';
 import { StateStore } from '../../engine/store/state.js';
 import type { SyncResult } from '../../engine/sync/events.js';
@@ -25,8 +27,9 @@ export const CRASH_KNOBS = { rateLimitEnabled: false, jobCompleteAfterMs: 2000, 
 
 export interface CrashRun {
   run: number;
-  /** Kill once Zendesk has received this many records in bulk jobs (all runs so far) and this run has written */
-  killAtRecords?: number;
+  /** Kill once this run has had this many bulk jobs accepted ... */
+  killAtJobs?: number;
+  /** ... and this many ms later */
   killAfterMs?: number;
   killed: boolean;
   exitCode: number | null;
@@ -39,6 +42,10 @@ export interface CrashRun {
   listingPages: number;
   bulkRequests: number;
   tooManyJobs: number;
+  /** Killed runs: bulk jobs Zendesk accepted in this run whose id the write journal did not hold at the kill */
+  acceptedUnjournaled?: number;
+  /** Killed runs: batches journaled as about to be sent with no job id (accepted, on the wire or not sent yet) */
+  intentsWithoutJob?: number;
   zendeskRequests: number;
   status?: string;
   error?: string;
@@ -123,6 +130,32 @@ function duplicates(z: Sandbox): number {
   return n;
 }
 
+/**
+ * What the engine's write journal (store/write-journal.ts) held when the run was killed: job ids,
+ * and batches with no job id. A torn last line is skipped, as the engine does.
+ */
+function journalAfterKill(statePath: string): { jobs: Set<string>; intentsWithoutJob: number } {
+  const file = journalPath(statePath);
+  const jobs = new Set<string>();
+  const intents = new Set<string>();
+  const withJob = new Set<string>();
+  if (!existsSync(file)) return { jobs, intentsWithoutJob: 0 };
+  for (const text of readFileSync(file, 'utf8').split('\n')) {
+    let l: { t?: string; b?: string; job?: string };
+    try {
+      l = JSON.parse(text) as typeof l;
+    } catch {
+      continue;
+    }
+    if (l.t === 'w' && l.b) intents.add(l.b);
+    if (l.t === 'j' && l.b && l.job) {
+      withJob.add(l.b);
+      jobs.add(l.job);
+    }
+  }
+  return { jobs, intentsWithoutJob: [...intents].filter((b) => !withJob.has(b)).length };
+}
+
 function failuresLeft(statePath: string): Promise<number> {
   return StateStore.open(statePath, { lock: false }).then((s) => {
     try {
@@ -144,27 +177,22 @@ export async function runCrash(ctx: CrashContext, organizationsNeeded: number): 
   const runs: CrashRun[] = [];
   let kills = 0;
   let final: CrashOutcome['final'] | undefined;
-  // Kill i lands in the i-th of N + 1 equal slices of the load (the last slice is the final run's),
-  // once Zendesk has received that far, then up to 300 ms later: between a submit and its record.
-  for (let i = 0; i <= CRASH_KILLS + 10 && !final; i++) {
-    const attempt = i < CRASH_KILLS + 10 && kills < CRASH_KILLS;
-    const killAtRecords = attempt ? Math.floor((organizationsNeeded * (kills + 0.1 + 0.8 * rnd())) / (CRASH_KILLS + 1)) : undefined;
-    const killAfterMs = attempt ? Math.round(rnd() * 300) : undefined;
+  // A kill lands after the run's k-th accepted bulk job (k seeded in 1..10), then up to 60 ms
+  // later: inside a burst of submits (the writers send up to max_in_flight jobs at once), some
+  // accepted, some on the wire. Counting the run's own jobs, and a short delay, keep each killed
+  // run to a fraction of the load, so the N kills all land among writes and the last run has work.
+  while (!final) {
+    const attempt = kills < CRASH_KILLS;
+    const killAtJobs = attempt ? 1 + Math.floor(rnd() * 10) : undefined;
+    const killAfterMs = attempt ? Math.round(rnd() * 60) : undefined;
     z.simulators.zendesk!.resetStats();
     ctx.visma.simulators.visma!.resetStats();
-    const jobsAtStart = sim.jobStatuses().length;
-    let jobsSeen = jobsAtStart;
-    let received = recordsReceived(z);
-    // Rendering every job is not free; only re-count when a new one appeared.
-    const reached = () => {
-      const jobs = (sim.state() as { jobs: number }).jobs;
-      if (jobs === jobsSeen) return false;
-      jobsSeen = jobs;
-      received = recordsReceived(z);
-      return jobs > jobsAtStart && received >= killAtRecords!;
-    };
+    const jobsOf = () => (sim.state() as { jobs: number }).jobs;
+    const jobsAtStart = jobsOf();
+    const idsBefore = new Set(sim.jobStatuses().map((j) => String(j.id)));
+    const reached = () => jobsOf() - jobsAtStart >= killAtJobs!;
     const label = `crash-${runs.length + 1}`;
-    ctx.log(`crash: run ${runs.length + 1}${attempt ? `, kill once ${killAtRecords} records were received (+${killAfterMs} ms)` : ', to the end'}`);
+    ctx.log(`crash: run ${runs.length + 1}${attempt ? `, kill ${killAfterMs} ms after its bulk job #${killAtJobs}` : ', to the end'}`);
     const r = await runChild(
       { mode: 'engine', root: ctx.root, connections, statePath },
       { workDir: ctx.work, label, timeoutMs: ctx.timeoutMs, kill: attempt ? { when: reached, afterMs: killAfterMs! } : undefined },
@@ -180,7 +208,7 @@ export async function runCrash(ctx: CrashContext, organizationsNeeded: number): 
     const bulk = log.filter((l) => l.method !== 'GET' && BULK.test(l.path));
     const run: CrashRun = {
       run: runs.length + 1,
-      killAtRecords,
+      killAtJobs,
       killAfterMs,
       killed: r.killed === true,
       exitCode: r.exitCode,
@@ -195,9 +223,16 @@ export async function runCrash(ctx: CrashContext, organizationsNeeded: number): 
       status: (r.result as SyncResult | undefined)?.status,
       error: r.killed ? undefined : r.error,
     };
+    if (run.killed) {
+      const j = journalAfterKill(statePath);
+      const accepted = sim.jobStatuses().filter((x) => !idsBefore.has(String(x.id)));
+      run.acceptedUnjournaled = accepted.filter((x) => !j.jobs.has(String(x.id))).length;
+      run.intentsWithoutJob = j.intentsWithoutJob;
+    }
     runs.push(run);
     ctx.log(`crash: run ${run.run} ${run.killed ? 'killed' : `exited ${String(r.exitCode)} (${run.status ?? r.error ?? ''})`} after ${(r.spawnMs / 1000).toFixed(1)} s; ${run.receivedAfter} records received, ${run.organizationsAfter} organizations, ${run.listings} listing(s), ${run.tooManyJobs} × 429`);
     if (run.killed) kills++;
+    // A run that ends before its kill (nothing left to write, or an error) ends the scenario.
     else final = r;
   }
   const received = recordsReceived(z);
