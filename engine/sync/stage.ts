@@ -266,6 +266,7 @@ export async function stageStreams(o: {
       changed += stagePage(state, o.mapping, conn.name, streamName, cons, [...staged.values()]);
       recordReadFailures(state, o.mapping, o.runId, nowIso, failed);
       clearReadFailures(state, o.mapping, fine);
+      o.onEvent({ type: 'page', connection: conn.name, stream: streamName, page: number, read: count, changed });
     }
     // A full read saw every record: a read failure it did not report again is gone from the source.
     if (full && clearing) clearStaleReadFailures(state, o.mapping, prefix, o.runId);
