@@ -219,7 +219,17 @@ export async function asyncJobWriter(items: WriteItem[] | Channel<WriteItem>, ct
         slots.running -= batches.length;
         throw e;
       }
-      await Promise.all(batches.map((b, i) => submit(b, tokens[i])));
+      // One submit at a time: a job the API accepted is journaled before the next batch goes, so
+      // a kill leaves at most one accepted job unknown to the next run (one batch re-sent).
+      for (let i = 0; i < batches.length; i++) {
+        if (client.now() < slotRetryAt) {
+          // No slot for the last one: the rest wait in the buffer, in order, their slots given back.
+          buffer.splice(batches[i - 1].length, 0, ...batches.slice(i).flat());
+          slots.running -= batches.length - i;
+          break;
+        }
+        await submit(batches[i], tokens[i]);
+      }
       wait = first;
       nextPoll = Math.min(nextPoll, client.now() + wait);
     }

@@ -45,7 +45,7 @@ describe('crash safety of mlc sync (SIGKILL at random moments)', () => {
         return st.total > mark && st.log.slice(mark - st.total).some((l) => /\/(create|update)_many$/.test(l.path));
       };
       const r = await runCli(args, { killAfterMs: at, killWhen: fromWrite ? wrote : undefined });
-      history.push(`#${attempts} kill@${at}ms${fromWrite ? ' after the first write' : ''} -> ${r.killed ? 'killed' : `exit ${r.code}`} after ${r.ms}ms, ${e.zendesk.organizationCount()} orgs, ${e.zendesk.jobStatuses().length} jobs ${r.stderr.trim().slice(0, 200)}`);
+      history.push(`#${attempts} kill@${at}ms${fromWrite ? ' after the first write' : ''} -> ${r.killed ? 'killed' : `exit ${r.code}`} after ${r.ms}ms, ${e.zendesk.organizationCount()} orgs, ${e.zendesk.jobStatuses().length} jobs ${r.stderr.trim().slice(0, 200)} ${r.killed ? "" : r.stdout.trim().slice(-300)}`);
       if (r.killed) kills++;
       else {
         // A run that got to the end on its own must have ended well.

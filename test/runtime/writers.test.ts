@@ -604,6 +604,37 @@ describe('async_job writer: job slots and the write-intent journal', () => {
     expect(events).toEqual(['intend a', 'submit', 'job T0=J7', 'poll']);
   });
 
+  it('submits one batch at a time: each accepted job is journaled before the next batch is sent', async () => {
+    const events: string[] = [];
+    let n = 0;
+    nock(API)
+      .post('/organizations/create_many')
+      .times(3)
+      .delay(20)
+      .reply(() => {
+        n++;
+        events.push(`submit ${n}`);
+        return [200, { job_status: { id: `J${n}`, status: 'queued' } }];
+      });
+    nock(API)
+      .get('/job_statuses/show_many')
+      .query(true)
+      .times(50)
+      .reply(200, (uri: string) => ({
+        job_statuses: new URL(uri, API).searchParams.get('ids')!.split(',').map((id) => ({ id, status: 'completed', results: [{ index: 0, id: Number(id.slice(1)) }] })),
+      }));
+    nock(API).get(/\/job_statuses\/J\d$/).times(50).reply(200, (uri: string) => ({ job_status: { id: uri.split('/').pop(), status: 'completed', results: [{ index: 0, id: 1 }] } }));
+    const c = ctx(fast(zendeskOp().create!), 'create', noAuth(shippedConnector('zendesk')));
+    c.intend = async (batches) => batches.map((_, i) => `T${i}`);
+    c.jobStarted = async (_token, id) => {
+      await new Promise((r) => setTimeout(r, 10));
+      events.push(`journaled ${id}`);
+    };
+    const out = await WRITERS.async_job([item('a'), item('b'), item('c')], c);
+    expect(out.every((o) => o.ok)).toBe(true);
+    expect(events.filter((e) => e.startsWith('submit') || e.startsWith('journaled'))).toEqual(['submit 1', 'journaled J1', 'submit 2', 'journaled J2', 'submit 3', 'journaled J3']);
+  });
+
   it('a job that does not finish in time ends with its outcome unknown (it may still apply)', async () => {
     nock(API).post('/organizations/create_many').reply(200, { job_status: { id: 'SLOW', status: 'queued' } });
     nock(API).get('/job_statuses/SLOW').times(1000).reply(200, { job_status: { id: 'SLOW', status: 'working' } });
