@@ -63,7 +63,7 @@ export class WriteJournal {
   private handle?: Promise<FileHandle>;
   private queued: string[] = [];
   private flushing?: Promise<void>;
-  private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private waiters: { resolve: () => void; reject: (e: unknown) => void; synced: boolean }[] = [];
 
   constructor(readonly path: string) {}
 
@@ -74,9 +74,15 @@ export class WriteJournal {
     return ids;
   }
 
-  /** Durably notes the target's job id for a batch, before anything relies on the job. */
+  /**
+   * Notes the target's job id for a batch, before anything relies on the job. It waits for the
+   * write, not the fsync: a killed process leaves what it wrote in the system's cache, and only a
+   * power loss could drop the line, which costs a re-send (the batch's synced intent puts its
+   * records in doubt), never a lost write. Submits wait for it one by one, so an fsync each would
+   * add up.
+   */
   async jobStarted(batch: string, job: string): Promise<void> {
-    await this.append([{ t: 'j', b: batch, job }]);
+    await this.append([{ t: 'j', b: batch, job }], false);
   }
 
   /** Empties the journal: call only once a checkpoint holds the outcome of everything in it. */
@@ -98,9 +104,9 @@ export class WriteJournal {
     if (h) await (await h).close();
   }
 
-  private append(lines: Line[]): Promise<void> {
+  private append(lines: Line[], synced = true): Promise<void> {
     for (const l of lines) this.queued.push(`${JSON.stringify(l)}\n`);
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject, synced }));
     this.flushing ??= this.flush();
     return done;
   }
@@ -116,8 +122,9 @@ export class WriteJournal {
           this.handle ??= open(this.path, 'a', 0o600);
           const h = await this.handle;
           await h.appendFile(text);
+          for (const w of waiters) if (!w.synced) w.resolve();
           await h.datasync();
-          for (const w of waiters) w.resolve();
+          for (const w of waiters) if (w.synced) w.resolve();
         } catch (e) {
           for (const w of waiters) w.reject(e);
         }
