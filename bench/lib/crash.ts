@@ -14,6 +14,7 @@ import type { Profile } from '../baseline.js';
 import { runChild } from './child.js';
 import type { ChildResult } from './protocol.js';
 import { counts, compareDigests, freshZendesk, orgDigest, type RequestCounts } from './sims.js';
+import { Prng } from '../../sandbox/framework/prng.js';
 
 export const CRASH_KILLS = 5;
 export const CRASH_BATCH = 100;
@@ -91,16 +92,10 @@ export interface CrashOutcome {
   sandbox: Sandbox;
 }
 
-/** mulberry32, as the e2e tests pick kill moments: the same seed gives the same moments. */
+/** The simulators' seeded PRNG, as the e2e tests pick kill moments: the same seed gives the same moments. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 const BULK = /\/organizations\/(create|update)_many$/;

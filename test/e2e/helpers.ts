@@ -16,6 +16,7 @@ import { runSync, type SyncOptions } from '../../engine/sync/run.js';
 import type { SyncResult } from '../../engine/sync/events.js';
 import { StateStore } from '../../engine/store/state.js';
 import { auditOf, failuresOf, type AuditRow } from '../../engine/store/history.js';
+import { Prng } from '../../sandbox/framework/prng.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MAPPING = 'visma-zendesk';
@@ -380,16 +381,10 @@ function runCliOnce(args: string[], o: { killAfterMs?: number; killWhen?: () => 
   });
 }
 
-/** A small deterministic PRNG (mulberry32) for kill moments and test choices. */
+/** The simulators' seeded PRNG as a function, for kill moments and test choices. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 // ---------------------------------------------------------------------------------------------
