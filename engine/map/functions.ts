@@ -190,14 +190,16 @@ function roundCents(x: number, what: string): number {
 export interface MappingFunction {
   fn: (...args: never[]) => unknown;
   doc: string;
+  /** Its answer changes with the run clock (a filter using it cannot choose what to keep for good) */
+  readsClock?: boolean;
 }
 
 export function mappingFunctions(clock: Clock): Record<string, MappingFunction> {
   const today = () => Math.floor(clock().getTime() / DAY);
-  const fns: Record<string, { impl: (...args: never[]) => unknown; doc: string }> = {
-    now: { impl: () => clock().toISOString(), doc: 'The run clock as an ISO timestamp (replaces JSONata $now).' },
-    millis: { impl: () => clock().getTime(), doc: 'The run clock in milliseconds (replaces JSONata $millis).' },
-    today: { impl: () => new Date(today() * DAY).toISOString().slice(0, 10), doc: 'Today (UTC) as YYYY-MM-DD.' },
+  const fns: Record<string, { impl: (...args: never[]) => unknown; doc: string; readsClock?: boolean }> = {
+    now: { impl: () => clock().toISOString(), doc: 'The run clock as an ISO timestamp (replaces JSONata $now).', readsClock: true },
+    millis: { impl: () => clock().getTime(), doc: 'The run clock in milliseconds (replaces JSONata $millis).', readsClock: true },
+    today: { impl: () => new Date(today() * DAY).toISOString().slice(0, 10), doc: 'Today (UTC) as YYYY-MM-DD.', readsClock: true },
     toDate: {
       impl: ((v: unknown) => {
         const d = toUtcDay(v, '$toDate: date');
@@ -220,6 +222,7 @@ export function mappingFunctions(clock: Clock): Record<string, MappingFunction> 
         return d === undefined ? 0 : Math.max(0, today() - d);
       }) as MappingFunction['fn'],
       doc: 'Days past a due date (0 when not yet due, or when there is no due date).',
+      readsClock: true,
     },
     agingBucket: {
       impl: ((days: unknown) => {
@@ -248,6 +251,7 @@ export function mappingFunctions(clock: Clock): Record<string, MappingFunction> 
         return out;
       }) as MappingFunction['fn'],
       doc: `AR aging of a list in one pass: the sum of each item's amount field per bucket of its due date (${AGING_BUCKETS.join(', ')}), rounded to cents as $round does; an item without a due date counts as current, one without an amount is left out.`,
+      readsClock: true,
     },
     minBy: {
       impl: ((arr: unknown, field: string) => extremeBy('minBy', arr, field, -1)) as MappingFunction['fn'],
@@ -266,8 +270,17 @@ export function mappingFunctions(clock: Clock): Record<string, MappingFunction> 
       doc: 'The first argument that is set.',
     },
   };
-  return Object.fromEntries(Object.entries(fns).map(([name, f]) => [name, { fn: checked(name, f.impl), doc: f.doc }]));
+  return Object.fromEntries(Object.entries(fns).map(([name, f]) => [name, { fn: checked(name, f.impl), doc: f.doc, ...(f.readsClock ? { readsClock: true } : {}) }]));
 }
+
+/** The mapping functions whose answers change with the run clock. */
+export const CLOCK_FUNCTION_NAMES = Object.entries(mappingFunctions(() => new Date(0)))
+  .filter(([, f]) => f.readsClock)
+  .map(([name]) => name);
+const CLOCK_CALL = new RegExp(`\\$(${CLOCK_FUNCTION_NAMES.join('|')})\\s*\\(`);
+
+/** Whether an expression calls a function whose answer changes with the run clock. */
+export const readsClock = (expr: string): boolean => CLOCK_CALL.test(expr);
 
 /** JSONata's $round: half to even, the decimal point shifted in the number's text, not by multiplying. */
 export function roundHalfEven(x: number, decimals: number): number {

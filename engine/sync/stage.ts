@@ -1,7 +1,7 @@
 import type { Flow } from '../config/types.generated.js';
 import { getPath, holds } from '../map/expression.js';
 import { canonicalJson, payloadHash } from '../map/canonical.js';
-import { mappingFunctions } from '../map/functions.js';
+import { mappingFunctions, readsClock } from '../map/functions.js';
 import { parseInstant } from '../read/datetime-format.js';
 import { StreamReader } from '../read/reader.js';
 import type { LiveConnection } from '../runtime/connection.js';
@@ -12,7 +12,6 @@ import { explainFilterError } from './filter-error.js';
 
 type Consumer = { flow: string; role: 'parent' } | { flow: string; role: 'child'; rel: string; on: string; where?: string; sourceQuery?: Record<string, string> };
 
-const CLOCK_FUNCTIONS = /\$(now|millis|today|daysOverdue)\s*\(/;
 const bindings = Object.fromEntries(Object.entries(mappingFunctions(() => new Date())).map(([k, f]) => [k, f.fn]));
 
 /**
@@ -22,7 +21,7 @@ const bindings = Object.fromEntries(Object.entries(mappingFunctions(() => new Da
  * filters, and a changed signature makes the stream be read again in full.
  */
 function mirrorFilter(cons: Consumer[]): { wheres: string[]; signature: string } | undefined {
-  if (!cons.every((c) => c.role === 'child' && c.where && !CLOCK_FUNCTIONS.test(c.where))) return undefined;
+  if (!cons.every((c) => c.role === 'child' && c.where && !readsClock(c.where))) return undefined;
   const wheres = [...new Set(cons.map((c) => (c as { where: string }).where))].sort();
   return { wheres, signature: canonicalJson(wheres) };
 }

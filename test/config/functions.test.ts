@@ -1,7 +1,7 @@
 // The functions mappings get in JSONata, with a fixed clock.
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
-import { AGING_BUCKETS, agingBucket, MAPPING_FUNCTION_NAMES, mappingFunctions, roundHalfEven, type Clock } from '../../engine/map/functions.js';
+import { AGING_BUCKETS, agingBucket, CLOCK_FUNCTION_NAMES, MAPPING_FUNCTION_NAMES, mappingFunctions, readsClock, roundHalfEven, type Clock } from '../../engine/map/functions.js';
 
 const NOW = '2024-03-15T10:00:00.000Z';
 const clockAt =
@@ -288,5 +288,31 @@ describe('large numbers are never written as null', () => {
 
   it('$aging refuses a bucket that adds up past the largest number', () => {
     expect(() => fn('aging')([{ due: '2020-01-01', balance: 1e308 }, { due: '2020-01-02', balance: 1e308 }], 'due', 'balance')).toThrow('$aging: the over_90 bucket adds up to more than the largest number (Infinity)');
+  });
+});
+
+describe('functions that read the clock', () => {
+  it('are exactly the ones whose answers call the run clock (derived once, used by the mirror filter)', () => {
+    let calls = 0;
+    const fns = mappingFunctions(() => {
+      calls++;
+      return new Date('2026-11-21T12:00:00Z');
+    });
+    const samples: Record<string, unknown[]> = {
+      now: [], millis: [], today: [], toDate: ['2026-01-01'], daysBetween: ['2026-01-01', '2026-01-02'], daysOverdue: ['2026-01-01'],
+      agingBucket: [3], aging: [[{ d: '2026-01-01', a: 1 }], 'd', 'a'], minBy: [[{ a: 1 }], 'a'], maxBy: [[{ a: 1 }], 'a'], compact: [{}], coalesce: [1],
+    };
+    expect(Object.keys(samples).sort()).toEqual(Object.keys(fns).sort());
+    const reading = Object.entries(samples)
+      .filter(([name, args]) => {
+        const before = calls;
+        (fns[name].fn as (...a: unknown[]) => unknown)(...args);
+        return calls > before;
+      })
+      .map(([name]) => name);
+    expect([...CLOCK_FUNCTION_NAMES].sort()).toEqual(reading.sort());
+    expect(CLOCK_FUNCTION_NAMES).toContain('aging');
+    expect(readsClock("$aging(open_invoices, 'documentDueDate', 'balance').over_90 > 0")).toBe(true);
+    expect(readsClock("status = 'Open' and balance > 0")).toBe(false);
   });
 });
