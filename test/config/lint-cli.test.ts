@@ -1,17 +1,13 @@
 // `mlc lint` as a user runs it: the compiled CLI in a project folder, its output and exit code.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { lines, removeTempProjects, repoRoot, tempProject } from './helpers.js';
+import { ensureBuilt } from '../e2e/helpers.js';
 
 const MLC = join(repoRoot, 'bin', 'mlc.js');
 
-beforeAll(() => {
-  if (existsSync(join(repoRoot, 'dist', 'engine', 'cli', 'main.js'))) return;
-  const r = spawnSync('npm', ['run', 'build'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}\n${r.stderr}`);
-}, 130_000);
+beforeAll(() => ensureBuilt(), 200_000);
 
 afterEach(removeTempProjects);
 

@@ -4,14 +4,14 @@
 // cuts the closing quote of the file's last, required value), so "exit 2" can be asserted.
 // The seed is printed with each failure; MLC_FUZZ_SEED=<n> reproduces a run.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasErrors, type Diagnostic } from '../../engine/config/diagnostic.js';
 import { lint } from '../../engine/config/lint.js';
 import { firstInvalidUtf8 } from '../../engine/config/read-text.js';
 import { lines, relativeTo, removeTempProjects, repoRoot, tempProject } from './helpers.js';
-import { prng } from '../e2e/helpers.js';
+import { ensureBuilt, prng } from '../e2e/helpers.js';
 
 const SEED = Number(process.env.MLC_FUZZ_SEED ?? 20261121);
 
@@ -187,11 +187,7 @@ describe(`lint fuzz (seed ${SEED}, MLC_FUZZ_SEED to change)`, () => {
 
 describe('lint fuzz through the CLI', () => {
   const MLC = join(repoRoot, 'bin', 'mlc.js');
-  beforeAll(() => {
-    if (existsSync(join(repoRoot, 'dist', 'engine', 'cli', 'main.js'))) return;
-    const r = spawnSync('npm', ['run', 'build'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
-    if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}\n${r.stderr}`);
-  }, 130_000);
+  beforeAll(() => ensureBuilt(), 200_000);
 
   // One case of each kind of damage that used to crash or pass, run as a user runs it.
   const picked = CASES.filter((c) => /#0$/.test(c.name) && /alias|binary|symlink-loop|fifo|truncated|unclosed/.test(c.name) && (c.kind === 'connector' || c.kind === 'mapping' || c.name.includes('unclosed')));

@@ -1,11 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import { setTimeout as delay } from 'node:timers/promises';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../engine/store/state.js';
-import { compareAll, customerNumbers, ensureBuilt, MAPPING, prng, runCli, setup, type E2E } from './helpers.js';
+import { compareAll, customerNumbers, ensureBuilt, MAPPING, prng, runCli, setup, startHoldingProxy, type E2E } from './helpers.js';
 
 /**
  * Recovery after a SIGKILL between the moment Zendesk applied a write and the moment mlc recorded
@@ -19,49 +17,6 @@ afterEach(async () => {
   await e?.stop();
   e = undefined;
 });
-
-/**
- * Forwards to `upstream`, and holds the answers `slow` picks for `holdMs` after upstream handled
- * the request: the target has applied it, the client does not know yet (the window a kill hits).
- */
-async function startHoldingProxy(upstream: string, slow: (method: string, path: string) => boolean, holdMs: number): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void (async () => {
-        const method = req.method ?? 'GET';
-        const url = new URL(req.url ?? '/', upstream);
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v;
-        try {
-          const up = await fetch(url, { method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
-          const text = await up.text();
-          if (slow(method, url.pathname)) await delay(holdMs);
-          const out: Record<string, string> = {};
-          up.headers.forEach((v, k) => {
-            if (!['content-length', 'connection', 'keep-alive', 'transfer-encoding', 'content-encoding'].includes(k)) out[k] = v;
-          });
-          res.writeHead(up.status, out);
-          res.end(text);
-        } catch (err) {
-          if (!res.headersSent) res.writeHead(502);
-          res.end(String(err));
-        }
-      })();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const addr = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${addr.port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
 
 function connectionsVia(env: E2E, zendeskUrl: string): string {
   const zd = env.sb.connections.zendesk;

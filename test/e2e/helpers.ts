@@ -399,11 +399,10 @@ export interface Proxy {
 }
 
 /**
- * Forwards every request to `upstream`. For requests `spoil` picks, the upstream still handles
- * the request, but the client gets the JSON body cut in half: the request took effect and its
- * answer was lost, which is what a truncated or dropped response to a POST means in real life.
+ * Forwards every request to `upstream` and hands the client what `answer` makes of upstream's
+ * body (the nth request of its method and path): the request always took effect upstream.
  */
-export async function startSpoilingProxy(upstream: string, spoil: (method: string, path: string, nth: number) => boolean): Promise<Proxy> {
+async function startProxy(upstream: string, answer: (method: string, path: string, nth: number, text: string) => string | Promise<string>): Promise<Proxy> {
   const { createServer } = await import('node:http');
   const seen: string[] = [];
   const counts = new Map<string, number>();
@@ -422,8 +421,7 @@ export async function startSpoilingProxy(upstream: string, spoil: (method: strin
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v;
         try {
           const up = await fetch(url, { method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
-          let text = await up.text();
-          if (spoil(method, url.pathname, nth)) text = text.slice(0, Math.floor(text.length / 2));
+          const text = await answer(method, url.pathname, nth, await up.text());
           const out: Record<string, string> = {};
           up.headers.forEach((v, k) => {
             if (!['content-length', 'connection', 'keep-alive', 'transfer-encoding', 'content-encoding'].includes(k)) out[k] = v;
@@ -431,7 +429,7 @@ export async function startSpoilingProxy(upstream: string, spoil: (method: strin
           res.writeHead(up.status, out);
           res.end(text);
         } catch (err) {
-          res.writeHead(502);
+          if (!res.headersSent) res.writeHead(502);
           res.end(String(err));
         }
       })();
@@ -449,3 +447,20 @@ export async function startSpoilingProxy(upstream: string, spoil: (method: strin
       }),
   };
 }
+
+/**
+ * For requests `spoil` picks, the client gets the JSON body cut in half: the request took effect
+ * and its answer was lost, which is what a truncated or dropped response to a POST means in real life.
+ */
+export const startSpoilingProxy = (upstream: string, spoil: (method: string, path: string, nth: number) => boolean): Promise<Proxy> =>
+  startProxy(upstream, (method, path, nth, text) => (spoil(method, path, nth) ? text.slice(0, Math.floor(text.length / 2)) : text));
+
+/**
+ * Holds the answers `slow` picks for `holdMs` after upstream handled the request: the target has
+ * applied it, the client does not know yet (the window a kill hits).
+ */
+export const startHoldingProxy = (upstream: string, slow: (method: string, path: string) => boolean, holdMs: number): Promise<Proxy> =>
+  startProxy(upstream, async (method, path, _nth, text) => {
+    if (slow(method, path)) await delay(holdMs);
+    return text;
+  });

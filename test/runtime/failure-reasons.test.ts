@@ -2,19 +2,10 @@
 import nock from 'nock';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeDefaultDispatcher, HttpError } from '../../engine/http/client.js';
-import { API, makeClient, testConnector, useNock } from './helpers.js';
+import { API, failure, makeClient, testConnector, useNock } from './helpers.js';
 
 useNock();
 afterAll(() => closeDefaultDispatcher());
-
-async function failure(p: Promise<unknown>): Promise<HttpError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(HttpError);
-  return e as HttpError;
-}
 
 const occurrences = (text: string, part: string) => text.split(part).length - 1;
 

@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { AuthProvider, TokenStore } from '../../engine/auth/context.js';
 import { createAuth } from '../../engine/auth/registry.js';
 import { loadProject } from '../../engine/config/project.js';
 import type { Auth, Connector } from '../../engine/config/types.generated.js';
-import { HttpClient } from '../../engine/http/client.js';
+import { HttpClient, HttpError } from '../../engine/http/client.js';
 import { Redactor } from '../../engine/http/redact.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -190,3 +190,13 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
 }
 
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The HttpError a request fails with (the test fails if it succeeds or fails otherwise). */
+export async function failure(p: Promise<unknown>): Promise<HttpError> {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(HttpError);
+  return e as HttpError;
+}

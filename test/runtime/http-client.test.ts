@@ -5,19 +5,10 @@ import type { Auth, Connector } from '../../engine/config/types.generated.js';
 import { closeDefaultDispatcher, HttpError } from '../../engine/http/client.js';
 import { Redactor, redactHeaders } from '../../engine/http/redact.js';
 import { ErrorRules } from '../../engine/http/rules.js';
-import { API, fakeClock, localServer, makeClient, shippedConnector, testConnector, useNock, withAuth } from './helpers.js';
+import { API, failure, fakeClock, localServer, makeClient, shippedConnector, testConnector, useNock, withAuth } from './helpers.js';
 
 useNock();
 afterAll(() => closeDefaultDispatcher());
-
-async function failure(p: Promise<unknown>): Promise<HttpError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(HttpError);
-  return e as HttpError;
-}
 
 /** Counts requests to API + path and answers them from `replies` in order (the last one repeats). */
 function sequence(path: string, replies: [number, unknown?, Record<string, string>?][], method: 'get' | 'post' = 'get') {

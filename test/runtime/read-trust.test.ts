@@ -12,7 +12,7 @@ import { StreamReader } from '../../engine/read/reader.js';
 import type { LiveConnection } from '../../engine/runtime/connection.js';
 import { StateStore } from '../../engine/store/state.js';
 import { provisionFields } from '../../engine/sync/provision.js';
-import { API, fakeClock, localServer, makeClient, repoRoot, shippedConnector, testConnector, useNock } from './helpers.js';
+import { API, failure, fakeClock, localServer, makeClient, repoRoot, shippedConnector, testConnector, useNock } from './helpers.js';
 
 useNock();
 afterAll(() => closeDefaultDispatcher());
@@ -23,15 +23,6 @@ async function readAll(reader: StreamReader): Promise<unknown[][]> {
   const pages: unknown[][] = [];
   for await (const p of reader.pages()) pages.push(p);
   return pages;
-}
-
-async function failure(p: Promise<unknown>): Promise<HttpError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(HttpError);
-  return e as HttpError;
 }
 
 /** Answers every GET of `path` with `answer(query, n)`; counts the requests. */
