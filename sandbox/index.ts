@@ -1,15 +1,24 @@
 import type { Clock } from './framework/clock.js';
+import { SimulatorRegistry, type ConnectionProfile, type Simulator } from './registry.js';
+import { definition as visma } from './visma/definition.js';
+import { definition as zendesk } from './zendesk/definition.js';
 import { VismaSimulator } from './visma/simulator.js';
 import { ZendeskSimulator } from './zendesk/simulator.js';
 
-export type SystemName = 'visma' | 'zendesk';
+/** Every simulated system: one line per `sandbox/<system>/definition.ts`. */
+const DEFINITIONS = [visma, zendesk] as const;
+
+export type SystemName = (typeof DEFINITIONS)[number]['system'];
+
+/** The simulator definitions, asked by the engine instead of naming systems. */
+export const registry = new SimulatorRegistry<SystemName>(DEFINITIONS);
 
 /** The systems the sandbox simulates, for callers that check a name before starting it. */
-export const SYSTEMS: readonly SystemName[] = ['visma', 'zendesk'];
+export const SYSTEMS: readonly SystemName[] = registry.systems;
 
 export interface SandboxOptions {
   systems: SystemName[];
-  /** Data-set size: number of Visma customers (default 100). */
+  /** Data-set size: number of customers in a source ERP (default 100). */
   size?: number;
   seed?: number;
   now?: () => Date;
@@ -19,26 +28,6 @@ export interface SandboxOptions {
   snapshot?: Partial<Record<SystemName, unknown>>;
 }
 
-export interface ConnectionProfile {
-  connector: string;
-  base_url: string;
-  token_url?: string;
-  values: Record<string, string>;
-}
-
-export interface Simulator {
-  name: SystemName;
-  /** Origin, e.g. http://127.0.0.1:PORT */
-  url: string;
-  connection: ConnectionProfile;
-  setFaults(k: Record<string, unknown>): void;
-  expireTokens(): void;
-  stats(): { total: number; byRoute: Record<string, number>; log: Array<{ method: string; path: string; status: number }> };
-  resetStats(): void;
-  snapshot(): unknown;
-  stop(): Promise<void>;
-}
-
 export interface Sandbox {
   simulators: Partial<Record<SystemName, Simulator>>;
   /** Connection profiles keyed by system name. */
@@ -46,6 +35,8 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
+export type { ConnectionProfile, Simulator, SimulatorDefinition, SimulatorExamples, SimulatorStartOptions } from './registry.js';
+export { labelOf } from './registry.js';
 export { VismaSimulator, ZendeskSimulator };
 export type { VismaSimulatorOptions, Dto, MutationRequest, MutationResult, NewInvoice, VismaCredentials, VismaSnapshot } from './visma/index.js';
 export type { ZendeskSimulatorOptions, ZendeskCredentialsView, ZendeskSnapshot, WebhookDelivery } from './zendesk/index.js';
@@ -58,17 +49,16 @@ const DEFAULT_SIZE = 100;
 
 /** Starts the requested simulators on 127.0.0.1 ephemeral ports. */
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
-  // Anything but a known name would otherwise start as Zendesk (the other branch below).
-  const unknown = opts.systems.filter((s) => !SYSTEMS.includes(s));
+  const unknown = registry.unknown(opts.systems);
   if (unknown.length) throw new Error(`the sandbox has no simulator for ${unknown.join(', ')}; it simulates ${SYSTEMS.join(', ')}`);
   const seed = opts.seed ?? DEFAULT_SEED;
+  const size = opts.size ?? DEFAULT_SIZE;
   const clock: Clock | undefined = opts.now;
-  const started: Array<VismaSimulator | ZendeskSimulator> = [];
+  const started: Simulator[] = [];
   try {
     for (const name of new Set(opts.systems)) {
-      const common = { seed, clock, knobs: opts.knobs?.[name], snapshot: opts.snapshot?.[name] };
-      const sim = name === 'visma' ? new VismaSimulator({ ...common, size: opts.size ?? DEFAULT_SIZE }) : new ZendeskSimulator(common);
-      started.push(await sim.start());
+      const knobs = opts.knobs?.[name];
+      started.push(await registry.get(name).start({ seed, size, clock, knobs, snapshot: opts.snapshot?.[name] }));
     }
   } catch (err) {
     await Promise.all(started.map((s) => s.stop()));
@@ -77,7 +67,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const simulators: Partial<Record<SystemName, Simulator>> = {};
   const connections: Record<string, ConnectionProfile> = {};
   for (const s of started) {
-    simulators[s.name] = s;
+    simulators[s.name as SystemName] = s;
     connections[s.name] = s.connection;
   }
   return {

@@ -1,0 +1,25 @@
+import type { SimulatorDefinition } from '../registry.js';
+import { describeMutation } from './mutation-text.js';
+import { VismaSimulator } from './simulator.js';
+
+function asVisma(sim: unknown): VismaSimulator {
+  if (!(sim instanceof VismaSimulator)) throw new Error('not a Visma simulator');
+  return sim;
+}
+
+/** Visma.net ERP: the source of customers and invoices; `size` is the number of customers. */
+export const definition: SimulatorDefinition<'visma'> = {
+  system: 'visma',
+  label: 'Visma',
+  role: 'source',
+  start: ({ seed, size, clock, knobs, snapshot }) => new VismaSimulator({ seed, size, clock, knobs, snapshot }).start(),
+  // A few edits, new and paid invoices: enough for a delta that touches both streams.
+  mutate: (sim) => describeMutation(asVisma(sim).mutate({ customers: 3, invoices: 4, payInvoices: 2 })),
+  keptParams(snapshot) {
+    const base = (snapshot as { base?: { size?: unknown; seed?: unknown } | null } | undefined)?.base;
+    return {
+      size: typeof base?.size === 'number' ? base.size : undefined,
+      seed: typeof base?.seed === 'number' ? base.seed : undefined,
+    };
+  },
+};
