@@ -9,6 +9,8 @@
  * Open one with `openState(path)` (engine/store/open.ts).
  */
 
+import type { SecretBox } from './crypto.js';
+
 /** A flow of a mapping: most state is kept per flow. */
 export interface FlowRef {
   mapping: string;
@@ -366,7 +368,7 @@ export interface StateBackend extends Repositories {
 
 export interface OpenStateOptions {
   /** The key secrets are encrypted with (default: MLC_MASTER_KEY, or the key file beside the state) */
-  secrets?: import('./crypto.js').SecretBox;
+  secrets?: SecretBox;
   /** false: opens without taking the state's lock, to read only (history views while a sync runs) */
   lock?: boolean;
 }

@@ -8,8 +8,9 @@ const KEY_CHECK_META = 'master_key_check';
  * is read or written with it (a wrong key used to store new secrets made the old ones unreadable).
  * The state keeps a check value of its key; states from before it prove the key by decrypting one
  * stored secret. While nothing is stored under the old key, a new key simply replaces it.
+ * `remember: false` checks without storing the check value.
  */
-export function checkMasterKey(state: StateStore): void {
+export function checkMasterKey(state: StateStore, o: { remember?: boolean } = {}): void {
   const mine = state.secrets.checkValue();
   const stored = state.getMeta(KEY_CHECK_META);
   if (stored === mine) return;
@@ -23,5 +24,6 @@ export function checkMasterKey(state: StateStore): void {
       throw wrong;
     }
   }
-  state.setMeta(KEY_CHECK_META, mine);
+  // A lookup only verifies: it must not write (it may run while a transaction is open).
+  if (o.remember !== false) state.setMeta(KEY_CHECK_META, mine);
 }

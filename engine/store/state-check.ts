@@ -1,7 +1,8 @@
 import initSqlJs from 'sql.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { findDamagedValues } from './mirror-check.js';
+import { findDamagedValues, LOGGED_VALUES } from './mirror-check.js';
+import { TABLES } from './state.js';
 import { databaseDamage } from './state-file.js';
 import { ValueLog } from './value-log.js';
 
@@ -39,14 +40,16 @@ export async function checkStateFile(path: string): Promise<StateCheck> {
       const present = existsSync(logPath);
       const log = present ? ValueLog.open(logPath, false) : undefined;
       try {
+        // A state from before kept payloads had their own table has none to check.
+        db.exec(`CREATE TABLE IF NOT EXISTS written ${TABLES.written}`);
         const damaged =
           !log ? findDamagedValues(db, undefined, 'the value log is missing')
           : meta('value_log_checked') && !log.checked ? findDamagedValues(db, undefined, 'the value log lost its header')
           : findDamagedValues(db, log);
-        const total = Number(db.exec('SELECT count(*) FROM mirror WHERE pos IS NOT NULL')[0]?.values[0]?.[0] ?? 0);
+        const total = Number(db.exec(`SELECT count(*) FROM (${LOGGED_VALUES})`)[0]?.values[0]?.[0] ?? 0);
         if (damaged.length) {
           const reasons = [...new Set(damaged.map((d) => d.reason))].join('; ');
-          const keys = damaged.slice(0, 5).map((d) => `${d.connection}/${d.stream}/${d.key}`).join(', ');
+          const keys = damaged.slice(0, 5).map((d) => `${d.scope}/${d.part}/${d.key}`).join(', ');
           problems.push(`${logPath}: ${damaged.length} of ${total} stored source records are damaged (${reasons}): ${keys}${damaged.length > 5 ? ', ...' : ''}. The next sync drops them and reads their streams again from the source; nothing damaged is written to a target.`);
         } else if (total || present) {
           checked.push(`${logPath}: ${total} stored records ok${log && !log.checked ? ' (a log from before checksums: checked for truncation only; the next sync rewrites it with checksums)' : ''}`);

@@ -1,4 +1,5 @@
 import initSqlJs, { type Database, type SqlJsStatic, type BindParams, type Statement } from 'sql.js';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
@@ -6,7 +7,7 @@ import { acquireLock } from './lock.js';
 import { SecretBox } from './crypto.js';
 import { ValueLog } from './value-log.js';
 import { leaveCheckpointMarker, loadStateDatabase, recordLeftovers, removeLeftoverTemps, restrictPermissions, StateFileError } from './state-file.js';
-import { dropDamagedValues, findDamagedValues } from './mirror-check.js';
+import { dropDamagedValues, findDamagedValues, LOGGED_VALUES, type LoggedValue } from './mirror-check.js';
 import { absorbWriteJournal } from './write-journal.js';
 
 export { StateFileError };
@@ -17,7 +18,7 @@ let sqlJs: Promise<SqlJsStatic> | undefined;
  * Tables by name. The ones written per record are WITHOUT ROWID: stored in their key's order,
  * one B-tree less per insert, and a third smaller (staging's SQL ~30% faster, checkpoints smaller).
  */
-const TABLES: Record<string, string> = {
+export const TABLES: Record<string, string> = {
   meta: '(key TEXT PRIMARY KEY, value TEXT)',
   cursors: '(connection TEXT, stream TEXT, value TEXT, updated_at TEXT, PRIMARY KEY (connection, stream))',
   mirror: '(connection TEXT, stream TEXT, key TEXT, version TEXT, data TEXT, pos INTEGER, len INTEGER, PRIMARY KEY (connection, stream, key)) WITHOUT ROWID',
@@ -31,6 +32,8 @@ const TABLES: Record<string, string> = {
   credentials: '(name TEXT PRIMARY KEY, value TEXT, updated_at TEXT)',
   provisioned: '(mapping TEXT, flow TEXT, connection TEXT, spec_hash TEXT, ids TEXT, PRIMARY KEY (mapping, flow, connection))',
   fingerprints: '(mapping TEXT, flow TEXT, fingerprint TEXT, updated_at TEXT, PRIMARY KEY (mapping, flow))',
+  // The payload last written per target record (values in the value log, like the mirror's).
+  written: '(mapping TEXT, flow TEXT, key TEXT, hash TEXT, data TEXT, pos INTEGER, len INTEGER, PRIMARY KEY (mapping, flow, key)) WITHOUT ROWID',
 };
 
 const INDEXES = `
@@ -41,6 +44,20 @@ CREATE INDEX IF NOT EXISTS audit_run ON audit (run_id);
 `;
 
 const SCHEMA = Object.entries(TABLES).map(([name, def]) => `CREATE TABLE IF NOT EXISTS ${name} ${def};`).join('\n') + INDEXES;
+
+/**
+ * Kept payloads used to live in the mirror under a connection no real one can be named
+ * ("#written:<mapping>", stream = flow). They move to their own table; their values stay where
+ * they are in the value log.
+ */
+function moveWrittenPayloads(db: Database): void {
+  const from = "FROM mirror WHERE connection >= '#written:' AND connection < '#written;'";
+  if (!db.exec(`SELECT 1 ${from} LIMIT 1`).length) return;
+  db.exec(`BEGIN;
+    INSERT OR REPLACE INTO written (mapping, flow, key, hash, data, pos, len)
+      SELECT substr(connection, 10), stream, key, version, data, pos, len ${from};
+    DELETE ${from}; COMMIT;`);
+}
 
 /** Rebuilds tables that state files from before WITHOUT ROWID still have as rowid tables. */
 function upgradeTables(db: Database): void {
@@ -97,6 +114,12 @@ function openValueLog(db: Database, statePath: string, locked: boolean, notes: s
   return log;
 }
 
+/** Where mirrored records and kept payloads are stored in the value log (see mirror-check.ts). */
+const MOVE_VALUE: Record<LoggedValue['tbl'], string> = {
+  mirror: 'UPDATE mirror SET pos = ? WHERE connection = ? AND stream = ? AND key = ?',
+  written: 'UPDATE written SET pos = ? WHERE mapping = ? AND flow = ? AND key = ?',
+};
+
 export interface Row {
   [column: string]: string | number | null | Uint8Array;
 }
@@ -150,10 +173,12 @@ export class StateStore {
       // State files from before the value log keep their records inline; both forms are read.
       if (!db.exec("SELECT 1 FROM pragma_table_info('mirror') WHERE name = 'pos'").length) db.exec('ALTER TABLE mirror ADD COLUMN pos INTEGER; ALTER TABLE mirror ADD COLUMN len INTEGER');
       upgradeTables(db);
+      moveWrittenPayloads(db);
       if (locked) recordLeftovers(db, leftovers);
       // A new key is made only while nothing is encrypted under the old one (a lost key file must not be replaced silently).
       const secretsExist = () => db.exec("SELECT 1 FROM credentials UNION ALL SELECT 1 FROM tokens UNION ALL SELECT 1 FROM meta WHERE key = 'master_key_check' LIMIT 1").length > 0;
-      const secrets = opts.secrets ?? SecretBox.fromEnvOrFile(path ? join(dirname(path), 'master.key') : join(process.cwd(), '.mlc', 'master.key'), process.env, { secretsExist });
+      // A state in memory keeps nothing past the process, so a key of its own serves: no key file is read or made.
+      const secrets = opts.secrets ?? (path ? SecretBox.fromEnvOrFile(join(dirname(path), 'master.key'), process.env, { secretsExist }) : SecretBox.fromKey(randomBytes(32).toString('hex')));
       const notes: string[] = [];
       const log = path ? openValueLog(db, path, locked, notes) : undefined;
       const store = new StateStore(path, db, secrets, release, log && { values: log, append: log.writable, owned: true });
@@ -228,8 +253,34 @@ export class StateStore {
     }
   }
 
+  /**
+   * Opens a transaction that spans awaits; `end` closes it. The caller keeps every other
+   * statement out meanwhile (see sqljs/gate.ts); `transaction` calls inside it join it.
+   */
+  begin(): void {
+    if (this.inTransaction) throw new Error('a transaction is already open on this state');
+    this.db.exec('BEGIN');
+    this.inTransaction = true;
+  }
+
+  end(commit: boolean): void {
+    try {
+      if (commit) {
+        this.db.exec('COMMIT');
+        this.dirty = true;
+      } else this.db.exec('ROLLBACK');
+    } catch (e) {
+      if (commit) this.db.exec('ROLLBACK');
+      throw e;
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
   /** Persists now (atomically). */
   checkpoint(): void {
+    // The database in memory holds a transaction's uncommitted work: it must never reach the file.
+    if (this.inTransaction) throw new Error('a checkpoint cannot be taken while a transaction is open');
     if (!this.path || !this.dirty) return;
     // The values a checkpoint refers to must be on disk before it is.
     this.log?.values.sync();
@@ -303,17 +354,17 @@ export class StateStore {
    */
   private compactValues(minBytes: number): void {
     const log = this.log!.values;
-    const live = Number(this.get<{ n: number | null }>('SELECT sum(len) AS n FROM mirror WHERE pos IS NOT NULL')?.n ?? 0);
+    const live = Number(this.get<{ n: number | null }>(`SELECT sum(len) AS n FROM (${LOGGED_VALUES})`)?.n ?? 0);
     // A log without checksums is rewritten into one with them at once.
     if (log.checked && (log.size < minBytes || log.size < 2 * live)) return;
     const next = ValueLog.open(nextLogPath(this.path!, log.path), true);
     try {
-      const rows = this.all<{ connection: string; stream: string; key: string; pos: number; len: number }>('SELECT connection, stream, key, pos, len FROM mirror WHERE pos IS NOT NULL ORDER BY pos');
+      const rows = this.all<LoggedValue>(`${LOGGED_VALUES} ORDER BY pos`);
       this.transaction(() => {
         for (let i = 0; i < rows.length; i += 1000) {
           const group = rows.slice(i, i + 1000);
           const refs = next.append(group.map((r) => log.read(r)));
-          group.forEach((r, j) => this.run('UPDATE mirror SET pos = ? WHERE connection = ? AND stream = ? AND key = ?', [refs[j].pos, r.connection, r.stream, r.key]));
+          group.forEach((r, j) => this.run(MOVE_VALUE[r.tbl], [refs[j].pos, r.scope, r.part, r.key]));
         }
         this.setMeta(VALUE_LOG_META, basename(next.path));
       });

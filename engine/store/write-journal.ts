@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import type { DoubtfulBatch, IntentJournal, JournalBatch, JournalItem } from './backend.js';
 import type { StateStore } from './state.js';
 
 /**
@@ -17,34 +18,9 @@ import type { StateStore } from './state.js';
  * is repeated).
  */
 
-export interface JournalItem {
-  key: string;
-  /** The match key value sent */
-  match: string;
-  /** The target id sent (updates), which result rows are matched by */
-  target?: string;
-  /** The payload's hash */
-  hash: string;
-  /** The payload depends on the clock (recomputed when its interval passes) */
-  cd?: boolean;
-}
-
-export interface JournalBatch {
-  mapping: string;
-  flow: string;
-  kind: 'create' | 'update' | 'upsert';
-  items: JournalItem[];
-}
+export type { DoubtfulBatch, JournalBatch, JournalItem };
 
 type Line = ({ t: 'w'; b: string } & JournalBatch) | { t: 'j'; b: string; job: string };
-
-/** A batch of a run that ended before its outcome was recorded. */
-export interface DoubtfulBatch extends JournalBatch {
-  batch: string;
-  job?: string;
-  /** Keys of the batch whose outcome is unknown (the others were recorded) */
-  doubtful: string[];
-}
 
 const TABLE = 'CREATE TABLE IF NOT EXISTS write_doubts (mapping TEXT, flow TEXT, batch TEXT, kind TEXT, job_id TEXT, items TEXT, doubtful TEXT, PRIMARY KEY (mapping, flow, batch))';
 
@@ -59,7 +35,7 @@ const batchId = () => `${Date.now().toString(36)}.${process.pid.toString(36)}.${
  * write and fsync (writers submit several batches at once), and the fsync runs off the main
  * thread, so mapping goes on meanwhile.
  */
-export class WriteJournal {
+export class WriteJournal implements IntentJournal {
   private handle?: Promise<FileHandle>;
   private queued: string[] = [];
   private flushing?: Promise<void>;
