@@ -1,12 +1,15 @@
 import type { Request, SessionCookieAuth } from '../config/types.generated.js';
 import { HttpError } from '../http/client.js';
+import { joinUrl } from '../http/request.js';
 import { render, renderMap } from '../util/template.js';
 import type { AuthContext, AuthProvider } from './context.js';
 
 function renderBody(body: unknown, vars: Record<string, string>): unknown {
   if (typeof body === 'string') return render(body, vars);
   if (Array.isArray(body)) return body.map((b) => renderBody(b, vars));
-  if (body && typeof body === 'object') return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, renderBody(v, vars)]));
+  if (body && typeof body === 'object') {
+    return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, renderBody(v, vars)]));
+  }
   return body;
 }
 
@@ -27,8 +30,7 @@ export class SessionCookieLogin implements AuthProvider {
     const v = this.ctx.vars;
     return this.ctx.http.request({
       method: r.method ?? 'POST',
-      url: this.ctx.http.url(this.ctx.baseUrl, render(r.path, v)),
-      auth: false,
+      url: joinUrl(this.ctx.baseUrl, render(r.path, v)),
       headers: { ...renderMap(r.headers, v), ...(this.cookie ? { cookie: this.cookie } : {}) },
       query: renderMap(r.query, v),
       json: r.body === undefined ? undefined : renderBody(r.body, v),
@@ -43,9 +45,15 @@ export class SessionCookieLogin implements AuthProvider {
       throw new HttpError(`connection ${this.ctx.connection}: sign-in failed: ${(e as Error).message}`, 'run');
     }
     const accepted = this.spec.success_status ?? [200, 204];
-    if (!accepted.includes(res.status)) throw new HttpError(`connection ${this.ctx.connection}: sign-in answered HTTP ${res.status}, expected ${accepted.join(' or ')}`, 'run', res.status);
+    const who = `connection ${this.ctx.connection}`;
+    if (!accepted.includes(res.status)) {
+      const expected = accepted.join(' or ');
+      throw new HttpError(`${who}: sign-in answered HTTP ${res.status}, expected ${expected}`, 'run', res.status);
+    }
     const cookies = res.headers.getSetCookie().map((c) => c.split(';')[0]);
-    if (cookies.length === 0) throw new HttpError(`connection ${this.ctx.connection}: sign-in returned no session cookie (HTTP ${res.status})`, 'run');
+    if (cookies.length === 0) {
+      throw new HttpError(`${who}: sign-in returned no session cookie (HTTP ${res.status})`, 'run');
+    }
     const cookie = cookies.join('; ');
     for (const c of cookies) this.ctx.http.redactor.add(c.split('=').slice(1).join('='));
     this.cookie = cookie;

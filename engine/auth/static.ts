@@ -4,7 +4,8 @@ import type { AuthContext, AuthProvider } from './context.js';
 
 /** HTTP Basic, e.g. a Zendesk API token as {email}/token. */
 export function basicAuth(spec: BasicAuth, ctx: AuthContext): AuthProvider {
-  const value = `Basic ${Buffer.from(`${render(spec.username, ctx.vars)}:${render(spec.password, ctx.vars)}`).toString('base64')}`;
+  const pair = `${render(spec.username, ctx.vars)}:${render(spec.password, ctx.vars)}`;
+  const value = `Basic ${Buffer.from(pair).toString('base64')}`;
   ctx.http.redactor.add(value.slice(6));
   return { apply: async (req) => void (req.headers.authorization = value), invalidate: () => {} };
 }

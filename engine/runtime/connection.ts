@@ -1,13 +1,12 @@
 import type { Auth, Connection, Connector } from '../config/types.generated.js';
 import { createAuth } from '../auth/registry.js';
-import type { AuthProvider } from '../auth/context.js';
+import type { AuthProvider, TokenStore } from '../auth/context.js';
 import { HttpClient } from '../http/client.js';
 import { Redactor } from '../http/redact.js';
 import type { Sleep } from '../http/rate-limiter.js';
 import type { StateStore } from '../store/state.js';
-import { CredentialStore } from '../store/credentials.js';
-import { tokenStore } from '../store/token-store.js';
 import { render, renderMap } from '../util/template.js';
+import { secretsOfState } from './state-secrets.js';
 
 /** A connection whose values are resolved and whose client is ready to call the API. */
 export interface LiveConnection {
@@ -26,45 +25,74 @@ export class ConnectionError extends Error {
   }
 }
 
+/** Looks up a stored credential by name (${store:NAME}); undefined when there is none. */
+export type CredentialLookup = (name: string) => string | undefined;
+
+/** What a connection keeps in the state: its tokens, and the credentials its values name. */
+export interface ConnectionSecrets {
+  /** This connection's tokens */
+  tokens: TokenStore;
+  credential: CredentialLookup;
+}
+
+function missingValue(where: string, name: string, key: string, kind: string, ref: string): ConnectionError {
+  const needs =
+    kind === 'env'
+      ? `needs environment variable ${ref}, which is not set`
+      : `needs stored credential "${ref}": run mlc credentials set ${ref}`;
+  return new ConnectionError(`${where}: connection "${name}" value "${key}" ${needs}`);
+}
+
 /**
  * Resolves a connection's values: plain strings, ${env:NAME}, ${store:NAME} (the encrypted
  * credential store), and the connector's defaults. Secret values are registered with the redactor.
  */
-export function resolveValues(name: string, conn: Connection, connector: Connector, state: StateStore | undefined, redactor: Redactor, where: string): Record<string, string> {
+export function resolveValues(
+  name: string,
+  conn: Connection,
+  connector: Connector,
+  credential: CredentialLookup | undefined,
+  redactor: Redactor,
+  where: string,
+): Record<string, string> {
   const vars: Record<string, string> = {};
-  for (const [k, v] of Object.entries(connector.variables ?? {})) if (v.default !== undefined) vars[k] = v.default;
-  const creds = state ? new CredentialStore(state) : undefined;
+  const declared = Object.entries(connector.variables ?? {});
+  for (const [k, v] of declared) if (v.default !== undefined) vars[k] = v.default;
   for (const [k, raw] of Object.entries(conn.values ?? {})) {
-    const value = String(raw).replace(/\$\{(env|store):([^}]+)\}/g, (_m, kind: string, ref: string) => {
-      const v = kind === 'env' ? process.env[ref] : creds?.get(ref);
-      if (v === undefined) {
-        throw new ConnectionError(
-          kind === 'env'
-            ? `${where}: connection "${name}" value "${k}" needs environment variable ${ref}, which is not set`
-            : `${where}: connection "${name}" value "${k}" needs stored credential "${ref}": run mlc credentials set ${ref}`,
-        );
-      }
+    vars[k] = String(raw).replace(/\$\{(env|store):([^}]+)\}/g, (_m, kind: string, ref: string) => {
+      const v = kind === 'env' ? process.env[ref] : credential?.(ref);
+      if (v === undefined) throw missingValue(where, name, k, kind, ref);
       return v;
     });
-    vars[k] = value;
   }
-  for (const [k, v] of Object.entries(connector.variables ?? {})) {
-    if (v.required && (vars[k] === undefined || vars[k] === '')) throw new ConnectionError(`${where}: connection "${name}" has no value for "${k}", which connector "${connector.name}" requires${v.description ? ` (${v.description})` : ''}`);
+  for (const [k, v] of declared) {
+    if (v.required && (vars[k] === undefined || vars[k] === '')) {
+      const about = v.description ? ` (${v.description})` : '';
+      throw new ConnectionError(
+        `${where}: connection "${name}" has no value for "${k}", which connector "${connector.name}" requires${about}`,
+      );
+    }
     if (v.secret) redactor.add(vars[k]);
   }
   return vars;
 }
 
-export interface OpenConnectionOptions {
+interface ConnectionOptionsBase {
   name: string;
   connection: Connection;
   connector: Connector;
-  state: StateStore;
   where: string;
   redactor?: Redactor;
   sleep?: Sleep;
   now?: () => number;
 }
+
+/**
+ * How to open a connection: its profile, and where its secrets are kept (`tokens` and
+ * `credential`). The form with `state` is the one of before the state backend; it goes once every
+ * caller passes the secrets.
+ */
+export type OpenConnectionOptions = ConnectionOptionsBase & (ConnectionSecrets | { state: StateStore });
 
 /**
  * Obtains the connection's credentials now (a token, a session), so a run learns that one of its
@@ -75,28 +103,34 @@ export async function authenticate(conn: LiveConnection): Promise<void> {
   await conn.auth.apply({ headers: {}, query: {} });
 }
 
+/** The auth the connection asks for: the connector's, or one of its auth_options by name. */
+function authSpec(o: ConnectionOptionsBase): Auth {
+  if (!o.connection.auth) return o.connector.auth;
+  const alt = o.connector.auth_options?.[o.connection.auth];
+  if (alt) return alt;
+  const offered = Object.keys(o.connector.auth_options ?? {}).join(', ') || 'none';
+  throw new ConnectionError(
+    `${o.where}: connection "${o.name}" asks for auth "${o.connection.auth}", ` +
+      `which connector "${o.connector.name}" does not offer (it has: ${offered})`,
+  );
+}
+
+/**
+ * Resolves a connection and builds its clients: a plain one for the auth strategy's own requests,
+ * the strategy, then the API client that applies it.
+ */
 export function openConnection(o: OpenConnectionOptions): LiveConnection {
+  const secrets = 'state' in o ? secretsOfState(o.state, o.name) : o;
   const redactor = o.redactor ?? new Redactor();
-  const vars = resolveValues(o.name, o.connection, o.connector, o.state, redactor, o.where);
+  const vars = resolveValues(o.name, o.connection, o.connector, secrets.credential, redactor, o.where);
   const baseUrl = render(o.connection.base_url ?? o.connector.base_url, vars);
-  const client = new HttpClient({
-    connector: o.connector,
-    connection: o.name,
-    redactor,
-    sleep: o.sleep,
-    now: o.now,
-    headers: renderMap(o.connector.headers, vars),
-    query: renderMap(o.connector.query, vars),
-    baseUrl,
-  });
-  let spec: Auth = o.connector.auth;
-  if (o.connection.auth) {
-    const alt = o.connector.auth_options?.[o.connection.auth];
-    if (!alt) throw new ConnectionError(`${o.where}: connection "${o.name}" asks for auth "${o.connection.auth}", which connector "${o.connector.name}" does not offer (it has: ${Object.keys(o.connector.auth_options ?? {}).join(', ') || 'none'})`);
-    spec = alt;
-  }
+  const spec = authSpec(o);
+  const plain = new HttpClient({ connector: o.connector, connection: o.name, redactor, sleep: o.sleep, now: o.now });
   const tokenUrl = o.connection.token_url ? render(o.connection.token_url, vars) : undefined;
-  const auth = createAuth(spec, { connection: o.name, vars, tokenUrl, baseUrl, http: client, tokens: tokenStore(o.state, o.name), now: o.now ?? Date.now });
-  client.auth = auth;
+  const now = o.now ?? Date.now;
+  const { tokens } = secrets;
+  const auth = createAuth(spec, { connection: o.name, vars, tokenUrl, baseUrl, http: plain, tokens, now });
+  const headers = renderMap(o.connector.headers, vars);
+  const client = plain.withApi({ auth, headers, query: renderMap(o.connector.query, vars), baseUrl });
   return { name: o.name, connector: o.connector, baseUrl, vars, client, auth };
 }

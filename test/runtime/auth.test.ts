@@ -6,7 +6,8 @@ import type { Auth, Oauth2ClientCredentialsAuth } from '../../engine/config/type
 import { closeDefaultDispatcher, HttpError } from '../../engine/http/client.js';
 import { openConnection } from '../../engine/runtime/connection.js';
 import { SecretBox } from '../../engine/store/crypto.js';
-import { StateStore } from '../../engine/store/state.js';
+import { openState } from '../../engine/store/open.js';
+import { connectionSecrets } from '../../engine/store/token-store.js';
 import { API, delay, fakeClock, json, localServer, memoryTokens, parseBody, removeTempDirs, shippedConnector, tempDir, useNock, withAuth } from './helpers.js';
 
 useNock();
@@ -214,29 +215,29 @@ describe('refresh-token grants with rotation', () => {
     const dir = tempDir();
     const path = `${dir}/state.db`;
     const secrets = SecretBox.fromKey('a'.repeat(64));
-    const state = await StateStore.open(path, { secrets });
+    const state = await openState(path, { secrets });
     try {
       const connector = { ...shippedConnector('quickbooks'), base_url: API, retry: { min_delay: '1ms', max_delay: '2ms' } };
-      const conn = openConnection({ name: 'qb', connection: { connector: 'quickbooks', values: QB_VARS }, connector, state, where: 'test' });
+      const conn = openConnection({ name: 'qb', connection: { connector: 'quickbooks', values: QB_VARS }, connector, ...connectionSecrets(state, 'qb'), where: 'test' });
       nock('https://oauth.platform.intuit.com').post('/oauth2/v1/tokens/bearer').query(true).reply(200, { access_token: 'at-disk', refresh_token: 'rt-disk', expires_in: 3600 });
       let onDisk: string | undefined;
       nock(API)
         .get('/query')
         .query(true)
         .reply(async () => {
-          const reader = await StateStore.open(path, { secrets, lock: false });
+          // A second reader of the file sees only what was persisted.
+          const reader = await openState(path, { secrets, lock: false });
           try {
-            const row = reader.get<{ value: string }>("SELECT value FROM tokens WHERE connection = 'qb' AND kind = 'refresh_token'");
-            onDisk = row ? secrets.decrypt(row.value) : undefined;
+            onDisk = (await reader.tokens.get('qb', 'refresh_token'))?.value;
           } finally {
-            reader.abandon();
+            await reader.abandon();
           }
           return [200, {}];
         });
       await conn.client.request({ url: `${API}/query` });
       expect(onDisk).toBe('rt-disk');
     } finally {
-      state.abandon();
+      await state.abandon();
       removeTempDirs();
     }
   });
@@ -268,14 +269,14 @@ describe('refresh-token grants with rotation', () => {
   });
 
   it('invalid_grant: a run-scoped error that explains what to do and contains no secret', async () => {
-    const state = await StateStore.open(null, { secrets: SecretBox.fromKey('k'.repeat(64)) });
+    const state = await openState(null, { secrets: SecretBox.fromKey('k'.repeat(64)) });
     try {
       const connector = { ...shippedConnector('zendesk'), base_url: API, retry: { min_delay: '1ms', max_delay: '2ms' } };
       const conn = openConnection({
         name: 'zendesk',
         connection: { connector: 'zendesk', values: { subdomain: 'acme', client_id: 'zd-cid', client_secret: 'ZD-CLIENT-SECRET-123', refresh_token: 'ZD-REFRESH-TOKEN-456' } },
         connector,
-        state,
+        ...connectionSecrets(state, 'zendesk'),
         where: 'test',
       });
       // A token endpoint that echoes what it got (some do, in error_description).
@@ -294,7 +295,7 @@ describe('refresh-token grants with rotation', () => {
       expect(e.message).not.toContain('ZD-REFRESH-TOKEN-456');
       expect(e.message).not.toContain('ZD-CLIENT-SECRET-123');
     } finally {
-      state.abandon();
+      await state.abandon();
     }
   });
 
@@ -344,10 +345,10 @@ describe('refresh-token grants with rotation', () => {
   // Intuit's OAuth server and the Accept header is sent twice ("application/json, application/json"); a connector whose
   // default header carries a key (a gateway subscription key) would hand that key to the identity provider's host.
   it("token requests do not carry the connector's default API query parameters", async () => {
-    const state = await StateStore.open(null, { secrets: SecretBox.fromKey('q'.repeat(64)) });
+    const state = await openState(null, { secrets: SecretBox.fromKey('q'.repeat(64)) });
     try {
       const connector = { ...shippedConnector('quickbooks'), base_url: API, retry: { min_delay: '1ms', max_delay: '2ms' } };
-      const conn = openConnection({ name: 'qb', connection: { connector: 'quickbooks', values: QB_VARS }, connector, state, where: 'test' });
+      const conn = openConnection({ name: 'qb', connection: { connector: 'quickbooks', values: QB_VARS }, connector, ...connectionSecrets(state, 'qb'), where: 'test' });
       let tokenQuery = '';
       nock('https://oauth.platform.intuit.com')
         .post('/oauth2/v1/tokens/bearer')
@@ -360,7 +361,7 @@ describe('refresh-token grants with rotation', () => {
       await conn.client.request({ url: `${API}/query` });
       expect(tokenQuery).toBe('');
     } finally {
-      state.abandon();
+      await state.abandon();
     }
   });
 

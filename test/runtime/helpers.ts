@@ -101,14 +101,14 @@ export function memoryTokens(initial: Record<string, { value: string; expiresAt?
   return {
     data,
     log,
-    get(kind) {
+    async get(kind) {
       return data.get(kind);
     },
-    set(kind, value, expiresAt) {
+    async set(kind, value, expiresAt) {
       log.push(`set ${kind}=${value}`);
       data.set(kind, { value, expiresAt });
     },
-    delete(kind) {
+    async delete(kind) {
       log.push(`delete ${kind}`);
       data.delete(kind);
     },
@@ -120,17 +120,21 @@ export interface AuthSetup extends ClientSetup {
   tokens: RecordingTokenStore;
 }
 
-/** A client whose auth is built by the registry from `spec`, as openConnection does. */
+/**
+ * A client whose auth is built by the registry from `spec`, as openConnection does: the strategy
+ * gets a plain client for its own requests, the API client is made from it with the strategy.
+ */
 export function withAuth(
   spec: Auth,
   o: { vars?: Record<string, string>; tokens?: RecordingTokenStore; clock?: FakeClock; connector?: Partial<Connector>; redactor?: Redactor; baseUrl?: string; tokenUrl?: string } = {},
 ): AuthSetup {
   const connector = testConnector({ ...o.connector, auth: spec });
-  const setup = makeClient(connector, { clock: o.clock, redactor: o.redactor, baseUrl: o.baseUrl ?? API });
+  const plain = makeClient(connector, { clock: o.clock, redactor: o.redactor });
   const tokens = o.tokens ?? memoryTokens();
-  const auth = createAuth(spec, { connection: 'conn', vars: o.vars ?? {}, tokenUrl: o.tokenUrl, baseUrl: o.baseUrl ?? API, http: setup.client, tokens, now: setup.clock.now });
-  setup.client.auth = auth;
-  return { ...setup, auth, tokens };
+  const baseUrl = o.baseUrl ?? API;
+  const http = plain.client;
+  const auth = createAuth(spec, { connection: 'conn', vars: o.vars ?? {}, tokenUrl: o.tokenUrl, baseUrl, http, tokens, now: plain.clock.now });
+  return { ...plain, client: plain.client.withApi({ auth, baseUrl }), auth, tokens };
 }
 
 /** Parses a captured request body (nock hands over JSON objects or raw form text). */
