@@ -1,17 +1,17 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { CredentialStore } from '../store/credentials.js';
-import { StateStore } from '../store/state.js';
+import type { CredentialRepository } from '../store/backend.js';
+import { openState } from '../store/open.js';
 import { EXIT } from './exit-codes.js';
 import { STATE_OPTION, statePath } from './options.js';
 import { runCommand, UsageError } from './run-command.js';
 
-async function withStore<T>(o: { state?: string }, fn: (c: CredentialStore) => T): Promise<T> {
-  const state = await StateStore.open(statePath(o));
+async function withStore<T>(o: { state?: string }, fn: (c: CredentialRepository) => Promise<T>): Promise<T> {
+  const state = await openState(statePath(o));
   try {
-    return fn(new CredentialStore(state));
+    return await fn(state.credentials);
   } finally {
-    state.close();
+    await state.close();
   }
 }
 
@@ -51,7 +51,7 @@ export function registerCredentials(program: Command): void {
     .option(...STATE_OPTION)
     .action((name: string, o: { state?: string }) =>
       runCommand(async () => {
-        const had = await withStore(o, (c) => c.delete(name));
+        const had = await withStore(o, (c) => c.remove(name));
         if (!had) throw new UsageError(`no credential named ${name}; mlc credentials list shows the stored names`);
         process.stdout.write(`deleted ${name}\n`);
         return EXIT.ok;

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { StateStore } from '../store/state.js';
-import { auditOf, failuresOf, listRuns } from '../store/history.js';
+import { openState } from '../store/open.js';
 import { EXIT } from './exit-codes.js';
 import { SANDBOX_VIEW_OPTION, STATE_OPTION, statePath } from './options.js';
 import { runCommand } from './run-command.js';
@@ -17,10 +16,10 @@ export function registerHistory(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((mapping: string | undefined, o: { state?: string; sandbox?: boolean; json?: boolean }) =>
       runCommand(async () => {
-        const state = await StateStore.open(statePath(o), { lock: false });
+        const state = await openState(statePath(o), { lock: false });
         try {
-          const runs = listRuns(state, mapping);
-          const failures = failuresOf(state, mapping);
+          const runs = await state.runs.list(mapping);
+          const failures = await state.failures.list(mapping);
           if (o.json) {
             process.stdout.write(`${JSON.stringify({ runs: runs.map((r) => ({ ...r, summary: r.summary ? JSON.parse(r.summary) : null })), failures })}\n`);
             return EXIT.ok;
@@ -38,7 +37,7 @@ export function registerHistory(program: Command): void {
           }
           return EXIT.ok;
         } finally {
-          state.abandon();
+          await state.abandon();
         }
       }),
     );
@@ -51,16 +50,16 @@ export function registerHistory(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((id: string, o: { state?: string; sandbox?: boolean; json?: boolean }) =>
       runCommand(async () => {
-        const state = await StateStore.open(statePath(o), { lock: false });
+        const state = await openState(statePath(o), { lock: false });
         try {
-          const rows = auditOf(state, id);
+          const rows = await state.audit.ofRunOrKey(id);
           if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
           else if (!rows.length) process.stdout.write(`nothing in the audit log for ${id}\n`);
           else for (const a of rows) process.stdout.write(`${a.at}  ${a.run_id}  ${a.mapping}/${a.flow}  ${a.key}  ${a.action}${a.target_id ? `  target ${a.target_id}` : ''}  version ${a.source_version ?? '-'}  hash ${a.payload_hash ?? '-'}${a.error ? `  error: ${a.error}` : ''}\n`);
           // Finding nothing is an answer, not a failed record (exit 1 means records failed).
           return EXIT.ok;
         } finally {
-          state.abandon();
+          await state.abandon();
         }
       }),
     );

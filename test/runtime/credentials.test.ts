@@ -4,8 +4,9 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CredentialStore } from '../../engine/store/credentials.js';
+import type { CredentialRepository } from '../../engine/store/backend.js';
 import { MasterKeyError, SecretBox } from '../../engine/store/crypto.js';
+import { SqlJsBackend } from '../../engine/store/sqljs/backend.js';
 import { StateStore } from '../../engine/store/state.js';
 import { tokenStore } from '../../engine/store/token-store.js';
 import { ensureBuilt, runCli } from '../e2e/helpers.js';
@@ -16,12 +17,12 @@ afterEach(removeTempDirs);
 const KEY_A = 'a'.repeat(64);
 const KEY_B = 'b'.repeat(64);
 
-async function withCreds<T>(path: string, key: string, fn: (c: CredentialStore) => T): Promise<T> {
-  const s = await StateStore.open(path, { secrets: SecretBox.fromKey(key) });
+async function withCreds<T>(path: string, key: string, fn: (c: CredentialRepository) => T | Promise<T>): Promise<T> {
+  const s = await SqlJsBackend.open(path, { secrets: SecretBox.fromKey(key) });
   try {
-    return fn(new CredentialStore(s));
+    return await fn(s.credentials);
   } finally {
-    s.close();
+    await s.close();
   }
 }
 
@@ -29,13 +30,14 @@ describe('a wrong master key', () => {
   it('is refused at once by set, list, get and delete; the right key still reads everything', async () => {
     const path = join(tempDir(), 'state.db');
     await withCreds(path, KEY_A, (c) => c.set('zendesk_secret', 'zd-value'));
-    for (const op of [(c: CredentialStore) => c.set('other', 'x'), (c: CredentialStore) => c.list(), (c: CredentialStore) => c.get('zendesk_secret'), (c: CredentialStore) => c.delete('zendesk_secret')]) {
+    type Op = (c: CredentialRepository) => unknown;
+    for (const op of [(c) => c.set('other', 'x'), (c) => c.list(), (c) => c.get('zendesk_secret'), (c) => c.remove('zendesk_secret')] as Op[]) {
       await expect(withCreds(path, KEY_B, op)).rejects.toThrow(MasterKeyError);
     }
     await expect(withCreds(path, KEY_B, (c) => c.list())).rejects.toThrow(/is not the master key the secrets in .*state\.db were stored with/);
-    expect(await withCreds(path, KEY_A, (c) => c.list().map((r) => r.name))).toEqual(['zendesk_secret']);
+    expect(await withCreds(path, KEY_A, async (c) => (await c.list()).map((r) => r.name))).toEqual(['zendesk_secret']);
     expect(await withCreds(path, KEY_A, (c) => c.get('zendesk_secret'))).toBe('zd-value');
-    expect(await withCreds(path, KEY_A, (c) => c.delete('zendesk_secret'))).toBe(true);
+    expect(await withCreds(path, KEY_A, (c) => c.remove('zendesk_secret'))).toBe(true);
   });
 
   it('a state from before the check value proves the key by decrypting a stored secret', async () => {
@@ -45,21 +47,21 @@ describe('a wrong master key', () => {
     s.run("DELETE FROM meta WHERE key = 'master_key_check'");
     s.close();
     await expect(withCreds(path, KEY_B, (c) => c.set('t', 'w'))).rejects.toThrow(MasterKeyError);
-    expect(await withCreds(path, KEY_A, (c) => c.list().map((r) => r.name))).toEqual(['s']);
+    expect(await withCreds(path, KEY_A, async (c) => (await c.list()).map((r) => r.name))).toEqual(['s']);
   });
 
   it('a token is not stored under a key other than the one of the secrets already there', async () => {
     const path = join(tempDir(), 'state.db');
     await withCreds(path, KEY_A, (c) => c.set('s', 'v'));
-    const s = await StateStore.open(path, { secrets: SecretBox.fromKey(KEY_B) });
-    expect(() => tokenStore(s, 'zendesk').set('refresh_token', 'rt', undefined)).toThrow(MasterKeyError);
-    s.abandon();
+    const s = await SqlJsBackend.open(path, { secrets: SecretBox.fromKey(KEY_B) });
+    await expect(tokenStore(s, 'zendesk').set('refresh_token', 'rt', undefined)).rejects.toThrow(MasterKeyError);
+    await s.abandon();
   });
 
   it('with nothing stored under the old key, a new key simply takes over', async () => {
     const path = join(tempDir(), 'state.db');
     await withCreds(path, KEY_A, (c) => c.set('s', 'v'));
-    await withCreds(path, KEY_A, (c) => c.delete('s'));
+    await withCreds(path, KEY_A, (c) => c.remove('s'));
     await withCreds(path, KEY_B, (c) => c.set('t', 'w'));
     expect(await withCreds(path, KEY_B, (c) => c.get('t'))).toBe('w');
   });
@@ -72,14 +74,15 @@ describe('a missing key file', () => {
     const env = { ...process.env };
     delete process.env.MLC_MASTER_KEY;
     try {
-      let s = await StateStore.open(path);
-      new CredentialStore(s).set('s', 'v');
-      s.close();
+      let s = await SqlJsBackend.open(path);
+      await s.credentials.set('s', 'v');
+      await s.close();
       rmSync(join(dir, 'master.key'));
-      s = await StateStore.open(path);
-      expect(() => new CredentialStore(s).list()).toThrow(/the key file .*master\.key is missing, but the state holds secrets encrypted with it.*Restore .*master\.key from a backup, or set MLC_MASTER_KEY/);
-      expect(() => new CredentialStore(s).set('t', 'w')).toThrow(MasterKeyError);
-      s.abandon();
+      s = await SqlJsBackend.open(path);
+      await expect(s.credentials.list()).rejects.toThrow(/the key file .*master\.key is missing, but the state holds secrets encrypted with it.*Restore .*master\.key from a backup, or set MLC_MASTER_KEY/);
+      await expect(s.credentials.set('t', 'w')).rejects.toThrow(MasterKeyError);
+      expect(() => s.credentials.get('s')).toThrow(MasterKeyError);
+      await s.abandon();
       expect(existsSync(join(dir, 'master.key'))).toBe(false);
     } finally {
       process.env.MLC_MASTER_KEY = env.MLC_MASTER_KEY;

@@ -5,9 +5,9 @@ import * as realFs from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CredentialStore } from '../../engine/store/credentials.js';
 import { SecretBox } from '../../engine/store/crypto.js';
 import { LockedError } from '../../engine/store/lock.js';
+import { SqlJsBackend } from '../../engine/store/sqljs/backend.js';
 import { StateFileError, StateStore } from '../../engine/store/state.js';
 import { tokenStore } from '../../engine/store/token-store.js';
 import { removeTempDirs, tempDir } from './helpers.js';
@@ -115,10 +115,10 @@ describe('key file', () => {
 
   it('StateStore.open creates master.key beside the state file at the first secret, not before', async () => {
     const dir = tempDir();
-    const state = await StateStore.open(join(dir, 'state.db'));
+    const state = await SqlJsBackend.open(join(dir, 'state.db'));
     expect(realFs.existsSync(join(dir, 'master.key'))).toBe(false);
-    new CredentialStore(state).set('x', 'y');
-    state.close();
+    await state.credentials.set('x', 'y');
+    await state.close();
     expect(realFs.statSync(join(dir, 'master.key')).mode & 0o777).toBe(0o600);
   });
 });
@@ -127,18 +127,18 @@ describe('credentials', () => {
   it('list shows names and dates only; values are stored encrypted on disk', async () => {
     const dir = tempDir();
     const path = join(dir, 'state.db');
-    const state = await StateStore.open(path, { secrets: KEY });
-    const creds = new CredentialStore(state);
-    creds.set('zendesk_secret', 'zd-super-secret-value-123');
-    creds.set('pin', 'abc');
-    const list = creds.list();
+    const state = await SqlJsBackend.open(path, { secrets: KEY });
+    const creds = state.credentials;
+    await creds.set('zendesk_secret', 'zd-super-secret-value-123');
+    await creds.set('pin', 'abc');
+    const list = await creds.list();
     expect(list.map((r) => Object.keys(r).sort())).toEqual([['name', 'updatedAt'], ['name', 'updatedAt']]);
     expect(list.map((r) => r.name)).toEqual(['pin', 'zendesk_secret']);
     expect(creds.get('zendesk_secret')).toBe('zd-super-secret-value-123');
     expect(realFs.readFileSync(path).includes(Buffer.from('zd-super-secret'))).toBe(false);
-    expect(creds.delete('pin')).toBe(true);
-    expect(creds.delete('pin')).toBe(false);
-    state.close();
+    expect(await creds.remove('pin')).toBe(true);
+    expect(await creds.remove('pin')).toBe(false);
+    await state.close();
   });
 });
 
@@ -146,19 +146,19 @@ describe('token store', () => {
   it('set persists at once (a new reader of the file sees it); delete removes it', async () => {
     const dir = tempDir();
     const path = join(dir, 'state.db');
-    const state = await StateStore.open(path, { secrets: KEY });
+    const state = await SqlJsBackend.open(path, { secrets: KEY });
     const tokens = tokenStore(state, 'qb');
-    tokens.set('refresh_token', 'rt-rotated', undefined);
-    tokens.set('access_token', 'at-1', 1_800_000_000_000);
-    const reader = await StateStore.open(path, { secrets: KEY, lock: false });
-    expect(tokenStore(reader, 'qb').get('refresh_token')).toEqual({ value: 'rt-rotated', expiresAt: undefined });
-    expect(tokenStore(reader, 'qb').get('access_token')).toEqual({ value: 'at-1', expiresAt: 1_800_000_000_000 });
-    expect(tokenStore(reader, 'other').get('refresh_token')).toBeUndefined();
-    reader.abandon();
-    tokens.delete('access_token');
-    expect(tokens.get('access_token')).toBeUndefined();
+    await tokens.set('refresh_token', 'rt-rotated', undefined);
+    await tokens.set('access_token', 'at-1', 1_800_000_000_000);
+    const reader = await SqlJsBackend.open(path, { secrets: KEY, lock: false });
+    expect(await tokenStore(reader, 'qb').get('refresh_token')).toEqual({ value: 'rt-rotated', expiresAt: undefined });
+    expect(await tokenStore(reader, 'qb').get('access_token')).toEqual({ value: 'at-1', expiresAt: 1_800_000_000_000 });
+    expect(await tokenStore(reader, 'other').get('refresh_token')).toBeUndefined();
+    await reader.abandon();
+    await tokens.delete('access_token');
+    expect(await tokens.get('access_token')).toBeUndefined();
     expect(realFs.readFileSync(path).includes(Buffer.from('rt-rotated'))).toBe(false);
-    state.close();
+    await state.close();
   });
 });
 
