@@ -50,7 +50,9 @@ const DEFAULT_SIZE = 100;
 /** Starts the requested simulators on 127.0.0.1 ephemeral ports. */
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const unknown = registry.unknown(opts.systems);
-  if (unknown.length) throw new Error(`the sandbox has no simulator for ${unknown.join(', ')}; it simulates ${SYSTEMS.join(', ')}`);
+  if (unknown.length) {
+    throw new Error(`the sandbox has no simulator for ${unknown.join(', ')}; it simulates ${SYSTEMS.join(', ')}`);
+  }
   const seed = opts.seed ?? DEFAULT_SEED;
   const size = opts.size ?? DEFAULT_SIZE;
   const clock: Clock | undefined = opts.now;

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { runSync } from '../sync/run.js';
 import type { SyncResult } from '../sync/events.js';
 import { sandboxExamples } from '../sandbox/session.js';
+import type { SimulatorExamples } from '../../sandbox/index.js';
 import { StateStore } from '../store/state.js';
 import { auditOf } from '../store/history.js';
 import { EXIT } from './exit-codes.js';
@@ -93,17 +94,22 @@ async function writtenTargets(stateFile: string, runId: string): Promise<string[
   }
 }
 
-// Whatever the mapping writes: the record's name and key, then its custom fields as they are.
-function printExamples(orgs: Record<string, unknown>[]): void {
-  if (!orgs.length) {
-    process.stdout.write('\nNo organization was created or updated in (simulated) Zendesk by this run.\n');
-    return;
-  }
-  process.stdout.write('\nOrganizations this run wrote in (simulated) Zendesk, for example:\n');
-  for (const o of orgs) {
-    process.stdout.write(`  ${String(o.name)} (external_id ${String(o.external_id)})\n`);
-    for (const [k, v] of Object.entries((o.organization_fields ?? {}) as Record<string, unknown>)) {
-      if (v !== null && v !== undefined) process.stdout.write(`    ${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
+// Whatever the mapping writes: each example's heading (its name and key), then its fields as they are.
+function printExamples(shown: SimulatorExamples[]): void {
+  for (const ex of shown) {
+    if (!ex.records.length) {
+      if (ex.nothing) process.stdout.write(`\n${ex.nothing}\n`);
+      continue;
+    }
+    process.stdout.write(`\n${ex.title}, for example:\n`);
+    for (const r of ex.records) {
+      const { heading, fields } = ex.view ? ex.view(r) : { heading: JSON.stringify(r), fields: {} };
+      process.stdout.write(`  ${heading}\n`);
+      for (const [k, v] of Object.entries(fields)) {
+        if (v !== null && v !== undefined) process.stdout.write(`    ${k}: ${text(v)}\n`);
+      }
     }
   }
 }
+
+const text = (v: unknown) => (typeof v === 'object' ? JSON.stringify(v) : String(v));

@@ -1,10 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { describeMutation, startSandbox, SYSTEMS, vismaOf, zendeskOf, type Sandbox, type SystemName } from '../../sandbox/index.js';
+import {
+  labelOf,
+  registry,
+  startSandbox,
+  SYSTEMS,
+  type Sandbox,
+  type SimulatorExamples,
+  type SystemName,
+} from '../../sandbox/index.js';
 import type { Connections } from '../config/types.generated.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
-
-const SIMULATED: readonly string[] = SYSTEMS;
 
 export interface SandboxSessionOptions {
   /** Connectors the mapping uses (source and target) */
@@ -39,8 +45,10 @@ export interface SandboxSession {
  * records first, so the second run shows a delta.
  */
 export async function openSandboxSession(o: SandboxSessionOptions): Promise<SandboxSession> {
-  const missing = o.systems.filter((s) => !SIMULATED.includes(s));
-  if (missing.length) throw new Error(`no simulator yet for ${missing.join(', ')}; the sandbox simulates ${SIMULATED.join(', ')}`);
+  const missing = registry.unknown(o.systems);
+  if (missing.length) {
+    throw new Error(`no simulator yet for ${missing.join(', ')}; the sandbox simulates ${SYSTEMS.join(', ')}`);
+  }
   const notes: string[] = [];
   let snapshot: Partial<Record<SystemName, unknown>> | undefined;
   if (existsSync(o.dataFile)) {
@@ -64,9 +72,9 @@ export async function openSandboxSession(o: SandboxSessionOptions): Promise<Sand
     }
   }
   const sandbox = await startSandbox({ systems: o.systems as SystemName[], size: o.size ?? 200, seed: o.seed ?? 1, snapshot });
-  if (snapshot && sandbox.simulators.visma && o.changeSource !== false) {
-    const changed = vismaOf(sandbox).mutate({ customers: 3, invoices: 4, payInvoices: 2 });
-    notes.push(`continued the sandbox from ${o.dataFile}; changed in Visma since the last run: ${describeMutation(changed)}`);
+  if (snapshot && o.changeSource !== false) {
+    const changes = changeSources(sandbox);
+    if (changes.length) notes.push(`continued the sandbox from ${o.dataFile}; ${changes.join('; ')}`);
   }
   const save = () => {
     const data: Record<string, unknown> = {};
@@ -87,20 +95,36 @@ export async function openSandboxSession(o: SandboxSessionOptions): Promise<Sand
   };
 }
 
-/** Size and seed the saved data was generated with (its seed recipe), when it says. */
+/** Each simulated source changes a few records; says what changed where ("changed in X since the last run: ..."). */
+function changeSources(sandbox: Sandbox): string[] {
+  const changes: string[] = [];
+  for (const [name, sim] of Object.entries(sandbox.simulators)) {
+    const d = registry.get(name);
+    if (!sim || !d.mutate || d.role === 'target') continue;
+    changes.push(`changed in ${labelOf(d)} since the last run: ${d.mutate(sim)}`);
+  }
+  return changes;
+}
+
+/** Size and seed the saved data was generated with, as the first system whose snapshot says tells. */
 function keptParams(snapshot: Partial<Record<SystemName, unknown>>): { size?: number; seed?: number } {
-  const base = (snapshot.visma as { base?: { size?: unknown; seed?: unknown } | null } | undefined)?.base;
-  return { size: typeof base?.size === 'number' ? base.size : undefined, seed: typeof base?.seed === 'number' ? base.seed : undefined };
+  for (const [name, data] of Object.entries(snapshot)) {
+    if (!registry.has(name)) continue;
+    const kept = registry.get(name).keptParams?.(data);
+    if (kept && (kept.size !== undefined || kept.seed !== undefined)) return kept;
+  }
+  return {};
 }
 
 /**
  * Target records to show a newcomer what the run did: the ones it wrote (`targetIds`, from the
- * run's audit), those with the most custom fields filled first, so the example shows the mapping at work.
+ * run's audit), as each simulated target picks them (most informative first).
  */
-export function sandboxExamples(sandbox: Sandbox, targetIds: string[], max = 2): Record<string, unknown>[] {
-  if (!sandbox.simulators.zendesk || !targetIds.length) return [];
-  const wanted = new Set(targetIds);
-  const orgs = zendeskOf(sandbox).organizations().filter((o) => wanted.has(String(o.id)));
-  const filled = (o: Record<string, unknown>) => Object.values((o.organization_fields ?? {}) as Record<string, unknown>).filter((v) => v !== null && v !== 0 && v !== '').length;
-  return orgs.sort((a, b) => filled(b) - filled(a)).slice(0, max);
+export function sandboxExamples(sandbox: Sandbox, targetIds: string[], max = 2): SimulatorExamples[] {
+  const shown: SimulatorExamples[] = [];
+  for (const [name, sim] of Object.entries(sandbox.simulators)) {
+    const d = registry.get(name);
+    if (sim && d.examples) shown.push(d.examples(sim, targetIds, max));
+  }
+  return shown;
 }
