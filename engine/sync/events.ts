@@ -6,7 +6,16 @@ export type SyncEvent =
   | { type: 'page'; connection: string; stream: string; page: number; read: number; changed: number }
   | { type: 'provision'; flow: string; created: string[]; updated: string[]; existing: number }
   | { type: 'flow:start'; flow: string; affected: number }
-  | { type: 'progress'; flow: string; done: number; total: number; created: number; updated: number; unchanged: number; failed: number }
+  | {
+      type: 'progress';
+      flow: string;
+      done: number;
+      total: number;
+      created: number;
+      updated: number;
+      unchanged: number;
+      failed: number;
+    }
   | { type: 'record:failed'; flow: string; key: string; reason: string }
   | ({ type: 'warning' } & RunWarning)
   | { type: 'flow:end'; flow: string; summary: FlowSummary };
@@ -26,10 +35,18 @@ export interface FlowSummary {
   /** Worker threads that mapped beside the main thread (0: all on the main thread) */
   mapWorkers: number;
   failures: { key: string; reason: string }[];
-  /** Why every record of the flow was re-mapped, not only the changed ones ("mapping changed", "full run"), and how many there were */
+  /**
+   * Why every record of the flow was re-mapped, not only the changed ones ("mapping changed",
+   * "full run"), and how many there were
+   */
   remapped?: { reason: string; records: number };
   /** Dry runs: what would be sent */
-  planned?: { key: string; action: 'create' | 'update' | 'unchanged'; payload: Record<string, unknown>; before?: Record<string, unknown> }[];
+  planned?: {
+    key: string;
+    action: 'create' | 'update' | 'unchanged';
+    payload: Record<string, unknown>;
+    before?: Record<string, unknown>;
+  }[];
 }
 
 /** Something a run did but the user should know (a record stamped in the future) */
@@ -44,7 +61,10 @@ export interface SyncResult {
   mapping: string;
   status: 'ok' | 'failed_records' | 'error';
   error?: string;
-  /** What opening the state found and repaired (damaged stored records re-read from the source, unfinished runs recorded) */
+  /**
+   * What opening the state found and repaired (damaged stored records re-read from the source,
+   * unfinished runs recorded)
+   */
   stateNotes?: string[];
   flows: FlowSummary[];
   /** Custom fields created, and existing ones given missing options ("key (+value, ...)") */

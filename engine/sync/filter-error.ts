@@ -20,7 +20,8 @@ const UNKNOWN = Symbol('unknown');
 /** The value of a literal or a plain field path on the record; UNKNOWN for anything else. */
 function operand(n: Node | undefined, record: unknown): { text: string; value: unknown } | typeof UNKNOWN {
   if (!n) return UNKNOWN;
-  if (n.type === 'number' || n.type === 'string' || n.type === 'value') return { text: JSON.stringify(n.value), value: n.value };
+  if (n.type === 'number' || n.type === 'string' || n.type === 'value')
+    return { text: JSON.stringify(n.value), value: n.value };
   if (n.type === 'path' && n.steps?.every((s) => s.type === 'name')) {
     const path = n.steps.map((s) => String(s.value)).join('.');
     return { text: path, value: getPath(record, path) };
@@ -28,8 +29,12 @@ function operand(n: Node | undefined, record: unknown): { text: string; value: u
   return UNKNOWN;
 }
 
-const kind = (v: unknown) => (v === null ? 'null' : v === undefined ? 'missing' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
-const shown = (o: { text: string; value: unknown }) => (o.text === JSON.stringify(o.value) ? o.text : `${o.text} = ${o.value === undefined ? '(missing)' : JSON.stringify(o.value)}`);
+const kind = (v: unknown) =>
+  v === null ? 'null' : v === undefined ? 'missing' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
+const shown = (o: { text: string; value: unknown }) =>
+  o.text === JSON.stringify(o.value)
+    ? o.text
+    : `${o.text} = ${o.value === undefined ? '(missing)' : JSON.stringify(o.value)}`;
 
 /** The comparison or arithmetic whose operands this record makes impossible, in words. */
 function culprit(n: Node | undefined, record: unknown): string | undefined {
@@ -40,8 +45,13 @@ function culprit(n: Node | undefined, record: unknown): string | undefined {
     if (l !== UNKNOWN && r !== UNKNOWN) {
       const ok = ARITHMETIC.has(n.value)
         ? [l.value, r.value].every((v) => v === undefined || typeof v === 'number')
-        : l.value === undefined || r.value === undefined || ((typeof l.value === 'number' || typeof l.value === 'string') && typeof l.value === typeof r.value);
-      if (!ok) return `operator "${n.value}" cannot compare ${shown(l)} (${kind(l.value)}) with ${shown(r)} (${kind(r.value)})`;
+        : l.value === undefined ||
+          r.value === undefined ||
+          ((typeof l.value === 'number' || typeof l.value === 'string') && typeof l.value === typeof r.value);
+      if (!ok) {
+        const sides = `${shown(l)} (${kind(l.value)}) with ${shown(r)} (${kind(r.value)})`;
+        return `operator "${n.value}" cannot compare ${sides}`;
+      }
     }
   }
   for (const c of [n.lhs, n.rhs, n.condition, n.then, n.else, ...(n.steps ?? []), ...(n.expressions ?? [])]) {

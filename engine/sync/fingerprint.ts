@@ -25,8 +25,20 @@ export function flowFingerprint(i: FingerprintInput): string {
   const set = op.custom_fields ? i.target.custom_fields?.[op.custom_fields] : undefined;
   return payloadHash({
     functions: MAPPING_FUNCTIONS_VERSION,
-    flow: { from: flow.from, where: flow.where ?? null, join: flow.join ?? null, transform: i.transformExpr, recompute: flow.recompute ?? null, custom_fields: flow.custom_fields ?? null },
-    operation: { match_key: op.match_key, payload_schema: op.payload_schema ?? null, custom_fields: op.custom_fields ?? null, set: set ? { key: set.key, name: set.name ?? null, payload_path: set.payload_path ?? null } : null },
+    flow: {
+      from: flow.from,
+      where: flow.where ?? null,
+      join: flow.join ?? null,
+      transform: i.transformExpr,
+      recompute: flow.recompute ?? null,
+      custom_fields: flow.custom_fields ?? null,
+    },
+    operation: {
+      match_key: op.match_key,
+      payload_schema: op.payload_schema ?? null,
+      custom_fields: op.custom_fields ?? null,
+      set: set ? { key: set.key, name: set.name ?? null, payload_path: set.payload_path ?? null } : null,
+    },
     fieldKeys: i.fieldKeys,
   });
 }

@@ -3,8 +3,9 @@ import { evaluate, getPath } from '../map/expression.js';
 import { payloadHash } from '../map/canonical.js';
 import { StreamReader } from '../read/reader.js';
 import type { LiveConnection } from '../runtime/connection.js';
-import type { StateStore } from '../store/state.js';
+import type { StateBackend } from '../store/backend.js';
 import { singleWriter } from '../write/single.js';
+import type { WriteContext, WriteItem, WriteOutcome } from '../write/types.js';
 
 export interface Provisioned {
   created: string[];
@@ -31,8 +32,8 @@ type Definition = Record<string, unknown>;
  * record would fail on its value), and options the mapping uses that the field lacks are added.
  * Done once per field list and connection; later runs make no request for it.
  */
-export async function provisionFields(o: {
-  state: StateStore;
+export interface ProvisionOptions {
+  store: StateBackend;
   mapping: string;
   flowName: string;
   flow: Flow;
@@ -40,16 +41,22 @@ export async function provisionFields(o: {
   target: LiveConnection;
   dryRun: boolean;
   relisted?: boolean;
-}): Promise<Provisioned> {
-  const fields = o.flow.custom_fields ?? [];
-  const set = o.op.custom_fields ? o.target.connector.custom_fields?.[o.op.custom_fields] : undefined;
-  if (!fields.length || !set) return { created: [], updated: [], existing: 0, keys: {} };
-  const specHash = payloadHash({ fields, base: o.target.baseUrl });
-  const done = o.state.get<{ spec_hash: string; ids: string }>('SELECT spec_hash, ids FROM provisioned WHERE mapping = ? AND flow = ? AND connection = ?', [o.mapping, o.flowName, o.target.name]);
-  if (done?.spec_hash === specHash) return { created: [], updated: [], existing: fields.length, keys: JSON.parse(done.ids) as Record<string, string> };
+}
 
+/** The target's field definitions, by key and by name. */
+async function listFields(
+  o: ProvisionOptions,
+  set: CustomFieldSet,
+): Promise<Map<string, { key: string; def: Definition }>> {
   const existing = new Map<string, { key: string; def: Definition }>();
-  const reader = new StreamReader({ client: o.target.client, baseUrl: o.target.baseUrl, vars: o.target.vars, name: `${o.op.custom_fields} definitions`, stream: set.list });
+  const { client, baseUrl, vars } = o.target;
+  const reader = new StreamReader({
+    client,
+    baseUrl,
+    vars,
+    name: `${o.op.custom_fields} definitions`,
+    stream: set.list,
+  });
   for await (const page of reader.pages()) {
     for (const def of page) {
       const key = getPath(def, set.key);
@@ -60,9 +67,29 @@ export async function provisionFields(o: {
       if (name !== undefined && name !== null) existing.set(String(name), entry);
     }
   }
+  return existing;
+}
+
+/** Writes items one by one, and returns every outcome (they are reported through onOutcomes). */
+async function writeEach(items: WriteItem[], ctx: Omit<WriteContext, 'onOutcomes'>): Promise<WriteOutcome[]> {
+  const outcomes: WriteOutcome[] = [];
+  await singleWriter(items, { ...ctx, onOutcomes: (o) => void outcomes.push(...o) });
+  return outcomes;
+}
+
+export async function provisionFields(o: ProvisionOptions): Promise<Provisioned> {
+  const fields = o.flow.custom_fields ?? [];
+  const set = o.op.custom_fields ? o.target.connector.custom_fields?.[o.op.custom_fields] : undefined;
+  if (!fields.length || !set) return { created: [], updated: [], existing: 0, keys: {} };
+  const specHash = payloadHash({ fields, base: o.target.baseUrl });
+  const ref = { mapping: o.mapping, flow: o.flowName };
+  const done = await o.store.provisioned.get(ref, o.target.name);
+  if (done?.specHash === specHash) return { created: [], updated: [], existing: fields.length, keys: done.keys };
+
+  const existing = await listFields(o, set);
   const keys: Record<string, string> = {};
   const missing: CustomField[] = [];
-  const found: { field: CustomField; def: Definition }[] = [];
+  const found: Found[] = [];
   for (const f of fields) {
     const hit = existing.get(f.key) ?? (set.name ? existing.get(f.title) : undefined);
     if (hit) {
@@ -75,41 +102,67 @@ export async function provisionFields(o: {
   const updated = await addMissingOptions(found, set, label, o);
   const created: string[] = [];
   if (missing.length && !o.dryRun) {
-    const items = await Promise.all(
-      missing.map(async (f) => ({ key: f.key, matchValue: f.key, payload: (await evaluate(set.definition, f, `custom field set ${o.op.custom_fields} definition`)) as Record<string, unknown> })),
-    );
-    const outcomes = await singleWriter(items, { client: o.target.client, baseUrl: o.target.baseUrl, vars: o.target.vars, spec: set.create, kind: 'create', label: `custom fields ${o.op.custom_fields}` });
-    const failed = outcomes.filter((x) => !x.ok);
-    created.push(...outcomes.filter((x) => x.ok).map((x) => x.key));
+    const failed = await createFields(missing, set, o, created);
     if (failed.length) {
       // A create whose answer was lost and retried meets the field it made ("key already taken"):
       // list again, and fail only for fields that really are missing.
       if (!o.relisted) return { ...(await provisionFields({ ...o, relisted: true })), created, updated };
-      throw new Error(`could not create custom fields in ${o.target.name}: ${failed.map((x) => `${x.key}: ${x.error}`).join('; ')}`);
+      const reasons = failed.map((x) => `${x.key}: ${x.error}`).join('; ');
+      throw new Error(`could not create custom fields in ${o.target.name}: ${reasons}`);
     }
     // Targets that generate keys (Pipedrive) are listed again to learn them.
     for (const f of missing) keys[f.key] = f.key;
     if (set.name) return { ...(await provisionFields({ ...o, relisted: true })), created, updated };
   }
-  if (!o.dryRun) o.state.run('INSERT OR REPLACE INTO provisioned (mapping, flow, connection, spec_hash, ids) VALUES (?, ?, ?, ?, ?)', [o.mapping, o.flowName, o.target.name, specHash, JSON.stringify(keys)]);
+  if (!o.dryRun) await o.store.provisioned.set(ref, o.target.name, specHash, keys);
   return { created, updated, existing: fields.length - missing.length, keys };
 }
 
-async function checkTypes(found: { field: CustomField; def: Definition }[], set: CustomFieldSet, label: string, target: string): Promise<void> {
+type Found = { field: CustomField; def: Definition };
+
+/** Creates the missing fields, adding the keys created to `created`; returns the failed outcomes. */
+async function createFields(missing: CustomField[], set: CustomFieldSet, o: ProvisionOptions, created: string[]) {
+  const label = `custom field set ${o.op.custom_fields} definition`;
+  const items = await Promise.all(
+    missing.map(async (f) => ({
+      key: f.key,
+      matchValue: f.key,
+      payload: (await evaluate(set.definition, f, label)) as Record<string, unknown>,
+    })),
+  );
+  const { client, baseUrl, vars } = o.target;
+  const ctx = {
+    client,
+    baseUrl,
+    vars,
+    spec: set.create,
+    kind: 'create' as const,
+    label: `custom fields ${o.op.custom_fields}`,
+  };
+  const outcomes = await writeEach(items, ctx);
+  created.push(...outcomes.filter((x) => x.ok).map((x) => x.key));
+  return outcomes.filter((x) => !x.ok);
+}
+
+async function checkTypes(found: Found[], set: CustomFieldSet, label: string, target: string): Promise<void> {
   if (!set.type) return;
   const conflicts: string[] = [];
   for (const { field, def } of found) {
     const type = await evaluate(set.type, def, `${label} type`);
-    if (type !== field.type) conflicts.push(`"${field.key}" exists as ${JSON.stringify(type ?? null)}, the mapping writes it as ${field.type}`);
+    if (type === field.type) continue;
+    conflicts.push(`"${field.key}" exists as ${JSON.stringify(type ?? null)}, the mapping writes it as ${field.type}`);
   }
   if (conflicts.length) {
-    throw new FieldConflictError(`${label} in ${target}: ${conflicts.join('; ')}. No record was written: change the field in ${target}, or give the mapping's field another key`);
+    const what = `${label} in ${target}: ${conflicts.join('; ')}`;
+    throw new FieldConflictError(
+      `${what}. No record was written: change the field in ${target}, or give the mapping's field another key`,
+    );
   }
 }
 
 /** Options are only ever added: one the mapping does not name may be in use in the target. */
 async function addMissingOptions(
-  found: { field: CustomField; def: Definition }[],
+  found: Found[],
   set: CustomFieldSet,
   label: string,
   o: { target: LiveConnection; dryRun: boolean },
@@ -125,15 +178,31 @@ async function addMissingOptions(
     const missing = field.options.filter((x) => !have.has(x.value));
     const id = getPath(def, set.id);
     if (!missing.length || id === undefined || id === null) continue;
-    added.set(field.key, missing.map((x) => x.value));
+    added.set(
+      field.key,
+      missing.map((x) => x.value),
+    );
     if (o.dryRun) continue;
-    const payload = (await evaluate(set.update_definition, { existing: def, field, missing }, `${label} update_definition`)) as Record<string, unknown>;
+    const input = { existing: def, field, missing };
+    const payload = (await evaluate(set.update_definition, input, `${label} update_definition`)) as Record<
+      string,
+      unknown
+    >;
     items.push({ key: field.key, matchValue: field.key, targetId: String(id), payload });
   }
   if (items.length) {
-    const outcomes = await singleWriter(items, { client: o.target.client, baseUrl: o.target.baseUrl, vars: o.target.vars, spec: set.update, kind: 'update', label: `${label} update` });
-    const failed = outcomes.filter((x) => !x.ok);
-    if (failed.length) throw new Error(`could not add options to custom fields in ${o.target.name}: ${failed.map((x) => `${x.key}: ${x.error}`).join('; ')}`);
+    const { client, baseUrl, vars } = o.target;
+    const outcomes = await writeEach(items, {
+      client,
+      baseUrl,
+      vars,
+      spec: set.update,
+      kind: 'update',
+      label: `${label} update`,
+    });
+    const failed = outcomes.filter((x) => !x.ok).map((x) => `${x.key}: ${x.error}`);
+    if (failed.length)
+      throw new Error(`could not add options to custom fields in ${o.target.name}: ${failed.join('; ')}`);
   }
   return [...added].map(([key, values]) => `${key} (+${values.join(', ')})`);
 }

@@ -1,9 +1,58 @@
-import type { Write } from '../config/types.generated.js';
-import { confirmWrite, doubtfulBatches, forgetHash, settleBatch, type DoubtfulBatch } from '../store/write-journal.js';
+import type { DoubtfulBatch, Repositories } from '../store/backend.js';
 import { confirmJobs } from '../write/async-job.js';
-import type { WriteContext, WriteOutcome } from '../write/types.js';
-import type { FlowRun } from './process.js';
-import { forgetWrittenPayloads } from '../store/written-payloads.js';
+import type { WriteOutcome } from '../write/types.js';
+import { WRITE_KINDS, type ContextFor, type FlowRun } from './flow-run.js';
+
+/** What the bulk jobs of in-doubt batches report, by job id (only batches whose job id was journaled). */
+async function readJobs(
+  r: FlowRun,
+  batches: DoubtfulBatch[],
+  ctxFor: ContextFor,
+): Promise<Map<string, WriteOutcome[]>> {
+  const outcomes = new Map<string, WriteOutcome[]>();
+  for (const kind of WRITE_KINDS) {
+    const spec = r.op[kind];
+    if (spec?.writer !== 'async_job') continue;
+    const withJobs = batches.filter((b) => b.kind === kind && b.job);
+    if (!withJobs.length) continue;
+    const jobs = withJobs.map((b) => ({
+      id: b.job!,
+      items: b.items.map((i) => ({ key: i.key, matchValue: i.match, payload: {}, targetId: i.target })),
+    }));
+    for (const [id, o] of await confirmJobs(jobs, ctxFor(spec, kind))) outcomes.set(id, o);
+  }
+  return outcomes;
+}
+
+/** Settles one in-doubt batch with what its job confirmed; returns how many keys it confirmed. */
+async function settle(r: FlowRun, tx: Repositories, b: DoubtfulBatch, confirmed: WriteOutcome[]): Promise<number> {
+  const byKey = new Map(confirmed.map((o) => [o.key, o]));
+  const items = new Map(b.items.map((i) => [i.key, i]));
+  const at = r.now().toISOString();
+  const unknown: string[] = [];
+  let n = 0;
+  for (const key of b.doubtful) {
+    const o = byKey.get(key);
+    if (!o?.ok) {
+      unknown.push(key);
+      continue;
+    }
+    await tx.writeIntents.confirm({
+      ...r.ref,
+      runId: r.runId,
+      item: items.get(key)!,
+      action: o.action ?? 'updated',
+      targetId: o.targetId,
+      at,
+    });
+    // The journal has no payloads: the one kept from an earlier write is no longer what the target holds.
+    await tx.writtenPayloads.forget(r.ref, [key]);
+    n++;
+  }
+  if (unknown.length) await tx.targets.forgetHash(r.ref, unknown);
+  await tx.writeIntents.settle(r.ref, b.batch);
+  return n;
+}
 
 /**
  * Settles the writes an interrupted run sent without recording their outcome (see
@@ -12,37 +61,14 @@ import { forgetWrittenPayloads } from '../store/written-payloads.js';
  * again. Every other key in doubt keeps its cleared hash, so it is written again this run.
  * Returns how many records the jobs confirmed.
  */
-export async function recoverWrites(r: FlowRun, ctxFor: (spec: Write, kind: WriteContext['kind']) => WriteContext): Promise<number> {
-  const batches = doubtfulBatches(r.state, r.mapping, r.flowName);
+export async function recoverWrites(r: FlowRun, ctxFor: ContextFor): Promise<number> {
+  const batches = await r.store.writeIntents.inDoubt(r.ref);
   if (!batches.length) return 0;
-  const specOf = (b: DoubtfulBatch) => (b.kind === 'upsert' ? r.op.upsert : r.op[b.kind]) as Write | undefined;
-  const outcomes = new Map<string, WriteOutcome[]>();
-  for (const kind of ['create', 'update', 'upsert'] as const) {
-    const withJobs = batches.filter((b) => b.kind === kind && b.job && specOf(b)?.writer === 'async_job');
-    if (!withJobs.length) continue;
-    const jobs = withJobs.map((b) => ({ id: b.job!, items: b.items.map((i) => ({ key: i.key, matchValue: i.match, payload: {}, targetId: i.target })) }));
-    for (const [id, o] of await confirmJobs(jobs, ctxFor(specOf(withJobs[0])!, kind))) outcomes.set(id, o);
-  }
-  const nowIso = r.now().toISOString();
-  let confirmed = 0;
-  r.state.transaction(() => {
+  const outcomes = await readJobs(r, batches, ctxFor);
+  return r.store.transaction(async (tx) => {
+    let confirmed = 0;
     // Oldest first: a key sent twice (a create, then an update) ends as its last batch says.
-    for (const b of batches) {
-      const byKey = new Map((b.job ? outcomes.get(b.job) ?? [] : []).map((o) => [o.key, o]));
-      const items = new Map(b.items.map((i) => [i.key, i]));
-      for (const key of b.doubtful) {
-        const o = byKey.get(key);
-        if (o?.ok) {
-          confirmWrite(r.state, { runId: r.runId, mapping: r.mapping, flow: r.flowName, item: items.get(key)!, action: o.action ?? 'updated', targetId: o.targetId, nowIso });
-          // The journal has no payloads: the one kept from an earlier write is no longer what the target holds.
-          forgetWrittenPayloads(r.state, r.mapping, r.flowName, [key]);
-          confirmed++;
-        } else {
-          forgetHash(r.state, r.mapping, r.flowName, key);
-        }
-      }
-      settleBatch(r.state, r.mapping, r.flowName, b.batch);
-    }
+    for (const b of batches) confirmed += await settle(r, tx, b, b.job ? (outcomes.get(b.job) ?? []) : []);
+    return confirmed;
   });
-  return confirmed;
 }

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { Connections } from '../config/types.generated.js';
+import type { Connections, Flow } from '../config/types.generated.js';
 import { FlowMapper } from '../map/flow-mapper.js';
 import type { Clock } from '../map/functions.js';
 import type { Sleep } from '../http/rate-limiter.js';
 import { Redactor } from '../http/redact.js';
 import { authenticate, openConnection, type LiveConnection } from '../runtime/connection.js';
-import { StateStore } from '../store/state.js';
+import type { StateBackend } from '../store/backend.js';
+import { openState } from '../store/open.js';
+import { connectionSecrets } from '../store/token-store.js';
 import type { FlowSummary, SyncEvent, SyncResult } from './events.js';
-import { planMapping } from './plan.js';
+import { planMapping, type MappingPlan } from './plan.js';
 import { processFlow } from './process.js';
-import { provisionFields } from './provision.js';
-import { addReadFailures, stageStreams } from './stage.js';
+import { provisionFields, type Provisioned } from './provision.js';
+import { addReadFailures, stageStreams, type StageResult } from './stage.js';
 
 export interface SyncOptions {
   root: string;
@@ -32,9 +34,48 @@ export interface SyncOptions {
   onEvent?: (e: SyncEvent) => void;
 }
 
-function emptySummary(flow: string, dry: boolean): FlowSummary {
-  return { flow, read: 0, affected: 0, created: 0, updated: 0, unchanged: 0, skipped: 0, failed: 0, requests: { source: 0, target: 0 }, durationMs: 0, mapWorkers: 0, failures: [], ...(dry ? { planned: [] } : {}) };
+/** One run as it goes: its options, its plan, the state it changes and the data it reads and diffs. */
+interface Run {
+  o: SyncOptions;
+  plan: MappingPlan;
+  runId: string;
+  clock: Clock;
+  dry: boolean;
+  /** The state: tokens, and the run's record */
+  state: StateBackend;
+  /** Where the run stages, maps and diffs: the state, or a throwaway copy of it in a dry run */
+  data: StateBackend;
+  onEvent: (e: SyncEvent) => void;
+  result: SyncResult;
+  flows: [string, Flow][];
 }
+
+/** The connections of a run, signed in, and the custom fields it provisions in the target meanwhile. */
+interface Connected {
+  source: LiveConnection;
+  target: LiveConnection;
+  provisioning: Map<string, Promise<Provisioned>>;
+}
+
+function emptySummary(flow: string, dry: boolean): FlowSummary {
+  return {
+    flow,
+    read: 0,
+    affected: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped: 0,
+    failed: 0,
+    requests: { source: 0, target: 0 },
+    durationMs: 0,
+    mapWorkers: 0,
+    failures: [],
+    ...(dry ? { planned: [] } : {}),
+  };
+}
+
+const runIdAt = (d: Date) => `${d.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 6)}`;
 
 /**
  * One run of a mapping: read -> stage -> map -> diff -> write -> checkpoint (DESIGN "One sync
@@ -44,87 +85,46 @@ function emptySummary(flow: string, dry: boolean): FlowSummary {
 export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const started = Date.now();
   const clock = o.clock ?? (() => new Date());
-  const onEvent = o.onEvent ?? (() => {});
-  const plan = planMapping({ root: o.root, mapping: o.mapping, connectionsFile: o.connectionsFile, connections: o.connections });
+  const plan = planMapping({
+    root: o.root,
+    mapping: o.mapping,
+    connectionsFile: o.connectionsFile,
+    connections: o.connections,
+  });
   const dry = !!o.dryRun;
-  const state = await StateStore.open(o.statePath);
+  const state = await openState(o.statePath);
   const data = dry ? await state.clone() : state;
-  const runId = `${clock().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 6)}`;
-  const result: SyncResult = { runId, mapping: plan.mapping.name, status: 'ok', flows: [], provisioned: [], durationMs: 0, ...(state.notes.length ? { stateNotes: [...state.notes] } : {}) };
+  const runId = runIdAt(clock());
+  const notes = state.notes.length ? { stateNotes: [...state.notes] } : {};
+  const result: SyncResult = {
+    runId,
+    mapping: plan.mapping.name,
+    status: 'ok',
+    flows: [],
+    provisioned: [],
+    durationMs: 0,
+    ...notes,
+  };
+  const run: Run = {
+    o,
+    plan,
+    runId,
+    clock,
+    dry,
+    state,
+    data,
+    onEvent: o.onEvent ?? (() => {}),
+    result,
+    flows: plan.flows,
+  };
   const conns: LiveConnection[] = [];
   // Work started beside the source read, settled before the run returns and the state closes.
   const background: Promise<unknown>[] = [];
   try {
-    if (!dry) {
-      // We hold the lock: a run still marked running was killed.
-      state.run("UPDATE runs SET status = 'interrupted' WHERE mapping = ? AND status = 'running'", [plan.mapping.name]);
-      state.run('INSERT INTO runs (id, mapping, started_at, status) VALUES (?, ?, ?, ?)', [runId, plan.mapping.name, new Date(started).toISOString(), 'running']);
-      state.checkpoint();
-    }
-    onEvent({ type: 'run:start', runId, mapping: plan.mapping.name });
-    // The run clock is for what the mapping computes (days overdue). Waits, token lifetimes and
-    // rate-limit windows run on real time, or a fixed clock would wait forever; only a caller that
-    // also supplies the sleep that moves its clock gets them on that clock (virtual-time tests).
-    const redactor = new Redactor();
-    const now = o.sleep ? () => clock().getTime() : undefined;
-    const source = openConnection({ ...plan.source, state, redactor, sleep: o.sleep, now });
-    const target = openConnection({ ...plan.target, state, redactor, sleep: o.sleep, now });
-    conns.push(source, target);
-    // Custom fields are written while the source is read: a source that cannot sign in must stop
-    // the run before that, not after the target has been changed.
-    await Promise.all(conns.map(authenticate));
-    const flows = plan.flows.filter(([name]) => !o.flow || name === o.flow);
-    if (o.flow && flows.length === 0) throw new Error(`mapping ${plan.mapping.name} has no flow "${o.flow}" (flows: ${plan.flows.map(([n]) => n).join(', ')})`);
-
-    const summaries = new Map(flows.map(([name]) => [name, emptySummary(name, dry)]));
-    // Custom fields are provisioned in the target while the source is read (they do not depend on
-    // it); an error of theirs (a field of the wrong type) stops the run before any flow writes.
-    const targetBefore = target.client.stats.requests;
-    const provisioning = new Map(
-      flows.map(([name, flow]) => {
-        const p = provisionFields({ state: data, mapping: plan.mapping.name, flowName: name, flow, op: target.connector.operations![flow.to], target, dryRun: dry });
-        background.push(p.catch(() => undefined));
-        return [name, p] as const;
-      }),
-    );
-    // A replay reads the source too: the fix for a failed record is often made there.
-    const sourceBefore = source.client.stats.requests;
-    const staged = await stageStreams({ state: data, mapping: plan.mapping.name, runId, conn: source, flows, full: !!o.full, persistCursors: !dry, onEvent });
-    if (staged.warnings.length) result.warnings = staged.warnings;
-    data.checkpoint();
-    await Promise.all(provisioning.values());
-    for (const [name, flow] of flows) {
-      const s = summaries.get(name)!;
-      s.read = staged.read.get(flow.from) ?? 0;
-      s.requests.source = source.client.stats.requests - sourceBefore;
-    }
-    // The first flow counts the provisioning requests of every flow (made during staging).
-    let before = targetBefore;
-    for (const [name, flow] of flows) {
-      const flowStart = Date.now();
-      const summary = summaries.get(name)!;
-      const op = target.connector.operations![flow.to];
-      const prov = await provisioning.get(name)!;
-      if (prov.created.length || prov.updated.length) result.provisioned.push({ flow: name, created: prov.created, updated: prov.updated });
-      if (flow.custom_fields?.length) onEvent({ type: 'provision', flow: name, created: prov.created, updated: prov.updated, existing: prov.existing });
-      const mapper = new FlowMapper(plan.mapping.name, name, flow, op, plan.mappingFile, clock);
-      let only: string[] | undefined;
-      if (o.replay) {
-        const rows = data.all<{ key: string; run_id: string }>("SELECT key, run_id FROM failures WHERE mapping = ? AND flow = ? AND stage <> 'read'", [plan.mapping.name, name]);
-        only = rows.filter((f) => o.replay!.all || (o.replay!.runId && f.run_id === o.replay!.runId) || o.replay!.keys?.includes(f.key)).map((f) => f.key);
-      }
-      try {
-        await processFlow({ state: data, mapping: plan.mapping.name, runId, flowName: name, flow, op, mapper, source, target, fieldKeys: prov.keys, dryRun: dry, only, full: !!o.full, now: clock, summary, onEvent });
-      } finally {
-        summary.requests.target = target.client.stats.requests - before;
-        before = target.client.stats.requests;
-        summary.durationMs = Date.now() - flowStart;
-        addReadFailures(summary, staged.failed.get(name));
-        result.flows.push(summary);
-        data.checkpoint();
-      }
-      onEvent({ type: 'flow:end', flow: name, summary });
-    }
+    await startRun(run, started);
+    run.flows = selectFlows(run);
+    const connected = await connect(run, conns, background);
+    await runFlows(run, connected);
     result.status = result.flows.some((f) => f.failed > 0) ? 'failed_records' : 'ok';
   } catch (e) {
     result.status = 'error';
@@ -133,11 +133,168 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
     await Promise.all(background);
     for (const c of conns) await c.auth.close?.().catch(() => undefined);
     result.durationMs = Date.now() - started;
-    if (!dry) {
-      state.run('UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?', [new Date().toISOString(), result.status, JSON.stringify({ flows: result.flows.map(({ planned: _p, ...f }) => f), error: result.error, warnings: result.warnings }), runId]);
-    }
-    if (dry) data.abandon();
-    state.close();
+    await finishRun(run);
   }
   return result;
+}
+
+/** Records the run as running; we hold the lock, so a run of the mapping still marked running was killed. */
+async function startRun(run: Run, started: number): Promise<void> {
+  const { state, plan, runId } = run;
+  if (!run.dry) {
+    await state.runs.markInterrupted(plan.mapping.name);
+    await state.runs.start({ id: runId, mapping: plan.mapping.name, startedAt: new Date(started).toISOString() });
+    await state.checkpoint();
+  }
+  run.onEvent({ type: 'run:start', runId, mapping: plan.mapping.name });
+}
+
+async function finishRun(run: Run): Promise<void> {
+  const { state, result } = run;
+  if (!run.dry) {
+    const flows = result.flows.map(({ planned: _p, ...f }) => f);
+    const summary = JSON.stringify({ flows, error: result.error, warnings: result.warnings });
+    await state.runs.finish(run.runId, { status: result.status, summary, finishedAt: new Date().toISOString() });
+  }
+  if (run.dry) await run.data.abandon();
+  await state.close();
+}
+
+function selectFlows({ o, plan }: Run): [string, Flow][] {
+  const flows = plan.flows.filter(([name]) => !o.flow || name === o.flow);
+  if (o.flow && flows.length === 0) {
+    const names = plan.flows.map(([n]) => n).join(', ');
+    throw new Error(`mapping ${plan.mapping.name} has no flow "${o.flow}" (flows: ${names})`);
+  }
+  return flows;
+}
+
+/**
+ * Opens and signs in both connections, then starts provisioning the target's custom fields
+ * (they do not depend on the source read, which runs meanwhile). A source that cannot sign in
+ * stops the run before the target has been changed.
+ */
+async function connect(run: Run, conns: LiveConnection[], background: Promise<unknown>[]): Promise<Connected> {
+  const { o, plan, state } = run;
+  // The run clock is for what the mapping computes (days overdue). Waits, token lifetimes and
+  // rate-limit windows run on real time, or a fixed clock would wait forever; only a caller that
+  // also supplies the sleep that moves its clock gets them on that clock (virtual-time tests).
+  const redactor = new Redactor();
+  const now = o.sleep ? () => run.clock().getTime() : undefined;
+  const open = (side: MappingPlan['source']) =>
+    openConnection({ ...side, ...connectionSecrets(state, side.name), redactor, sleep: o.sleep, now });
+  const source = open(plan.source);
+  const target = open(plan.target);
+  conns.push(source, target);
+  await Promise.all(conns.map(authenticate));
+  // An error of provisioning (a field of the wrong type) stops the run before any flow writes.
+  const provisioning = new Map(
+    run.flows.map(([name, flow]) => {
+      const op = target.connector.operations![flow.to];
+      const p = provisionFields({
+        store: run.data,
+        mapping: plan.mapping.name,
+        flowName: name,
+        flow,
+        op,
+        target,
+        dryRun: run.dry,
+      });
+      background.push(p.catch(() => undefined));
+      return [name, p] as const;
+    }),
+  );
+  return { source, target, provisioning };
+}
+
+/** Stages the source streams, then runs each flow in turn. */
+async function runFlows(run: Run, c: Connected): Promise<void> {
+  const { data, plan, result } = run;
+  const summaries = new Map(run.flows.map(([name]) => [name, emptySummary(name, run.dry)]));
+  // The first flow counts the provisioning requests of every flow (made during staging).
+  const targetBefore = c.target.client.stats.requests;
+  // A replay reads the source too: the fix for a failed record is often made there.
+  const sourceBefore = c.source.client.stats.requests;
+  const staged = await stageStreams({
+    store: data,
+    mapping: plan.mapping.name,
+    runId: run.runId,
+    conn: c.source,
+    flows: run.flows,
+    full: !!run.o.full,
+    persistCursors: !run.dry,
+    onEvent: run.onEvent,
+  });
+  if (staged.warnings.length) result.warnings = staged.warnings;
+  await data.checkpoint();
+  await Promise.all(c.provisioning.values());
+  for (const [name, flow] of run.flows) {
+    const s = summaries.get(name)!;
+    s.read = staged.read.get(flow.from) ?? 0;
+    s.requests.source = c.source.client.stats.requests - sourceBefore;
+  }
+  let before = targetBefore;
+  for (const [name, flow] of run.flows) {
+    before = await runFlow(run, c, staged, name, flow, summaries.get(name)!, before);
+  }
+}
+
+/** Runs one flow; returns the target's request count at its end (the next flow counts from there). */
+async function runFlow(
+  run: Run,
+  c: Connected,
+  staged: StageResult,
+  name: string,
+  flow: Flow,
+  summary: FlowSummary,
+  targetBefore: number,
+): Promise<number> {
+  const { data, plan, result, onEvent } = run;
+  const flowStart = Date.now();
+  const op = c.target.connector.operations![flow.to];
+  const prov = await c.provisioning.get(name)!;
+  if (prov.created.length || prov.updated.length)
+    result.provisioned.push({ flow: name, created: prov.created, updated: prov.updated });
+  if (flow.custom_fields?.length) {
+    onEvent({ type: 'provision', flow: name, created: prov.created, updated: prov.updated, existing: prov.existing });
+  }
+  const mapper = new FlowMapper(plan.mapping.name, name, flow, op, plan.mappingFile, run.clock);
+  const only = await replayKeys(run, name);
+  try {
+    await processFlow({
+      store: data,
+      ref: { mapping: plan.mapping.name, flow: name },
+      runId: run.runId,
+      flow,
+      op,
+      mapper,
+      source: c.source,
+      target: c.target,
+      fieldKeys: prov.keys,
+      dryRun: run.dry,
+      only,
+      full: !!run.o.full,
+      now: run.clock,
+      summary,
+      onEvent,
+    });
+  } finally {
+    summary.requests.target = c.target.client.stats.requests - targetBefore;
+    summary.durationMs = Date.now() - flowStart;
+    addReadFailures(summary, staged.failed.get(name));
+    result.flows.push(summary);
+    await data.checkpoint();
+  }
+  onEvent({ type: 'flow:end', flow: name, summary });
+  return c.target.client.stats.requests;
+}
+
+/** A replay's keys: the flow's queued failures it selects (by run, by key, or all). */
+async function replayKeys(run: Run, flow: string): Promise<string[] | undefined> {
+  const { replay } = run.o;
+  if (!replay) return undefined;
+  const queued = await run.data.failures.forReplay({ mapping: run.plan.mapping.name, flow });
+  const chosen = (f: { key: string; runId: string }) =>
+    replay.all || (replay.runId && f.runId === replay.runId) || replay.keys?.includes(f.key);
+  return queued.filter(chosen).map((f) => f.key);
 }

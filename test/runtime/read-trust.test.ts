@@ -10,7 +10,7 @@ import { loadProject } from '../../engine/config/project.js';
 import { createCursor } from '../../engine/read/cursors.js';
 import { StreamReader } from '../../engine/read/reader.js';
 import type { LiveConnection } from '../../engine/runtime/connection.js';
-import { StateStore } from '../../engine/store/state.js';
+import { openState } from '../../engine/store/open.js';
 import { provisionFields } from '../../engine/sync/provision.js';
 import { API, failure, fakeClock, localServer, makeClient, repoRoot, shippedConnector, testConnector, useNock } from './helpers.js';
 
@@ -124,14 +124,14 @@ describe('item 3: an answer of the wrong shape is an error of that request', () 
     const target = { name: 'zendesk', connector, baseUrl: API, vars: {}, client } as unknown as LiveConnection;
     nock(API).get('/organization_fields').query(true).reply(200, '<html><body>Help Center is closed</body></html>', { 'content-type': 'text/html; charset=utf-8' });
     const created = nock(API).post('/organization_fields').reply(201, {});
-    const state = await StateStore.open(null);
+    const store = await openState(null);
     try {
-      const p = provisionFields({ state, mapping: mapping.name, flowName, flow, op: connector.operations![flow.to], target, dryRun: false });
+      const p = provisionFields({ store, mapping: mapping.name, flowName, flow, op: connector.operations![flow.to], target, dryRun: false });
       await expect(p).rejects.toThrow(/GET https:\/\/api\.test\/organization_fields.*expected a JSON answer, got an HTML page with status 200: "<html><body>Help Center is closed/);
       expect(created.isDone()).toBe(false);
-      expect(state.all('SELECT * FROM provisioned')).toEqual([]);
+      expect(await store.provisioned.get({ mapping: mapping.name, flow: flowName }, 'zendesk')).toBeUndefined();
     } finally {
-      state.close();
+      await store.close();
     }
   });
 });

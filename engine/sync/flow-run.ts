@@ -1,0 +1,59 @@
+import type { Flow, Operation, Write } from '../config/types.generated.js';
+import type { FlowMapper } from '../map/flow-mapper.js';
+import type { LiveConnection } from '../runtime/connection.js';
+import type { FlowRef, StateBackend, StreamRef } from '../store/backend.js';
+import type { WriteContext, WriteItem } from '../write/types.js';
+import type { FlowSummary, SyncEvent } from './events.js';
+
+/** The kinds of write an operation may declare, each served by its own writer. */
+export type WriteKind = WriteContext['kind'];
+export const WRITE_KINDS: readonly WriteKind[] = ['create', 'update', 'upsert'];
+
+/** One flow of one run: what it reads, maps and writes, and where it reports. */
+export interface FlowRun {
+  /** The state (in a dry run, a throwaway copy) */
+  store: StateBackend;
+  ref: FlowRef;
+  runId: string;
+  flow: Flow;
+  op: Operation;
+  mapper: FlowMapper;
+  source: LiveConnection;
+  target: LiveConnection;
+  /** The mapping's custom field key -> the target's key */
+  fieldKeys: Record<string, string>;
+  dryRun: boolean;
+  /** Replay: only these keys (from the failure queue) */
+  only?: string[];
+  /** Re-map every record of the flow (sync --full), not only the changed ones */
+  full?: boolean;
+  now: () => Date;
+  summary: FlowSummary;
+  onEvent: (e: SyncEvent) => void;
+}
+
+/** A record mapped to a payload the target does not hold yet: it is to be written. */
+export interface Mapped {
+  item: WriteItem;
+  hash: string;
+  clockDependent: boolean;
+  version: string | null;
+  action: WriteKind;
+  /** Dry runs: the payload last written for the record, where it is kept */
+  before?: Record<string, unknown>;
+}
+
+/** The source stream whose records are the flow's own (its parents). */
+export const sourceStream = (r: FlowRun): StreamRef => ({ connection: r.source.name, stream: r.flow.from });
+
+/** The operation's write spec for a kind (each kind the flow writes is declared: lint checks it). */
+export const specOf = (op: Operation, kind: WriteKind): Write => op[kind]!;
+
+/** The context every writer and job reader of the flow gets, for a spec and a kind. */
+export type ContextFor = (spec: Write, kind: WriteKind) => WriteContext;
+
+export function contextFor(r: FlowRun): ContextFor {
+  const { client, baseUrl, vars } = r.target;
+  const label = `operation ${r.flow.to}`;
+  return (spec, kind) => ({ client, baseUrl, vars, spec, kind, label, onOutcomes: () => undefined });
+}

@@ -1,0 +1,121 @@
+import type { StoredTarget } from '../store/backend.js';
+import type { MapWorker } from '../map/map-pool.js';
+import { mapRecord, type MapInput, type MapOutput, type PayloadShape } from '../map/map-record.js';
+import type { Ending } from './endings.js';
+import { sourceStream, type FlowRun, type Mapped } from './flow-run.js';
+
+/** The worker's share of a chunk when there is one (this thread also handles reads, writes and state). */
+const WORKER_SHARE = 0.55;
+
+/** Where a flow's records are mapped: on the map worker, or on this thread; and the payload's custom-field keys. */
+export interface MapVia {
+  worker?: MapWorker;
+  shape: PayloadShape;
+}
+
+/** What mapping a chunk decided: records to write, and records that end without a write. */
+export interface MappedChunk {
+  toWrite: Mapped[];
+  endings: Ending[];
+}
+
+interface Loaded {
+  /** The source record's JSON and version, or undefined when the mirror no longer has it */
+  row?: { data: string; version: string };
+  /** Per join: its related records' JSON, ordered by key */
+  related: [string, string[]][];
+  prev?: StoredTarget;
+}
+
+/** Reads what a chunk of keys needs from the state, a few calls for the whole chunk. */
+async function loadChunk(r: FlowRun, keys: string[]): Promise<Map<string, Loaded>> {
+  const { store, ref, flow } = r;
+  const joins = Object.entries(flow.join ?? {});
+  const [rows, prevs, ...children] = await Promise.all([
+    store.mirror.load(sourceStream(r), keys),
+    store.targets.load(ref, keys),
+    ...joins.map(([rel, j]) =>
+      store.mirror.loadChildren({ ...ref, rel }, { connection: r.source.name, stream: j.from }, keys),
+    ),
+  ]);
+  const out = new Map<string, Loaded>();
+  for (const key of keys) {
+    const related = joins.map(([rel], i): [string, string[]] => [rel, children[i].get(key) ?? []]);
+    out.set(key, { row: rows.get(key), related, prev: prevs.get(key) });
+  }
+  return out;
+}
+
+/** Lets timers and sockets run (the previous chunk's job polls) while a chunk is mapped on this thread. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function mapHere(r: FlowRun, shape: PayloadShape, inputs: MapInput[]): Promise<MapOutput[]> {
+  const done: MapOutput[] = [];
+  for (const input of inputs) {
+    if (done.length % 50 === 49) await yieldToEventLoop();
+    done.push(await mapRecord(r.mapper, shape, input));
+  }
+  return done;
+}
+
+/** With a worker, this thread maps its share too: it only waits for the writers meanwhile. */
+async function mapInputs(r: FlowRun, via: MapVia, inputs: MapInput[]): Promise<MapOutput[]> {
+  const split = via.worker ? Math.ceil(inputs.length * WORKER_SHARE) : 0;
+  const there = split ? via.worker!.map(r.now().getTime(), inputs.slice(0, split)) : Promise.resolve([]);
+  const outputs = await Promise.all([there, mapHere(r, via.shape, inputs.slice(split))]);
+  return outputs.flat();
+}
+
+/** What a mapped record comes to: a record to write, or an ending without a write. */
+function decide(
+  r: FlowRun,
+  o: MapOutput,
+  loaded: Loaded,
+  before?: Map<string, Record<string, unknown>>,
+): Mapped | Ending {
+  const { key } = o;
+  const { row, prev } = loaded;
+  const version = row!.version;
+  if (o.kind === 'skip') return { kind: 'skipped', key, gone: false };
+  if (o.kind === 'error') return { kind: 'failed', key, stage: 'map', reason: o.message, version };
+  const { hash, payload, clockDependent, matchValue } = o;
+  if (prev && prev.hash === hash && prev.targetId) {
+    return { kind: 'unchanged', key, targetId: prev.targetId, hash, version, clockDependent, payload };
+  }
+  const targetId = prev?.targetId && prev.matchValue === matchValue ? prev.targetId : undefined;
+  return {
+    item: { key, matchValue, payload, targetId },
+    hash,
+    clockDependent,
+    version,
+    action: r.op.upsert ? 'upsert' : targetId ? 'update' : 'create',
+    before: before?.get(key),
+  };
+}
+
+/**
+ * Builds each record's input from the mirror, maps it (on the map worker when there is one), and
+ * drops what is unchanged since the last write. Stores nothing: the caller ends the records.
+ */
+export async function mapChunk(r: FlowRun, keys: string[], via: MapVia): Promise<MappedChunk> {
+  const loaded = await loadChunk(r, keys);
+  const endings: Ending[] = [];
+  const inputs: MapInput[] = [];
+  for (const key of keys) {
+    const { row, related } = loaded.get(key)!;
+    if (row) inputs.push({ key, data: row.data, related });
+    // A child pointed at a parent the source no longer has (or never had).
+    else endings.push({ kind: 'skipped', key, gone: true });
+  }
+  const outputs = await mapInputs(r, via, inputs);
+  // Only a dry run shows what a write would change; a sync never reads them.
+  const shown = outputs.filter((o) => o.kind === 'mapped' && loaded.get(o.key)!.prev).map((o) => o.key);
+  const before = r.dryRun ? await r.store.writtenPayloads.load(r.ref, shown) : undefined;
+  const toWrite: Mapped[] = [];
+  for (const o of outputs) {
+    const d = decide(r, o, loaded.get(o.key)!, before);
+    if ('item' in d) toWrite.push(d);
+    else endings.push(d);
+  }
+  return { toWrite, endings };
+}
