@@ -10,7 +10,8 @@ import type { Connection, Connector, Operation, Stream } from '../config/types.g
 import { updateFixtures } from '../map/fixtures.js';
 import { StreamReader } from '../read/reader.js';
 import { openConnection } from '../runtime/connection.js';
-import { StateStore } from '../store/state.js';
+import { openState } from '../store/open.js';
+import { connectionSecrets } from '../store/token-store.js';
 import { planMapping } from '../sync/plan.js';
 import { EXIT } from './exit-codes.js';
 import { runCommand, UsageError } from './run-command.js';
@@ -66,15 +67,15 @@ async function sandboxSample(source: string, connector: Connector, streamName: s
   if (!SYSTEMS.includes(source as SystemName)) return { missing: `the sandbox has no ${source} simulator` };
   // Big enough that every simulated stream has records (Visma has a supplier per four customers).
   const sandbox = await startSandbox({ systems: [source as SystemName], size: 20, seed: 1 });
-  const state = await StateStore.open(null);
+  const state = await openState(null);
   try {
     const profile = sandbox.connections[source] as Connection;
-    const conn = openConnection({ name: source, connection: profile, connector, state, where: 'the sandbox' });
+    const conn = openConnection({ name: source, connection: profile, connector, where: 'the sandbox', ...connectionSecrets(state, source) });
     const reader = new StreamReader({ client: conn.client, baseUrl: conn.baseUrl, vars: conn.vars, name: streamName, stream, full: true });
     for await (const page of reader.pages()) if (page[0]) return { record: page[0] };
     return { missing: `the ${source} sandbox has no ${streamName} records` };
   } finally {
-    state.close();
+    await state.close();
     await sandbox.stop();
   }
 }
