@@ -1,27 +1,12 @@
+import type { AuditRow, FailureRow, RunRow } from './backend.js';
 import type { StateStore } from './state.js';
 
-export interface RunRow {
-  id: string;
-  mapping: string;
-  started_at: string;
-  finished_at: string | null;
-  status: string;
-  summary: string | null;
-}
+/**
+ * Synchronous reads of the run history on a StateStore, for callers not on the backend
+ * interface yet (its runs, failures and audit repositories answer the same).
+ */
 
-export interface AuditRow {
-  id: number;
-  run_id: string;
-  mapping: string;
-  flow: string;
-  key: string;
-  action: string;
-  target_id: string | null;
-  payload_hash: string | null;
-  source_version: string | null;
-  error: string | null;
-  at: string;
-}
+export type { AuditRow, RunRow };
 
 export function listRuns(state: StateStore, mapping?: string, limit = 20): RunRow[] {
   return mapping
@@ -35,7 +20,7 @@ export function auditOf(state: StateStore, idOrKey: string, limit = 200): AuditR
   return byRun.length ? byRun : state.all<AuditRow>('SELECT * FROM audit WHERE key = ? ORDER BY id DESC LIMIT ?', [idOrKey, limit]);
 }
 
-export function failuresOf(state: StateStore, mapping?: string): { mapping: string; flow: string; key: string; run_id: string; stage: string; reason: string; attempts: number; last_at: string }[] {
+export function failuresOf(state: StateStore, mapping?: string): FailureRow[] {
   return mapping
     ? state.all('SELECT * FROM failures WHERE mapping = ? ORDER BY flow, key', [mapping])
     : state.all('SELECT * FROM failures ORDER BY mapping, flow, key');

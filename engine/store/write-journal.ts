@@ -181,11 +181,6 @@ export function confirmWrite(state: StateStore, c: { runId: string; mapping: str
   ]);
 }
 
-/** A key whose outcome stays unknown: written again on the next write (whatever its payload). */
-export function forgetHash(state: StateStore, mapping: string, flow: string, key: string): void {
-  state.run('UPDATE targets SET hash = NULL WHERE mapping = ? AND flow = ? AND key = ?', [mapping, flow, key]);
-}
-
 export function settleBatch(state: StateStore, mapping: string, flow: string, batch: string): void {
   state.run('DELETE FROM write_doubts WHERE mapping = ? AND flow = ? AND batch = ?', [mapping, flow, batch]);
 }

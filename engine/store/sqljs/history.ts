@@ -2,6 +2,7 @@ import {
   READ_STAGE, type AuditEntry, type AuditRepository, type AuditRow, type FailureEntry, type FailureRepository,
   type FailureRow, type FlowRef, type RunRepository, type RunRow,
 } from '../backend.js';
+import { auditOf, failuresOf, listRuns } from '../history.js';
 import type { StateStore } from '../state.js';
 import type { Exec } from './gate.js';
 
@@ -39,11 +40,7 @@ export class SqlFailures implements FailureRepository {
   }
 
   list(mapping?: string): Promise<FailureRow[]> {
-    return this.x(() =>
-      mapping
-        ? this.s.all<FailureRow>('SELECT * FROM failures WHERE mapping = ? ORDER BY flow, key', [mapping])
-        : this.s.all<FailureRow>('SELECT * FROM failures ORDER BY mapping, flow, key'),
-    );
+    return this.x(() => failuresOf(this.s, mapping));
   }
 
   hasRead(mapping: string, keyPrefix: string): Promise<boolean> {
@@ -83,13 +80,7 @@ export class SqlRuns implements RunRepository {
   }
 
   list(mapping?: string, limit = 20): Promise<RunRow[]> {
-    return this.x(() =>
-      mapping
-        ? this.s.all<RunRow>('SELECT * FROM runs WHERE mapping = ? ORDER BY started_at DESC LIMIT ?', [
-            mapping, limit,
-          ])
-        : this.s.all<RunRow>('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?', [limit]),
-    );
+    return this.x(() => listRuns(this.s, mapping, limit));
   }
 }
 
@@ -112,10 +103,6 @@ export class SqlAudit implements AuditRepository {
   }
 
   ofRunOrKey(idOrKey: string, limit = 200): Promise<AuditRow[]> {
-    return this.x(() => {
-      const byRun = this.s.all<AuditRow>('SELECT * FROM audit WHERE run_id = ? ORDER BY id LIMIT ?', [idOrKey, limit]);
-      if (byRun.length) return byRun;
-      return this.s.all<AuditRow>('SELECT * FROM audit WHERE key = ? ORDER BY id DESC LIMIT ?', [idOrKey, limit]);
-    });
+    return this.x(() => auditOf(this.s, idOrKey, limit));
   }
 }
