@@ -6,23 +6,45 @@ import type { MarketoSimulator } from './simulator.js';
 /** Marketo-specific admin endpoints: /__sim/marketo/... */
 export function registerMarketoAdmin(sim: MarketoSimulator): void {
   const a = sim.server.admin;
-  a.get('/__sim/marketo/companies', action(() => sim.companies()));
-  a.get('/__sim/marketo/customobjects/{apiName}', action((req) => sim.customObjects(req.params.apiName)));
-  a.get('/__sim/marketo/credentials', action(() => sim.credentials()));
-  a.get('/__sim/marketo/usage', action(() => sim.usageView()));
-  a.post('/__sim/marketo/fields', action((req) => {
-    const b = objectBody(req);
-    if (b.customFields === undefined) throw new AdminError('customFields (an array of {name, dataType, length?, displayName?}) is required');
-    return { customFields: sim.setCustomFields(b.customFields) };
-  }));
-  a.post('/__sim/marketo/quota', action((req) => {
-    sim.setQuotaUsed(objectBody(req).used);
-    return sim.usageView();
-  }));
-  a.post('/__sim/marketo/quota/reset', action(() => {
-    sim.resetLimits();
-    return sim.usageView();
-  }));
+  a.get(
+    '/__sim/marketo/companies',
+    action(() => sim.companies()),
+  );
+  a.get(
+    '/__sim/marketo/customobjects/{apiName}',
+    action((req) => sim.customObjects(req.params.apiName)),
+  );
+  a.get(
+    '/__sim/marketo/credentials',
+    action(() => sim.credentials()),
+  );
+  a.get(
+    '/__sim/marketo/usage',
+    action(() => sim.usageView()),
+  );
+  a.post(
+    '/__sim/marketo/fields',
+    action((req) => {
+      const b = objectBody(req);
+      if (b.customFields === undefined)
+        throw new AdminError('customFields (an array of {name, dataType, length?, displayName?}) is required');
+      return { customFields: sim.setCustomFields(b.customFields) };
+    }),
+  );
+  a.post(
+    '/__sim/marketo/quota',
+    action((req) => {
+      sim.setQuotaUsed(objectBody(req).used);
+      return sim.usageView();
+    }),
+  );
+  a.post(
+    '/__sim/marketo/quota/reset',
+    action(() => {
+      sim.resetLimits();
+      return sim.usageView();
+    }),
+  );
 }
 
 function action(fn: (req: SimRequest) => unknown): (req: SimRequest) => SimResponse {

@@ -30,7 +30,12 @@ export function credentialsFromSeed(seed: number): MarketoCredentials {
   const rng = new Prng(seed ^ 0x3a7c_e70a);
   const letters = () => Array.from({ length: 3 }, () => String.fromCharCode(65 + rng.int(0, 25))).join('');
   const uuid = () => `${rng.hex(8)}-${rng.hex(4)}-${rng.hex(4)}-${rng.hex(4)}-${rng.hex(12)}`;
-  return { munchkin_id: `${rng.digits(3)}-${letters()}-${rng.digits(3)}`, client_id: uuid(), client_secret: rng.hex(32), scope: 'mlc-api@sandbox.example' };
+  return {
+    munchkin_id: `${rng.digits(3)}-${letters()}-${rng.digits(3)}`,
+    client_id: uuid(),
+    client_secret: rng.hex(32),
+    scope: 'mlc-api@sandbox.example',
+  };
 }
 
 export type TokenCheck = 'ok' | 'invalid' | 'expired';
@@ -57,7 +62,10 @@ export class MarketoAuth {
     const param = (k: string): unknown => req.query[k] ?? form[k];
     // Identity's error bodies are not documented (only the 401); these follow OAuth 2.0. UNCONFIRMED.
     if (param('grant_type') !== 'client_credentials') {
-      return json(400, { error: 'unsupported_grant_type', error_description: `Unsupported grant type: ${String(param('grant_type') ?? '')}` });
+      return json(400, {
+        error: 'unsupported_grant_type',
+        error_description: `Unsupported grant type: ${String(param('grant_type') ?? '')}`,
+      });
     }
     const c = this.credentials;
     if (param('client_id') !== c.client_id || param('client_secret') !== c.client_secret) {

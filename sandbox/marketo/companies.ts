@@ -79,7 +79,13 @@ export class CompanyStore {
 
 /** A company as queries and in-process views show it: system fields first, null fields left out. */
 export function renderCompany(c: Company, fields?: readonly string[]): Record<string, unknown> {
-  const all: Record<string, unknown> = { id: c.id, externalCompanyId: c.externalCompanyId, createdAt: c.createdAt, updatedAt: c.updatedAt, ...c.values };
+  const all: Record<string, unknown> = {
+    id: c.id,
+    externalCompanyId: c.externalCompanyId,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    ...c.values,
+  };
   const names = fields ?? Object.keys(all);
   const out: Record<string, unknown> = {};
   for (const n of names) if (all[n] !== null && all[n] !== undefined) out[n] = all[n];

@@ -20,14 +20,22 @@ const KEY_MODES: readonly string[] = ['dedupeFields', 'idField'];
  * and messages for a bad action, key mode or an oversized batch are not documented: 1003 "Invalid
  * data" is used for each (UNCONFIRMED).
  */
-export function parseBatch(ctx: MarketoContext, body: unknown, keyMember: 'dedupeBy' | 'deleteBy'): SimResponse | SyncRequest {
-  if (!isRecord(body) || body.input === undefined || (Array.isArray(body.input) && body.input.length === 0)) return ctx.env.code('701', 'input cannot be blank');
+export function parseBatch(
+  ctx: MarketoContext,
+  body: unknown,
+  keyMember: 'dedupeBy' | 'deleteBy',
+): SimResponse | SyncRequest {
+  if (!isRecord(body) || body.input === undefined || (Array.isArray(body.input) && body.input.length === 0))
+    return ctx.env.code('701', 'input cannot be blank');
   if (!Array.isArray(body.input)) return ctx.env.code('1003', "Invalid data: 'input' must be an array");
   const action = body.action ?? 'createOrUpdate';
   const by = body[keyMember] ?? 'dedupeFields';
-  if (typeof action !== 'string' || !ACTIONS.includes(action)) return ctx.env.code('1003', `Invalid action '${String(action)}'`);
-  if (typeof by !== 'string' || !KEY_MODES.includes(by)) return ctx.env.code('1003', `Invalid ${keyMember} '${String(by)}'`);
-  if (body.input.length > ctx.knobs.maxBatch) return ctx.env.code('1003', `Batch size ${body.input.length} exceeds the maximum of ${ctx.knobs.maxBatch}`);
+  if (typeof action !== 'string' || !ACTIONS.includes(action))
+    return ctx.env.code('1003', `Invalid action '${String(action)}'`);
+  if (typeof by !== 'string' || !KEY_MODES.includes(by))
+    return ctx.env.code('1003', `Invalid ${keyMember} '${String(by)}'`);
+  if (body.input.length > ctx.knobs.maxBatch)
+    return ctx.env.code('1003', `Batch size ${body.input.length} exceeds the maximum of ${ctx.knobs.maxBatch}`);
   return { action: action as Action, by: by as KeyMode, input: body.input };
 }
 
@@ -78,7 +86,11 @@ export function syncCompanies(ctx: MarketoContext, body: unknown): SimResponse {
   }
   const dups = duplicatePositions(req.input, req.by, ctx.knobs.duplicateInput);
   const now = isoSeconds(ctx.nowMs());
-  const result = req.input.map((rec, seq) => (dups.has(seq) ? skipped(seq, [reason('1036', 'Duplicate object found in input')]) : syncOne(ctx, req, rec, seq, now)));
+  const result = req.input.map((rec, seq) =>
+    dups.has(seq)
+      ? skipped(seq, [reason('1036', 'Duplicate object found in input')])
+      : syncOne(ctx, req, rec, seq, now),
+  );
   return ctx.env.ok(result);
 }
 
@@ -89,7 +101,13 @@ export function crmRefusal(ctx: MarketoContext, records: number): SimResponse | 
   return ctx.env.ok(Array.from({ length: records }, (_, seq) => skipped(seq, [reason('1018', 'CRM Enabled')])));
 }
 
-function syncOne(ctx: MarketoContext, req: SyncRequest, rec: unknown, seq: number, now: string): Record<string, unknown> {
+function syncOne(
+  ctx: MarketoContext,
+  req: SyncRequest,
+  rec: unknown,
+  seq: number,
+  now: string,
+): Record<string, unknown> {
   if (!isRecord(rec)) return skipped(seq, [reason('1003', 'Invalid data')]);
   const keyName = req.by === 'idField' ? 'id' : 'externalCompanyId';
   const key = keyOf(rec, req.by);
@@ -104,7 +122,14 @@ function syncOne(ctx: MarketoContext, req: SyncRequest, rec: unknown, seq: numbe
   return { seq, status: 'created', id: c.id };
 }
 
-function updateExisting(ctx: MarketoContext, action: Action, c: Company, values: Record<string, unknown>, seq: number, now: string): Record<string, unknown> {
+function updateExisting(
+  ctx: MarketoContext,
+  action: Action,
+  c: Company,
+  values: Record<string, unknown>,
+  seq: number,
+  now: string,
+): Record<string, unknown> {
   // createOnly on an existing company: 1017 "Object already exists" (the generic code; leads use 1005). UNCONFIRMED.
   if (action === 'createOnly') return skipped(seq, [reason('1017', 'Object already exists')]);
   ctx.companies.update(c, values, now);
@@ -112,11 +137,17 @@ function updateExisting(ctx: MarketoContext, action: Action, c: Company, values:
 }
 
 export function missing(ctx: MarketoContext): Reason {
-  return ctx.knobs.updateOnlyMissingCode === '1004' ? reason('1004', 'Lead not found') : reason('1013', 'Record not found');
+  return ctx.knobs.updateOnlyMissingCode === '1004'
+    ? reason('1004', 'Lead not found')
+    : reason('1013', 'Record not found');
 }
 
 /** The record's writable values, or the reasons it is refused (unknown fields, read-only fields, bad values). */
-function recordValues(ctx: MarketoContext, rec: Record<string, unknown>, keyName: string): { values: Record<string, unknown>; reasons: Reason[] } {
+function recordValues(
+  ctx: MarketoContext,
+  rec: Record<string, unknown>,
+  keyName: string,
+): { values: Record<string, unknown>; reasons: Reason[] } {
   const values: Record<string, unknown> = {};
   const reasons: Reason[] = [];
   for (const [name, v] of Object.entries(rec)) {
@@ -146,7 +177,12 @@ export function deleteCompanies(ctx: MarketoContext, body: unknown): SimResponse
   if (crm) return crm;
   const result = req.input.map((rec, seq) => {
     const key = keyOf(rec, req.by);
-    const c = key === undefined ? undefined : req.by === 'idField' ? ctx.companies.get(Number(key)) : ctx.companies.findByExternalId(key);
+    const c =
+      key === undefined
+        ? undefined
+        : req.by === 'idField'
+          ? ctx.companies.get(Number(key))
+          : ctx.companies.findByExternalId(key);
     if (!c) return skipped(seq, [reason('1013', 'Record not found')]);
     ctx.companies.delete(c);
     return { seq, id: c.id, status: 'deleted' };

@@ -26,17 +26,34 @@ export interface CustomObjectStoreState {
 }
 
 const SYSTEM: readonly FieldDef[] = [
-  { name: 'marketoGUID', displayName: 'Marketo GUID', dataType: 'string', length: 36, updateable: false, custom: false },
+  {
+    name: 'marketoGUID',
+    displayName: 'Marketo GUID',
+    dataType: 'string',
+    length: 36,
+    updateable: false,
+    custom: false,
+  },
   { name: 'createdAt', displayName: 'Created At', dataType: 'datetime', updateable: false, custom: false },
   { name: 'updatedAt', displayName: 'Updated At', dataType: 'datetime', updateable: false, custom: false },
 ];
 
 function parseField(f: unknown, where: string): FieldDef {
-  if (!isRecord(f) || typeof f.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(f.name)) throw new KnobError(`${where}.name must be an API name`);
-  if (!(DATA_TYPES as readonly unknown[]).includes(f.dataType)) throw new KnobError(`${where}.dataType must be one of ${DATA_TYPES.join(', ')}`);
+  if (!isRecord(f) || typeof f.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(f.name))
+    throw new KnobError(`${where}.name must be an API name`);
+  if (!(DATA_TYPES as readonly unknown[]).includes(f.dataType))
+    throw new KnobError(`${where}.dataType must be one of ${DATA_TYPES.join(', ')}`);
   const dataType = f.dataType as DataType;
-  const length = typeof f.length === 'number' ? f.length : ['string', 'email', 'url', 'phone'].includes(dataType) ? 255 : undefined;
-  return { name: f.name, displayName: typeof f.displayName === 'string' ? f.displayName : f.name, dataType, length, updateable: true, custom: true };
+  const length =
+    typeof f.length === 'number' ? f.length : ['string', 'email', 'url', 'phone'].includes(dataType) ? 255 : undefined;
+  return {
+    name: f.name,
+    displayName: typeof f.displayName === 'string' ? f.displayName : f.name,
+    dataType,
+    length,
+    updateable: true,
+    custom: true,
+  };
 }
 
 /** `customObjects`: `[{apiName, displayName?, dedupeFields: [..], fields: [{name, dataType, length?}]}]`. */
@@ -44,11 +61,16 @@ export function parseCustomObjectTypes(v: unknown): CustomObjectType[] {
   if (!Array.isArray(v)) throw new KnobError('customObjects must be an array of {apiName, dedupeFields, fields}');
   return v.map((t, i) => {
     const where = `customObjects[${i}]`;
-    if (!isRecord(t) || typeof t.apiName !== 'string' || !/^[a-z][A-Za-z0-9_]*_c$/.test(t.apiName)) throw new KnobError(`${where}.apiName must be an API name ending in _c`);
+    if (!isRecord(t) || typeof t.apiName !== 'string' || !/^[a-z][A-Za-z0-9_]*_c$/.test(t.apiName))
+      throw new KnobError(`${where}.apiName must be an API name ending in _c`);
     if (!Array.isArray(t.fields)) throw new KnobError(`${where}.fields must be an array`);
     const fields = t.fields.map((f, j) => parseField(f, `${where}.fields[${j}]`));
     const dedupe = t.dedupeFields;
-    if (!Array.isArray(dedupe) || !dedupe.length || !dedupe.every((d) => typeof d === 'string' && fields.some((f) => f.name === d))) {
+    if (
+      !Array.isArray(dedupe) ||
+      !dedupe.length ||
+      !dedupe.every((d) => typeof d === 'string' && fields.some((f) => f.name === d))
+    ) {
       throw new KnobError(`${where}.dedupeFields must name fields of the type`);
     }
     const displayName = typeof t.displayName === 'string' ? t.displayName : t.apiName;
@@ -129,8 +151,16 @@ export function dedupeKey(t: CustomObjectType, values: Record<string, unknown>):
 }
 
 /** Describe of one custom object type, in the ObjectMetaData shape the swagger gives it. */
-export function describeCustomObject(store: CustomObjectStore, t: CustomObjectType, at: string): Record<string, unknown> {
-  const searchable = [t.dedupeFields, ['marketoGUID'], ...t.fields.filter((f) => f.dataType === 'string' && !t.dedupeFields.includes(f.name)).map((f) => [f.name])];
+export function describeCustomObject(
+  store: CustomObjectStore,
+  t: CustomObjectType,
+  at: string,
+): Record<string, unknown> {
+  const searchable = [
+    t.dedupeFields,
+    ['marketoGUID'],
+    ...t.fields.filter((f) => f.dataType === 'string' && !t.dedupeFields.includes(f.name)).map((f) => [f.name]),
+  ];
   return {
     name: t.apiName,
     displayName: t.displayName,
@@ -141,13 +171,24 @@ export function describeCustomObject(store: CustomObjectStore, t: CustomObjectTy
     dedupeFields: t.dedupeFields,
     searchableFields: searchable,
     relationships: [],
-    fields: [...SYSTEM, ...t.fields].map((f) => ({ name: f.name, displayName: f.displayName, dataType: f.dataType, ...(f.length !== undefined ? { length: f.length } : {}), updateable: f.updateable })),
+    fields: [...SYSTEM, ...t.fields].map((f) => ({
+      name: f.name,
+      displayName: f.displayName,
+      dataType: f.dataType,
+      ...(f.length !== undefined ? { length: f.length } : {}),
+      updateable: f.updateable,
+    })),
   };
 }
 
 /** A record as queries show it. */
 export function renderCustomObject(r: CustomObjectRecord, fields: readonly string[]): Record<string, unknown> {
-  const all: Record<string, unknown> = { marketoGUID: r.marketoGUID, createdAt: r.createdAt, updatedAt: r.updatedAt, ...r.values };
+  const all: Record<string, unknown> = {
+    marketoGUID: r.marketoGUID,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    ...r.values,
+  };
   const out: Record<string, unknown> = {};
   for (const n of fields) if (all[n] !== null && all[n] !== undefined) out[n] = all[n];
   return out;

@@ -6,7 +6,8 @@ type Company = Record<string, unknown>;
 
 const SYSTEM_KEYS = new Set(['id', 'externalCompanyId', 'company', 'createdAt', 'updatedAt']);
 const fieldsOf = (c: Company) => Object.fromEntries(Object.entries(c).filter(([k]) => !SYSTEM_KEYS.has(k)));
-const filled = (c: Company) => Object.values(fieldsOf(c)).filter((v) => v !== null && v !== 0 && v !== '' && v !== false).length;
+const filled = (c: Company) =>
+  Object.values(fieldsOf(c)).filter((v) => v !== null && v !== 0 && v !== '' && v !== false).length;
 
 /**
  * Adobe Marketo Engage: the target of companies (and custom objects); it seeds no companies, so `size`
@@ -18,7 +19,8 @@ export const definition: SimulatorDefinition<'marketo'> = {
   label: 'Marketo',
   role: 'target',
   start: ({ seed, clock, knobs, snapshot }) => {
-    const preset = snapshot === undefined ? { customFields: ERP_COMPANY_FIELDS, customObjects: [AR_SNAPSHOT_OBJECT] } : {};
+    const preset =
+      snapshot === undefined ? { customFields: ERP_COMPANY_FIELDS, customObjects: [AR_SNAPSHOT_OBJECT] } : {};
     return new MarketoSimulator({ seed, clock, knobs: { ...preset, ...knobs }, snapshot }).start();
   },
   // Target ids are company ids (sync results carry `id`); an externalCompanyId is found too.
@@ -35,7 +37,10 @@ export const definition: SimulatorDefinition<'marketo'> = {
       title: 'Companies this run wrote in (simulated) Marketo',
       nothing: 'No company was created or updated in (simulated) Marketo by this run.',
       records: companies.sort((a, b) => filled(b) - filled(a)).slice(0, max),
-      view: (c) => ({ heading: `${String(c.company ?? '(no name)')} (externalCompanyId ${String(c.externalCompanyId)})`, fields: fieldsOf(c) }),
+      view: (c) => ({
+        heading: `${String(c.company ?? '(no name)')} (externalCompanyId ${String(c.externalCompanyId)})`,
+        fields: fieldsOf(c),
+      }),
     };
   },
 };

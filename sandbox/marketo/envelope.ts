@@ -89,7 +89,11 @@ export function failureCode(res: SimResponse): string | undefined {
  * The framework's error answers in Marketo's terms: an unknown path is 610 and a known path under
  * another method 605, a bad body 609, all at HTTP 200; the fault injector's 429 burst becomes 606.
  */
-export function marketoErrorBodies(env: Envelopes, pathExists: (req: SimRequest) => boolean, limit: () => [number, number]): ErrorBodies {
+export function marketoErrorBodies(
+  env: Envelopes,
+  pathExists: (req: SimRequest) => boolean,
+  limit: () => [number, number],
+): ErrorBodies {
   return {
     notFound: (req) => (pathExists(req) ? env.code('605') : env.code('610')),
     tooManyRequests: () => env.code('606', rateLimitMessage(...limit())),

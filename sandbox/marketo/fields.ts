@@ -1,7 +1,20 @@
 import { KnobError } from '../framework/knobs.js';
 import { isRecord } from '../framework/types.js';
 
-export const DATA_TYPES = ['string', 'text', 'integer', 'float', 'currency', 'percent', 'boolean', 'date', 'datetime', 'email', 'url', 'phone'] as const;
+export const DATA_TYPES = [
+  'string',
+  'text',
+  'integer',
+  'float',
+  'currency',
+  'percent',
+  'boolean',
+  'date',
+  'datetime',
+  'email',
+  'url',
+  'phone',
+] as const;
 export type DataType = (typeof DATA_TYPES)[number];
 
 export interface FieldDef {
@@ -14,7 +27,14 @@ export interface FieldDef {
   custom: boolean;
 }
 
-const std = (name: string, displayName: string, dataType: DataType, length?: number, updateable = true): FieldDef => ({ name, displayName, dataType, length, updateable, custom: false });
+const std = (name: string, displayName: string, dataType: DataType, length?: number, updateable = true): FieldDef => ({
+  name,
+  displayName,
+  dataType,
+  length,
+  updateable,
+  custom: false,
+});
 
 /** System fields: set by Marketo, never written by a client (externalCompanyId only on create). */
 export const SYSTEM_FIELDS: readonly FieldDef[] = [
@@ -43,14 +63,18 @@ export const STANDARD_FIELDS: readonly FieldDef[] = [
 
 /** A custom field as a knob gives it: `{name, dataType, length?, displayName?}`. */
 export function parseCustomFields(v: unknown): FieldDef[] {
-  if (!Array.isArray(v)) throw new KnobError('customFields must be an array of {name, dataType, length?, displayName?}');
+  if (!Array.isArray(v))
+    throw new KnobError('customFields must be an array of {name, dataType, length?, displayName?}');
   const taken = new Set([...SYSTEM_FIELDS, ...STANDARD_FIELDS].map((f) => f.name));
   return v.map((f, i) => {
-    if (!isRecord(f) || typeof f.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(f.name)) throw new KnobError(`customFields[${i}].name must be an API name`);
+    if (!isRecord(f) || typeof f.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(f.name))
+      throw new KnobError(`customFields[${i}].name must be an API name`);
     if (taken.has(f.name)) throw new KnobError(`customFields[${i}]: ${f.name} is already a field`);
     taken.add(f.name);
-    if (!(DATA_TYPES as readonly unknown[]).includes(f.dataType)) throw new KnobError(`customFields[${i}].dataType must be one of ${DATA_TYPES.join(', ')}`);
-    if (f.length !== undefined && (typeof f.length !== 'number' || !Number.isInteger(f.length) || f.length < 1)) throw new KnobError(`customFields[${i}].length must be a positive integer`);
+    if (!(DATA_TYPES as readonly unknown[]).includes(f.dataType))
+      throw new KnobError(`customFields[${i}].dataType must be one of ${DATA_TYPES.join(', ')}`);
+    if (f.length !== undefined && (typeof f.length !== 'number' || !Number.isInteger(f.length) || f.length < 1))
+      throw new KnobError(`customFields[${i}].length must be a positive integer`);
     const dataType = f.dataType as DataType;
     const stringy = ['string', 'email', 'url', 'phone'].includes(dataType);
     const length = typeof f.length === 'number' ? f.length : stringy ? 255 : dataType === 'text' ? 65535 : undefined;
@@ -94,6 +118,7 @@ export class CompanyFields {
 export type Coerced = { ok: true; value: unknown } | { ok: false; message: string };
 
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+const shown = (v: unknown): string => (typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 /**
  * A written value checked against its field's type. `null` and `""` clear a field (companies.md:
@@ -101,7 +126,10 @@ const isoDate = /^\d{4}-\d{2}-\d{2}$/;
  */
 export function coerceValue(f: FieldDef, v: unknown, overlong: 'reject' | 'truncate'): Coerced {
   if (v === null || v === '') return { ok: true, value: null };
-  const bad: Coerced = { ok: false, message: `Invalid value '${typeof v === 'object' ? JSON.stringify(v) : String(v)}'. Required of type '${f.dataType}'` };
+  const bad: Coerced = {
+    ok: false,
+    message: `Invalid value '${shown(v)}'. Required of type '${f.dataType}'`,
+  };
   switch (f.dataType) {
     case 'integer': {
       const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
@@ -119,7 +147,9 @@ export function coerceValue(f: FieldDef, v: unknown, overlong: 'reject' | 'trunc
     case 'date':
       return typeof v === 'string' && isoDate.test(v) && !Number.isNaN(Date.parse(v)) ? { ok: true, value: v } : bad;
     case 'datetime':
-      return typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? { ok: true, value: new Date(v).toISOString().replace(/\.\d{3}Z$/, 'Z') } : bad;
+      return typeof v === 'string' && !Number.isNaN(Date.parse(v))
+        ? { ok: true, value: new Date(v).toISOString().replace(/\.\d{3}Z$/, 'Z') }
+        : bad;
     default:
       return coerceText(f, v, overlong, bad);
   }
@@ -131,7 +161,10 @@ function coerceText(f: FieldDef, v: unknown, overlong: 'reject' | 'truncate', ba
   const s = String(v);
   if (f.length === undefined || s.length <= f.length) return { ok: true, value: s };
   if (overlong === 'truncate') return { ok: true, value: s.slice(0, f.length) };
-  return { ok: false, message: `Invalid value '${s.slice(0, 40)}…'. Value exceeds the ${f.length} characters of '${f.name}'` };
+  return {
+    ok: false,
+    message: `Invalid value '${s.slice(0, 40)}…'. Value exceeds the ${f.length} characters of '${f.name}'`,
+  };
 }
 
 /** `GET /rest/v1/companies/describe.json`'s one result, in the shape of the companies.md example. */
@@ -144,7 +177,13 @@ export function describeCompany(fields: CompanyFields, createdAt: string, update
     idField: 'id',
     dedupeFields: ['externalCompanyId'],
     searchableFields: [['externalCompanyId'], ['id'], ['company']],
-    fields: fields.all().map((f) => ({ name: f.name, displayName: f.displayName, dataType: f.dataType, ...(f.length !== undefined ? { length: f.length } : {}), updateable: f.updateable })),
+    fields: fields.all().map((f) => ({
+      name: f.name,
+      displayName: f.displayName,
+      dataType: f.dataType,
+      ...(f.length !== undefined ? { length: f.length } : {}),
+      updateable: f.updateable,
+    })),
   };
 }
 

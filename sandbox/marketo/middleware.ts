@@ -26,8 +26,10 @@ const isIdentity = (req: SimRequest) => req.path.startsWith('/identity/');
  */
 export function sizeLimits(ctx: MarketoContext): Middleware {
   return async (req, next) => {
-    if (Buffer.byteLength(req.url.pathname + req.url.search) > ctx.knobs.maxUriBytes) return { status: 414, body: 'Request-URI Too Long' };
-    if (Buffer.byteLength(req.rawBody) > ctx.knobs.maxBodyBytes) return { status: 413, body: 'Request Entity Too Large' };
+    if (Buffer.byteLength(req.url.pathname + req.url.search) > ctx.knobs.maxUriBytes)
+      return { status: 414, body: 'Request-URI Too Long' };
+    if (Buffer.byteLength(req.rawBody) > ctx.knobs.maxBodyBytes)
+      return { status: 413, body: 'Request Entity Too Large' };
     return next();
   };
 }
@@ -77,7 +79,8 @@ export function callLimits(ctx: MarketoContext, usage: Usage): Middleware {
 function refuse(ctx: MarketoContext, usage: Usage, now: number): SimResponse | undefined {
   const k = ctx.knobs;
   if (usage.inFlight >= k.concurrencyLimit) return ctx.env.code('615');
-  if (usage.window.count(now, k.rateWindowSec * 1000) >= k.rateLimitPerWindow) return ctx.env.code('606', rateLimitMessage(k.rateLimitPerWindow, k.rateWindowSec));
+  if (usage.window.count(now, k.rateWindowSec * 1000) >= k.rateLimitPerWindow)
+    return ctx.env.code('606', rateLimitMessage(k.rateLimitPerWindow, k.rateWindowSec));
   if (usage.quota.used(now, k.quotaResetUtcOffsetMin) >= k.dailyQuota) return ctx.env.code('607');
   return undefined;
 }
@@ -95,7 +98,8 @@ export function countErrorCodes(usage: Usage): Middleware {
 /** 612 for a POST whose body is not JSON (a `_method=GET` query may send its parameters as a form). */
 export function requireJson(ctx: MarketoContext): Middleware {
   return async (req, next) => {
-    if (req.method !== 'POST' || isIdentity(req) || req.rawBody.trim() === '' || req.query._method === 'GET') return next();
+    if (req.method !== 'POST' || isIdentity(req) || req.rawBody.trim() === '' || req.query._method === 'GET')
+      return next();
     const ct = String(req.headers['content-type'] ?? '').toLowerCase();
     return ct.includes('application/json') ? next() : ctx.env.code('612');
   };

@@ -12,7 +12,15 @@ import { Envelopes, marketoErrorBodies } from './envelope.js';
 import { CompanyFields, parseCustomFields, type FieldDef } from './fields.js';
 import { MARKETO_INSTANCE_OPTIONS, MARKETO_KNOBS } from './knobs.js';
 import { DailyQuota } from './limits.js';
-import { callLimits, countErrorCodes, newUsage, requireJson, requireToken, sizeLimits, type Usage } from './middleware.js';
+import {
+  callLimits,
+  countErrorCodes,
+  newUsage,
+  requireJson,
+  requireToken,
+  sizeLimits,
+  type Usage,
+} from './middleware.js';
 import { PageTokens } from './paging.js';
 import { registerCompanyRoutes } from './routes-companies.js';
 import { isMarketoSnapshot, type MarketoSnapshot } from './snapshot.js';
@@ -48,7 +56,7 @@ export class MarketoSimulator extends BaseSimulator<'marketo'> {
   readonly fields: CompanyFields;
   private readonly knobSet: KnobSet<typeof MARKETO_KNOBS>;
   private readonly ctx: MarketoContext;
-  private usage: Usage;
+  private readonly usage: Usage;
   private schemaUpdated: string;
 
   constructor(opts: MarketoSimulatorOptions = {}) {
@@ -57,13 +65,22 @@ export class MarketoSimulator extends BaseSimulator<'marketo'> {
     const [faultKnobs, otherKnobs] = splitFaultKnobs(opts.knobs);
     // The error bodies need the router and the knobs, which exist only once super() has run.
     const late: { ctx?: MarketoContext; sim?: MarketoSimulator } = {};
-    const env = new Envelopes(new Prng(seed ^ 0x4d4b_7430), () => clock().getTime(), () => late.ctx?.knobs.envelope ?? 'spec');
-    const errors = marketoErrorBodies(env, (req) => late.sim?.server.api.lookup(req.method, req.path).pathExists === true, () => [late.ctx?.knobs.rateLimitPerWindow ?? 100, late.ctx?.knobs.rateWindowSec ?? 20]);
+    const env = new Envelopes(
+      new Prng(seed ^ 0x4d4b_7430),
+      () => clock().getTime(),
+      () => late.ctx?.knobs.envelope ?? 'spec',
+    );
+    const errors = marketoErrorBodies(
+      env,
+      (req) => late.sim?.server.api.lookup(req.method, req.path).pathExists === true,
+      () => [late.ctx?.knobs.rateLimitPerWindow ?? 100, late.ctx?.knobs.rateWindowSec ?? 20],
+    );
     super({ seed, clock, errors, faults: { ...faultKnobs, ...opts.faults } });
     const [instance, runtime] = splitKnobs(otherKnobs, MARKETO_INSTANCE_OPTIONS);
     this.knobSet = new KnobSet(MARKETO_KNOBS, runtime);
 
-    if (opts.snapshot !== undefined && !isMarketoSnapshot(opts.snapshot)) throw new KnobError('snapshot is not a Marketo simulator snapshot (format mlc-sandbox/marketo, version 1)');
+    if (opts.snapshot !== undefined && !isMarketoSnapshot(opts.snapshot))
+      throw new KnobError('snapshot is not a Marketo simulator snapshot (format mlc-sandbox/marketo, version 1)');
     const s = opts.snapshot ? structuredClone(opts.snapshot) : undefined;
     this.auth = new MarketoAuth(s?.auth.credentials ?? credentialsFromSeed(seed), s?.auth);
     this.companyStore = new CompanyStore(s?.companies);
@@ -84,9 +101,24 @@ export class MarketoSimulator extends BaseSimulator<'marketo'> {
     late.ctx = this.ctx;
     late.sim = this;
     this.applyInstance(instance);
+    this.registerRoutes();
+  }
 
-    this.server.use(sizeLimits(this.ctx)).use(countErrorCodes(this.usage)).use(requireToken(this.ctx, this.auth)).use(callLimits(this.ctx, this.usage)).use(requireJson(this.ctx));
-    const identity = (req: Parameters<MarketoAuth['identity']>[0]) => this.auth.identity(req, this.ctx.nowMs(), this.knobSet.values.tokenTtlSec, this.knobSet.values.identityBodyCredentials);
+  /** Request pipeline: HTTP-level size limits, then the error-code tally, token, call limits, JSON. */
+  private registerRoutes(): void {
+    this.server
+      .use(sizeLimits(this.ctx))
+      .use(countErrorCodes(this.usage))
+      .use(requireToken(this.ctx, this.auth))
+      .use(callLimits(this.ctx, this.usage))
+      .use(requireJson(this.ctx));
+    const identity = (req: Parameters<MarketoAuth['identity']>[0]) =>
+      this.auth.identity(
+        req,
+        this.ctx.nowMs(),
+        this.knobSet.values.tokenTtlSec,
+        this.knobSet.values.identityBodyCredentials,
+      );
     this.server.api.get('/identity/oauth/token', identity);
     this.server.api.post('/identity/oauth/token', identity);
     registerCompanyRoutes(this.server.api, this.ctx);
@@ -131,7 +163,12 @@ export class MarketoSimulator extends BaseSimulator<'marketo'> {
   }
 
   knobs(): Record<string, unknown> {
-    return { ...this.knobSet.toJSON(), customFields: this.fields.customFields(), customObjects: this.customObjectStore.typeList(), quotaUsed: this.usageView().quotaUsed };
+    return {
+      ...this.knobSet.toJSON(),
+      customFields: this.fields.customFields(),
+      customObjects: this.customObjectStore.typeList(),
+      quotaUsed: this.usageView().quotaUsed,
+    };
   }
 
   /** Replaces the instance's custom company fields (Marketo has no REST call to create them). */
@@ -144,7 +181,8 @@ export class MarketoSimulator extends BaseSimulator<'marketo'> {
 
   /** Sets today's used calls: `dailyQuota` of them makes the next call 607. */
   setQuotaUsed(used: unknown): void {
-    if (typeof used !== 'number' || !Number.isInteger(used) || used < 0) throw new KnobError('quotaUsed must be a non-negative integer');
+    if (typeof used !== 'number' || !Number.isInteger(used) || used < 0)
+      throw new KnobError('quotaUsed must be a non-negative integer');
     this.usage.quota.set(used, this.clock().getTime(), this.knobSet.values.quotaResetUtcOffsetMin);
   }
 
@@ -199,7 +237,13 @@ export class MarketoSimulator extends BaseSimulator<'marketo'> {
       usage: this.usageView(),
     };
     if (!full) return summary;
-    return { ...summary, records: { companies: this.companies(), customObjects: Object.fromEntries(types.map((t) => [t.apiName, this.customObjects(t.apiName)])) } };
+    return {
+      ...summary,
+      records: {
+        companies: this.companies(),
+        customObjects: Object.fromEntries(types.map((t) => [t.apiName, this.customObjects(t.apiName)])),
+      },
+    };
   }
 
   snapshot(): MarketoSnapshot {

@@ -17,5 +17,10 @@ export interface MarketoSnapshot {
 }
 
 export function isMarketoSnapshot(v: unknown): v is MarketoSnapshot {
-  return typeof v === 'object' && v !== null && (v as { format?: unknown }).format === 'mlc-sandbox/marketo' && (v as { version?: unknown }).version === 1;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v as { format?: unknown }).format === 'mlc-sandbox/marketo' &&
+    (v as { version?: unknown }).version === 1
+  );
 }

@@ -11,7 +11,12 @@ describe('Marketo identity (targets.md 3.1)', () => {
     sim = await startMarketo();
     const r = await identity(sim);
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ access_token: expect.stringMatching(/^[0-9a-f-]{36}:\w+$/), token_type: 'bearer', expires_in: 3600, scope: expect.any(String) });
+    expect(r.body).toEqual({
+      access_token: expect.stringMatching(/^[0-9a-f-]{36}:\w+$/),
+      token_type: 'bearer',
+      expires_in: 3600,
+      scope: expect.any(String),
+    });
     const p = await identity(sim, {}, 'POST');
     expect(p.body.access_token).toBe(r.body.access_token);
   });
@@ -39,11 +44,23 @@ describe('Marketo identity (targets.md 3.1)', () => {
   it('reads credentials from a form body too (knob identityBodyCredentials)', async () => {
     sim = await startMarketo();
     const c = sim.credentials();
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: c.client_id, client_secret: c.client_secret });
-    const res = await fetch(`${sim.url}/identity/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+    });
+    const res = await fetch(`${sim.url}/identity/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
     expect(res.status).toBe(200);
     sim.setKnobs({ identityBodyCredentials: false });
-    const refused = await fetch(`${sim.url}/identity/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    const refused = await fetch(`${sim.url}/identity/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
     expect(refused.status).toBe(400);
   });
 });
@@ -53,7 +70,11 @@ describe('Marketo REST authentication errors arrive as HTTP 200 envelopes', () =
     sim = await startMarketo();
     const none = await fetch(`${sim.url}/rest/v1/companies/describe.json`);
     expect(none.status).toBe(200);
-    expect(await none.json()).toMatchObject({ success: false, errors: [{ code: '601', message: 'Access token invalid' }], requestId: expect.stringMatching(/^[0-9a-f]{4}#[0-9a-f]+$/) });
+    expect(await none.json()).toMatchObject({
+      success: false,
+      errors: [{ code: '601', message: 'Access token invalid' }],
+      requestId: expect.stringMatching(/^[0-9a-f]{4}#[0-9a-f]+$/),
+    });
     const bad = await marketoClient(sim, 'not-a-token').get('/rest/v1/companies/describe.json');
     expect(bad).toMatchObject({ status: 200, body: { success: false, errors: [{ code: '601' }] } });
   });
@@ -65,7 +86,10 @@ describe('Marketo REST authentication errors arrive as HTTP 200 envelopes', () =
     const mk = marketoClient(sim, old);
     expect((await mk.get('/rest/v1/companies/describe.json')).body.success).toBe(true);
     clock.advance(3_600_000);
-    expect((await mk.get('/rest/v1/companies/describe.json')).body).toMatchObject({ success: false, errors: [{ code: '602', message: 'Access token expired' }] });
+    expect((await mk.get('/rest/v1/companies/describe.json')).body).toMatchObject({
+      success: false,
+      errors: [{ code: '602', message: 'Access token expired' }],
+    });
     const fresh = await token(sim);
     expect(fresh).not.toBe(old);
     mk.setToken(fresh);

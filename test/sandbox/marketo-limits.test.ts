@@ -27,7 +27,10 @@ describe('Marketo limits (targets.md 3.3), refused in HTTP 200 envelopes', () =>
     }
     const refused = await mk.get(DESCRIBE);
     expect(refused.status).toBe(200);
-    expect(refused.body).toMatchObject({ success: false, errors: [{ code: '606', message: "Max rate limit '100' exceeded with in '20' secs" }] });
+    expect(refused.body).toMatchObject({
+      success: false,
+      errors: [{ code: '606', message: "Max rate limit '100' exceeded with in '20' secs" }],
+    });
     // The window slides, and the refused call counts too (only the asterisked codes are exempt): 20 s after
     // the first call it has left the window, which is still full with the refused one.
     clock.advance(20_000 - 100 * 100 + 1);
@@ -55,7 +58,10 @@ describe('Marketo limits (targets.md 3.3), refused in HTTP 200 envelopes', () =>
 
   it('607 once the daily quota is spent, until midnight US Central (CST, UTC-6)', async () => {
     const clock = manualClock('2026-12-01T05:00:00Z');
-    const sim = await start({ clock: clock.now, knobs: { limitsEnabled: true, dailyQuota: 50_000, quotaUsed: 49_999 } });
+    const sim = await start({
+      clock: clock.now,
+      knobs: { limitsEnabled: true, dailyQuota: 50_000, quotaUsed: 49_999 },
+    });
     const mk = marketoClient(sim);
     expect((await mk.post('/rest/v1/companies.json', { input: companies(1) })).body.success).toBe(true);
     const refused = await mk.post('/rest/v1/companies.json', { input: companies(2) });
@@ -87,7 +93,11 @@ describe('Marketo limits (targets.md 3.3), refused in HTTP 200 envelopes', () =>
     const reset = await fetch(`${sim.url}/__sim/marketo/quota/reset`, { method: 'POST' });
     expect(await reset.json()).toMatchObject({ quotaUsed: 0, dailyQuota: 1 });
     expect((await mk.get(DESCRIBE)).body.success).toBe(true);
-    await fetch(`${sim.url}/__sim/marketo/quota`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"used":0}' });
+    await fetch(`${sim.url}/__sim/marketo/quota`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"used":0}',
+    });
     expect(sim.usageView().quotaUsed).toBe(0);
   });
 });
@@ -95,19 +105,29 @@ describe('Marketo limits (targets.md 3.3), refused in HTTP 200 envelopes', () =>
 describe('Marketo snapshot and restore', () => {
   it('keeps companies, custom fields, the live token and the day count', async () => {
     const clock = manualClock('2026-12-01T10:00:00Z');
-    const sim = await start({ clock: clock.now, knobs: { limitsEnabled: true, customFields: [{ name: 'paymentTerms', dataType: 'string' }] } });
+    const sim = await start({
+      clock: clock.now,
+      knobs: { limitsEnabled: true, customFields: [{ name: 'paymentTerms', dataType: 'string' }] },
+    });
     const mk = marketoClient(sim);
-    const created = await mk.post('/rest/v1/companies.json', { input: companies(3, 'C-', () => ({ paymentTerms: '30D' })) });
+    const created = await mk.post('/rest/v1/companies.json', {
+      input: companies(3, 'C-', () => ({ paymentTerms: '30D' })),
+    });
     const tok = (await identity(sim)).body.access_token;
     const saved = sim.snapshot();
-    const restored = new MarketoSimulator({ seed: 5, clock: clock.now, snapshot: JSON.parse(JSON.stringify(saved)) as unknown });
+    const restored = new MarketoSimulator({
+      seed: 5,
+      clock: clock.now,
+      snapshot: JSON.parse(JSON.stringify(saved)) as unknown,
+    });
     sims.push(await restored.start());
     expect(restored.companies()).toEqual(sim.companies());
     expect(restored.usageView().quotaUsed).toBe(1);
     const again = marketoClient(restored, tok);
-    expect((await again.get('/rest/v1/companies.json?filterType=externalCompanyId&filterValues=C-10000&fields=paymentTerms')).body.result).toEqual([
-      { seq: 0, id: created.body.result![0].id, externalCompanyId: 'C-10000', paymentTerms: '30D' },
-    ]);
+    expect(
+      (await again.get('/rest/v1/companies.json?filterType=externalCompanyId&filterValues=C-10000&fields=paymentTerms'))
+        .body.result,
+    ).toEqual([{ seq: 0, id: created.body.result![0].id, externalCompanyId: 'C-10000', paymentTerms: '30D' }]);
     const next = await again.post('/rest/v1/companies.json', { input: [{ externalCompanyId: 'new' }] });
     expect(next.body.result?.[0].id).toBeGreaterThan(created.body.result![2].id as number);
     expect(() => new MarketoSimulator({ snapshot: { format: 'other' } })).toThrow(/not a Marketo simulator snapshot/);
