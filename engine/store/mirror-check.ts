@@ -5,7 +5,8 @@ import type { ValueLog } from './value-log.js';
  * Every value the value log holds for the state: mirrored source records (scope = connection,
  * part = stream) and payloads kept from writes (scope = mapping, part = flow).
  */
-export const LOGGED_VALUES = `SELECT 'mirror' AS tbl, connection AS scope, stream AS part, key, pos, len FROM mirror WHERE pos IS NOT NULL
+export const LOGGED_VALUES = `SELECT 'mirror' AS tbl, connection AS scope, stream AS part, key, pos, len
+  FROM mirror WHERE pos IS NOT NULL
   UNION ALL SELECT 'written', mapping, flow, key, pos, len FROM written WHERE pos IS NOT NULL`;
 
 export interface LoggedValue {
@@ -37,7 +38,9 @@ export function findDamagedValues(db: Database, log: ValueLog | undefined, missi
   } finally {
     st.free();
   }
-  const damaged = (r: LoggedValue, reason: string): DamagedValue => ({ tbl: r.tbl, scope: r.scope, part: r.part, key: r.key, reason });
+  const damaged = (r: LoggedValue, reason: string): DamagedValue => ({
+    tbl: r.tbl, scope: r.scope, part: r.part, key: r.key, reason,
+  });
   if (!log) return rows.map((r) => damaged(r, missing ?? 'its value log is missing'));
   return log.verify(rows).map(({ index, reason }) => damaged(rows[index], reason));
 }
@@ -64,7 +67,8 @@ export function dropDamagedValues(db: Database, logPath: string, damaged: Damage
       del.free();
       forget.free();
     }
-    for (const list of byStream.values()) db.run('DELETE FROM cursors WHERE connection = ? AND stream = ?', [list[0].scope, list[0].part]);
+    const cursor = 'DELETE FROM cursors WHERE connection = ? AND stream = ?';
+    for (const [d] of byStream.values()) db.run(cursor, [d.scope, d.part]);
     db.exec('COMMIT');
   } catch (e) {
     db.exec('ROLLBACK');
@@ -73,11 +77,20 @@ export function dropDamagedValues(db: Database, logPath: string, damaged: Damage
   const reasons = (list: DamagedValue[]) => [...new Set(list.map((d) => d.reason))].join('; ');
   const notes: string[] = [];
   if (records.length) {
-    const streams = [...byStream.entries()].map(([s, list]) => `${s}: ${list.length} (${list.slice(0, 5).map((d) => d.key).join(', ')}${list.length > 5 ? ', ...' : ''})`);
-    notes.push(`${records.length} stored source record(s) in ${logPath} could not be trusted (${reasons(records)}); they were dropped and their streams are read again in full from the source: ${streams.join('; ')}`);
+    const keys = (list: DamagedValue[]) =>
+      `${list.slice(0, 5).map((d) => d.key).join(', ')}${list.length > 5 ? ', ...' : ''}`;
+    const streams = [...byStream.entries()].map(([s, list]) => `${s}: ${list.length} (${keys(list)})`);
+    notes.push(
+      `${records.length} stored source record(s) in ${logPath} could not be trusted (${reasons(records)}); ` +
+        `they were dropped and their streams are read again in full from the source: ${streams.join('; ')}`,
+    );
   }
   if (payloads.length) {
-    notes.push(`${payloads.length} kept payload(s) of earlier writes in ${logPath} could not be trusted (${reasons(payloads)}); they were dropped (dry runs show only the new values of those records; what is written does not depend on them)`);
+    notes.push(
+      `${payloads.length} kept payload(s) of earlier writes in ${logPath} could not be trusted ` +
+        `(${reasons(payloads)}); they were dropped (dry runs show only the new values of those records; ` +
+        'what is written does not depend on them)',
+    );
   }
   return notes.join('; ');
 }

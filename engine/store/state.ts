@@ -214,6 +214,8 @@ export class StateStore {
     return st;
   }
 
+  // run/all/get/transaction: for engine/store (the sql.js repositories, open-time repairs) and
+  // tests of the file format; the engine reaches the state through StateBackend (store/backend.ts).
   run(sql: string, params: BindParams = []): void {
     this.statement(sql).run(params);
     this.dirty = true;

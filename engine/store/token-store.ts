@@ -16,6 +16,9 @@ export interface ConnectionSecrets {
   credential(name: string): string | undefined;
 }
 
-export function connectionSecrets(state: Pick<StateBackend, 'tokens' | 'credentials'>, connection: string): ConnectionSecrets {
+export function connectionSecrets(
+  state: Pick<StateBackend, 'tokens' | 'credentials'>,
+  connection: string,
+): ConnectionSecrets {
   return { tokens: tokenStore(state, connection), credential: (name) => state.credentials.get(name) };
 }

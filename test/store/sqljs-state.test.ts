@@ -14,29 +14,35 @@ afterEach(removeTempDirs);
 const KEY = SecretBox.fromKey('3'.repeat(64));
 const F = { mapping: 'visma-zendesk', flow: 'customers' };
 
-/** A state file as versions before the written table left it: kept payloads are mirror rows of "#written:<mapping>". */
+/** A state file as versions before the written table left it: kept payloads as mirror rows of "#written:<mapping>". */
 async function oldFormatState(path: string, payloads: Record<string, unknown>): Promise<void> {
   const s = await StateStore.open(path, { secrets: KEY });
   const keys = Object.keys(payloads);
   const stored = s.storeValues(keys.map((k) => JSON.stringify(payloads[k])));
   s.transaction(() => {
     keys.forEach((k, i) =>
-      s.run('INSERT INTO mirror (connection, stream, key, version, data, pos, len) VALUES (?, ?, ?, ?, ?, ?, ?)', [`#written:${F.mapping}`, F.flow, k, `hash-${k}`, ...stored[i]]),
+      s.run('INSERT INTO mirror (connection, stream, key, version, data, pos, len) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        `#written:${F.mapping}`, F.flow, k, `hash-${k}`, ...stored[i],
+      ]),
     );
-    s.run("INSERT INTO mirror (connection, stream, key, version, data) VALUES ('visma', 'customers', 'c1', 'v1', '{}')");
+    const source = ['visma', 'customers', 'c1', 'v1', '{}'];
+    s.run('INSERT INTO mirror (connection, stream, key, version, data) VALUES (?, ?, ?, ?, ?)', source);
     s.run('DROP TABLE written');
   });
   s.close();
 }
 
 describe('kept payloads of an older state file', () => {
-  it('move to their own table at open, readable through the repository; the mirror keeps only source records', async () => {
+  it('move to their own table at open, read through the repository; the mirror keeps source records only', async () => {
     const path = join(tempDir(), 'state.db');
     await oldFormatState(path, { c1: { name: 'One AS' }, c2: { name: 'Two AS' } });
     const b = await SqlJsBackend.open(path, { secrets: KEY });
-    expect([...(await b.writtenPayloads.load(F, ['c1', 'c2', 'c3'])).entries()]).toEqual([['c1', { name: 'One AS' }], ['c2', { name: 'Two AS' }]]);
-    expect(b.state.all("SELECT connection, key FROM mirror ORDER BY connection")).toEqual([{ connection: 'visma', key: 'c1' }]);
-    expect(b.state.all('SELECT key, hash FROM written ORDER BY key')).toEqual([{ key: 'c1', hash: 'hash-c1' }, { key: 'c2', hash: 'hash-c2' }]);
+    const kept = [...(await b.writtenPayloads.load(F, ['c1', 'c2', 'c3'])).entries()];
+    expect(kept).toEqual([['c1', { name: 'One AS' }], ['c2', { name: 'Two AS' }]]);
+    const mirrored = b.state.all('SELECT connection, key FROM mirror ORDER BY connection');
+    expect(mirrored).toEqual([{ connection: 'visma', key: 'c1' }]);
+    const rows = b.state.all('SELECT key, hash FROM written ORDER BY key');
+    expect(rows).toEqual([{ key: 'c1', hash: 'hash-c1' }, { key: 'c2', hash: 'hash-c2' }]);
     expect(b.notes).toEqual([]);
     await b.close();
     // Moved for good: a reopen finds them where they went.
@@ -49,16 +55,21 @@ describe('kept payloads of an older state file', () => {
     const dir = tempDir();
     const path = join(dir, 'state.db');
     const b = await SqlJsBackend.open(path, { secrets: KEY });
-    await b.mirror.put({ connection: 'visma', stream: 'customers' }, [{ key: 'c1', version: '1', data: '{"n":"source"}' }]);
+    const customers = { connection: 'visma', stream: 'customers' };
+    await b.mirror.put(customers, [{ key: 'c1', version: '1', data: '{"n":"source"}' }]);
     // Replaced at once: most of the log is then dead space, which compaction drops.
     await b.writtenPayloads.keep(F, [{ key: 'c1', hash: 'h', payload: { name: 'old'.repeat(100) } }]);
-    await b.writtenPayloads.keep(F, [{ key: 'c1', hash: 'h', payload: { name: 'kept-1' } }, { key: 'c2', hash: 'h', payload: { name: 'kept-2' } }]);
+    await b.writtenPayloads.keep(F, [
+      { key: 'c1', hash: 'h', payload: { name: 'kept-1' } },
+      { key: 'c2', hash: 'h', payload: { name: 'kept-2' } },
+    ]);
     await b.close();
     // Compaction rewrites every live value, the kept payloads included, into a new log.
     const compacted = await SqlJsBackend.open(path, { secrets: KEY, compactMinBytes: 1 });
     expect(readdirSync(dir).filter((f) => f.includes('.values.'))).toEqual(['state.db.values.2']);
-    expect([...(await compacted.writtenPayloads.load(F, ['c1', 'c2'])).values()]).toEqual([{ name: 'kept-1' }, { name: 'kept-2' }]);
-    expect((await compacted.mirror.load({ connection: 'visma', stream: 'customers' }, ['c1'])).get('c1')?.data).toBe('{"n":"source"}');
+    const kept = [...(await compacted.writtenPayloads.load(F, ['c1', 'c2'])).values()];
+    expect(kept).toEqual([{ name: 'kept-1' }, { name: 'kept-2' }]);
+    expect((await compacted.mirror.load(customers, ['c1'])).get('c1')?.data).toBe('{"n":"source"}');
     await compacted.close();
 
     const log = join(dir, 'state.db.values.2');
@@ -67,10 +78,11 @@ describe('kept payloads of an older state file', () => {
     writeFileSync(log, bytes);
     const damaged = await SqlJsBackend.open(path, { secrets: KEY });
     expect(damaged.notes).toHaveLength(1);
-    expect(damaged.notes[0]).toMatch(/^1 kept payload\(s\) of earlier writes in .*state\.db\.values\.2 could not be trusted \(does not match its checksum/);
+    expect(damaged.notes[0]).toMatch(/^1 kept payload\(s\) of earlier writes in .*values\.2 could not be trusted/);
+    expect(damaged.notes[0]).toContain('(does not match its checksum');
     expect([...(await damaged.writtenPayloads.load(F, ['c1', 'c2'])).keys()]).toEqual(['c1']);
     // No source record was damaged: no stream is read again.
-    expect(await damaged.mirror.count({ connection: 'visma', stream: 'customers' })).toBe(1);
+    expect(await damaged.mirror.count(customers)).toBe(1);
     await damaged.close();
   });
 });
