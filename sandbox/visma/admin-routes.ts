@@ -7,6 +7,10 @@ import type { VismaSimulator } from './simulator.js';
 export function registerVismaAdmin(sim: VismaSimulator): void {
   const a = sim.server.admin;
   a.post('/__sim/visma/customers/{number}', action((req) => sim.patchCustomer(req.params.number, objectBody(req))));
+  a.post('/__sim/visma/customers/{number}/deactivate', action((req) => sim.deactivateCustomer(req.params.number)));
+  a.post('/__sim/visma/customers/{number}/reactivate', action((req) => sim.reactivateCustomer(req.params.number)));
+  a.delete('/__sim/visma/customers/{number}', action((req) => sim.deleteCustomer(req.params.number)));
+  a.delete('/__sim/visma/invoices/{ref}', action((req) => sim.deleteInvoice(req.params.ref)));
   a.post('/__sim/visma/invoices/{ref}/pay', action((req) => sim.payInvoice(req.params.ref)));
   a.post('/__sim/visma/invoices/{ref}', action((req) => sim.patchInvoice(req.params.ref, objectBody(req))));
   a.post('/__sim/visma/invoices', action((req) => sim.createInvoice(newInvoice(objectBody(req))), 201));
@@ -17,7 +21,14 @@ export function registerVismaAdmin(sim: VismaSimulator): void {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new AdminError(`${k} must be a non-negative integer`);
       return v;
     };
-    return sim.mutate({ customers: n('customers'), invoices: n('invoices'), payInvoices: n('payInvoices') });
+    return sim.mutate({
+      customers: n('customers'),
+      invoices: n('invoices'),
+      payInvoices: n('payInvoices'),
+      deactivateCustomers: n('deactivateCustomers'),
+      reactivateCustomers: n('reactivateCustomers'),
+      deleteCustomers: n('deleteCustomers'),
+    });
   }));
 }
 

@@ -1,4 +1,5 @@
 import { boolKnob, enumKnob, numberKnob } from '../framework/knobs.js';
+import { DELETE_POLICIES } from './customer-lifecycle.js';
 
 /** Runtime knobs (settable at start, in-process and via POST /__sim/knobs). */
 export const VISMA_KNOBS = {
@@ -20,6 +21,11 @@ export const VISMA_KNOBS = {
   rateLimitPerHour: numberKnob(100_000, { min: 1, integer: true }),
   /** Send Retry-After on 429s. Not documented by Visma: UNCONFIRMED, default off. */
   sendRetryAfter: boolKnob(false),
+  /**
+   * Deleting a customer that has invoices: 'refuse' (409; Visma does not delete a customer with
+   * documents, UNCONFIRMED), 'cascade' (its invoices go too) or 'orphan' (they stay). See customer-lifecycle.ts.
+   */
+  customerDeleteWithInvoices: enumKnob(DELETE_POLICIES, 'refuse'),
 };
 
 /** Options that only matter when the data set is generated. */

@@ -9,6 +9,7 @@ import { vismaErrorBodies } from './errors.js';
 import { VISMA_KNOBS, VISMA_SEED_OPTIONS } from './knobs.js';
 import { generateSeed, type SeedParams } from './seed.js';
 import { isVismaSnapshot, type VismaSnapshot } from './snapshot.js';
+import { deleteCustomer, setCustomerActive, type CustomerDeletion } from './customer-lifecycle.js';
 import { VismaStore, type MutationRequest, type MutationResult, type NewInvoice } from './store.js';
 
 export interface VismaSimulatorOptions {
@@ -150,8 +151,28 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
     return invoiceDto(this.store.createInvoice(input, this.nowMs), this.render);
   }
 
+  /** Status Inactive, as a user deactivating the customer in Visma would leave it. */
+  deactivateCustomer(number: string): Dto {
+    return customerDto(setCustomerActive(this.store, number, false, this.nowMs), this.render);
+  }
+
+  /** Status back to Active. */
+  reactivateCustomer(number: string): Dto {
+    return customerDto(setCustomerActive(this.store, number, true, this.nowMs), this.render);
+  }
+
+  /** Removes the customer for good (its invoices as the knob customerDeleteWithInvoices says). */
+  deleteCustomer(number: string): CustomerDeletion {
+    return deleteCustomer(this.store, number, this.knobSet.values.customerDeleteWithInvoices);
+  }
+
+  deleteInvoice(ref: string): { invoice: string } {
+    this.store.removeInvoice(ref);
+    return { invoice: ref };
+  }
+
   mutate(req: MutationRequest): MutationResult {
-    return this.store.mutate(req, this.seed, this.nowMs);
+    return this.store.mutate(req, this.seed, this.nowMs, this.knobSet.values.customerDeleteWithInvoices);
   }
 
   state(full = false): Record<string, unknown> {
@@ -165,6 +186,8 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
       contacts: s.contacts.length,
       changedCustomers: s.dirtyCustomers.size,
       changedInvoices: s.dirtyInvoices.size,
+      deletedCustomers: s.deletedCustomers.size,
+      deletedInvoices: s.deletedInvoices.size,
       seed: this.base,
     };
     return full ? { ...summary, records: { customers: this.customers(), invoices: this.invoices(), suppliers: this.suppliers(), contacts: this.contacts() } } : summary;
@@ -182,6 +205,7 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
       ...(opts.full ? { suppliers: s.suppliers, contacts: s.contacts } : {}),
       counters: { ...s.counters },
       auth: this.auth.toState(),
+      ...(opts.full ? {} : { deletedCustomers: [...s.deletedCustomers], deletedInvoices: [...s.deletedInvoices] }),
     };
   }
 }
@@ -200,6 +224,9 @@ function restoreStore(snap: VismaSnapshot): VismaStore {
   const store = new VismaStore(generateSeed(copy.base));
   for (const c of copy.customers) store.upsertCustomer(c);
   for (const i of copy.invoices) store.upsertInvoice(i);
+  // Deleted after the seed was generated (or after they were created): gone again.
+  for (const ref of copy.deletedInvoices ?? []) if (store.invoice(ref)) store.removeInvoice(ref);
+  for (const n of copy.deletedCustomers ?? []) if (store.customer(n)) store.removeCustomer(n);
   store.counters = copy.counters;
   return store;
 }

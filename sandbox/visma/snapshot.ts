@@ -18,6 +18,9 @@ export interface VismaSnapshot {
   contacts?: ContactRecord[];
   counters: Counters;
   auth: VismaAuthState;
+  /** Compact form: records of the seed (or created since) deleted since; absent in older snapshots. */
+  deletedCustomers?: string[];
+  deletedInvoices?: string[];
 }
 
 export function isVismaSnapshot(v: unknown): v is VismaSnapshot {

@@ -1,4 +1,5 @@
 import { hashSeed, Prng } from '../framework/prng.js';
+import { mutateLifecycle, type DeletePolicy } from './customer-lifecycle.js';
 import { parseLooseDate } from './dates.js';
 import {
   CREDIT_TERMS,
@@ -13,30 +14,36 @@ import {
   type SupplierRecord,
   type Tracked,
 } from './records.js';
+import { pickDistinct } from './pick.js';
+import { StoreError } from './store-error.js';
 import type { SeedData } from './seed.js';
 
-/** A refused admin change (unknown record, bad field). */
-export class StoreError extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
+export { StoreError };
 
 export interface MutationRequest {
   customers?: number;
   invoices?: number;
   payInvoices?: number;
+  /** Customers set to Inactive (any status but Inactive before). */
+  deactivateCustomers?: number;
+  /** Inactive customers set back to Active. */
+  reactivateCustomers?: number;
+  /** Customers removed for good; which ones may go depends on the knob customerDeleteWithInvoices. */
+  deleteCustomers?: number;
 }
 
 export interface MutationResult {
+  /** Customers edited (not those deactivated, reactivated or deleted). */
   customers: string[];
   /** Every invoice touched (created, partly paid or paid). */
   invoices: string[];
   createdInvoices: string[];
   paidInvoices: string[];
+  deactivatedCustomers: string[];
+  reactivatedCustomers: string[];
+  deletedCustomers: string[];
+  /** Invoices removed with their customer (knob customerDeleteWithInvoices: cascade). */
+  deletedInvoices: string[];
 }
 
 export interface NewInvoice {
@@ -69,6 +76,9 @@ export class VismaStore {
   version = 0;
   readonly dirtyCustomers = new Set<string>();
   readonly dirtyInvoices = new Set<string>();
+  /** Removed since the seed, so a compact snapshot (seed recipe + changes) removes them again. */
+  readonly deletedCustomers = new Set<string>();
+  readonly deletedInvoices = new Set<string>();
   private readonly customerIndex = new Map<string, CustomerRecord>();
   private readonly invoiceIndex = new Map<string, InvoiceRecord>();
   private readonly invoicesByCustomer = new Map<string, InvoiceRecord[]>();
@@ -144,6 +154,32 @@ export class VismaStore {
     this.version++;
   }
 
+  /** Takes an invoice out of every list and index: no list shows it again (Visma lists have no tombstones). */
+  removeInvoice(ref: string): InvoiceRecord {
+    const i = this.invoiceIndex.get(ref);
+    if (!i) throw new StoreError(`invoice ${ref} not found`, 404);
+    this.invoices.splice(this.invoices.indexOf(i), 1);
+    const own = this.invoicesByCustomer.get(i.customerNumber);
+    if (own) own.splice(own.indexOf(i), 1);
+    this.invoiceIndex.delete(ref);
+    this.dirtyInvoices.delete(ref);
+    this.deletedInvoices.add(ref);
+    this.version++;
+    return i;
+  }
+
+  /** Takes a customer out of every list and index; its invoices are the caller's business. */
+  removeCustomer(number: string): CustomerRecord {
+    const c = this.customerIndex.get(number);
+    if (!c) throw new StoreError(`customer ${number} not found`, 404);
+    this.customers.splice(this.customers.indexOf(c), 1);
+    this.customerIndex.delete(number);
+    this.dirtyCustomers.delete(number);
+    this.deletedCustomers.add(number);
+    this.version++;
+    return c;
+  }
+
   /** Applies a CustomerDto-shaped partial update. */
   patchCustomer(number: string, patch: Record<string, unknown>, nowMs: number): CustomerRecord {
     const c = this.customerIndex.get(number);
@@ -204,9 +240,18 @@ export class VismaStore {
   }
 
   /** Random but reproducible changes, so delta syncs have something to find. */
-  mutate(req: MutationRequest, seed: number, nowMs: number): MutationResult {
+  mutate(req: MutationRequest, seed: number, nowMs: number, deletePolicy: DeletePolicy = 'refuse'): MutationResult {
     const rng = new Prng(hashSeed(seed, ++this.counters.mutations));
-    const result: MutationResult = { customers: [], invoices: [], createdInvoices: [], paidInvoices: [] };
+    const result: MutationResult = {
+      customers: [],
+      invoices: [],
+      createdInvoices: [],
+      paidInvoices: [],
+      deactivatedCustomers: [],
+      reactivatedCustomers: [],
+      deletedCustomers: [],
+      deletedInvoices: [],
+    };
     const touchedInvoices = new Set<string>();
 
     for (const c of pickDistinct(rng, this.customers, req.customers ?? 0, () => true)) {
@@ -232,6 +277,8 @@ export class VismaStore {
     }
     result.invoices = [...touchedInvoices].sort(byNumeric);
     result.customers.sort(byNumeric);
+    // After the edits, so a request without lifecycle changes draws the same records as before.
+    mutateLifecycle(this, rng, req, { policy: deletePolicy, nowMs, touchedInvoices, result });
     return result;
   }
 }
@@ -251,24 +298,6 @@ function insertSorted<T>(list: T[], item: T, key: (x: T) => string): void {
     else hi = mid;
   }
   list.splice(lo, 0, item);
-}
-
-/** Up to n distinct items matching `ok`; random probes first, then a scan so sparse matches are still found. */
-function pickDistinct<T>(rng: Prng, items: readonly T[], n: number, ok: (x: T) => boolean): T[] {
-  const chosen = new Set<T>();
-  if (items.length === 0 || n <= 0) return [];
-  for (let tries = 0; chosen.size < n && tries < n * 20; tries++) {
-    const x = items[rng.int(0, items.length - 1)];
-    if (ok(x)) chosen.add(x);
-  }
-  if (chosen.size < n) {
-    const start = rng.int(0, items.length - 1);
-    for (let k = 0; k < items.length && chosen.size < n; k++) {
-      const x = items[(start + k) % items.length];
-      if (ok(x)) chosen.add(x);
-    }
-  }
-  return [...chosen];
 }
 
 function randomCustomerChange(rng: Prng, c: CustomerRecord): Record<string, unknown> {
