@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Stream } from '../config/types.generated.js';
 import { excerpt, HttpError, type HttpClient, type HttpResponse } from '../http/client.js';
-import { render } from '../util/template.js';
+import { specRequest } from '../http/request.js';
 import { createCursor, type CursorTracker, type RecordNote } from './cursors.js';
 import { createPaginator, type PageRequest } from './paginators.js';
 import { selectRecordArray, unwrapValues } from './select.js';
@@ -59,14 +59,12 @@ export class StreamReader {
     const delta = this.tracker?.request() ?? { query: {}, vars: {}, firstPageOnly: false };
     const fetchPage = async (page: PageRequest, first: boolean) => {
       const vars = { ...this.o.vars, ...delta.vars, ...page.vars };
-      const query: Record<string, string> = {};
-      for (const [k, t] of Object.entries(stream.query ?? {})) query[k] = render(t, vars);
-      Object.assign(query, this.o.query);
-      if (first || !delta.firstPageOnly) Object.assign(query, delta.query);
-      Object.assign(query, page.query);
-      const url = page.url ?? client.url(this.o.baseUrl, render(stream.path, vars, encodeURIComponent));
-      const method = stream.method ?? 'GET';
-      const res = await client.request({ method, url, query: page.url ? {} : query, headers: stream.headers, expect: 'json' });
+      // A stream's query is sent whole: an empty cursor fragment is part of its value.
+      const req = specRequest(this.o.baseUrl, stream, vars, { strictQuery: true });
+      const query = { ...req.query, ...this.o.query, ...(first || !delta.firstPageOnly ? delta.query : {}), ...page.query };
+      const method = req.method ?? 'GET';
+      // A next-page URL the server gave is followed as it is.
+      const res = await client.request({ ...req, ...(page.url ? { url: page.url, query: {} } : { query }), expect: 'json' });
       this.requests++;
       let records: Record<string, unknown>[];
       try {

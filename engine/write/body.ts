@@ -4,12 +4,17 @@ import type { WriteItem } from './types.js';
 /** Acumatica and Visma write every field as {"value": x}; nested objects are wrapped member by member. */
 export function wrapValues(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(wrapValues);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x && typeof x === 'object' && !Array.isArray(x) ? wrapValues(x) : { value: x }]));
+  if (v && typeof v === 'object') {
+    const wrap = (x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? wrapValues(x) : { value: x });
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, wrap(x)]));
+  }
   return { value: v };
 }
 
 export function payloadFor(item: WriteItem, spec: Write): Record<string, unknown> {
-  const p = spec.id_in_body && item.targetId !== undefined ? { ...item.payload, [spec.id_in_body]: idValue(item.targetId) } : item.payload;
+  const idField = spec.id_in_body;
+  const id = item.targetId;
+  const p = idField && id !== undefined ? { ...item.payload, [idField]: idValue(id) } : item.payload;
   return spec.body?.wrap_values ? (wrapValues(p) as Record<string, unknown>) : p;
 }
 

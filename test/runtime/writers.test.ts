@@ -2,12 +2,12 @@
 // and Pipedrive operation definitions.
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import type { Connector, Stream, Write } from '../../engine/config/types.generated.js';
+import type { AsyncJobWrite, Connector, Stream, Write } from '../../engine/config/types.generated.js';
 import { batchBody, singleBody, wrapValues } from '../../engine/write/body.js';
 import { lookupIds, scanTarget, shouldScan } from '../../engine/write/lookup.js';
 import { WRITERS } from '../../engine/write/registry.js';
 import { confirmJobs } from '../../engine/write/async-job.js';
-import type { WriteContext, WriteItem, WriteOutcome } from '../../engine/write/types.js';
+import type { WriteContext, WriteItem, WriteOutcome, Writer } from '../../engine/write/types.js';
 import { Channel } from '../../engine/util/channel.js';
 import { API, delay, makeClient, parseBody, shippedConnector, testConnector, useNock, type FakeClock } from './helpers.js';
 
@@ -18,11 +18,22 @@ useNock();
 
 const noAuth = (c: Connector): Connector => ({ ...c, auth: { type: 'none' }, base_url: API, retry: { min_delay: '1ms', max_delay: '2ms' } });
 
-function ctx(spec: Write, kind: WriteContext['kind'], connector: Connector = testConnector(), clock?: FakeClock): WriteContext & { seen: WriteOutcome[] } {
+type SeenContext = WriteContext & { seen: WriteOutcome[] };
+
+function ctx(spec: Write, kind: WriteContext['kind'], connector: Connector = testConnector(), clock?: FakeClock): SeenContext {
   const { client } = makeClient(connector, { clock });
   const seen: WriteOutcome[] = [];
-  return { client, baseUrl: API, vars: {}, spec, kind, label: 'operation test', onOutcomes: (o) => seen.push(...o), seen };
+  return { client, baseUrl: API, vars: {}, spec, kind, label: 'operation test', onOutcomes: (o) => void seen.push(...o), seen };
 }
+
+/** Runs a writer to its end: the outcomes it handed to onOutcomes (the only way outcomes leave a writer). */
+async function written(writer: Writer, items: WriteItem[] | Channel<WriteItem>, c: SeenContext): Promise<WriteOutcome[]> {
+  await writer(items, c);
+  return c.seen;
+}
+
+/** A write spec with another batch size (any writer kind, as the connector declares it). */
+const sized = (w: Write, batch_size: number): Write => ({ ...w, batch_size }) as Write;
 
 const item = (key: string, payload: Record<string, unknown> = {}, targetId?: string): WriteItem => ({ key, matchValue: key, payload: { external_id: key, ...payload }, targetId });
 const byKey = (out: WriteOutcome[]) => Object.fromEntries(out.map((o) => [o.key, o]));
@@ -41,7 +52,7 @@ describe('single writer', () => {
         return b.user.external_id === 'new' ? [201, { user: { id: 9001, external_id: 'new' } }] : [200, { user: { id: 42, external_id: 'old' } }];
       });
     const c = ctx(users(), 'upsert');
-    const out = await WRITERS.single([item('new', { name: 'N' }), item('old', { name: 'O' })], c);
+    const out = await written(WRITERS.single, [item('new', { name: 'N' }), item('old', { name: 'O' })], c);
     expect(byKey(out)).toEqual({
       new: { key: 'new', ok: true, action: 'created', targetId: '9001' },
       old: { key: 'old', ok: true, action: 'updated', targetId: '42' },
@@ -54,7 +65,7 @@ describe('single writer', () => {
     nock(API).post('/users/create_or_update').reply(422, { error: 'RecordInvalid', description: 'Record validation errors' });
     nock(API).post('/users/create_or_update').reply(201, { user: { id: 1 } });
     const c = ctx(users(), 'upsert', noAuth(shippedConnector('zendesk')));
-    const out = byKey(await WRITERS.single([item('bad'), item('good')], c));
+    const out = byKey(await written(WRITERS.single, [item('bad'), item('good')], c));
     const [bad, good] = [out.bad, out.good];
     expect([bad.ok, good.ok].sort()).toEqual([false, true]);
     const failed = bad.ok ? good : bad;
@@ -68,35 +79,34 @@ describe('single writer', () => {
   it('reports failed outcomes through onOutcomes as well, like the other writers', async () => {
     nock(API).post('/users/create_or_update').reply(422, { error: 'RecordInvalid' });
     const c = ctx(users(), 'upsert');
-    const out = await WRITERS.single([item('bad')], c);
-    expect(out[0].ok).toBe(false);
-    expect(c.seen).toEqual(out);
+    const out = await written(WRITERS.single, [item('bad')], c);
+    expect(out).toEqual([expect.objectContaining({ key: 'bad', ok: false })]);
   });
 
   it('a run-scoped error (a fail_run rule) throws', async () => {
     nock(API).post('/users/create_or_update').reply(403, 'nope');
     const c = ctx(users(), 'upsert', testConnector({ errors: [{ status: [403], action: 'fail_run' }] }));
-    await expect(WRITERS.single([item('a')], c)).rejects.toMatchObject({ scope: 'run' });
+    await expect(written(WRITERS.single, [item('a')], c)).rejects.toMatchObject({ scope: 'run' });
   });
 
   it('create: a 409 is a conflict (looked up and updated by the caller)', async () => {
     const spec: Write = { writer: 'single', method: 'POST', path: '/organizations', results: { id: 'data.id' } };
     nock(API).post('/organizations').reply(409, { error: 'exists' });
-    const out = await WRITERS.single([item('dup')], ctx(spec, 'create'));
+    const out = await written(WRITERS.single, [item('dup')], ctx(spec, 'create'));
     expect(out[0]).toMatchObject({ ok: false, conflict: true });
   });
 
   it('update: {id} in the path, PATCH, and the known target id kept when the response has none', async () => {
     const spec = shippedConnector('pipedrive').operations!.upsert_organizations.update!;
     nock(API).patch('/organizations/77', { name: 'Acme', external_id: 'K1' }).reply(200, { success: true, data: {} });
-    const out = await WRITERS.single([{ key: 'K1', matchValue: 'K1', payload: { name: 'Acme', external_id: 'K1' }, targetId: '77' }], ctx(spec, 'update'));
+    const out = await written(WRITERS.single, [{ key: 'K1', matchValue: 'K1', payload: { name: 'Acme', external_id: 'K1' }, targetId: '77' }], ctx(spec, 'update'));
     expect(out).toEqual([{ key: 'K1', ok: true, action: 'updated', targetId: '77' }]);
   });
 
   it('{key} in the path is URL-encoded', async () => {
     const spec: Write = { writer: 'single', method: 'PUT', path: '/things/{key}' };
     nock(API).put('/things/a%2Fb%20c').reply(200, {});
-    const out = await WRITERS.single([{ key: 'k', matchValue: 'a/b c', payload: {} }], ctx(spec, 'upsert'));
+    const out = await written(WRITERS.single, [{ key: 'k', matchValue: 'a/b c', payload: {} }], ctx(spec, 'upsert'));
     expect(out[0].ok).toBe(true);
   });
 });
@@ -125,7 +135,7 @@ describe('batch writer (Marketo)', () => {
       });
     const c = ctx(companies(), 'upsert', noAuth(shippedConnector('marketo')));
     const items = [item('A', { company: 'A' }), item('B', { company: 'B' }), item('C', { company: 'C' })].map((i) => ({ ...i, payload: { externalCompanyId: i.key, company: i.key } }));
-    const out = byKey(await WRITERS.batch(items, c));
+    const out = byKey(await written(WRITERS.batch, items, c));
     expect(out).toEqual({
       A: { key: 'A', ok: true, action: 'updated', targetId: '100' },
       B: { key: 'B', ok: true, action: 'created', targetId: '101' },
@@ -144,7 +154,7 @@ describe('batch writer (Marketo)', () => {
 
   it('a record without a result fails; it never counts as written', async () => {
     nock(API).post('/v1/companies.json').reply(200, { success: true, result: [{ seq: 0, id: 1, status: 'created' }] });
-    const out = byKey(await WRITERS.batch([item('A'), item('B')], ctx(companies(), 'upsert', noAuth(shippedConnector('marketo')))));
+    const out = byKey(await written(WRITERS.batch, [item('A'), item('B')], ctx(companies(), 'upsert', noAuth(shippedConnector('marketo')))));
     expect(out.A.ok).toBe(true);
     expect(out.B).toMatchObject({ ok: false, error: expect.stringContaining('no result for this record') });
   });
@@ -159,8 +169,8 @@ describe('batch writer (Marketo)', () => {
         sizes.push(input.length);
         return [200, { success: true, result: input.map((_, i) => ({ seq: i, id: i, status: 'created' })) }];
       });
-    const c = ctx({ ...companies(), batch_size: 2 }, 'upsert', noAuth(shippedConnector('marketo')));
-    const out = await WRITERS.batch(['a', 'b', 'c', 'd', 'e'].map((k) => item(k)), c);
+    const c = ctx(sized(companies(), 2), 'upsert', noAuth(shippedConnector('marketo')));
+    const out = await written(WRITERS.batch, ['a', 'b', 'c', 'd', 'e'].map((k) => item(k)), c);
     expect(sizes.sort()).toEqual([1, 2, 2]);
     expect(out.map((o) => o.key).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(out.every((o) => o.ok)).toBe(true);
@@ -172,7 +182,7 @@ describe('batch writer (Marketo)', () => {
     nock(API)
       .post('/v1/leads.json')
       .reply(200, { success: true, result: [{ id: 5, status: 'created' }, { status: 'skipped', reasons: [{ code: '1003', message: 'bad email' }] }] });
-    const out = await WRITERS.batch([item('x@a.com'), item('y')], ctx(spec, 'upsert', noAuth(shippedConnector('marketo'))));
+    const out = await written(WRITERS.batch, [item('x@a.com'), item('y')], ctx(spec, 'upsert', noAuth(shippedConnector('marketo'))));
     expect(out).toEqual([
       { key: 'x@a.com', ok: true, action: 'created', targetId: '5' },
       { key: 'y', ok: false, error: '1003: bad email', conflict: false },
@@ -181,7 +191,7 @@ describe('batch writer (Marketo)', () => {
 
   it('a record-scoped HTTP error fails the whole chunk', async () => {
     nock(API).post('/v1/companies.json').reply(413, 'too large');
-    const out = await WRITERS.batch([item('a'), item('b')], ctx(companies(), 'upsert', noAuth(shippedConnector('marketo'))));
+    const out = await written(WRITERS.batch, [item('a'), item('b')], ctx(companies(), 'upsert', noAuth(shippedConnector('marketo'))));
     expect(out.map((o) => [o.ok, o.error])).toEqual([
       [false, expect.stringContaining('Marketo refused the request size (413)')],
       [false, expect.stringContaining('Marketo refused the request size (413)')],
@@ -201,10 +211,10 @@ describe('writers fed by a channel', () => {
         return [200, { success: true, result: input.map((_x, i) => ({ seq: i, status: 'created', id: i + 1 })) }];
       });
     const marketo = shippedConnector('marketo');
-    const spec = { ...marketo.operations!.sync_companies.upsert!, batch_size: 3 };
+    const spec = sized(marketo.operations!.sync_companies.upsert!, 3);
     const c = ctx(spec, 'upsert', noAuth(marketo));
     const ch = new Channel<WriteItem>();
-    const writing = WRITERS.batch(ch, c);
+    const writing = written(WRITERS.batch, ch, c);
     await ch.push(['a', 'b', 'c', 'd'].map((k) => item(k)));
     await delay(20);
     expect(sent).toEqual([3]);
@@ -219,11 +229,78 @@ describe('writers fed by a channel', () => {
     nock(API).post('/items').times(3).reply(201, (_uri: string, b: unknown) => ({ id: `id-${(parseBody(b) as { external_id: string }).external_id}` }));
     const spec: Write = { writer: 'single', method: 'POST', path: '/items', results: { id: 'id' } };
     const ch = new Channel<WriteItem>();
-    const writing = WRITERS.single(ch, ctx(spec, 'create'));
+    const writing = written(WRITERS.single, ch, ctx(spec, 'create'));
     await ch.push([item('a'), item('b')]);
     await ch.push([item('c')]);
     ch.close();
     expect((await writing).map((o) => o.targetId).sort()).toEqual(['id-a', 'id-b', 'id-c']);
+  });
+});
+
+describe('outcomes leave a writer once, through onOutcomes, which it waits for', () => {
+  const zendeskJobs = () => shippedConnector('zendesk').operations!.upsert_organizations.create!;
+
+  /** An onOutcomes that takes a while to store each batch, and what was stored when the writer ended. */
+  function slowStore(c: SeenContext) {
+    const stored: string[] = [];
+    c.onOutcomes = async (o) => {
+      await delay(15);
+      stored.push(...o.map((x) => x.key));
+    };
+    return stored;
+  }
+
+  it('single: each outcome once; the writer ends after the last one is stored', async () => {
+    nock(API).post('/items').times(3).reply(201, { id: 1 });
+    const c = ctx({ writer: 'single', method: 'POST', path: '/items', results: { id: 'id' } }, 'create');
+    const stored = slowStore(c);
+    await WRITERS.single([item('a'), item('b'), item('c')], c);
+    expect(stored.sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('batch: a batch is stored before the writer takes the next arrivals', async () => {
+    const events: string[] = [];
+    nock(API)
+      .post('/v1/companies.json')
+      .times(2)
+      .reply((_uri, b) => {
+        const input = parseBody(b).input as unknown[];
+        events.push(`send ${input.length}`);
+        return [200, { success: true, result: input.map((_x, i) => ({ seq: i, status: 'created', id: i + 1 })) }];
+      });
+    const marketo = shippedConnector('marketo');
+    const c = ctx(sized(marketo.operations!.sync_companies.upsert!, 2), 'upsert', noAuth(marketo));
+    c.onOutcomes = async (o) => {
+      await delay(15);
+      events.push(`stored ${o.length}`);
+    };
+    const ch = new Channel<WriteItem>();
+    const writing = WRITERS.batch(ch, c);
+    await ch.push([item('a'), item('b')]);
+    await ch.push([item('c'), item('d')]);
+    ch.close();
+    await writing;
+    expect(events).toEqual(['send 2', 'stored 2', 'send 2', 'stored 2']);
+  });
+
+  it('async_job: a finished job is stored before the writer ends, each record once', async () => {
+    nock(API).post('/organizations/create_many').reply(200, { job_status: { id: 'J1', status: 'queued' } });
+    nock(API)
+      .get('/job_statuses/J1')
+      .reply(200, { job_status: { id: 'J1', status: 'completed', results: [{ index: 0, id: 1, status: 'Created' }, { index: 1, id: 2, status: 'Created' }] } });
+    const c = ctx({ ...zendeskJobs(), job: { ...(zendeskJobs() as AsyncJobWrite).job, poll_interval: '1ms' } } as Write, 'create', noAuth(shippedConnector('zendesk')));
+    const stored = slowStore(c);
+    await WRITERS.async_job([item('a'), item('b')], c);
+    expect(stored).toEqual(['a', 'b']);
+  });
+
+  it('a failing store stops the writer (its error is the run\'s)', async () => {
+    nock(API).post('/items').reply(201, { id: 1 });
+    const c = ctx({ writer: 'single', method: 'POST', path: '/items' }, 'create');
+    c.onOutcomes = async () => {
+      throw new Error('disk full');
+    };
+    await expect(WRITERS.single([item('a')], c)).rejects.toThrow('disk full');
   });
 });
 
@@ -266,7 +343,7 @@ describe('channel', () => {
 
 describe('async_job writer (Zendesk create_many / update_many)', () => {
   const zendeskOp = () => shippedConnector('zendesk').operations!.upsert_organizations;
-  const fast = (w: Write, job: Partial<NonNullable<Write['job']>> = {}): Write => ({ ...w, job: { ...w.job!, poll_interval: '1ms', ...job } });
+  const fast = (w: Write, job: Partial<AsyncJobWrite['job']> = {}): Write => ({ ...w, job: { ...(w as AsyncJobWrite).job, poll_interval: '1ms', ...job } }) as Write;
 
   it('submits, polls queued -> working -> completed and maps results by index', async () => {
     const events: string[] = [];
@@ -304,7 +381,7 @@ describe('async_job writer (Zendesk create_many / update_many)', () => {
         ];
       });
     const c = ctx(fast(zendeskOp().create!), 'create', noAuth(shippedConnector('zendesk')));
-    const out = byKey(await WRITERS.async_job([item('k0', { name: 'Zero' }), item('k1', { name: 'One' }), item('k2', { name: 'Two' })], c));
+    const out = byKey(await written(WRITERS.async_job, [item('k0', { name: 'Zero' }), item('k1', { name: 'One' }), item('k2', { name: 'Two' })], c));
     expect(events).toEqual(['submit', 'queued', 'working', 'completed']);
     expect(submitted).toEqual({ organizations: [{ external_id: 'k0', name: 'Zero' }, { external_id: 'k1', name: 'One' }, { external_id: 'k2', name: 'Two' }] });
     expect(out.k0).toEqual({ key: 'k0', ok: true, action: 'created', targetId: '500' });
@@ -323,7 +400,7 @@ describe('async_job writer (Zendesk create_many / update_many)', () => {
     nock(API)
       .get('/job_statuses/U1')
       .reply(200, { job_status: { id: 'U1', status: 'completed', results: [{ index: 0, id: 7, status: 'Updated', success: true }, { index: 1, id: 0, status: 'Updated', success: true }] } });
-    const out = await WRITERS.async_job([item('a', {}, '7'), item('b', {}, 'abc-uuid')], ctx(fast(zendeskOp().update!), 'update', noAuth(shippedConnector('zendesk'))));
+    const out = await written(WRITERS.async_job, [item('a', {}, '7'), item('b', {}, 'abc-uuid')], ctx(fast(zendeskOp().update!), 'update', noAuth(shippedConnector('zendesk'))));
     expect(submitted).toEqual({ organizations: [{ external_id: 'a', id: 7 }, { external_id: 'b', id: 'abc-uuid' }] });
     expect(out.map((o) => o.action)).toEqual(['updated', 'updated']);
   });
@@ -345,8 +422,8 @@ describe('async_job writer (Zendesk create_many / update_many)', () => {
         const done = polls.length >= 2;
         return [200, { job_statuses: ids.map((id) => ({ id, status: done ? 'completed' : 'working', results: done ? [{ index: 0, id: Number(id.slice(1)) * 10, status: 'Created' }] : [] })) }];
       });
-    const c = ctx(fast({ ...zendeskOp().create!, batch_size: 1 }), 'create', noAuth(shippedConnector('zendesk')));
-    const out = byKey(await WRITERS.async_job([item('a'), item('b'), item('c')], c));
+    const c = ctx(fast(sized(zendeskOp().create!, 1)), 'create', noAuth(shippedConnector('zendesk')));
+    const out = byKey(await written(WRITERS.async_job, [item('a'), item('b'), item('c')], c));
     expect(polls).toEqual(['J1,J2,J3', 'J1,J2,J3']);
     expect(Object.values(out).every((o) => o.ok)).toBe(true);
     expect(Object.values(out).map((o) => o.targetId).sort()).toEqual(['10', '20', '30']);
@@ -355,7 +432,7 @@ describe('async_job writer (Zendesk create_many / update_many)', () => {
   it('a failed job fails every record of its batch, with its outcome unknown (the job may have applied some)', async () => {
     nock(API).post('/organizations/create_many').reply(200, { job_status: { id: 'JX', status: 'queued' } });
     nock(API).get('/job_statuses/JX').reply(200, { job_status: { id: 'JX', status: 'failed', message: 'boom' } });
-    const out = await WRITERS.async_job([item('a'), item('b')], ctx(fast(zendeskOp().create!), 'create', noAuth(shippedConnector('zendesk'))));
+    const out = await written(WRITERS.async_job, [item('a'), item('b')], ctx(fast(zendeskOp().create!), 'create', noAuth(shippedConnector('zendesk'))));
     expect(out).toEqual([
       { key: 'a', ok: false, error: 'operation test: job JX ended failed', unknown: true },
       { key: 'b', ok: false, error: 'operation test: job JX ended failed', unknown: true },
@@ -365,7 +442,7 @@ describe('async_job writer (Zendesk create_many / update_many)', () => {
   it('a submit without a job id fails the batch; a 4xx submit fails it too', async () => {
     nock(API).post('/organizations/create_many').reply(200, { something: 'else' });
     nock(API).post('/organizations/create_many').reply(400, { error: 'InvalidEndpoint' });
-    const out = await WRITERS.async_job([item('a'), item('b')], ctx(fast({ ...zendeskOp().create!, batch_size: 1 }), 'create', noAuth(shippedConnector('zendesk'))));
+    const out = await written(WRITERS.async_job, [item('a'), item('b')], ctx(fast(sized(zendeskOp().create!, 1)), 'create', noAuth(shippedConnector('zendesk'))));
     expect(out.map((o) => o.ok)).toEqual([false, false]);
     expect(out[0].error).toContain('the response has no job id (job_status.id)');
     expect(out[1].error).toContain('InvalidEndpoint');
@@ -410,8 +487,8 @@ describe('async_job writer (Zendesk create_many / update_many)', () => {
         settle(jobs);
         return [200, { job_statuses: jobs }];
       });
-    const c = ctx(fast({ ...zendeskOp().create!, batch_size: 1 }, { max_in_flight: 2 }), 'create', noAuth(shippedConnector('zendesk')));
-    const out = await WRITERS.async_job(['a', 'b', 'c', 'd', 'e'].map((k) => item(k)), c);
+    const c = ctx(fast(sized(zendeskOp().create!, 1), { max_in_flight: 2 }), 'create', noAuth(shippedConnector('zendesk')));
+    const out = await written(WRITERS.async_job, ['a', 'b', 'c', 'd', 'e'].map((k) => item(k)), c);
     expect(out).toHaveLength(5);
     expect(out.every((o) => o.ok)).toBe(true);
     expect(peak).toBe(2);
@@ -439,8 +516,8 @@ describe('async_job writer (Zendesk create_many / update_many)', () => {
       });
     nock(API).get(/\/job_statuses\/C\d$/).times(10).reply(200, (uri: string) => ({ job_status: { id: uri.split('/').pop(), status: 'completed', results: [{ index: 0, id: 3, status: 'Created' }, { index: 1, id: 4, status: 'Created' }] } }));
     const ch = new Channel<WriteItem>();
-    const c = ctx(fast({ ...zendeskOp().create!, batch_size: 2 }, { poll_interval: '60ms' }), 'create', noAuth(shippedConnector('zendesk')), realClock());
-    const writing = WRITERS.async_job(ch, c);
+    const c = ctx(fast(sized(zendeskOp().create!, 2), { poll_interval: '60ms' }), 'create', noAuth(shippedConnector('zendesk')), realClock());
+    const writing = written(WRITERS.async_job, ch, c);
     await ch.push([item('a'), item('b'), item('c')]);
     await delay(15);
     // One full batch went at once; 'c' waits for a partner.
@@ -479,11 +556,11 @@ describe('async_job writer (Zendesk create_many / update_many)', () => {
     nock(API).get(/\/job_statuses\/S\d+$/).times(40).reply((uri) => [200, { job_status: answer(uri.split('/').pop()!) }]);
     const jobSlots = { running: 0 };
     const op = zendeskOp();
-    const creates = { ...ctx(fast({ ...op.create!, batch_size: 1 }, { max_in_flight: 3 }), 'create', noAuth(shippedConnector('zendesk'))), jobSlots };
-    const updates = { ...ctx(fast({ ...op.update!, batch_size: 1 }, { max_in_flight: 3 }), 'update', noAuth(shippedConnector('zendesk'))), jobSlots };
+    const creates = { ...ctx(fast(sized(op.create!, 1), { max_in_flight: 3 }), 'create', noAuth(shippedConnector('zendesk'))), jobSlots };
+    const updates = { ...ctx(fast(sized(op.update!, 1), { max_in_flight: 3 }), 'update', noAuth(shippedConnector('zendesk'))), jobSlots };
     const [a, b] = await Promise.all([
-      WRITERS.async_job(['a', 'b', 'c', 'd'].map((k) => item(k)), creates),
-      WRITERS.async_job(['e', 'f', 'g', 'h'].map((k) => item(k, {}, `9${k}`)), updates),
+      written(WRITERS.async_job, ['a', 'b', 'c', 'd'].map((k) => item(k)), creates),
+      written(WRITERS.async_job, ['e', 'f', 'g', 'h'].map((k) => item(k, {}, `9${k}`)), updates),
     ]);
     expect([...a, ...b].every((o) => o.ok)).toBe(true);
     expect(peak).toBeLessThanOrEqual(3);
@@ -494,7 +571,7 @@ describe('async_job writer (Zendesk create_many / update_many)', () => {
     nock(API).post('/organizations/create_many').reply(200, { job_status: { id: 'SLOW', status: 'queued' } });
     nock(API).get('/job_statuses/SLOW').times(1000).reply(200, { job_status: { id: 'SLOW', status: 'working' } });
     const c = ctx(fast(zendeskOp().create!, { poll_interval: '5ms', timeout: '60ms' }), 'create', noAuth(shippedConnector('zendesk')));
-    const out = await WRITERS.async_job([item('a')], c);
+    const out = await written(WRITERS.async_job, [item('a')], c);
     expect(out[0]).toMatchObject({ ok: false, error: expect.stringContaining('job SLOW did not finish within 60ms') });
   });
 
@@ -516,8 +593,8 @@ describe('async_job writer (Zendesk create_many / update_many)', () => {
       .times(200)
       .reply(200, { job_statuses: [{ id: 'G1', status: 'completed', results: [{ index: 0, id: 1, status: 'Created' }] }] });
     nock(API).get('/job_statuses/G2').times(200).reply(404, { error: 'RecordNotFound', description: 'Not found' });
-    const c = ctx(fast({ ...zendeskOp().create!, batch_size: 1 }, { poll_interval: '2ms', timeout: '40ms' }), 'create', noAuth(shippedConnector('zendesk')));
-    const writer = WRITERS.async_job([item('a'), item('b')], c);
+    const c = ctx(fast(sized(zendeskOp().create!, 1), { poll_interval: '2ms', timeout: '40ms' }), 'create', noAuth(shippedConnector('zendesk')));
+    const writer = written(WRITERS.async_job, [item('a'), item('b')], c);
     const out = await Promise.race([writer, delay(1500).then(() => 'still polling' as const)]);
     nock.cleanAll(); // ends a runaway writer: its next poll fails
     await writer.catch(() => undefined);
@@ -529,7 +606,7 @@ describe('async_job writer (Zendesk create_many / update_many)', () => {
 
 describe('async_job writer: job slots and the write-intent journal', () => {
   const zendeskOp = () => shippedConnector('zendesk').operations!.upsert_organizations;
-  const fast = (w: Write, job: Partial<NonNullable<Write['job']>> = {}): Write => ({ ...w, batch_size: 1, job: { ...w.job!, poll_interval: '1ms', ...job } });
+  const fast = (w: Write, job: Partial<AsyncJobWrite['job']> = {}): Write => ({ ...w, batch_size: 1, job: { ...(w as AsyncJobWrite).job, poll_interval: '1ms', ...job } }) as Write;
   const tooManyJobs = { error: 'TooManyJobs', description: 'The account already has 30 queued or running jobs.' };
 
   // Regression (issue 11 section 2): a 429 TooManyJobs failed every record of the batch once the
@@ -556,7 +633,7 @@ describe('async_job writer: job slots and the write-intent journal', () => {
     nock(API).get(/\/job_statuses\/J\d+$/).times(100).reply((uri) => [200, { job_status: answer(uri.split('/').pop()!) }]);
     nock(API).get('/job_statuses/show_many').query(true).times(100).reply((uri) => [200, { job_statuses: new URL(uri, API).searchParams.get('ids')!.split(',').map(answer) }]);
     const c = ctx(fast(zendeskOp().create!), 'create', noAuth(shippedConnector('zendesk')), realClock());
-    const out = await WRITERS.async_job([item('a'), item('b'), item('c')], c);
+    const out = await written(WRITERS.async_job, [item('a'), item('b'), item('c')], c);
     expect(refused).toBeGreaterThan(0);
     expect(out.filter((o) => !o.ok)).toEqual([]);
     expect(out.map((o) => o.key).sort()).toEqual(['a', 'b', 'c']);
@@ -565,7 +642,7 @@ describe('async_job writer: job slots and the write-intent journal', () => {
   it('job.no_slot names the refusal; another 429 body still fails its batch', async () => {
     nock(API).post('/organizations/create_many').times(20).reply(429, { error: 'SomethingElse' });
     const spec = fast(zendeskOp().create!, { no_slot: { status: [429], body: "error = 'TooManyJobs'" } });
-    const out = await WRITERS.async_job([item('a')], ctx(spec, 'create', noAuth(shippedConnector('zendesk'))));
+    const out = await written(WRITERS.async_job, [item('a')], ctx(spec, 'create', noAuth(shippedConnector('zendesk'))));
     expect(out[0]).toMatchObject({ key: 'a', ok: false });
     expect(out[0].unknown).toBeUndefined();
   });
@@ -573,7 +650,7 @@ describe('async_job writer: job slots and the write-intent journal', () => {
   it('the wait for a slot is bounded by job.timeout: then the run stops, and no record is failed', async () => {
     nock(API).post('/organizations/create_many').times(1000).reply(429, tooManyJobs);
     const c = ctx(fast(zendeskOp().create!, { timeout: '80ms' }), 'create', noAuth(shippedConnector('zendesk')), realClock());
-    await expect(WRITERS.async_job([item('a')], c)).rejects.toMatchObject({ scope: 'run', message: expect.stringContaining('no free job slot within 80ms') });
+    await expect(written(WRITERS.async_job, [item('a')], c)).rejects.toMatchObject({ scope: 'run', message: expect.stringContaining('no free job slot within 80ms') });
     expect(c.seen).toEqual([]);
   });
 
@@ -599,7 +676,7 @@ describe('async_job writer: job slots and the write-intent journal', () => {
     c.jobStarted = async (token, id) => {
       events.push(`job ${token}=${id}`);
     };
-    const out = await WRITERS.async_job([item('a')], c);
+    const out = await written(WRITERS.async_job, [item('a')], c);
     expect(out[0]).toMatchObject({ ok: true, targetId: '7' });
     expect(events).toEqual(['intend a', 'submit', 'job T0=J7', 'poll']);
   });
@@ -630,7 +707,7 @@ describe('async_job writer: job slots and the write-intent journal', () => {
       await new Promise((r) => setTimeout(r, 10));
       events.push(`journaled ${id}`);
     };
-    const out = await WRITERS.async_job([item('a'), item('b'), item('c')], c);
+    const out = await written(WRITERS.async_job, [item('a'), item('b'), item('c')], c);
     expect(out.every((o) => o.ok)).toBe(true);
     expect(events.filter((e) => e.startsWith('submit') || e.startsWith('journaled'))).toEqual(['submit 1', 'journaled J1', 'submit 2', 'journaled J2', 'submit 3', 'journaled J3']);
   });
@@ -639,7 +716,7 @@ describe('async_job writer: job slots and the write-intent journal', () => {
     nock(API).post('/organizations/create_many').reply(200, { job_status: { id: 'SLOW', status: 'queued' } });
     nock(API).get('/job_statuses/SLOW').times(1000).reply(200, { job_status: { id: 'SLOW', status: 'working' } });
     const c = ctx(fast(zendeskOp().create!, { poll_interval: '5ms', timeout: '60ms' }), 'create', noAuth(shippedConnector('zendesk')), realClock());
-    const out = await WRITERS.async_job([item('a')], c);
+    const out = await written(WRITERS.async_job, [item('a')], c);
     expect(out[0]).toMatchObject({ ok: false, unknown: true });
   });
 
@@ -745,6 +822,6 @@ describe('bodies', () => {
   it('single and batch bodies: envelope, extra, default input envelope', () => {
     const spec: Write = { writer: 'single', method: 'PUT', path: '/x', body: { envelope: 'customer', extra: { mode: 'upsert' }, wrap_values: true } };
     expect(singleBody(item('K'), spec)).toEqual({ mode: 'upsert', customer: { external_id: { value: 'K' } } });
-    expect(batchBody([item('A'), item('B')], { writer: 'batch', method: 'POST', path: '/b' })).toEqual({ input: [{ external_id: 'A' }, { external_id: 'B' }] });
+    expect(batchBody([item('A'), item('B')], { writer: 'batch', method: 'POST', path: '/b', results: {} })).toEqual({ input: [{ external_id: 'A' }, { external_id: 'B' }] });
   });
 });
