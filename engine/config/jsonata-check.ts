@@ -1,115 +1,9 @@
 import jsonata from 'jsonata';
 import { closest } from '../util/closest.js';
-import { arityOf, arityProblem, MAPPING_FUNCTION_NAMES, MAPPING_FUNCTION_SIGNATURES, usageOf, type Arity } from '../map/functions.js';
+import { arityOf, arityProblem, JSONATA_BUILTINS, MAPPING_FUNCTION_NAMES, MAPPING_FUNCTION_SIGNATURES, signatureArity, usageOf, type Param } from './jsonata-vocabulary.js';
 
-/**
- * JSONata's built-in functions with the signatures JSONata declares for them (a test checks these
- * against the library), so lint knows both the names and how many arguments each takes.
- */
-export const JSONATA_BUILTINS: Readonly<Record<string, string>> = {
-  sum: '<a<n>:n>',
-  count: '<a:n>',
-  max: '<a<n>:n>',
-  min: '<a<n>:n>',
-  average: '<a<n>:n>',
-  string: '<x-b?:s>',
-  substring: '<s-nn?:s>',
-  substringBefore: '<s-s:s>',
-  substringAfter: '<s-s:s>',
-  lowercase: '<s-:s>',
-  uppercase: '<s-:s>',
-  length: '<s-:n>',
-  trim: '<s-:s>',
-  pad: '<s-ns?:s>',
-  match: '<s-f<s:o>n?:a<o>>',
-  contains: '<s-(sf):b>',
-  replace: '<s-(sf)(sf)n?:s>',
-  split: '<s-(sf)n?:a<s>>',
-  join: '<a<s>s?:s>',
-  formatNumber: '<n-so?:s>',
-  formatBase: '<n-n?:s>',
-  formatInteger: '<n-s:s>',
-  parseInteger: '<s-s:n>',
-  number: '<(nsb)-:n>',
-  floor: '<n-:n>',
-  ceil: '<n-:n>',
-  round: '<n-n?:n>',
-  abs: '<n-:n>',
-  sqrt: '<n-:n>',
-  power: '<n-n:n>',
-  random: '<:n>',
-  boolean: '<x-:b>',
-  not: '<x-:b>',
-  map: '<af>',
-  zip: '<a+>',
-  filter: '<af>',
-  single: '<af?>',
-  reduce: '<afj?:j>',
-  sift: '<o-f?:o>',
-  keys: '<x-:a<s>>',
-  lookup: '<x-s:x>',
-  append: '<xx:a>',
-  exists: '<x:b>',
-  spread: '<x-:a<o>>',
-  merge: '<a<o>:o>',
-  reverse: '<a:a>',
-  each: '<o-f:a>',
-  error: '<s?:x>',
-  assert: '<bs?:x>',
-  type: '<x:s>',
-  sort: '<af?:a>',
-  shuffle: '<a:a>',
-  distinct: '<x:x>',
-  base64encode: '<s-:s>',
-  base64decode: '<s-:s>',
-  encodeUrlComponent: '<s-:s>',
-  encodeUrl: '<s-:s>',
-  decodeUrlComponent: '<s-:s>',
-  decodeUrl: '<s-:s>',
-  eval: '<sx?:x>',
-  toMillis: '<s-s?:n>',
-  fromMillis: '<n-s?s?:s>',
-  clone: '<(oa)-:o>',
-  now: '<s?s?:s>',
-  millis: '<:n>',
-};
-
-/**
- * How many arguments a JSONata signature takes. A parameter marked `-` is filled with the context
- * when the call leaves it out, `?` may be left out, `+` takes one or more.
- */
-export function signatureArity(signature: string): Arity {
-  const params = signature.replace(/^<|>$/g, '');
-  let min = 0;
-  let max = 0;
-  let contextual = false;
-  for (let i = 0; i < params.length; i++) {
-    const c = params[i];
-    if (c === ':') break;
-    if (c === '(') i = params.indexOf(')', i);
-    else if (c === '<') {
-      // A subtype such as a<n> or f<s:o> belongs to the parameter before it.
-      for (let depth = 1; depth > 0; ) {
-        i++;
-        if (params[i] === '<') depth++;
-        else if (params[i] === '>') depth--;
-      }
-      continue;
-    } else if (c === '?') {
-      min--;
-      continue;
-    } else if (c === '+') {
-      max = Infinity;
-      continue;
-    } else if (c === '-') {
-      contextual = true;
-      continue;
-    }
-    min++;
-    max++;
-  }
-  return { min: Math.max(0, min - (contextual ? 1 : 0)), max };
-}
+// Re-exported: tests and older callers import them from here.
+export { JSONATA_BUILTINS, signatureArity } from './jsonata-vocabulary.js';
 
 const BUILTIN_ARITY = new Map(Object.entries(JSONATA_BUILTINS).map(([name, sig]) => [name, signatureArity(sig)]));
 const MAPPING_ARITY = new Map(MAPPING_FUNCTION_NAMES.map((name) => [name, arityOf(MAPPING_FUNCTION_SIGNATURES[name])]));
@@ -134,9 +28,18 @@ interface AstNode {
  * an argument count the function does not take, each at its character in the expression. All are
  * errors: at run time each one fails every record (or, in a connector's error rule, the rule never
  * matches). `knownFunctions` are the project's functions available where the expression runs
- * (mappings have them; connector expressions run on JSONata alone).
+ * (mappings have them; connector expressions run on JSONata alone): names of the built-in mapping
+ * functions, or signatures by name (a mapping's custom functions beside them).
  */
-export function checkJsonata(expr: string, knownFunctions: readonly string[], boundVariables: readonly string[] = []): JsonataProblem[] {
+export function checkJsonata(
+  expr: string,
+  knownFunctions: readonly string[] | Readonly<Record<string, readonly Param[]>>,
+  boundVariables: readonly string[] = [],
+): JsonataProblem[] {
+  const signatures: Readonly<Record<string, readonly Param[]>> = Array.isArray(knownFunctions)
+    ? Object.fromEntries(knownFunctions.flatMap((n) => (MAPPING_FUNCTION_SIGNATURES[n] ? [[n, MAPPING_FUNCTION_SIGNATURES[n]]] : [])))
+    : (knownFunctions as Readonly<Record<string, readonly Param[]>>);
+  const names = Array.isArray(knownFunctions) ? (knownFunctions as readonly string[]) : Object.keys(knownFunctions);
   let ast: AstNode;
   try {
     ast = jsonata(expr).ast() as AstNode;
@@ -148,8 +51,8 @@ export function checkJsonata(expr: string, knownFunctions: readonly string[], bo
     return [{ index, message: `JSONata syntax error: ${err.message ?? String(e)}`, severity: 'error' }];
   }
   const problems: JsonataProblem[] = [];
-  const ours = new Set(knownFunctions);
-  const known = new Set([...BUILTIN_ARITY.keys(), ...knownFunctions, ...boundVariables]);
+  const ours = new Set(names);
+  const known = new Set([...BUILTIN_ARITY.keys(), ...names, ...boundVariables]);
   const local = new Set<string>(boundVariables);
   // The call on the right of `~>` gets the left side as its first argument.
   const applied = new Set<AstNode>();
@@ -171,9 +74,10 @@ export function checkJsonata(expr: string, knownFunctions: readonly string[], bo
       }
       // A partial application ($f(?, 1)) gives a function; its own call is what counts.
       if (node.type === 'partial') return;
-      const arity = ours.has(name) ? MAPPING_ARITY.get(name) : BUILTIN_ARITY.get(name);
+      const sig = ours.has(name) ? signatures[name] : undefined;
+      const arity = sig ? arityOf(sig) : ours.has(name) ? undefined : BUILTIN_ARITY.get(name);
       const count = ((node.arguments as AstNode[]) ?? []).length + (applied.has(node) ? 1 : 0);
-      const wrong = arity && arityProblem(name, arity, count, ours.has(name) && MAPPING_ARITY.has(name) ? usageOf(name, MAPPING_FUNCTION_SIGNATURES[name]) : undefined);
+      const wrong = arity && arityProblem(name, arity, count, sig ? usageOf(name, sig) : undefined);
       if (wrong) problems.push({ index, message: wrong, severity: 'error' });
     }
   });

@@ -4,7 +4,8 @@ import { tidyMessage, type Diagnostic } from './diagnostic.js';
 import { checkFixtures } from './fixture-check.js';
 import { displayPath, entryExists, loadFile, loadProject, schemaFor, type LoadOptions, type Loaded, type Project } from './project.js';
 import { fsErrorReason } from './read-text.js';
-import { checkConnections, checkConnector, checkMapping, transformSource } from './references.js';
+import { checkConnections, checkConnector, checkMapping } from './references.js';
+import { transformSource } from './transform-source.js';
 import type { Connections, Connector, Mapping } from './types.generated.js';
 
 function byPosition(a: Diagnostic, b: Diagnostic): number {

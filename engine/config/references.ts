@@ -1,18 +1,25 @@
-import { dirname, join } from 'node:path';
 import { closest } from '../util/closest.js';
 import { unclosedPlaceholders, variablesIn } from '../util/template.js';
-import { MAPPING_FUNCTION_NAMES } from '../map/functions.js';
+import { lintAuth } from '../auth/registry.js';
+import { lintCursor } from '../read/cursors.js';
+import { lintPagination } from '../read/paginators.js';
 import { lintWebhook } from '../webhook/verifiers.js';
+import { lintWrite } from '../write/registry.js';
+import { MAPPING_FUNCTION_NAMES } from './jsonata-vocabulary.js';
+import type { StrategyProblem } from './strategy.js';
 import type { Diagnostic } from './diagnostic.js';
 import { checkJsonata, rootFields } from './jsonata-check.js';
 import type { Loaded, Project } from './project.js';
-import { displayPath, entryExists } from './project.js';
-import { containedIn } from './contained.js';
+import { displayPath } from './project.js';
 import { duplicateCustomFields, undeclaredCustomFieldKeys } from './custom-field-check.js';
-import { readConfigText } from './read-text.js';
 import { stringLeaves } from './schema-walk.js';
-import type { Connections, Connector, Mapping, Stream } from './types.generated.js';
+import type { Auth, Connections, Connector, Mapping, Stream } from './types.generated.js';
 import type { YamlFile, YamlPath } from './yaml-file.js';
+
+import { transformSource } from './transform-source.js';
+
+// Kept for callers that import it from here (cli/test.ts).
+export { transformSource };
 
 /** Template names the runtime fills in itself. */
 export const BUILTIN_TEMPLATE_VARS = ['cursor', 'page.size', 'page.offset', 'page.number', 'id', 'ids', 'key', 'keys', 'status', 'error'];
@@ -34,14 +41,42 @@ export function checkConnector(name: string, c: Loaded<Connector>): Diagnostic[]
   if (!data || typeof data !== 'object') return [];
   const out: Diagnostic[] = [];
   if (data.name !== name) out.push(yaml.diagAt(['name'], 'error', `connector name "${data.name}" must equal the file name "${name}"`));
+  out.push(...templateDiagnostics(yaml, data));
+  if (data.webhook) out.push(...placed(yaml, ['webhook'], data.webhook, lintWebhook(data.webhook)));
+  const auths: [YamlPath, Auth][] = [[['auth'], data.auth], ...Object.entries(data.auth_options ?? {}).map(([k, a]): [YamlPath, Auth] => [['auth_options', k], a])];
+  for (const [at, auth] of auths) if (auth && typeof auth === 'object') out.push(...placed(yaml, at, auth, lintAuth(auth)));
+  for (const [sname, s] of Object.entries(data.streams ?? {})) out.push(...checkStream(yaml, ['streams', sname], s));
+  for (const [fname, f] of Object.entries(data.custom_fields ?? {})) {
+    out.push(...checkStream(yaml, ['custom_fields', fname, 'list'], f.list));
+    for (const kind of ['create', 'update'] as const) {
+      const w = f[kind];
+      if (w) out.push(...placed(yaml, ['custom_fields', fname, kind], w, lintWrite(w, { kind })));
+    }
+  }
+  for (const [oname, op] of Object.entries(data.operations ?? {})) {
+    const at = ['operations', oname];
+    if (!op.upsert && !(op.create && op.update)) out.push(yaml.diagAt(at, 'error', 'an operation needs "upsert", or both "create" and "update"'));
+    if (op.create && !op.update && !op.upsert) out.push(yaml.diagAt([...at, 'create'], 'error', 'an operation with "create" needs "update" too (records the target already has)'));
+    if (op.custom_fields && !data.custom_fields?.[op.custom_fields]) out.push(yaml.diagAt([...at, 'custom_fields'], 'error', `no custom field set "${op.custom_fields}" in this connector${suggest(op.custom_fields, Object.keys(data.custom_fields ?? {}))}`));
+    for (const kind of ['upsert', 'create', 'update'] as const) {
+      const w = op[kind];
+      if (w) out.push(...placed(yaml, [...at, kind], w, lintWrite(w, { kind })));
+    }
+  }
+  return out;
+}
+
+/** JSONata and {template} checks of every string of a connector, by the definition it was declared with. */
+function templateDiagnostics(yaml: YamlFile, data: Connector): Diagnostic[] {
+  const out: Diagnostic[] = [];
   const declared = Object.keys(data.variables ?? {});
-  const cursorVars = Object.values(data.streams ?? {}).flatMap((s) => Object.keys(s.incremental?.vars ?? {}));
+  const cursorVars = Object.values(data.streams ?? {}).flatMap((s) => Object.keys((s.incremental && 'vars' in s.incremental && s.incremental.vars) || {}));
   const allowed = [...declared, ...BUILTIN_TEMPLATE_VARS, ...cursorVars];
   for (const leaf of stringLeaves('connector', data)) {
     if (leaf.def === 'Jsonata') {
       // Connector expressions run on JSONata alone, without the mapping functions.
       out.push(...jsonataDiagnostics(yaml, leaf.path, leaf.value, []));
-    } else if (leaf.path[0] !== 'description' && leaf.path.at(-1) !== 'description' && leaf.path[0] !== 'docs' && leaf.path[0] !== 'variables') {
+    } else if (isTemplate(leaf.path, leaf.def)) {
       for (const v of unclosedPlaceholders(leaf.value)) {
         out.push(yaml.diag(yaml.offsetInScalar(leaf.path, v.index), 'error', `unclosed template {${v.name}: close it with "}" (write {{ for a literal brace)`, leaf.path));
       }
@@ -52,41 +87,28 @@ export function checkConnector(name: string, c: Loaded<Connector>): Diagnostic[]
       }
     }
   }
-  if (data.webhook) for (const p of lintWebhook(data.webhook)) out.push(yaml.diagAt(p.key && p.key in data.webhook ? ['webhook', p.key] : ['webhook'], 'error', p.message, !(p.key && p.key in data.webhook)));
-  for (const [sname, s] of Object.entries(data.streams ?? {})) out.push(...checkStream(yaml, ['streams', sname], s));
-  for (const [fname, f] of Object.entries(data.custom_fields ?? {})) out.push(...checkStream(yaml, ['custom_fields', fname, 'list'], f.list));
-  for (const [oname, op] of Object.entries(data.operations ?? {})) {
-    const at = ['operations', oname];
-    if (!op.upsert && !(op.create && op.update)) out.push(yaml.diagAt(at, 'error', 'an operation needs "upsert", or both "create" and "update"'));
-    if (op.create && !op.update && !op.upsert) out.push(yaml.diagAt([...at, 'create'], 'error', 'an operation with "create" needs "update" too (records the target already has)'));
-    if (op.custom_fields && !data.custom_fields?.[op.custom_fields]) out.push(yaml.diagAt([...at, 'custom_fields'], 'error', `no custom field set "${op.custom_fields}" in this connector${suggest(op.custom_fields, Object.keys(data.custom_fields ?? {}))}`));
-    for (const kind of ['upsert', 'create', 'update'] as const) {
-      const w = op[kind];
-      if (!w) continue;
-      if (w.writer === 'async_job' && !w.job) out.push(yaml.diagAt([...at, kind], 'error', 'writer async_job needs a "job" block (how to poll the job)'));
-      if ((w.writer === 'batch' || w.writer === 'async_job') && !w.results?.path) out.push(yaml.diagAt([...at, kind], 'error', `writer ${w.writer} needs results.path (where per-record results are)`));
-      if (kind === 'update' && !w.path.includes('{id}') && !w.id_in_body && w.writer === 'single') out.push(yaml.diagAt([...at, kind, 'path'], 'error', 'an update must carry the target id: use {id} in the path or set id_in_body'));
-    }
-  }
   return out;
 }
 
+/** Descriptions, docs, variable declarations and module paths are text, not templates. */
+function isTemplate(path: YamlPath, def: string | undefined): boolean {
+  return path[0] !== 'description' && path.at(-1) !== 'description' && path[0] !== 'docs' && path[0] !== 'variables' && def !== 'CustomModule';
+}
+
+/** A strategy's own problems, each at the key it names (when the spec has it) or at the spec. */
+function placed(yaml: YamlFile, at: YamlPath, spec: object, problems: StrategyProblem[]): Diagnostic[] {
+  return problems.map((p) => {
+    const onKey = !!p.key && Object.hasOwn(spec, p.key);
+    return yaml.diagAt(onKey ? [...at, p.key!] : at, p.severity ?? 'error', p.message, !onKey && at.length === 1);
+  });
+}
+
 function checkStream(yaml: YamlFile, at: YamlPath, s: Stream): Diagnostic[] {
+  if (!s || typeof s !== 'object') return [];
+  const templates = [s.path, ...Object.values(s.query ?? {}), ...Object.values(s.headers ?? {})].filter((t): t is string => typeof t === 'string');
   const out: Diagnostic[] = [];
-  const p = s.pagination;
-  const need = (cond: boolean, key: string, why: string) => {
-    if (!cond) out.push(yaml.diagAt([...at, 'pagination'], 'error', `pagination type ${p?.type} needs "${key}" (${why})`));
-  };
-  if (p?.type === 'page_number') need(!!p.page_param, 'page_param', 'the page number parameter');
-  if (p?.type === 'cursor') {
-    need(!!p.cursor_param, 'cursor_param', 'the parameter that carries the cursor');
-    need(!!p.next_cursor, 'next_cursor', 'where the next cursor is in a response');
-  }
-  if (p?.type === 'next_url') need(!!p.next_url, 'next_url', 'where the next page URL is in a response');
-  if ((p?.type === 'page_number' || p?.type === 'offset') && !p.page_size) need(false, 'page_size', 'records per page');
-  const inc = s.incremental;
-  if (inc && (inc.type === 'datetime' || inc.type === 'epoch_seconds') && !inc.field) out.push(yaml.diagAt([...at, 'incremental'], 'error', `cursor type ${inc.type} needs "field" (the record's last-modified field)`));
-  if (inc?.type === 'response_token' && !inc.token) out.push(yaml.diagAt([...at, 'incremental'], 'error', 'cursor type response_token needs "token" (where the next token is in a response)'));
+  if (s.pagination && typeof s.pagination === 'object') out.push(...placed(yaml, [...at, 'pagination'], s.pagination, lintPagination(s.pagination, { templates })));
+  if (s.incremental && typeof s.incremental === 'object') out.push(...placed(yaml, [...at, 'incremental'], s.incremental, lintCursor(s.incremental, { templates })));
   return out;
 }
 
@@ -98,25 +120,6 @@ function fileDiag(file: string, expr: string, index: number, severity: Diagnosti
 
 function jsonataFileDiagnostics(file: string, expr: string, path: YamlPath): Diagnostic[] {
   return checkJsonata(expr, MAPPING_FUNCTION_NAMES).map((p) => fileDiag(file, expr, p.index, p.severity, p.message, path));
-}
-
-/**
- * The JSONata of a flow's transform: inline, or from a .jsonata file beside mapping.yaml. A file
- * that is missing, unreadable, not UTF-8 or (after symbolic links) outside the mapping's folder is
- * never read; `problem` says why.
- */
-export function transformSource(mappingFile: string, transform: string): { file?: string; expr: string; problem?: string } {
-  if (/^[\w./-]+\.jsonata$/.test(transform.trim())) {
-    const folder = dirname(mappingFile);
-    const file = join(folder, transform.trim());
-    if (!entryExists(file)) return { file, expr: '', problem: `transform file "${transform.trim()}" not found beside mapping.yaml` };
-    const where = containedIn(file, folder);
-    if (!where.inside) return { file, expr: '', problem: `transform file "${transform.trim()}" ${where.problem}` };
-    const r = readConfigText(file);
-    if ('problem' in r) return { file, expr: '', problem: `transform file "${transform.trim()}" ${r.problem}${r.line > 1 ? ` (line ${r.line}, column ${r.col})` : ''}` };
-    return { file, expr: r.text };
-  }
-  return { expr: transform };
 }
 
 export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Project): Diagnostic[] {

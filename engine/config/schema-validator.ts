@@ -45,10 +45,11 @@ export function validateAgainstSchema(name: SchemaName, file: YamlFile, data: un
   if (validate(data)) return [];
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
-  for (const err of validate.errors ?? []) {
+  const defs = (loadSchema(name).definitions ?? {}) as Definitions;
+  for (const err of closestBranches(validate.errors ?? [], defs)) {
     if (err.keyword === 'if' || err.keyword === 'oneOf' || err.keyword === 'anyOf') continue;
     const path = pointerToPath(err.instancePath, data);
-    const d = toDiagnostic(err, path, file, data);
+    const d = toDiagnostic(err, path, file, data, defs);
     const id = `${d.line}:${d.col}:${d.message}`;
     if (!seen.has(id)) {
       seen.add(id);
@@ -56,6 +57,51 @@ export function validateAgainstSchema(name: SchemaName, file: YamlFile, data: un
     }
   }
   return out;
+}
+
+type SchemaNode = { $ref?: string; oneOf?: SchemaNode[]; discriminator?: unknown; properties?: Record<string, SchemaNode & { const?: unknown; enum?: unknown[]; description?: string }> };
+type Definitions = Record<string, SchemaNode>;
+
+const defName = (ref: string | undefined) => ref?.split('/').pop() ?? '';
+
+/**
+ * A value that fits none of the branches of a oneOf without a discriminator (results: JSONata
+ * paths, or a custom reader) gets the errors of every branch; only those of the branch it comes
+ * closest to (the fewest errors) are kept, so a typo is not reported once per alternative.
+ */
+function closestBranches(errors: ErrorObject[], defs: Definitions): ErrorObject[] {
+  const dropped = new Set<ErrorObject>();
+  for (const err of errors) {
+    const branches = (err.parentSchema as SchemaNode | undefined)?.oneOf;
+    if (err.keyword !== 'oneOf' || (err.parentSchema as SchemaNode).discriminator || !branches) continue;
+    const under = (e: ErrorObject, b: SchemaNode) =>
+      e !== err && e.instancePath.startsWith(err.instancePath) && e.schemaPath.startsWith(`#/definitions/${defName(b.$ref)}/`);
+    const groups = branches.filter((b) => b.$ref).map((b) => errors.filter((e) => under(e, b)));
+    const best = groups.reduce((a, g) => (g.length < a.length ? g : a), groups[0] ?? []);
+    for (const g of groups) if (g !== best) for (const e of g) dropped.add(e);
+  }
+  return errors.filter((e) => !dropped.has(e));
+}
+
+/** The discriminator of the strategy branch a schema node is: its one property with a const value. */
+function strategyTag(schema: SchemaNode | undefined): { key: string; value: unknown } | undefined {
+  for (const [key, prop] of Object.entries(schema?.properties ?? {})) if (prop.const !== undefined) return { key, value: prop.const };
+  return undefined;
+}
+
+/**
+ * A key a strategy requires, said in the strategy's words with what the key is for (its
+ * description): `pagination type page_number needs "page_param" (the page number parameter)`.
+ */
+function needsMessage(err: ErrorObject, path: (string | number)[]): string | undefined {
+  const schema = err.parentSchema as SchemaNode | undefined;
+  const tag = strategyTag(schema);
+  if (!tag) return undefined;
+  const key = String((err.params as { missingProperty?: unknown }).missingProperty);
+  const owner = typeof path.at(-1) === 'string' ? `${String(path.at(-1))} ` : '';
+  const about = schema?.properties?.[key]?.description?.replace(/\.$/, '');
+  const why = about ? ` (${about.charAt(0).toLowerCase()}${about.slice(1)})` : '';
+  return `${owner}${tag.key} ${String(tag.value)} needs "${key}"${why}`;
 }
 
 function pointerToPath(pointer: string, data: unknown): (string | number)[] {
@@ -85,7 +131,7 @@ function describe(v: unknown): string {
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
-function toDiagnostic(err: ErrorObject, path: (string | number)[], file: YamlFile, data: unknown): Diagnostic {
+function toDiagnostic(err: ErrorObject, path: (string | number)[], file: YamlFile, data: unknown, defs: Definitions): Diagnostic {
   const p = err.params as Record<string, unknown>;
   const value = valueAt(data, path);
   switch (err.keyword) {
@@ -97,7 +143,7 @@ function toDiagnostic(err: ErrorObject, path: (string | number)[], file: YamlFil
       return file.diagAt([...path, key], 'error', msg, true);
     }
     case 'required':
-      return file.diagAt(path, 'error', `missing required key "${String(p.missingProperty)}"`);
+      return file.diagAt(path, 'error', needsMessage(err, path) ?? `missing required key "${String(p.missingProperty)}"`);
     case 'type':
       return file.diagAt(path, 'error', `expected ${String(p.type).replace(/,/g, ' or ')}, got ${describe(value)}`);
     case 'enum': {
@@ -106,7 +152,7 @@ function toDiagnostic(err: ErrorObject, path: (string | number)[], file: YamlFil
       return file.diagAt(path, 'error', `expected one of: ${allowed.join(', ')}; got ${describe(value)}${hint ? `; did you mean "${hint}"?` : ''}`);
     }
     case 'discriminator': {
-      const names = discriminatorNames(err);
+      const names = discriminatorNames(err, String(p.tag), defs);
       const tag = valueAt(data, [...path, String(p.tag)]);
       const hint = typeof tag === 'string' ? closest(tag, names) : undefined;
       const where = tag === undefined ? path : [...path, String(p.tag)];
@@ -126,8 +172,11 @@ function toDiagnostic(err: ErrorObject, path: (string | number)[], file: YamlFil
   }
 }
 
-function discriminatorNames(err: ErrorObject): string[] {
-  const branches = ((err.parentSchema as { oneOf?: { $ref?: string }[] })?.oneOf ?? []).map((b) => b.$ref ?? '');
-  const defs = (loadSchema('connector').definitions ?? {}) as Record<string, { properties?: { type?: { const?: string } } }>;
-  return branches.map((r) => defs[r.split('/').pop() ?? '']?.properties?.type?.const).filter((n): n is string => !!n);
+/** The names a discriminated oneOf accepts: each branch's const (or enum) of the tag. */
+function discriminatorNames(err: ErrorObject, tag: string, defs: Definitions): string[] {
+  const branches = (err.parentSchema as SchemaNode | undefined)?.oneOf ?? [];
+  return branches.flatMap((b) => {
+    const prop = (b.$ref ? defs[defName(b.$ref)] : b)?.properties?.[tag];
+    return prop?.const !== undefined ? [String(prop.const)] : (prop?.enum ?? []).map(String);
+  });
 }

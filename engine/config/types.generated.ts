@@ -12,16 +12,66 @@ export type Auth =
   | ApiKeyAuth
   | BearerAuth
   | SessionCookieAuth
-  | NoneAuth;
+  | NoneAuth
+  | CustomAuth;
+/**
+ * OAuth2 client credentials grant.
+ */
+export type Oauth2ClientCredentialsAuth = OAuth2 & {
+  type: "oauth2_client_credentials";
+};
 /**
  * A JSONata expression.
  */
 export type Jsonata = string;
+/**
+ * OAuth2 with a refresh token obtained once by the authorization code flow.
+ */
+export type Oauth2AuthorizationCodeAuth = OAuth2 & {
+  type: "oauth2_authorization_code";
+};
+/**
+ * OAuth2 refresh token grant.
+ */
+export type Oauth2RefreshTokenAuth = OAuth2 & {
+  type: "oauth2_refresh_token";
+};
+/**
+ * OAuth2 resource owner password grant.
+ */
+export type Oauth2PasswordAuth = OAuth2 & {
+  type: "oauth2_password";
+};
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+/**
+ * Path of a JavaScript module (.js or .mjs) inside the project, relative to the folder of the YAML file that names it, e.g. ./strategies/my-pager.js.
+ */
+export type CustomModule = string;
 /**
  * A duration such as 500ms, 30s, 5m, 2h, 1d.
  */
 export type Duration = string;
+/**
+ * How a stream walks its pages. type names a strategy in the paginator registry.
+ */
+export type Pagination =
+  NonePagination | PageNumberPagination | OffsetPagination | CursorPagination | NextUrlPagination | CustomPagination;
+/**
+ * How a stream reads only what changed since the last run. type names a strategy in the cursor registry.
+ */
+export type Cursor = DatetimeCursor | EpochSecondsCursor | ResponseTokenCursor | CustomCursor;
+/**
+ * One write endpoint. writer names a strategy in the writer registry.
+ */
+export type Write = SingleWrite | BatchWrite | AsyncJobWrite | CustomWrite;
+/**
+ * How per-record results are read back from a response or a finished job: JSONata paths, or a custom reader (type: custom).
+ */
+export type Results = JsonataResults | CustomResults;
+/**
+ * How incoming webhooks are verified. verifier names a strategy in the webhook verifier registry.
+ */
+export type Webhook = HmacSha256Webhook | SharedHeaderWebhook | BasicAuthWebhook | CustomWebhook;
 /**
  * One API described as data: auth, base URL, streams to read, operations to write, error and rate-limit rules, webhook verification. Strings may contain {variable} templates that refer to the connection's values.
  */
@@ -52,8 +102,8 @@ export interface Connector {
   auth_options?: {
     [k: string]: Auth;
   };
-  headers?: StringMap9;
-  query?: StringMap10;
+  headers?: StringMap3;
+  query?: StringMap4;
   /**
    * Read timeout of one attempt: the whole answer (headers and body) must arrive within it (default 30s).
    */
@@ -100,8 +150,14 @@ export interface Variable {
   secret?: boolean;
   default?: string;
 }
-export interface Oauth2ClientCredentialsAuth {
-  type: "oauth2_client_credentials";
+/**
+ * What every OAuth2 grant shares: the token endpoint, client credentials, and where the token response keeps its values.
+ */
+export interface OAuth2 {
+  /**
+   * The OAuth2 grant.
+   */
+  type: "oauth2_client_credentials" | "oauth2_authorization_code" | "oauth2_refresh_token" | "oauth2_password";
   /**
    * Token endpoint template. A connection may override it with token_url.
    */
@@ -169,219 +225,15 @@ export interface StringMap {
 export interface StringMap1 {
   [k: string]: string;
 }
-export interface Oauth2AuthorizationCodeAuth {
-  type: "oauth2_authorization_code";
-  /**
-   * Token endpoint template. A connection may override it with token_url.
-   */
-  token_url: string;
-  token_method?: "POST" | "GET";
-  /**
-   * How token request parameters are sent: form-encoded body, JSON body, or query string (Marketo identity).
-   */
-  body_format?: "form" | "json" | "query";
-  client_id?: string;
-  client_secret?: string;
-  /**
-   * Client credentials in the request parameters, or as HTTP Basic (QuickBooks, Pipedrive).
-   */
-  client_auth?: "body" | "basic";
-  scope?: string;
-  /**
-   * oauth2_password: resource owner.
-   */
-  username?: string;
-  /**
-   * oauth2_password: resource owner's password.
-   */
-  password?: string;
-  /**
-   * The initial refresh token (authorization code and refresh token grants). Rotated values are kept in the state database and win over this one.
-   */
-  refresh_token?: string;
-  params?: StringMap2;
-  headers?: StringMap3;
-  /**
-   * Documents that the token endpoint replaces the refresh token on use. Whatever this says, a refresh token in a token response is persisted before the new access token is used, so a crash never loses the only valid one.
-   */
-  rotates_refresh_token?: boolean;
-  /**
-   * Lifetime to assume when the token response carries no expires_in.
-   */
-  expires_in_default?: string;
-  /**
-   * Refresh this long before expiry (default 60s).
-   */
-  refresh_before?: string;
-  /**
-   * Where the token response keeps its values (JSONata paths), when they differ from the OAuth standard.
-   */
-  response?: {
-    access_token?: Jsonata;
-    refresh_token?: Jsonata;
-    expires_in?: Jsonata;
-    /**
-     * A JSONata expression.
-     */
-    base_url?: string;
-  };
-}
-/**
- * Extra token request parameters, e.g. tenant_id.
- */
-export interface StringMap2 {
-  [k: string]: string;
-}
-/**
- * Extra token request headers.
- */
-export interface StringMap3 {
-  [k: string]: string;
-}
-export interface Oauth2RefreshTokenAuth {
-  type: "oauth2_refresh_token";
-  /**
-   * Token endpoint template. A connection may override it with token_url.
-   */
-  token_url: string;
-  token_method?: "POST" | "GET";
-  /**
-   * How token request parameters are sent: form-encoded body, JSON body, or query string (Marketo identity).
-   */
-  body_format?: "form" | "json" | "query";
-  client_id?: string;
-  client_secret?: string;
-  /**
-   * Client credentials in the request parameters, or as HTTP Basic (QuickBooks, Pipedrive).
-   */
-  client_auth?: "body" | "basic";
-  scope?: string;
-  /**
-   * oauth2_password: resource owner.
-   */
-  username?: string;
-  /**
-   * oauth2_password: resource owner's password.
-   */
-  password?: string;
-  /**
-   * The initial refresh token (authorization code and refresh token grants). Rotated values are kept in the state database and win over this one.
-   */
-  refresh_token?: string;
-  params?: StringMap4;
-  headers?: StringMap5;
-  /**
-   * Documents that the token endpoint replaces the refresh token on use. Whatever this says, a refresh token in a token response is persisted before the new access token is used, so a crash never loses the only valid one.
-   */
-  rotates_refresh_token?: boolean;
-  /**
-   * Lifetime to assume when the token response carries no expires_in.
-   */
-  expires_in_default?: string;
-  /**
-   * Refresh this long before expiry (default 60s).
-   */
-  refresh_before?: string;
-  /**
-   * Where the token response keeps its values (JSONata paths), when they differ from the OAuth standard.
-   */
-  response?: {
-    access_token?: Jsonata;
-    refresh_token?: Jsonata;
-    expires_in?: Jsonata;
-    /**
-     * A JSONata expression.
-     */
-    base_url?: string;
-  };
-}
-/**
- * Extra token request parameters, e.g. tenant_id.
- */
-export interface StringMap4 {
-  [k: string]: string;
-}
-/**
- * Extra token request headers.
- */
-export interface StringMap5 {
-  [k: string]: string;
-}
-export interface Oauth2PasswordAuth {
-  type: "oauth2_password";
-  /**
-   * Token endpoint template. A connection may override it with token_url.
-   */
-  token_url: string;
-  token_method?: "POST" | "GET";
-  /**
-   * How token request parameters are sent: form-encoded body, JSON body, or query string (Marketo identity).
-   */
-  body_format?: "form" | "json" | "query";
-  client_id?: string;
-  client_secret?: string;
-  /**
-   * Client credentials in the request parameters, or as HTTP Basic (QuickBooks, Pipedrive).
-   */
-  client_auth?: "body" | "basic";
-  scope?: string;
-  /**
-   * oauth2_password: resource owner.
-   */
-  username?: string;
-  /**
-   * oauth2_password: resource owner's password.
-   */
-  password?: string;
-  /**
-   * The initial refresh token (authorization code and refresh token grants). Rotated values are kept in the state database and win over this one.
-   */
-  refresh_token?: string;
-  params?: StringMap6;
-  headers?: StringMap7;
-  /**
-   * Documents that the token endpoint replaces the refresh token on use. Whatever this says, a refresh token in a token response is persisted before the new access token is used, so a crash never loses the only valid one.
-   */
-  rotates_refresh_token?: boolean;
-  /**
-   * Lifetime to assume when the token response carries no expires_in.
-   */
-  expires_in_default?: string;
-  /**
-   * Refresh this long before expiry (default 60s).
-   */
-  refresh_before?: string;
-  /**
-   * Where the token response keeps its values (JSONata paths), when they differ from the OAuth standard.
-   */
-  response?: {
-    access_token?: Jsonata;
-    refresh_token?: Jsonata;
-    expires_in?: Jsonata;
-    /**
-     * A JSONata expression.
-     */
-    base_url?: string;
-  };
-}
-/**
- * Extra token request parameters, e.g. tenant_id.
- */
-export interface StringMap6 {
-  [k: string]: string;
-}
-/**
- * Extra token request headers.
- */
-export interface StringMap7 {
-  [k: string]: string;
-}
 export interface BasicAuth {
   type: "basic";
   /**
    * e.g. {email}/token for a Zendesk API token.
    */
   username: string;
+  /**
+   * The password or API token, usually a template naming a secret connection value.
+   */
   password: string;
 }
 export interface ApiKeyAuth {
@@ -394,10 +246,16 @@ export interface ApiKeyAuth {
    * Query parameter that carries the key (legacy APIs).
    */
   query_param?: string;
+  /**
+   * The key, usually a template naming a secret connection value.
+   */
   value: string;
 }
 export interface BearerAuth {
   type: "bearer";
+  /**
+   * The token, usually a template naming a secret connection value.
+   */
   token: string;
 }
 export interface SessionCookieAuth {
@@ -415,8 +273,8 @@ export interface Request {
    * Path template appended to the base URL; or a full URL.
    */
   path: string;
-  query?: StringMap8;
-  headers?: StringMap8;
+  query?: StringMap2;
+  headers?: StringMap2;
   /**
    * JSON body; string values are templates.
    */
@@ -424,7 +282,7 @@ export interface Request {
     [k: string]: unknown;
   };
 }
-export interface StringMap8 {
+export interface StringMap2 {
   [k: string]: string;
 }
 /**
@@ -436,8 +294,8 @@ export interface Request1 {
    * Path template appended to the base URL; or a full URL.
    */
   path: string;
-  query?: StringMap8;
-  headers?: StringMap8;
+  query?: StringMap2;
+  headers?: StringMap2;
   /**
    * JSON body; string values are templates.
    */
@@ -449,15 +307,27 @@ export interface NoneAuth {
   type: "none";
 }
 /**
+ * Authentication written in JavaScript: `module` exports create(spec, context) giving an object with apply(request) and invalidate() (README, "Custom strategies").
+ */
+export interface CustomAuth {
+  type: "custom";
+  module: CustomModule;
+  options?: CustomOptions;
+}
+/**
+ * Anything the custom module reads; given to it as spec.options.
+ */
+export interface CustomOptions {}
+/**
  * Default headers on every API request. A header whose template names an unset optional variable is left out.
  */
-export interface StringMap9 {
+export interface StringMap3 {
   [k: string]: string;
 }
 /**
  * Default query parameters on every API request.
  */
-export interface StringMap10 {
+export interface StringMap4 {
   [k: string]: string;
 }
 export interface RateLimit {
@@ -513,14 +383,14 @@ export interface ErrorRule {
  */
 export interface Ping {
   path: string;
-  query?: StringMap8;
+  query?: StringMap2;
 }
 export interface Stream {
   description?: string;
   method?: Method;
   path: string;
-  query?: StringMap8;
-  headers?: StringMap8;
+  query?: StringMap2;
+  headers?: StringMap2;
   /**
    * A JSONata expression.
    */
@@ -549,27 +419,36 @@ export interface Stream {
   fields?: string[];
 }
 /**
- * How a stream walks its pages. type names a strategy in the paginator registry.
+ * One request, no pages.
  */
-export interface Pagination {
-  type: "none" | "page_number" | "offset" | "cursor" | "next_url";
-  page_size?: number;
+export interface NonePagination {
+  type: "none";
+  /**
+   * Most pages one read of the stream may take; past it the stream stops with an error.
+   */
+  max_pages?: number;
+}
+/**
+ * Numbered pages; stops on the total, an empty page, or a page shorter than the page size.
+ */
+export interface PageNumberPagination {
+  type: "page_number";
+  /**
+   * The page number parameter.
+   */
+  page_param: string;
+  /**
+   * Records per page.
+   */
+  page_size: number;
   /**
    * Query parameter for the page size; omit to only expose {page.size} to templates.
    */
   size_param?: string;
   /**
-   * page_number: the page number parameter.
-   */
-  page_param?: string;
-  /**
-   * page_number: first page (default 1); offset: first offset (default 0, QuickBooks STARTPOSITION is 1).
+   * The first page number.
    */
   start?: number;
-  /**
-   * offset: parameter for the offset; omit to only expose {page.offset} to templates.
-   */
-  offset_param?: string;
   /**
    * A JSONata expression.
    */
@@ -579,17 +458,65 @@ export interface Pagination {
    */
   max_page_size?: string;
   /**
-   * cursor: parameter that carries the next cursor.
+   * Most pages one read of the stream may take; past it the stream stops with an error.
    */
-  cursor_param?: string;
+  max_pages?: number;
+}
+/**
+ * Record offsets; stops on the total, an empty page, or a page shorter than the page size.
+ */
+export interface OffsetPagination {
+  type: "offset";
+  /**
+   * Parameter for the offset; omit to only expose {page.offset} to templates (a query language such as STARTPOSITION {page.offset}).
+   */
+  offset_param?: string;
+  /**
+   * Records per page.
+   */
+  page_size: number;
+  /**
+   * Query parameter for the page size; omit to only expose {page.size} to templates.
+   */
+  size_param?: string;
+  /**
+   * The first offset (QuickBooks STARTPOSITION is 1).
+   */
+  start?: number;
   /**
    * A JSONata expression.
    */
-  next_cursor?: string;
+  total?: string;
   /**
    * A JSONata expression.
    */
-  next_url?: string;
+  max_page_size?: string;
+  /**
+   * Most pages one read of the stream may take; past it the stream stops with an error.
+   */
+  max_pages?: number;
+}
+/**
+ * An opaque cursor from each response is sent with the next request.
+ */
+export interface CursorPagination {
+  type: "cursor";
+  /**
+   * The parameter that carries the cursor.
+   */
+  cursor_param: string;
+  /**
+   * A JSONata expression.
+   */
+  next_cursor: string;
+  /**
+   * Records per page, sent as size_param when given.
+   */
+  page_size?: number;
+  /**
+   * Query parameter for the page size; omit to only expose {page.size} to templates.
+   */
+  size_param?: string;
   /**
    * A JSONata expression.
    */
@@ -599,23 +526,65 @@ export interface Pagination {
    */
   stop_when?: string;
   /**
-   * Most pages one read of the stream may take (default 100000); past it the stream stops with an error.
+   * Most pages one read of the stream may take; past it the stream stops with an error.
    */
   max_pages?: number;
 }
 /**
- * How a stream reads only what changed since the last run. type names a strategy in the cursor registry.
+ * Each response names the URL of the next page.
  */
-export interface Cursor {
-  type: "datetime" | "epoch_seconds" | "response_token";
+export interface NextUrlPagination {
+  type: "next_url";
   /**
-   * datetime/epoch_seconds: the record field holding its last-modified time (a dotted path); the cursor is the high-water mark of it.
+   * A JSONata expression.
    */
-  field?: string;
-  params?: StringMap11;
-  vars?: StringMap12;
+  next_url: string;
   /**
-   * How the cursor is written into a request: a pattern of yyyy MM dd HH mm ss SSS XXX and quoted 'literals', or iso8601.
+   * Records per page, sent as size_param when given.
+   */
+  page_size?: number;
+  /**
+   * Query parameter for the page size; omit to only expose {page.size} to templates.
+   */
+  size_param?: string;
+  /**
+   * A JSONata expression.
+   */
+  has_more?: string;
+  /**
+   * A JSONata expression.
+   */
+  stop_when?: string;
+  /**
+   * Most pages one read of the stream may take; past it the stream stops with an error.
+   */
+  max_pages?: number;
+}
+/**
+ * A pagination written in JavaScript: `module` is a file in the project (relative to the YAML that names it) exporting the documented interface (README, "Custom strategies").
+ */
+export interface CustomPagination {
+  type: "custom";
+  module: CustomModule;
+  options?: CustomOptions;
+  /**
+   * Most pages one read of the stream may take; past it the stream stops with an error.
+   */
+  max_pages?: number;
+}
+/**
+ * The high-water mark of a date-time field, sent formatted.
+ */
+export interface DatetimeCursor {
+  type: "datetime";
+  /**
+   * The record field holding its last-modified time (a dotted path); the cursor is the high-water mark of it.
+   */
+  field: string;
+  params?: StringMap5;
+  vars?: StringMap6;
+  /**
+   * How the cursor is written into a request: a pattern of yyyy MM dd HH mm ss SSS XXX and quoted 'literals', or iso8601 (the default).
    */
   format?: string;
   /**
@@ -627,17 +596,41 @@ export interface Cursor {
    */
   lookback?: string;
   /**
-   * A JSONata expression.
+   * A duration such as 500ms, 30s, 5m, 2h, 1d.
    */
-  token?: string;
+  future_skew?: string;
+}
+/**
+ * Query parameters added when a cursor exists; {cursor} is the formatted value.
+ */
+export interface StringMap5 {
+  [k: string]: string;
+}
+/**
+ * Template fragments that are the given text when a cursor exists and empty otherwise, e.g. a WHERE clause inside a query.
+ */
+export interface StringMap6 {
+  [k: string]: string;
+}
+/**
+ * The high-water mark of a time field, sent as Unix seconds.
+ */
+export interface EpochSecondsCursor {
+  type: "epoch_seconds";
   /**
-   * response_token: parameter for the first request when no token is saved.
+   * The record field holding its last-modified time (a dotted path); the cursor is the high-water mark of it.
    */
-  start_param?: string;
+  field: string;
+  params?: StringMap7;
+  vars?: StringMap8;
   /**
-   * response_token: parameter that carries the saved token.
+   * Zone of record timestamps that carry no offset, and of the formatted cursor.
    */
-  token_param?: string;
+  timezone?: "UTC" | "local";
+  /**
+   * A duration such as 500ms, 30s, 5m, 2h, 1d.
+   */
+  lookback?: string;
   /**
    * A duration such as 500ms, 30s, 5m, 2h, 1d.
    */
@@ -646,13 +639,53 @@ export interface Cursor {
 /**
  * Query parameters added when a cursor exists; {cursor} is the formatted value.
  */
-export interface StringMap11 {
+export interface StringMap7 {
   [k: string]: string;
 }
 /**
  * Template fragments that are the given text when a cursor exists and empty otherwise, e.g. a WHERE clause inside a query.
  */
-export interface StringMap12 {
+export interface StringMap8 {
+  [k: string]: string;
+}
+/**
+ * An opaque token the API hands out with the last page (an incremental export's after_cursor).
+ */
+export interface ResponseTokenCursor {
+  type: "response_token";
+  /**
+   * A JSONata expression.
+   */
+  token: string;
+  /**
+   * Parameter for the first request when no token is saved (sent as 0).
+   */
+  start_param?: string;
+  /**
+   * Parameter that carries the saved token.
+   */
+  token_param?: string;
+}
+/**
+ * A cursor written in JavaScript: `module` is a file in the project (relative to the YAML that names it) exporting the documented interface (README, "Custom strategies").
+ */
+export interface CustomCursor {
+  type: "custom";
+  module: CustomModule;
+  options?: CustomOptions;
+  params?: StringMap9;
+  vars?: StringMap10;
+}
+/**
+ * Query parameters added when a cursor exists; {cursor} is the formatted value.
+ */
+export interface StringMap9 {
+  [k: string]: string;
+}
+/**
+ * Template fragments that are the given text when a cursor exists and empty otherwise, e.g. a WHERE clause inside a query.
+ */
+export interface StringMap10 {
   [k: string]: string;
 }
 /**
@@ -683,7 +716,7 @@ export interface Operation {
 export interface Lookup {
   method?: Method;
   path: string;
-  query?: StringMap13;
+  query?: StringMap11;
   batch_size?: number;
   records: Jsonata;
   /**
@@ -704,29 +737,27 @@ export interface Lookup {
 /**
  * {keys} is the comma-joined batch of keys; {key} a single key.
  */
-export interface StringMap13 {
+export interface StringMap11 {
   [k: string]: string;
 }
 /**
- * One write endpoint. writer names a strategy in the writer registry.
+ * One request per record; results (id, action) are read from each response.
  */
-export interface Write {
-  writer: "single" | "batch" | "async_job";
+export interface SingleWrite {
+  writer: "single";
   method: Method;
   /**
    * Path template; {id} is the target id (updates) and {key} the match key value.
    */
   path: string;
-  query?: StringMap8;
-  headers?: StringMap8;
+  query?: StringMap2;
+  headers?: StringMap2;
   body?: Body;
-  batch_size?: number;
   /**
    * Updates put the target id into the payload under this name (Zendesk update_many).
    */
   id_in_body?: string;
   results?: Results;
-  job?: Job;
 }
 export interface Body {
   /**
@@ -743,9 +774,9 @@ export interface Body {
   wrap_values?: boolean;
 }
 /**
- * How per-record results are read back from a batch response or a finished job.
+ * Per-record results read with JSONata from a batch response or a finished job.
  */
-export interface Results {
+export interface JsonataResults {
   /**
    * A JSONata expression.
    */
@@ -780,7 +811,62 @@ export interface Results {
   conflict?: string;
 }
 /**
- * Async bulk job polling.
+ * A result reader written in JavaScript: `module` exports read(container, items, context) giving one outcome per item (README, "Custom strategies").
+ */
+export interface CustomResults {
+  type: "custom";
+  module: CustomModule;
+  options?: CustomOptions;
+}
+/**
+ * Many records per request, with per-record results in the response.
+ */
+export interface BatchWrite {
+  writer: "batch";
+  method: Method;
+  /**
+   * Path template; {id} is the target id (updates) and {key} the match key value.
+   */
+  path: string;
+  query?: StringMap2;
+  headers?: StringMap2;
+  body?: Body;
+  /**
+   * Updates put the target id into the payload under this name (Zendesk update_many).
+   */
+  id_in_body?: string;
+  /**
+   * Records per request (or per job).
+   */
+  batch_size?: number;
+  results: Results;
+}
+/**
+ * Many records per asynchronous job, polled until done; per-record results are in the finished job.
+ */
+export interface AsyncJobWrite {
+  writer: "async_job";
+  method: Method;
+  /**
+   * Path template; {id} is the target id (updates) and {key} the match key value.
+   */
+  path: string;
+  query?: StringMap2;
+  headers?: StringMap2;
+  body?: Body;
+  /**
+   * Updates put the target id into the payload under this name (Zendesk update_many).
+   */
+  id_in_body?: string;
+  /**
+   * Records per request (or per job).
+   */
+  batch_size?: number;
+  results: Results;
+  job: Job;
+}
+/**
+ * How to poll the job.
  */
 export interface Job {
   /**
@@ -800,7 +886,7 @@ export interface Job {
    */
   many?: {
     path: string;
-    query?: StringMap14;
+    query?: StringMap12;
     /**
      * A JSONata expression.
      */
@@ -833,8 +919,33 @@ export interface Job {
 /**
  * {ids} is the comma-joined job ids.
  */
-export interface StringMap14 {
+export interface StringMap12 {
   [k: string]: string;
+}
+/**
+ * A writer written in JavaScript: `module` exports write(items, context) giving one outcome per item (README, "Custom strategies"); method, path, body and results are there for it to use.
+ */
+export interface CustomWrite {
+  writer: "custom";
+  module: CustomModule;
+  options?: CustomOptions;
+  method?: Method;
+  /**
+   * Path template; {id} is the target id (updates) and {key} the match key value.
+   */
+  path?: string;
+  query?: StringMap2;
+  headers?: StringMap2;
+  body?: Body;
+  /**
+   * Updates put the target id into the payload under this name (Zendesk update_many).
+   */
+  id_in_body?: string;
+  /**
+   * Records per request (or per job).
+   */
+  batch_size?: number;
+  results?: Results;
 }
 export interface CustomFieldSet {
   list: Stream;
@@ -878,28 +989,82 @@ export interface CustomFieldSet {
   update_definition?: string;
 }
 /**
- * How incoming webhooks are verified. verifier names a strategy in the webhook verifier registry.
+ * HMAC-SHA256 over the body, or the timestamp and the body, with a replay window.
  */
-export interface Webhook {
-  verifier: "hmac_sha256" | "shared_header" | "basic_auth";
-  signature_header?: string;
+export interface HmacSha256Webhook {
+  verifier: "hmac_sha256";
+  /**
+   * The connection value that holds the signing secret, e.g. "{webhook_secret}"; without it every delivery is refused.
+   */
+  secret: string;
+  /**
+   * The header that carries the signature.
+   */
+  signature_header: string;
+  /**
+   * The header that carries the signed timestamp.
+   */
   timestamp_header?: string;
+  /**
+   * What is signed.
+   */
   message?: "body" | "timestamp+body";
+  /**
+   * How the signature is written.
+   */
   encoding?: "base64" | "hex";
-  /**
-   * Template naming the connection value that holds the secret.
-   */
-  secret?: string;
-  /**
-   * shared_header: the header name.
-   */
-  header?: string;
-  username?: string;
-  password?: string;
   /**
    * A duration such as 500ms, 30s, 5m, 2h, 1d.
    */
   tolerance?: string;
+  /**
+   * A JSONata expression.
+   */
+  events?: string;
+}
+/**
+ * A static secret in a header (deliveries that carry no signature).
+ */
+export interface SharedHeaderWebhook {
+  verifier: "shared_header";
+  /**
+   * The header that carries the secret.
+   */
+  header: string;
+  /**
+   * The connection value that holds the secret, e.g. "{webhook_secret}"; without it every delivery is refused.
+   */
+  secret: string;
+  /**
+   * A JSONata expression.
+   */
+  events?: string;
+}
+/**
+ * HTTP Basic credentials on the delivery.
+ */
+export interface BasicAuthWebhook {
+  verifier: "basic_auth";
+  /**
+   * The connection value that holds the user name, e.g. "{webhook_user}"; without it every delivery is refused.
+   */
+  username: string;
+  /**
+   * The connection value that holds the password, e.g. "{webhook_password}"; without it every delivery is refused.
+   */
+  password: string;
+  /**
+   * A JSONata expression.
+   */
+  events?: string;
+}
+/**
+ * A webhook written in JavaScript: `module` is a file in the project (relative to the YAML that names it) exporting the documented interface (README, "Custom strategies").
+ */
+export interface CustomWebhook {
+  verifier: "custom";
+  module: CustomModule;
+  options?: CustomOptions;
   /**
    * A JSONata expression.
    */

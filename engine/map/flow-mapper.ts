@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Flow, Operation } from '../config/types.generated.js';
-import { transformSource } from '../config/references.js';
+import { transformSource } from '../config/transform-source.js';
 import { compile, evaluate, getPath, holds, interpret, interpretedBecause } from './expression.js';
 import { mappingFunctions, type Clock } from './functions.js';
 

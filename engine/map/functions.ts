@@ -3,6 +3,8 @@
  * through `clock` (and $now/$millis are re-bound to it) so fixtures and tests are deterministic.
  * Each has a declared signature, checked at every call (compiled or interpreted alike) and by lint.
  */
+import { arityOf, arityProblem, MAPPING_FUNCTION_SIGNATURES, usageOf, type ArgType } from '../config/jsonata-vocabulary.js';
+
 export type Clock = () => Date;
 
 /** Part of every flow's fingerprint: bump it when a function's result changes, so every record is re-mapped once. */
@@ -10,68 +12,9 @@ export const MAPPING_FUNCTIONS_VERSION = 1;
 
 const DAY = 86_400_000;
 
-// ---- signatures: one declaration per function, checked at every call and by `mlc lint` ----
-
-/** What an argument may hold; JSONata's "nothing" (undefined) is accepted unless the parameter is `required`. */
-type ArgType = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'null';
-
-export interface Param {
-  name: string;
-  types: readonly ArgType[] | 'any';
-  /** The call may leave it out */
-  optional?: boolean;
-  /** Takes every remaining argument */
-  rest?: boolean;
-  /** Must have a value: a field name written without quotes is a path that gives nothing */
-  required?: boolean;
-}
-
-export interface Arity {
-  min: number;
-  max: number;
-}
-
-const DATE: readonly ArgType[] = ['string', 'null'];
-const LIST: readonly ArgType[] = ['array', 'object', 'null'];
-const FIELD = (name: string): Param => ({ name, types: ['string'], required: true });
-
-/** The parameters of each function mappings can call, in the order the call takes them. */
-export const MAPPING_FUNCTION_SIGNATURES: Readonly<Record<string, readonly Param[]>> = {
-  now: [],
-  millis: [],
-  today: [],
-  toDate: [{ name: 'date', types: DATE }],
-  daysBetween: [
-    { name: 'from', types: DATE },
-    { name: 'to', types: DATE },
-  ],
-  daysOverdue: [{ name: 'due', types: DATE }],
-  agingBucket: [{ name: 'days', types: ['number'] }],
-  aging: [{ name: 'list', types: LIST }, FIELD('dueField'), FIELD('amountField')],
-  minBy: [{ name: 'list', types: LIST }, FIELD('field')],
-  maxBy: [{ name: 'list', types: LIST }, FIELD('field')],
-  compact: [{ name: 'value', types: 'any' }],
-  coalesce: [{ name: 'values', types: 'any', rest: true }],
-};
-
-export const MAPPING_FUNCTION_NAMES = Object.keys(MAPPING_FUNCTION_SIGNATURES);
-
-export function arityOf(params: readonly Param[]): Arity {
-  return { min: params.filter((p) => !p.optional).length, max: params.some((p) => p.rest) ? Infinity : params.length };
-}
-
-/** How a call with `count` arguments breaks the arity, in a user's words, or undefined when it does not. */
-export function arityProblem(name: string, arity: Arity, count: number, usage?: string): string | undefined {
-  if (count >= arity.min && count <= arity.max) return undefined;
-  const plural = (n: number) => `${n} argument${n === 1 ? '' : 's'}`;
-  const takes =
-    arity.max === Infinity ? `at least ${plural(arity.min)}` : arity.min === arity.max ? plural(arity.min) : `${arity.min} to ${plural(arity.max)}`;
-  return `$${name} takes ${takes}${usage ? ` (${usage})` : ''}, got ${count}`;
-}
-
-/** How a call is written, for messages: $aging(list, dueField, amountField). */
-export const usageOf = (name: string, params: readonly Param[]) =>
-  `$${name}(${params.map((p) => (p.rest ? `${p.name}...` : p.optional ? `[${p.name}]` : p.name)).join(', ')})`;
+// Signatures are declared in config/jsonata-vocabulary.ts (lint reads them there too).
+export { arityOf, arityProblem, MAPPING_FUNCTION_NAMES, MAPPING_FUNCTION_SIGNATURES, usageOf } from '../config/jsonata-vocabulary.js';
+export type { Arity, Param } from '../config/jsonata-vocabulary.js';
 
 function typeOf(v: unknown): ArgType | 'function' | 'undefined' {
   if (v === null) return 'null';

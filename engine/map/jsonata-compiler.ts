@@ -1,5 +1,6 @@
 import jsonata from 'jsonata';
-import { MAPPING_FUNCTION_NAMES, roundHalfEven } from './functions.js';
+import { JSONATA_BUILTINS, MAPPING_FUNCTION_NAMES } from '../config/jsonata-vocabulary.js';
+import { roundHalfEven } from './functions.js';
 
 /**
  * Compiles the part of JSONata that mappings use (paths, literals, variables and blocks,
@@ -149,8 +150,11 @@ const sumOf = (a: unknown[]) => {
   return t;
 };
 
-/** Built-ins by name, with the argument counts compiled (fewer would take the context as an argument). */
-const BUILTINS: Record<string, { arity: number[]; fn: (...a: unknown[]) => unknown }> = {
+/**
+ * The JSONata built-ins compiled (a subset of JSONATA_BUILTINS, the one list of them), with the
+ * argument counts compiled (fewer would take the context as an argument).
+ */
+export const COMPILED_BUILTINS: Partial<Record<keyof typeof JSONATA_BUILTINS, { arity: number[]; fn: (...a: unknown[]) => unknown }>> = {
   sum: { arity: [1], fn: (a) => (a === undefined ? undefined : sumOf(arrayOf(a, 'number')!)) },
   count: { arity: [1], fn: (a) => (a === undefined ? 0 : Array.isArray(a) ? a.length : 1) },
   max: { arity: [1], fn: (a) => ((a = arrayOf(a, 'number')) && (a as number[]).length ? Math.max(...(a as number[])) : undefined) },
@@ -203,6 +207,7 @@ const BUILTINS: Record<string, { arity: number[]; fn: (...a: unknown[]) => unkno
   not: { arity: [1], fn: (v) => (v === undefined ? undefined : !toBoolean(v)) },
   exists: { arity: [1], fn: (v) => v !== undefined },
 };
+const BUILTINS = COMPILED_BUILTINS as Record<string, { arity: number[]; fn: (...a: unknown[]) => unknown }>;
 const NATIVE = new Set(Object.values(BUILTINS).map((b) => b.fn));
 
 /**
@@ -537,7 +542,8 @@ function compileCall(node: Node, scope: Scope): Fn {
   };
 }
 
-const CUSTOM = new Set(MAPPING_FUNCTION_NAMES);
+/** The project's mapping functions replace JSONata's $now and $millis (the run clock). */
+const OURS = new Set(MAPPING_FUNCTION_NAMES);
 
 /**
  * The compiled form of an expression, or why it is not compiled: it uses something outside the
@@ -556,10 +562,11 @@ export function compileJsonata(expr: string): { fn: CompiledExpression } | { rea
     throw e;
   }
   for (const [name, arities] of scope.called) {
-    // The project's functions take their arguments as given; a built-in is compiled only for the
-    // argument counts above, and a name the expression rebinds is left to JSONata.
+    // The project's functions (built-in or a mapping's custom ones, bound at run time) take their
+    // arguments as given; a JSONata built-in is compiled only for the argument counts above, and a
+    // name the expression rebinds is left to JSONata. A name bound to nothing falls back per call.
     if (scope.bound.has(name)) return { reason: `$${name} is rebound` };
-    if (CUSTOM.has(name)) continue;
+    if (OURS.has(name) || !hasOwn(JSONATA_BUILTINS, name)) continue;
     if (!hasOwn(BUILTINS, name)) return { reason: `$${name} is not compiled` };
     if (arities.some((n) => !BUILTINS[name].arity.includes(n))) return { reason: `$${name} with ${arities.join(' or ')} arguments` };
   }

@@ -1,4 +1,5 @@
-import type { Cursor } from '../config/types.generated.js';
+import type { LintAt, StrategyLint, StrategyProblem } from '../config/strategy.js';
+import type { Cursor, CustomCursor, DatetimeCursor, EpochSecondsCursor, ResponseTokenCursor } from '../config/types.generated.js';
 import { getPath } from '../map/expression.js';
 import { parseDuration } from '../util/duration.js';
 import { render } from '../util/template.js';
@@ -23,7 +24,10 @@ export interface CursorTracker {
   warnings: string[];
 }
 
-type Factory = (c: Cursor, saved: string | undefined, label: string, startedAt: number) => CursorTracker;
+/** What a cursor module exports (built-in or custom): a tracker per read of a stream. */
+export type CursorFactory<C extends Cursor = Cursor> = (c: C, saved: string | undefined, label: string, startedAt: number) => CursorTracker;
+
+type TimeCursor = DatetimeCursor | EpochSecondsCursor;
 
 /** A record stamped later than this is not trusted to move the mark: one clock in the future would hide every later change. */
 const DEFAULT_FUTURE_SKEW_MS = 5 * 60_000;
@@ -32,7 +36,7 @@ const DEFAULT_FUTURE_SKEW_MS = 5 * 60_000;
  * The high-water mark of a time field, never past the read's start plus a skew. A record whose
  * time cannot be read, or lies further ahead, is still read; the cursor does not move for it.
  */
-function timeMark(c: Cursor, label: string, startedAt: number, savedMs: number, unit: number) {
+function timeMark(c: TimeCursor, label: string, startedAt: number, savedMs: number, unit: number) {
   const zone = c.timezone ?? 'UTC';
   const limit = startedAt + parseDuration(c.future_skew, DEFAULT_FUTURE_SKEW_MS);
   const warnings: string[] = [];
@@ -46,7 +50,7 @@ function timeMark(c: Cursor, label: string, startedAt: number, savedMs: number, 
     warnings,
     max: () => max,
     observe(r: unknown): RecordNote | undefined {
-      const raw = getPath(r, c.field ?? '');
+      const raw = getPath(r, c.field);
       if (raw === undefined) return undefined;
       const t = Math.floor(parseInstant(raw, zone) / unit) * unit;
       if (!Number.isFinite(t)) return { level: 'failure', message: `${label}: ${c.field} ${JSON.stringify(raw)} cannot be read as a timestamp; the record was synced, but later changes to it are only seen on a full read` };
@@ -57,7 +61,7 @@ function timeMark(c: Cursor, label: string, startedAt: number, savedMs: number, 
   };
 }
 
-function fragments(c: Cursor, value: string | undefined): { query: Record<string, string>; vars: Record<string, string> } {
+function fragments(c: TimeCursor | CustomCursor, value: string | undefined): { query: Record<string, string>; vars: Record<string, string> } {
   const vars: Record<string, string> = {};
   for (const [k, t] of Object.entries(c.vars ?? {})) vars[k] = value === undefined ? '' : render(t, { cursor: value });
   const query: Record<string, string> = {};
@@ -70,7 +74,7 @@ function fragments(c: Cursor, value: string | undefined): { query: Record<string
  * an inclusive condition; the reader drops what it already has by key and version, so records
  * committed late or sharing the boundary instant are neither lost nor duplicated.
  */
-function datetime(c: Cursor, saved: string | undefined, label: string, startedAt: number): CursorTracker {
+function datetime(c: DatetimeCursor, saved: string | undefined, label: string, startedAt: number): CursorTracker {
   const zone = c.timezone ?? 'UTC';
   const mark = timeMark(c, label, startedAt, saved ? Date.parse(saved) : NaN, 1);
   const lookback = parseDuration(c.lookback, 0);
@@ -84,7 +88,7 @@ function datetime(c: Cursor, saved: string | undefined, label: string, startedAt
   };
 }
 
-function epochSeconds(c: Cursor, saved: string | undefined, label: string, startedAt: number): CursorTracker {
+function epochSeconds(c: EpochSecondsCursor, saved: string | undefined, label: string, startedAt: number): CursorTracker {
   const mark = timeMark(c, label, startedAt, saved ? Number(saved) * 1000 : NaN, 1000);
   const lookback = Math.floor(parseDuration(c.lookback, 0) / 1000);
   const from = mark.usable ? mark.max() / 1000 : NaN;
@@ -98,7 +102,7 @@ function epochSeconds(c: Cursor, saved: string | undefined, label: string, start
 }
 
 /** An opaque token the API hands out (Zendesk incremental export's after_cursor). */
-function responseToken(c: Cursor, saved: string | undefined, label: string): CursorTracker {
+function responseToken(c: ResponseTokenCursor, saved: string | undefined, label: string): CursorTracker {
   let latest = saved;
   return {
     request: () => ({
@@ -116,14 +120,68 @@ function responseToken(c: Cursor, saved: string | undefined, label: string): Cur
   };
 }
 
-/** Delta cursors by the name the connector YAML uses; the schema's enum lists the same names. */
-export const CURSORS: Record<Cursor['type'], Factory> = {
-  datetime,
-  epoch_seconds: epochSeconds,
-  response_token: responseToken,
+const customs = new WeakMap<CustomCursor, CursorFactory>();
+
+/** Binds a custom cursor's spec to its module's factory (engine/config/custom-modules.ts does, at load time). */
+export function bindCustomCursor(spec: CustomCursor, factory: CursorFactory): void {
+  customs.set(spec, factory);
+}
+
+function custom(c: CustomCursor, saved: string | undefined, label: string, startedAt: number): CursorTracker {
+  const factory = customs.get(c);
+  if (!factory) throw new Error(`${label}: custom cursor ${c.module} is not loaded (load the project's custom modules first)`);
+  return factory(c, saved, label, startedAt);
+}
+
+/** Template fragments and parameters are the only way a cursor reaches a request. */
+const sentSomewhere: StrategyLint<TimeCursor> = (c) => {
+  const texts = [...Object.values(c.params ?? {}), ...Object.values(c.vars ?? {})];
+  if (texts.some((t) => t.includes('{cursor}'))) return [];
+  return [{ message: `cursor type ${c.type} never sends the cursor, so every read is a full read: use {cursor} in params or vars` }];
+};
+
+/** A fragment no template uses is a WHERE clause that never reaches the request. */
+const varsUsed: StrategyLint<TimeCursor | CustomCursor> = (c, at) =>
+  Object.keys(c.vars ?? {})
+    .filter((v) => at.templates && !at.templates.some((t) => t.includes(`{${v}}`)))
+    .map((v) => ({ key: 'vars', severity: 'warning' as const, message: `cursor fragment {${v}} is used by no template of the stream (its path, query or headers)` }));
+
+const FORMAT_TOKENS = /'[^']*'|yyyy|MM|dd|HH|mm|ss|SSS|XXX/g;
+
+/** A date pattern with letters that are no token would be sent literally: "YYYY" is not "yyyy". */
+const formatKnown: StrategyLint<DatetimeCursor> = (c) => {
+  if (!c.format || c.format === 'iso8601') return [];
+  const rest = c.format.replace(FORMAT_TOKENS, '');
+  const bad = /[A-Za-z]+/.exec(rest);
+  return bad ? [{ key: 'format', message: `cursor format has "${bad[0]}", which is no pattern letter (yyyy MM dd HH mm ss SSS XXX; quote literal text as 'T')` }] : [];
+};
+
+type Entry<C extends Cursor> = CursorFactory<C> & { lint: StrategyLint<C> };
+const entry = <C extends Cursor>(factory: CursorFactory<C>, ...rules: StrategyLint<C>[]): Entry<C> =>
+  Object.assign(factory, { lint: ((c, at) => rules.flatMap((r) => r(c, at))) as StrategyLint<C> });
+
+/**
+ * Delta cursors by the name the connector YAML uses, each with its lint rules; the schema's oneOf
+ * branches carry the same names (a test proves it).
+ */
+export const CURSORS: { [T in Cursor['type']]: Entry<Extract<Cursor, { type: T }>> } = {
+  datetime: entry(datetime, sentSomewhere, varsUsed, formatKnown),
+  epoch_seconds: entry(epochSeconds, sentSomewhere, varsUsed),
+  response_token: entry(responseToken),
+  custom: entry(custom, varsUsed),
 };
 
 /** `startedAt`: when the read started, on the clock the run's waits use. */
 export function createCursor(c: Cursor, saved: string | undefined, label: string, startedAt = Date.now()): CursorTracker {
-  return CURSORS[c.type](c, saved, label, startedAt);
+  return (CURSORS[c.type] as CursorFactory)(c, saved, label, startedAt);
+}
+
+/** The problems of a stream's cursor, by its cursor's own rules. */
+export function lintCursor(c: Cursor, at: LintAt): StrategyProblem[] {
+  return Object.hasOwn(CURSORS, c.type) ? (CURSORS[c.type].lint as StrategyLint<Cursor>)(c, at) : [];
+}
+
+/** The record time field a cursor tracks, and the zone of its stamps (none for token cursors). */
+export function cursorTimeField(c: Cursor | undefined): { field: string; timezone: 'UTC' | 'local' } | undefined {
+  return c && (c.type === 'datetime' || c.type === 'epoch_seconds') ? { field: c.field, timezone: c.timezone ?? 'UTC' } : undefined;
 }

@@ -1,4 +1,12 @@
-import type { Pagination } from '../config/types.generated.js';
+import type { LintAt, StrategyLint, StrategyProblem } from '../config/strategy.js';
+import type {
+  CursorPagination,
+  CustomPagination,
+  NextUrlPagination,
+  OffsetPagination,
+  PageNumberPagination,
+  Pagination,
+} from '../config/types.generated.js';
 import { select } from './select.js';
 
 /** What the next request of a chain adds: query parameters, template variables, or a whole URL. */
@@ -24,16 +32,19 @@ export interface Paginator {
   ahead?(): PageRequest | undefined;
 }
 
-type Factory = (p: Pagination, label: string) => Paginator;
+/** What a paginator module exports (built-in or custom): a fresh paginator per request chain. */
+export type PaginatorFactory<P extends Pagination = Pagination> = (p: P, label: string) => Paginator;
+
+type Sized = PageNumberPagination | OffsetPagination;
 
 /** The last page: an empty one, or one shorter than what the server really sends per page (it may cap the requested size silently). */
-async function lastPage(p: Pagination, body: unknown, count: number, size: number, label: string): Promise<boolean> {
+async function lastPage(p: Sized, body: unknown, count: number, size: number, label: string): Promise<boolean> {
   if (count === 0) return true;
   const cap = Number(await select(p.max_page_size, body, `${label} pagination.max_page_size`));
   return count < (Number.isFinite(cap) && cap > 0 ? Math.min(cap, size) : size);
 }
 
-async function totalOf(p: Pagination, body: unknown, label: string): Promise<number | undefined> {
+async function totalOf(p: Sized, body: unknown, label: string): Promise<number | undefined> {
   const total = Number(await select(p.total, body, `${label} pagination.total`));
   return Number.isFinite(total) && total > 0 ? total : undefined;
 }
@@ -41,7 +52,7 @@ async function totalOf(p: Pagination, body: unknown, label: string): Promise<num
 const truthy = async (expr: string | undefined, body: unknown, label: string) => (expr ? (await select(expr, body, label)) === true : undefined);
 
 /** Pages numbered from `start`; stops on totalCount, an empty page, or a page shorter than the server's effective size. */
-function pageNumber(p: Pagination, label: string): Paginator {
+function pageNumber(p: PageNumberPagination, label: string): Paginator {
   let page = p.start ?? 1;
   let fetched = 0;
   let last = 0;
@@ -66,7 +77,7 @@ function pageNumber(p: Pagination, label: string): Paginator {
   };
 }
 
-function offset(p: Pagination, label: string): Paginator {
+function offset(p: OffsetPagination, label: string): Paginator {
   let off = p.start ?? 0;
   let last = 0;
   let total: number | undefined;
@@ -90,7 +101,7 @@ function offset(p: Pagination, label: string): Paginator {
   };
 }
 
-function cursor(p: Pagination, label: string): Paginator {
+function cursor(p: CursorPagination, label: string): Paginator {
   const sizeQuery = p.size_param && p.page_size ? { [p.size_param]: String(p.page_size) } : {};
   return {
     first: () => ({ query: { ...sizeQuery }, vars: { page: { size: p.page_size } } }),
@@ -99,12 +110,12 @@ function cursor(p: Pagination, label: string): Paginator {
       if ((await truthy(p.has_more, body, `${label} pagination.has_more`)) === false) return null;
       const c = await select(p.next_cursor, body, `${label} pagination.next_cursor`);
       if (c === undefined || c === null || c === '') return null;
-      return { query: { ...sizeQuery, [p.cursor_param!]: String(c) }, vars: { page: { size: p.page_size } } };
+      return { query: { ...sizeQuery, [p.cursor_param]: String(c) }, vars: { page: { size: p.page_size } } };
     },
   };
 }
 
-function nextUrl(p: Pagination, label: string): Paginator {
+function nextUrl(p: NextUrlPagination, label: string): Paginator {
   return {
     first: () => ({ query: p.size_param && p.page_size ? { [p.size_param]: String(p.page_size) } : {}, vars: {} }),
     async next({ body }) {
@@ -116,18 +127,58 @@ function nextUrl(p: Pagination, label: string): Paginator {
   };
 }
 
-const none: Factory = () => ({ first: () => ({ query: {}, vars: {} }), next: async () => null });
+const none: PaginatorFactory = () => ({ first: () => ({ query: {}, vars: {} }), next: async () => null });
 
-/** Paginators by the name the connector YAML uses; the schema's enum lists the same names. */
-export const PAGINATORS: Record<Pagination['type'], Factory> = {
-  none,
-  page_number: pageNumber,
-  offset,
-  cursor,
-  next_url: nextUrl,
+const customs = new WeakMap<CustomPagination, PaginatorFactory>();
+
+/** Binds a custom paginator's spec to its module's factory (engine/config/custom-modules.ts does, at load time). */
+export function bindCustomPaginator(spec: CustomPagination, factory: PaginatorFactory): void {
+  customs.set(spec, factory);
+}
+
+const custom = (p: CustomPagination, label: string): Paginator => {
+  const factory = customs.get(p);
+  if (!factory) throw new Error(`${label}: custom paginator ${p.module} is not loaded (load the project's custom modules first)`);
+  return factory(p, label);
+};
+
+/** A page size that is never sent cannot limit anything: the server's default applies. */
+const sizeUnused: StrategyLint<Pagination> = (p, at) => {
+  if (!('page_size' in p) || p.page_size === undefined || p.size_param) return [];
+  if (at.templates?.some((t) => t.includes('{page.size}'))) return [];
+  return [{ key: 'page_size', severity: 'warning', message: `pagination type ${p.type} sets page_size ${p.page_size} but never sends it: set size_param, or use {page.size} in the stream's query` }];
+};
+
+/** An offset that is never sent reads the first page again and again. */
+const offsetUnused: StrategyLint<OffsetPagination> = (p, at) =>
+  p.offset_param || at.templates?.some((t) => t.includes('{page.offset}'))
+    ? []
+    : [{ message: 'pagination type offset never sends the offset: set offset_param, or use {page.offset} in the stream\'s query' }];
+
+type Entry<P extends Pagination> = PaginatorFactory<P> & { lint: StrategyLint<P> };
+const entry = <P extends Pagination>(factory: PaginatorFactory<P>, ...rules: StrategyLint<P>[]): Entry<P> =>
+  Object.assign(factory, { lint: ((p, at) => rules.flatMap((r) => r(p, at))) as StrategyLint<P> });
+
+/**
+ * Paginators by the name the connector YAML uses, each with its lint rules; the schema's oneOf
+ * branches carry the same names (a test proves it).
+ */
+export const PAGINATORS: { [T in Pagination['type']]: Entry<Extract<Pagination, { type: T }>> } = {
+  none: entry(none),
+  page_number: entry(pageNumber, sizeUnused),
+  offset: entry(offset, sizeUnused, offsetUnused),
+  cursor: entry(cursor, sizeUnused),
+  next_url: entry(nextUrl, sizeUnused),
+  custom: entry(custom),
 };
 
 /** A fresh paginator for each request chain: state never leaks between chains. */
 export function createPaginator(p: Pagination | undefined, label: string): Paginator {
-  return PAGINATORS[p?.type ?? 'none'](p ?? { type: 'none' }, label);
+  const spec = p ?? { type: 'none' };
+  return (PAGINATORS[spec.type] as PaginatorFactory)(spec, label);
+}
+
+/** The problems of a stream's pagination, by its paginator's own rules. */
+export function lintPagination(p: Pagination, at: LintAt): StrategyProblem[] {
+  return Object.hasOwn(PAGINATORS, p.type) ? (PAGINATORS[p.type].lint as StrategyLint<Pagination>)(p, at) : [];
 }

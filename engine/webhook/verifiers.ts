@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Webhook } from '../config/types.generated.js';
+import type { StrategyLint, StrategyProblem } from '../config/strategy.js';
+import type { BasicAuthWebhook, CustomWebhook, HmacSha256Webhook, SharedHeaderWebhook, Webhook } from '../config/types.generated.js';
 import { parseDuration } from '../util/duration.js';
 import { MissingVariableError, render } from '../util/template.js';
 
@@ -14,18 +15,15 @@ export interface WebhookRequest {
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
 /** A problem of a connector's webhook section, at one of its keys (or the section itself). */
-export interface WebhookProblem {
-  key?: keyof Webhook;
-  message: string;
-}
+export type WebhookProblem = StrategyProblem;
+
+/** What a verifier module exports (built-in or custom): `verify(spec, request, vars)`, timing-safe. */
+export type VerifyFn<W extends Webhook = Webhook> = (spec: W, req: WebhookRequest, vars: Record<string, string>) => Verdict;
 
 /** A verifier checks deliveries and carries the lint rules of its part of the webhook section. */
-type Verifier = ((spec: Webhook, req: WebhookRequest, vars: Record<string, string>) => Verdict) & {
-  lint: (spec: Webhook) => WebhookProblem[];
-};
+type Verifier<W extends Webhook> = VerifyFn<W> & { lint: StrategyLint<W> };
 
-const verifier = (verify: (spec: Webhook, req: WebhookRequest, vars: Record<string, string>) => Verdict, lint: Verifier['lint']): Verifier =>
-  Object.assign(verify, { lint });
+const verifier = <W extends Webhook>(verify: VerifyFn<W>, lint: StrategyLint<W>): Verifier<W> => Object.assign(verify, { lint });
 
 /** A scheme that carries a timestamp refuses deliveries further than this from now when `tolerance` is omitted. */
 export const DEFAULT_TOLERANCE_MS = 5 * 60_000;
@@ -57,20 +55,30 @@ function configured(template: string | undefined, vars: Record<string, string>):
 
 const NO_SECRET: Verdict = { ok: false, reason: 'no webhook secret is configured for this connection: every delivery is refused' };
 
-/** Lint: `keys` must be set to something other than blanks. */
-const needs =
-  (...keys: { key: keyof Webhook; why: string }[]) =>
-  (spec: Webhook): WebhookProblem[] =>
-    keys.filter(({ key }) => typeof spec[key] !== 'string' || (spec[key] as string).trim() === '').map(({ key, why }) => ({ key, message: `webhook verifier ${spec.verifier} needs "${key}" (${why})` }));
+type Key = 'secret' | 'signature_header' | 'timestamp_header' | 'header' | 'username' | 'password';
 
-const WHY: Partial<Record<keyof Webhook, string>> = {
+/**
+ * Lint: `keys` must be set to something other than blanks (the schema requires the keys; a blank
+ * value would refuse every delivery, or for a secret let anyone sign).
+ */
+const needs =
+  <W extends Webhook>(...keys: { key: Key; why: string }[]): StrategyLint<W> =>
+  (spec) =>
+    keys
+      .filter(({ key }) => {
+        const v = (spec as Partial<Record<Key, unknown>>)[key];
+        return typeof v === 'string' && v.trim() === '';
+      })
+      .map(({ key, why }) => ({ key, message: `webhook verifier ${spec.verifier} needs "${key}" (${why})` }));
+
+const WHY: Partial<Record<Key, string>> = {
   secret: 'the connection value that holds the signing secret, e.g. "{webhook_secret}"; without it every delivery is refused',
   signature_header: 'the header that carries the signature',
   timestamp_header: 'the header that carries the signed timestamp',
 };
 
 /** HMAC-SHA256 over the body (QuickBooks) or timestamp + body (Zendesk), with a replay window. */
-const hmacSha256 = verifier(
+const hmacSha256 = verifier<HmacSha256Webhook>(
   (spec, req, vars) => {
     const secret = configured(spec.secret, vars);
     if (secret === undefined) return NO_SECRET;
@@ -87,15 +95,15 @@ const hmacSha256 = verifier(
     const expected = createHmac('sha256', secret).update(message).digest(spec.encoding ?? 'base64');
     return same(signature, expected) ? { ok: true } : { ok: false, reason: 'signature does not match' };
   },
-  (spec) => {
-    const rules: Required<WebhookProblem>['key'][] = ['secret', 'signature_header'];
+  (spec, at) => {
+    const rules: Key[] = ['secret', 'signature_header'];
     if (spec.message === 'timestamp+body') rules.push('timestamp_header');
-    return needs(...rules.map((key) => ({ key, why: WHY[key] ?? '' })))(spec);
+    return needs<HmacSha256Webhook>(...rules.map((key) => ({ key, why: WHY[key] ?? '' })))(spec, at);
   },
 );
 
 /** A static secret header (Acumatica push notifications carry no signature). */
-const sharedHeader = verifier(
+const sharedHeader = verifier<SharedHeaderWebhook>(
   (spec, req, vars) => {
     const secret = configured(spec.secret, vars);
     if (secret === undefined) return NO_SECRET;
@@ -110,7 +118,7 @@ const sharedHeader = verifier(
 );
 
 /** HTTP Basic credentials on the delivery (Pipedrive does not sign webhooks). */
-const basicAuth = verifier(
+const basicAuth = verifier<BasicAuthWebhook>(
   (spec, req, vars) => {
     const username = configured(spec.username, vars);
     const password = configured(spec.password, vars);
@@ -126,19 +134,45 @@ const basicAuth = verifier(
   ),
 );
 
-/** Webhook verifiers by the name the connector YAML uses; the schema's enum lists the same names. */
-export const WEBHOOK_VERIFIERS: Record<Webhook['verifier'], Verifier> = {
+const customs = new WeakMap<CustomWebhook, VerifyFn>();
+
+/** Binds a custom verifier's spec to its module's verify function (engine/config/custom-modules.ts does, at load time). */
+export function bindCustomVerifier(spec: CustomWebhook, verify: VerifyFn): void {
+  customs.set(spec, verify);
+}
+
+/** A custom verifier that is not loaded, throws, or answers anything but a verdict refuses the delivery. */
+const custom = verifier<CustomWebhook>(
+  (spec, req, vars) => {
+    const verify = customs.get(spec);
+    if (!verify) return { ok: false, reason: `custom webhook verifier ${spec.module} is not loaded` };
+    try {
+      const v = verify(spec, req, vars);
+      return v && (v.ok === true || (v.ok === false && typeof v.reason === 'string')) ? v : { ok: false, reason: `custom webhook verifier ${spec.module} gave no verdict` };
+    } catch (e) {
+      return { ok: false, reason: `custom webhook verifier ${spec.module} failed: ${(e as Error)?.message ?? String(e)}` };
+    }
+  },
+  () => [],
+);
+
+/**
+ * Webhook verifiers by the name the connector YAML uses, each with its lint rules; the schema's
+ * oneOf branches carry the same names (a test proves it).
+ */
+export const WEBHOOK_VERIFIERS: { [V in Webhook['verifier']]: Verifier<Extract<Webhook, { verifier: V }>> } = {
   hmac_sha256: hmacSha256,
   shared_header: sharedHeader,
   basic_auth: basicAuth,
+  custom,
 };
 
 /** Verifies a delivery before anything else looks at it; comparisons are timing-safe. */
 export function verifyWebhook(spec: Webhook, req: WebhookRequest, vars: Record<string, string>): Verdict {
-  return WEBHOOK_VERIFIERS[spec.verifier](spec, req, vars);
+  return (WEBHOOK_VERIFIERS[spec.verifier] as VerifyFn)(spec, req, vars);
 }
 
 /** The lint problems of a connector's webhook section, by its verifier's own rules (all errors). */
 export function lintWebhook(spec: Webhook): WebhookProblem[] {
-  return Object.hasOwn(WEBHOOK_VERIFIERS, spec.verifier) ? WEBHOOK_VERIFIERS[spec.verifier].lint(spec) : [];
+  return Object.hasOwn(WEBHOOK_VERIFIERS, spec.verifier) ? (WEBHOOK_VERIFIERS[spec.verifier].lint as StrategyLint<Webhook>)(spec, {}) : [];
 }

@@ -126,13 +126,13 @@ describe('mlc lint', () => {
     ]);
   });
 
-  it('reports a webhook section without a secret, at the section, and an empty one at its value', () => {
+  it('reports a webhook section without a secret, at the section\'s first key, and an empty one at its value', () => {
     const head = ['name: acme', 'base_url: https://api.acme.test', 'auth: { type: none }', 'variables:', '  hook_secret: { secret: true }'];
     const missing = lintProject({
       [CONNECTOR]: lines(...head, 'webhook:', '  verifier: hmac_sha256', '  signature_header: X-Sig'), // line 6: "webhook" col 1
     });
     expect(missing).toEqual([
-      d(CONNECTOR, 6, 1, 'webhook verifier hmac_sha256 needs "secret" (the connection value that holds the signing secret, e.g. "{webhook_secret}"; without it every delivery is refused)', 'webhook'),
+      d(CONNECTOR, 7, 3, 'webhook verifier hmac_sha256 needs "secret" (the connection value that holds the signing secret, e.g. "{webhook_secret}"; without it every delivery is refused)', 'webhook'),
     ]);
     const empty = lintProject({
       [CONNECTOR]: lines(...head, 'webhook:', '  verifier: shared_header', '  header: X-Token', '  secret: ""'), // line 9: `  secret: ` -> col 11

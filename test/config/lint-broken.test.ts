@@ -131,7 +131,7 @@ describe('connector schema', () => {
         4,
         9,
         'error',
-        'unknown auth type "basci"; expected one of: oauth2_client_credentials, oauth2_authorization_code, oauth2_refresh_token, oauth2_password, basic, api_key, bearer, session_cookie, none; did you mean "basic"?',
+        'unknown auth type "basci"; expected one of: oauth2_client_credentials, oauth2_authorization_code, oauth2_refresh_token, oauth2_password, basic, api_key, bearer, session_cookie, none, custom; did you mean "basic"?',
         'auth.type',
       ),
     ]);
@@ -157,7 +157,7 @@ describe('connector schema', () => {
         8,
         25,
         'error',
-        'expected one of: none, page_number, offset, cursor, next_url; got the string "page_numbr"; did you mean "page_number"?',
+        'unknown pagination type "page_numbr"; expected one of: none, page_number, offset, cursor, next_url, custom; did you mean "page_number"?',
         'streams.widgets.pagination.type',
       ),
     ]);
@@ -184,7 +184,7 @@ describe('connector schema', () => {
         8,
         15,
         'error',
-        'expected one of: single, batch, async_job; got the string "singel"; did you mean "single"?',
+        'unknown upsert writer "singel"; expected one of: single, batch, async_job, custom; did you mean "single"?',
         'operations.upsert_widgets.upsert.writer',
       ),
     ]);
@@ -263,7 +263,7 @@ describe('connector semantics', () => {
       ),
     });
     expect(diags).toEqual([
-      d(CONNECTOR, 8, 7, 'error', 'writer async_job needs a "job" block (how to poll the job)', 'operations.upsert_widgets.upsert'),
+      d(CONNECTOR, 8, 7, 'error', 'upsert writer async_job needs "job" (how to poll the job)', 'operations.upsert_widgets.upsert'),
     ]);
   });
 
@@ -490,7 +490,7 @@ describe('more connector and mapping checks', () => {
       ),
     });
     expect(diags).toEqual([
-      d(CONNECTOR, 3, 7, 'error', 'missing required key "password"', 'auth'),
+      d(CONNECTOR, 3, 7, 'error', 'auth type basic needs "password" (the password or API token, usually a template naming a secret connection value)', 'auth'),
       d(CONNECTOR, 3, 35, 'error', 'unknown key "pasword"; did you mean "password"?', 'auth.pasword'),
     ]);
   });
@@ -505,7 +505,7 @@ describe('more connector and mapping checks', () => {
         '  widgets:',
         '    path: /widgets',
         '    primary_key: id',
-        '    pagination: { type: page_number, page_size: 10 }', // "    pagination: " is 16 chars -> "{" at col 17
+        '    pagination: { type: page_number, page_size: 10, size_param: limit }', // "    pagination: " is 16 chars -> "{" at col 17
       ),
     });
     expect(diags).toEqual([

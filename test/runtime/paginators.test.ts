@@ -2,7 +2,7 @@
 // page-size cap, QuickBooks offsets inside the query text, Zendesk and Pipedrive cursors) and inline ones.
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import type { Pagination, Stream } from '../../engine/config/types.generated.js';
+import type { PageNumberPagination, Pagination, Stream } from '../../engine/config/types.generated.js';
 import { createPaginator, PAGINATORS } from '../../engine/read/paginators.js';
 import { StreamReader } from '../../engine/read/reader.js';
 import { API, makeClient, shippedConnector, testConnector, useNock } from './helpers.js';
@@ -59,7 +59,7 @@ describe('page_number (Visma)', () => {
   });
 
   it('a silent cap (asked 1000, got 500, maxPageSize 500) is not a short page: reading goes on', async () => {
-    const stream: Stream = { ...visma(), pagination: { ...visma().pagination!, total: undefined } };
+    const stream: Stream = { ...visma(), pagination: { ...(visma().pagination as PageNumberPagination), total: undefined } };
     const q = serve('/v1/customer', (qs) => {
       const page = Number(qs.get('pageNumber'));
       return customers((page - 1) * 500 + 1, page < 3 ? 500 : 120, { maxPageSize: 500 });
@@ -81,7 +81,7 @@ describe('page_number (Visma)', () => {
   });
 
   it('an exact multiple of the cap ends on the empty page after it', async () => {
-    const stream: Stream = { ...visma(), pagination: { ...visma().pagination!, total: undefined } };
+    const stream: Stream = { ...visma(), pagination: { ...(visma().pagination as PageNumberPagination), total: undefined } };
     const q = serve('/v1/customer', (qs) => (Number(qs.get('pageNumber')) <= 2 ? customers(Number(qs.get('pageNumber')) * 500 - 499, 500, { maxPageSize: 500 }) : []));
     const pages = await readAll(readerFor(stream).reader);
     expect(pages.map((p) => p.length)).toEqual([500, 500, 0]);
