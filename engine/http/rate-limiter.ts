@@ -31,7 +31,8 @@ export class RateLimiter {
 
   async acquire(): Promise<() => void> {
     // A freed slot is handed straight to the longest waiter, so a newcomer cannot take it too.
-    if (this.inFlight >= this.maxConcurrency || this.waiters.length) await new Promise<void>((r) => this.waiters.push(r));
+    const full = this.inFlight >= this.maxConcurrency || this.waiters.length > 0;
+    if (full) await new Promise<void>((r) => this.waiters.push(r));
     else this.inFlight++;
     try {
       await this.waitForTurn();
@@ -78,7 +79,11 @@ export class RateLimiter {
     const limit = Number(s.limit_header ? headers.get(s.limit_header) : NaN);
     const resetRaw = s.reset_header ? Number(headers.get(s.reset_header)) : NaN;
     if (!Number.isFinite(remaining)) return;
-    const resetMs = !Number.isFinite(resetRaw) ? 60_000 : s.reset_format === 'epoch_seconds' ? Math.max(0, resetRaw * 1000 - this.now()) : resetRaw * 1000;
+    const resetMs = !Number.isFinite(resetRaw)
+      ? 60_000
+      : s.reset_format === 'epoch_seconds'
+        ? Math.max(0, resetRaw * 1000 - this.now())
+        : resetRaw * 1000;
     if (remaining <= 0) {
       this.pauseUntil = Math.max(this.pauseUntil, this.now() + resetMs);
       this.spacingMs = 0;

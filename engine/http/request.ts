@@ -32,7 +32,12 @@ export interface SpecRequestOptions {
  * The request a declaration describes: its path rendered with `vars` (each value URL-encoded) onto
  * `baseUrl`, its query rendered with `vars`, its headers as declared, and the body.
  */
-export function specRequest(baseUrl: string, spec: RequestSpec, vars: TemplateVars, o: SpecRequestOptions = {}): RequestOptions {
+export function specRequest(
+  baseUrl: string,
+  spec: RequestSpec,
+  vars: TemplateVars,
+  o: SpecRequestOptions = {},
+): RequestOptions {
   const query = o.strictQuery
     ? Object.fromEntries(Object.entries(spec.query ?? {}).map(([k, t]) => [k, render(t, vars)]))
     : renderMap(spec.query, vars);

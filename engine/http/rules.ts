@@ -27,7 +27,10 @@ export class ErrorRules {
       if (r.body) {
         let hit: unknown;
         try {
-          hit = body !== undefined && body !== null && typeof body === 'object' ? await evaluate(r.body, body, `${this.label} error rule`) : false;
+          hit =
+            body !== undefined && body !== null && typeof body === 'object'
+              ? await evaluate(r.body, body, `${this.label} error rule`)
+              : false;
         } catch {
           hit = false;
         }

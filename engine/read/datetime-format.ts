@@ -16,9 +16,16 @@ export function formatInstant(ms: number, pattern: string | undefined, zone: 'UT
     mm: p2(utc ? d.getUTCMinutes() : d.getMinutes()),
     ss: p2(utc ? d.getUTCSeconds() : d.getSeconds()),
     SSS: String(utc ? d.getUTCMilliseconds() : d.getMilliseconds()).padStart(3, '0'),
-    XXX: offsetMin === 0 ? 'Z' : `${offsetMin > 0 ? '+' : '-'}${p2(Math.floor(Math.abs(offsetMin) / 60))}:${p2(Math.abs(offsetMin) % 60)}`,
+    XXX: offsetMin === 0 ? 'Z' : offset(offsetMin),
   };
-  return pattern.replace(/'([^']*)'|yyyy|MM|dd|HH|mm|ss|SSS|XXX/g, (m, lit: string | undefined) => (lit !== undefined ? lit : parts[m]));
+  return pattern.replace(/'([^']*)'|yyyy|MM|dd|HH|mm|ss|SSS|XXX/g, (m, lit: string | undefined) => lit ?? parts[m]);
+}
+
+/** A UTC offset in minutes as +hh:mm or -hh:mm. */
+function offset(minutes: number): string {
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const abs = Math.abs(minutes);
+  return `${minutes > 0 ? '+' : '-'}${p2(Math.floor(abs / 60))}:${p2(abs % 60)}`;
 }
 
 /** Reads a record timestamp; one without an offset is taken in `zone`. NaN when unreadable. */
