@@ -5,7 +5,7 @@ import { StreamReader } from '../read/reader.js';
 import type { LiveConnection } from '../runtime/connection.js';
 import type { StateBackend } from '../store/backend.js';
 import { singleWriter } from '../write/single.js';
-import type { WriteContext, WriteItem, WriteOutcome } from '../write/types.js';
+import { writeAll } from '../write/types.js';
 
 export interface Provisioned {
   created: string[];
@@ -70,13 +70,6 @@ async function listFields(
   return existing;
 }
 
-/** Writes items one by one, and returns every outcome (they are reported through onOutcomes). */
-async function writeEach(items: WriteItem[], ctx: Omit<WriteContext, 'onOutcomes'>): Promise<WriteOutcome[]> {
-  const outcomes: WriteOutcome[] = [];
-  await singleWriter(items, { ...ctx, onOutcomes: (o) => void outcomes.push(...o) });
-  return outcomes;
-}
-
 export async function provisionFields(o: ProvisionOptions): Promise<Provisioned> {
   const fields = o.flow.custom_fields ?? [];
   const set = o.op.custom_fields ? o.target.connector.custom_fields?.[o.op.custom_fields] : undefined;
@@ -139,7 +132,7 @@ async function createFields(missing: CustomField[], set: CustomFieldSet, o: Prov
     kind: 'create' as const,
     label: `custom fields ${o.op.custom_fields}`,
   };
-  const outcomes = await writeEach(items, ctx);
+  const outcomes = await writeAll(singleWriter, items, ctx);
   created.push(...outcomes.filter((x) => x.ok).map((x) => x.key));
   return outcomes.filter((x) => !x.ok);
 }
@@ -192,7 +185,7 @@ async function addMissingOptions(
   }
   if (items.length) {
     const { client, baseUrl, vars } = o.target;
-    const outcomes = await writeEach(items, {
+    const outcomes = await writeAll(singleWriter, items, {
       client,
       baseUrl,
       vars,
