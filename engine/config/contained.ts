@@ -7,7 +7,11 @@ import { fsErrorReason } from './read-text.js';
  * mapping may only read its own transforms and fixtures: a path or link leading elsewhere would
  * let a mapping load any file on the machine.
  */
-export function containedIn(file: string, folder: string): { inside: true } | { inside: false; problem: string } {
+export function containedIn(
+  file: string,
+  folder: string,
+  outside = "the mapping's folder; keep transforms and fixtures inside mappings/<name>/",
+): { inside: true } | { inside: false; problem: string } {
   let real: string;
   let realFolder: string;
   try {
@@ -17,6 +21,6 @@ export function containedIn(file: string, folder: string): { inside: true } | { 
     return { inside: false, problem: fsErrorReason(e) };
   }
   const rel = relative(realFolder, real);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return { inside: false, problem: 'resolves (after symbolic links) to a file outside the mapping\'s folder; keep transforms and fixtures inside mappings/<name>/' };
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return { inside: false, problem: `resolves (after symbolic links) to a file outside ${outside}` };
   return { inside: true };
 }

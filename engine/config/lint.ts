@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { tidyMessage, type Diagnostic } from './diagnostic.js';
+import { loadCustomModules } from './custom-modules.js';
 import { checkFixtures } from './fixture-check.js';
 import { displayPath, entryExists, loadFile, loadProject, schemaFor, type LoadOptions, type Loaded, type Project } from './project.js';
 import { fsErrorReason } from './read-text.js';
@@ -83,6 +84,26 @@ export function lint(root: string, paths: string[] = [], opts: LoadOptions = {})
     out.push(...(isDir ? lintFolder(abs, p, opts) : lintFile(abs, root, opts)));
   }
   return finish(out);
+}
+
+/**
+ * `lint` after loading the custom modules of every project the paths belong to, so that a module
+ * whose export does not fit its interface (or that cannot be imported) is reported too. What the
+ * CLI runs; `lint` alone checks that each module exists inside the project.
+ */
+export async function lintWithModules(root: string, paths: string[] = [], opts: LoadOptions = {}): Promise<Diagnostic[]> {
+  const roots = new Set(paths.length ? paths.map((p) => projectOf(resolve(p), root)) : [resolve(root)]);
+  for (const r of roots) await loadCustomModules(loadProject(r, opts));
+  return lint(root, paths, opts);
+}
+
+/** The project a path to lint belongs to (itself when it is a project folder). */
+function projectOf(abs: string, fallback: string): string {
+  if (isProject(abs)) return abs;
+  const mapping = mappingFolderOf(abs);
+  if (mapping) return dirname(dirname(mapping));
+  if (['connectors', 'mappings'].includes(basename(abs)) && isProject(dirname(abs))) return dirname(abs);
+  return projectRootOf(abs, resolve(fallback));
 }
 
 const isProject = (dir: string) => ['connectors', 'mappings', 'connections.yaml'].some((n) => entryExists(join(dir, n)));

@@ -5,7 +5,8 @@ import { lintCursor } from '../read/cursors.js';
 import { lintPagination } from '../read/paginators.js';
 import { lintWebhook } from '../webhook/verifiers.js';
 import { lintWrite } from '../write/registry.js';
-import { MAPPING_FUNCTION_NAMES } from './jsonata-vocabulary.js';
+import { checkCustomRefs, customSignatures } from './custom-modules.js';
+import { JSONATA_BUILTINS, MAPPING_FUNCTION_SIGNATURES, type Param } from './jsonata-vocabulary.js';
 import type { StrategyProblem } from './strategy.js';
 import type { Diagnostic } from './diagnostic.js';
 import { checkJsonata, rootFields } from './jsonata-check.js';
@@ -26,7 +27,9 @@ export const BUILTIN_TEMPLATE_VARS = ['cursor', 'page.size', 'page.offset', 'pag
 
 const ENV_REF = /\$\{([^}]*)\}/g;
 
-function jsonataDiagnostics(yaml: YamlFile, path: YamlPath, expr: string, functions: readonly string[] = MAPPING_FUNCTION_NAMES): Diagnostic[] {
+type Signatures = Readonly<Record<string, readonly Param[]>>;
+
+function jsonataDiagnostics(yaml: YamlFile, path: YamlPath, expr: string, functions: readonly string[] | Signatures = MAPPING_FUNCTION_SIGNATURES): Diagnostic[] {
   return checkJsonata(expr, functions).map((p) => yaml.diag(yaml.offsetInScalar(path, p.index), p.severity, p.message, path));
 }
 
@@ -42,6 +45,7 @@ export function checkConnector(name: string, c: Loaded<Connector>): Diagnostic[]
   const out: Diagnostic[] = [];
   if (data.name !== name) out.push(yaml.diagAt(['name'], 'error', `connector name "${data.name}" must equal the file name "${name}"`));
   out.push(...templateDiagnostics(yaml, data));
+  out.push(...checkCustomRefs(c, 'connector'));
   if (data.webhook) out.push(...placed(yaml, ['webhook'], data.webhook, lintWebhook(data.webhook)));
   const auths: [YamlPath, Auth][] = [[['auth'], data.auth], ...Object.entries(data.auth_options ?? {}).map(([k, a]): [YamlPath, Auth] => [['auth_options', k], a])];
   for (const [at, auth] of auths) if (auth && typeof auth === 'object') out.push(...placed(yaml, at, auth, lintAuth(auth)));
@@ -118,8 +122,8 @@ function fileDiag(file: string, expr: string, index: number, severity: Diagnosti
   return { file: displayPath(file), line: before.split('\n').length, col: index - before.lastIndexOf('\n'), severity, message, path: path.join('.') };
 }
 
-function jsonataFileDiagnostics(file: string, expr: string, path: YamlPath): Diagnostic[] {
-  return checkJsonata(expr, MAPPING_FUNCTION_NAMES).map((p) => fileDiag(file, expr, p.index, p.severity, p.message, path));
+function jsonataFileDiagnostics(file: string, expr: string, path: YamlPath, functions: Signatures): Diagnostic[] {
+  return checkJsonata(expr, functions).map((p) => fileDiag(file, expr, p.index, p.severity, p.message, path));
 }
 
 export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Project): Diagnostic[] {
@@ -137,6 +141,8 @@ export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Proje
   };
   const src = side('source');
   const tgt = side('target');
+  out.push(...checkCustomRefs(m, 'mapping'), ...functionNameClashes(yaml, data));
+  const functions: Signatures = { ...customSignatures(data), ...MAPPING_FUNCTION_SIGNATURES };
   const streams = Object.keys(src?.streams ?? {});
   const ops = Object.keys(tgt?.operations ?? {});
   const flowNames = Object.keys(data.flows);
@@ -151,11 +157,11 @@ export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Proje
       if (src && !js) out.push(yaml.diagAt([...at, 'join', jname, 'from'], 'error', `connector "${data.source.connector}" has no stream "${join.from}"${suggest(join.from, streams)}`));
       const first = String(join.on ?? '').split('.')[0];
       if (js?.fields && join.on && !js.fields.includes(first)) out.push(yaml.diagAt([...at, 'join', jname, 'on'], 'error', `stream "${join.from}" has no field "${first}"${suggest(first, js.fields)}`));
-      if (join.where) out.push(...jsonataDiagnostics(yaml, [...at, 'join', jname, 'where'], join.where));
+      if (join.where) out.push(...jsonataDiagnostics(yaml, [...at, 'join', jname, 'where'], join.where, functions));
     }
     for (const dep of flow.depends_on ?? []) if (!data.flows[dep]) out.push(yaml.diagAt([...at, 'depends_on'], 'error', `no flow "${dep}" in this mapping${suggest(dep, flowNames)}`));
-    if (flow.where) out.push(...jsonataDiagnostics(yaml, [...at, 'where'], flow.where));
-    if (flow.recompute?.when) out.push(...jsonataDiagnostics(yaml, [...at, 'recompute', 'when'], flow.recompute.when));
+    if (flow.where) out.push(...jsonataDiagnostics(yaml, [...at, 'where'], flow.where, functions));
+    if (flow.recompute?.when) out.push(...jsonataDiagnostics(yaml, [...at, 'recompute', 'when'], flow.recompute.when, functions));
     if (flow.custom_fields?.length && op && !op.custom_fields) out.push(yaml.diagAt([...at, 'custom_fields'], 'error', `operation "${flow.to}" of connector "${data.target.connector}" declares no custom field set, so these fields cannot be provisioned`));
     out.push(...duplicateCustomFields(yaml, at, flow.custom_fields));
     const t = transformSource(m.path, flow.transform);
@@ -163,7 +169,7 @@ export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Proje
       out.push(yaml.diagAt([...at, 'transform'], 'error', t.problem));
       continue;
     }
-    out.push(...(t.file ? jsonataFileDiagnostics(t.file, t.expr, [...at, 'transform']) : jsonataDiagnostics(yaml, [...at, 'transform'], t.expr)));
+    out.push(...(t.file ? jsonataFileDiagnostics(t.file, t.expr, [...at, 'transform'], functions) : jsonataDiagnostics(yaml, [...at, 'transform'], t.expr, functions)));
     const setKey = op?.custom_fields ? tgt?.custom_fields?.[op.custom_fields]?.payload_path : undefined;
     for (const p of undeclaredCustomFieldKeys(t.expr, setKey, flow.custom_fields, fname)) {
       out.push(t.file ? fileDiag(t.file, t.expr, p.index, 'error', p.message, [...at, 'transform']) : yaml.diag(yaml.offsetInScalar([...at, 'transform'], p.index), 'error', p.message, [...at, 'transform']));
@@ -183,6 +189,14 @@ export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Proje
   }
   out.push(...flowCycles(yaml, data.flows));
   return out;
+}
+
+/** A custom function named like one of JSONata's or the project's would hide it, or be hidden. */
+function functionNameClashes(yaml: YamlFile, data: Mapping): Diagnostic[] {
+  const fns = data.functions && typeof data.functions === 'object' ? Object.keys(data.functions) : [];
+  return fns
+    .filter((n) => Object.hasOwn(MAPPING_FUNCTION_SIGNATURES, n) || Object.hasOwn(JSONATA_BUILTINS, n))
+    .map((n) => yaml.diagAt(['functions', n], 'error', `$${n} is already ${Object.hasOwn(MAPPING_FUNCTION_SIGNATURES, n) ? 'a mapping function' : 'a JSONata function'}: give the custom function another name`, true));
 }
 
 /**

@@ -1085,6 +1085,12 @@ export interface Mapping {
    * A five-field cron expression for when the mapping should run. Not used yet: `mlc serve` (planned) will run it; until then run `mlc sync` from cron or a scheduler.
    */
   schedule?: string;
+  /**
+   * The mapping's own JSONata functions, each a JavaScript module in the mapping's folder (README, "Custom strategies"); called as $name(...) in transforms and filters.
+   */
+  functions?: {
+    [k: string]: CustomFunction;
+  };
   flows: {
     [k: string]: Flow;
   };
@@ -1098,6 +1104,19 @@ export interface Endpoint {
    * The connection profile to use (default: the connector's name).
    */
   connection?: string;
+}
+/**
+ * A function written in JavaScript: the module's default export, called with the arguments of $name(...).
+ */
+export interface CustomFunction {
+  /**
+   * Path of the module (.js or .mjs), relative to the mapping's folder, e.g. ./functions/fiscal-year.js.
+   */
+  module: string;
+  /**
+   * The parameters in call order, for lint and for the check at every call: name, name? (may be left out), ...name (takes the rest).
+   */
+  params: string[];
 }
 export interface Flow {
   description?: string;

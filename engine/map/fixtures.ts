@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse, parseDocument } from 'yaml';
+import { loadCustomModules } from '../config/custom-modules.js';
+import { ConfigError } from '../config/diagnostic.js';
 import { parseFixtureNow } from '../config/fixture-check.js';
+import { displayPath } from '../config/project.js';
 import { changedPaths, setTopLevel } from '../config/yaml-update.js';
 import type { Mapping } from '../config/types.generated.js';
 import { canonicalJson } from './canonical.js';
@@ -61,6 +64,9 @@ async function crossCheck(mapper: FlowMapper, input: Record<string, unknown>, pa
 
 /** Maps each fixture's record exactly as a sync would (join filters, transform, payload schema). */
 export async function runFixtures(plan: MappingPlan, dir: string): Promise<FixtureResult[]> {
+  // The mapping's custom functions are modules: imported (and checked) before any case runs.
+  const problems = (await loadCustomModules(plan.project)).filter((d) => d.file === displayPath(plan.mappingFile));
+  if (problems.length) throw new ConfigError(problems);
   const out: FixtureResult[] = [];
   for (const file of fixtureFiles(dir)) {
     const name = basename(file).replace(/\.ya?ml$/, '');

@@ -1,5 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Flow, Operation } from '../config/types.generated.js';
+import { customFunctionsOf } from '../config/custom-modules.js';
 import { transformSource } from '../config/transform-source.js';
 import { compile, evaluate, getPath, holds, interpret, interpretedBecause } from './expression.js';
 import { mappingFunctions, type Clock } from './functions.js';
@@ -33,7 +34,8 @@ export class FlowMapper {
     readonly mappingFile: string,
     clock: Clock,
   ) {
-    this.bindings = Object.fromEntries(Object.entries(mappingFunctions(clock)).map(([k, f]) => [k, f.fn]));
+    // The mapping's custom functions (loaded at plan time) beside the built-in ones, which win on a clash (lint refuses one).
+    this.bindings = { ...customFunctionsOf(mappingFile), ...Object.fromEntries(Object.entries(mappingFunctions(clock)).map(([k, f]) => [k, f.fn])) };
     const t = transformSource(mappingFile, flow.transform);
     this.transformFile = t.file;
     this.transformExpr = t.expr;
