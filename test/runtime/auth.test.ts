@@ -8,13 +8,31 @@ import { openConnection } from '../../engine/runtime/connection.js';
 import { SecretBox } from '../../engine/store/crypto.js';
 import { openState } from '../../engine/store/open.js';
 import { connectionSecrets } from '../../engine/store/token-store.js';
-import { API, delay, fakeClock, json, localServer, memoryTokens, parseBody, removeTempDirs, shippedConnector, tempDir, useNock, withAuth } from './helpers.js';
+import {
+  API,
+  delay,
+  fakeClock,
+  json,
+  localServer,
+  memoryTokens,
+  parseBody,
+  removeTempDirs,
+  shippedConnector,
+  tempDir,
+  useNock,
+  withAuth,
+} from './helpers.js';
 
 useNock();
 afterAll(() => closeDefaultDispatcher());
 
 const visma = () => shippedConnector('visma');
-const VISMA_VARS = { client_id: 'visma-cid', client_secret: 'visma-secret-value', tenant_id: 'tenant-42', scope: 'vismanet_erp_service_api:read' };
+const VISMA_VARS = {
+  client_id: 'visma-cid',
+  client_secret: 'visma-secret-value',
+  tenant_id: 'tenant-42',
+  scope: 'vismanet_erp_service_api:read',
+};
 
 /** Token endpoint of Visma Connect that hands out tok-1, tok-2, ... and records each request body. */
 function vismaTokens(o: { expiresIn?: number } = {}) {
@@ -140,7 +158,10 @@ describe('oauth2_client_credentials (Visma Connect)', () => {
     const t = vismaTokens();
     const { client, tokens } = withAuth(visma().auth, { vars: VISMA_VARS });
     nock(API).get('/v1/customer').matchHeader('authorization', 'Bearer tok-1').reply(401, { message: 'expired' });
-    nock(API).get('/v1/customer').matchHeader('authorization', 'Bearer tok-2').reply(200, [{ number: '1' }]);
+    nock(API)
+      .get('/v1/customer')
+      .matchHeader('authorization', 'Bearer tok-2')
+      .reply(200, [{ number: '1' }]);
     const res = await client.request({ url: `${API}/v1/customer` });
     expect(res.body).toEqual([{ number: '1' }]);
     expect(t.bodies).toHaveLength(2);
@@ -185,14 +206,25 @@ describe('refresh-token grants with rotation', () => {
       .reply(function (_uri, body) {
         tokenCalls.push({ body: parseBody(body), authorization: this.req.headers.authorization as string | undefined });
         const n = tokenCalls.length;
-        return [200, { access_token: `at-${n}`, refresh_token: `rt-${n}`, expires_in: 3600, x_refresh_token_expires_in: 8_726_400, token_type: 'bearer' }];
+        return [
+          200,
+          {
+            access_token: `at-${n}`,
+            refresh_token: `rt-${n}`,
+            expires_in: 3600,
+            x_refresh_token_expires_in: 8_726_400,
+            token_type: 'bearer',
+          },
+        ];
       });
     const storeAtApiCall: (string | undefined)[] = [];
     nock(API)
       .get('/query')
       .times(2)
       .reply(function () {
-        storeAtApiCall.push(`${this.req.headers.authorization} / stored refresh ${tokens.data.get('refresh_token')?.value}`);
+        storeAtApiCall.push(
+          `${this.req.headers.authorization} / stored refresh ${tokens.data.get('refresh_token')?.value}`,
+        );
         return [200, { QueryResponse: {} }];
       });
 
@@ -217,9 +249,22 @@ describe('refresh-token grants with rotation', () => {
     const secrets = SecretBox.fromKey('a'.repeat(64));
     const state = await openState(path, { secrets });
     try {
-      const connector = { ...shippedConnector('quickbooks'), base_url: API, retry: { min_delay: '1ms', max_delay: '2ms' } };
-      const conn = openConnection({ name: 'qb', connection: { connector: 'quickbooks', values: QB_VARS }, connector, ...connectionSecrets(state, 'qb'), where: 'test' });
-      nock('https://oauth.platform.intuit.com').post('/oauth2/v1/tokens/bearer').query(true).reply(200, { access_token: 'at-disk', refresh_token: 'rt-disk', expires_in: 3600 });
+      const connector = {
+        ...shippedConnector('quickbooks'),
+        base_url: API,
+        retry: { min_delay: '1ms', max_delay: '2ms' },
+      };
+      const conn = openConnection({
+        name: 'qb',
+        connection: { connector: 'quickbooks', values: QB_VARS },
+        connector,
+        ...connectionSecrets(state, 'qb'),
+        where: 'test',
+      });
+      nock('https://oauth.platform.intuit.com')
+        .post('/oauth2/v1/tokens/bearer')
+        .query(true)
+        .reply(200, { access_token: 'at-disk', refresh_token: 'rt-disk', expires_in: 3600 });
       let onDisk: string | undefined;
       nock(API)
         .get('/query')
@@ -244,7 +289,9 @@ describe('refresh-token grants with rotation', () => {
 
   it('Zendesk (oauth2_authorization_code, body_format json): JSON token body with the client pair, rotation kept', async () => {
     const spec = shippedConnector('zendesk').auth;
-    const { client, tokens } = withAuth(spec, { vars: { subdomain: 'acme', client_id: 'zd-cid', client_secret: 'zd-secret', refresh_token: 'zd-rt-0' } });
+    const { client, tokens } = withAuth(spec, {
+      vars: { subdomain: 'acme', client_id: 'zd-cid', client_secret: 'zd-secret', refresh_token: 'zd-rt-0' },
+    });
     let seen: { body: unknown; type?: string } | undefined;
     nock('https://acme.zendesk.com')
       .post('/oauth/tokens')
@@ -255,7 +302,12 @@ describe('refresh-token grants with rotation', () => {
     nock(API).get('/organizations').matchHeader('authorization', 'Bearer zd-at-1').reply(200, { organizations: [] });
     await client.request({ url: `${API}/organizations` });
     expect(seen?.type).toBe('application/json');
-    expect(seen?.body).toEqual({ grant_type: 'refresh_token', refresh_token: 'zd-rt-0', client_id: 'zd-cid', client_secret: 'zd-secret' });
+    expect(seen?.body).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'zd-rt-0',
+      client_id: 'zd-cid',
+      client_secret: 'zd-secret',
+    });
     expect(tokens.data.get('refresh_token')?.value).toBe('zd-rt-1');
   });
 
@@ -271,10 +323,22 @@ describe('refresh-token grants with rotation', () => {
   it('invalid_grant: a run-scoped error that explains what to do and contains no secret', async () => {
     const state = await openState(null, { secrets: SecretBox.fromKey('k'.repeat(64)) });
     try {
-      const connector = { ...shippedConnector('zendesk'), base_url: API, retry: { min_delay: '1ms', max_delay: '2ms' } };
+      const connector = {
+        ...shippedConnector('zendesk'),
+        base_url: API,
+        retry: { min_delay: '1ms', max_delay: '2ms' },
+      };
       const conn = openConnection({
         name: 'zendesk',
-        connection: { connector: 'zendesk', values: { subdomain: 'acme', client_id: 'zd-cid', client_secret: 'ZD-CLIENT-SECRET-123', refresh_token: 'ZD-REFRESH-TOKEN-456' } },
+        connection: {
+          connector: 'zendesk',
+          values: {
+            subdomain: 'acme',
+            client_id: 'zd-cid',
+            client_secret: 'ZD-CLIENT-SECRET-123',
+            refresh_token: 'ZD-REFRESH-TOKEN-456',
+          },
+        },
         connector,
         ...connectionSecrets(state, 'zendesk'),
         where: 'test',
@@ -283,7 +347,10 @@ describe('refresh-token grants with rotation', () => {
       nock('https://acme.zendesk.com')
         .post('/oauth/tokens')
         .times(10)
-        .reply(400, { error: 'invalid_grant', error_description: 'refresh token ZD-REFRESH-TOKEN-456 for client ZD-CLIENT-SECRET-123 is revoked' });
+        .reply(400, {
+          error: 'invalid_grant',
+          error_description: 'refresh token ZD-REFRESH-TOKEN-456 for client ZD-CLIENT-SECRET-123 is revoked',
+        });
       const err = await conn.client.request({ url: `${API}/organizations` }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(HttpError);
       const e = err as HttpError;
@@ -301,9 +368,21 @@ describe('refresh-token grants with rotation', () => {
 
   it('a token endpoint that cannot be reached is a network error: URL once, no "authorize again", no secret, refresh token kept', async () => {
     const clock = fakeClock();
-    const tokens = memoryTokens({ refresh_token: { value: 'ZD-ROTATED-RT-789' }, refresh_token_origin: { value: 'ZD-REFRESH-TOKEN-456' } });
+    const tokens = memoryTokens({
+      refresh_token: { value: 'ZD-ROTATED-RT-789' },
+      refresh_token_origin: { value: 'ZD-REFRESH-TOKEN-456' },
+    });
     const spec = shippedConnector('zendesk').auth;
-    const { client } = withAuth(spec, { clock, tokens, vars: { subdomain: 'acme', client_id: 'zd-cid', client_secret: 'ZD-CLIENT-SECRET-123', refresh_token: 'ZD-REFRESH-TOKEN-456' } });
+    const { client } = withAuth(spec, {
+      clock,
+      tokens,
+      vars: {
+        subdomain: 'acme',
+        client_id: 'zd-cid',
+        client_secret: 'ZD-CLIENT-SECRET-123',
+        refresh_token: 'ZD-REFRESH-TOKEN-456',
+      },
+    });
     client.redactor.add('ZD-CLIENT-SECRET-123');
     nock('https://acme.zendesk.com')
       .post('/oauth/tokens')
@@ -321,13 +400,16 @@ describe('refresh-token grants with rotation', () => {
     expect(tokens.data.get('refresh_token')?.value).toBe('ZD-ROTATED-RT-789');
   });
 
-  // Regression (was a bug): engine/http/client.ts request() runs auth.apply() inside the p-retry loop (via once()), so a run-scoped
-  // HttpError from a failed token request (invalid_grant, a wrong password, a refused sign-in) is treated like a
-  // transient fault and retried `retry.attempts` times with backoff: 7 token requests by default. For password grants
-  // and cookie sign-ins this risks locking the API user out, and it delays the run error by the whole backoff.
+  // Regression (was a bug): engine/http/client.ts request() runs auth.apply() inside the p-retry loop (via once()),
+  // so a run-scoped HttpError from a failed token request (invalid_grant, a wrong password, a refused sign-in) is
+  // treated like a transient fault and retried `retry.attempts` times with backoff: 7 token requests by default. For
+  // password grants and cookie sign-ins this risks locking the API user out, and it delays the run error by the whole
+  // backoff.
   it('a rejected token request is made once, not retried by the API call that needed the token', async () => {
     const spec = shippedConnector('zendesk').auth;
-    const { client } = withAuth(spec, { vars: { subdomain: 'acme', client_id: 'c', client_secret: 's', refresh_token: 'rt' } });
+    const { client } = withAuth(spec, {
+      vars: { subdomain: 'acme', client_id: 'c', client_secret: 's', refresh_token: 'rt' },
+    });
     let calls = 0;
     nock('https://acme.zendesk.com')
       .post('/oauth/tokens')
@@ -340,15 +422,26 @@ describe('refresh-token grants with rotation', () => {
     expect(calls).toBe(1);
   });
 
-  // Regression (was a bug): engine/http/client.ts once() merges the connector's default API headers and query (ClientOptions.headers /
-  // .query, "on every API request") into token requests too (auth: false). QuickBooks' minorversion=75 goes to
-  // Intuit's OAuth server and the Accept header is sent twice ("application/json, application/json"); a connector whose
-  // default header carries a key (a gateway subscription key) would hand that key to the identity provider's host.
+  // Regression (was a bug): engine/http/client.ts once() merges the connector's default API headers and query
+  // (ClientOptions.headers / .query, "on every API request") into token requests too (auth: false). QuickBooks'
+  // minorversion=75 goes to Intuit's OAuth server and the Accept header is sent twice ("application/json,
+  // application/json"); a connector whose default header carries a key (a gateway subscription key) would hand that
+  // key to the identity provider's host.
   it("token requests do not carry the connector's default API query parameters", async () => {
     const state = await openState(null, { secrets: SecretBox.fromKey('q'.repeat(64)) });
     try {
-      const connector = { ...shippedConnector('quickbooks'), base_url: API, retry: { min_delay: '1ms', max_delay: '2ms' } };
-      const conn = openConnection({ name: 'qb', connection: { connector: 'quickbooks', values: QB_VARS }, connector, ...connectionSecrets(state, 'qb'), where: 'test' });
+      const connector = {
+        ...shippedConnector('quickbooks'),
+        base_url: API,
+        retry: { min_delay: '1ms', max_delay: '2ms' },
+      };
+      const conn = openConnection({
+        name: 'qb',
+        connection: { connector: 'quickbooks', values: QB_VARS },
+        connector,
+        ...connectionSecrets(state, 'qb'),
+        where: 'test',
+      });
       let tokenQuery = '';
       nock('https://oauth.platform.intuit.com')
         .post('/oauth2/v1/tokens/bearer')
@@ -365,14 +458,18 @@ describe('refresh-token grants with rotation', () => {
     }
   });
 
-  // Regression (was a bug): engine/auth/oauth2.ts refreshToken() always prefers the token store's rotated refresh token over the
-  // connection's refresh_token value, and nothing ever deletes a rejected one. After invalid_grant the error tells the
-  // user to "authorize the connection again and store the new refresh token", but the next run still sends the dead
-  // stored token, so following the advice cannot recover the connection (only deleting the state's tokens row can).
+  // Regression (was a bug): engine/auth/oauth2.ts refreshToken() always prefers the token store's rotated refresh
+  // token over the connection's refresh_token value, and nothing ever deletes a rejected one. After invalid_grant the
+  // error tells the user to "authorize the connection again and store the new refresh token", but the next run still
+  // sends the dead stored token, so following the advice cannot recover the connection (only deleting the state's
+  // tokens row can).
   it('after invalid_grant on a stored rotated token, the next run uses the re-authorized refresh_token of the connection', async () => {
     const spec = shippedConnector('quickbooks').auth;
     // The stored chain grew from the connection's original refresh token.
-    const tokens = memoryTokens({ refresh_token: { value: 'rt-dead' }, refresh_token_origin: { value: 'rt-original' } });
+    const tokens = memoryTokens({
+      refresh_token: { value: 'rt-dead' },
+      refresh_token_origin: { value: 'rt-original' },
+    });
     const vars = { realm_id: '1', client_id: 'cid', client_secret: 'cs', refresh_token: 'rt-original' };
     const sent: unknown[] = [];
     nock('https://oauth.platform.intuit.com')
@@ -381,10 +478,15 @@ describe('refresh-token grants with rotation', () => {
       .reply((_uri, body) => {
         const b = parseBody(body);
         sent.push(b.refresh_token);
-        return b.refresh_token === 'rt-reauthorized' ? [200, { access_token: 'at-ok', refresh_token: 'rt-next', expires_in: 3600 }] : [400, { error: 'invalid_grant' }];
+        return b.refresh_token === 'rt-reauthorized'
+          ? [200, { access_token: 'at-ok', refresh_token: 'rt-next', expires_in: 3600 }]
+          : [400, { error: 'invalid_grant' }];
       });
     const first = withAuth(spec, { vars, tokens });
-    await expect(first.client.request({ url: `${API}/query` })).rejects.toMatchObject({ scope: 'run', message: expect.stringContaining('invalid_grant') });
+    await expect(first.client.request({ url: `${API}/query` })).rejects.toMatchObject({
+      scope: 'run',
+      message: expect.stringContaining('invalid_grant'),
+    });
     expect(new Set(sent)).toEqual(new Set(['rt-dead']));
     // The user followed the advice and set a new refresh_token; this is the next run.
     sent.length = 0;
@@ -397,10 +499,11 @@ describe('refresh-token grants with rotation', () => {
 });
 
 describe('concurrent 401s with a rotating token endpoint (Zendesk revokes the previous pair on refresh)', () => {
-  // Regression (was a bug): engine/auth/oauth2.ts invalidate() (called by engine/http/client.ts on every 401) drops whatever token is
-  // current, not the token the rejected request carried. A slow request that was sent with the old token and gets its
-  // 401 after another request already refreshed discards the brand-new token and refreshes again; with rotation that
-  // revokes the token the first request is retrying with, which then gets its second 401 and fails the whole run.
+  // Regression (was a bug): engine/auth/oauth2.ts invalidate() (called by engine/http/client.ts on every 401) drops
+  // whatever token is current, not the token the rejected request carried. A slow request that was sent with the old
+  // token and gets its 401 after another request already refreshed discards the brand-new token and refreshes again;
+  // with rotation that revokes the token the first request is retrying with, which then gets its second 401 and fails
+  // the whole run.
   it('a late 401 for an already replaced token does not throw the new token away', async () => {
     // The server orders the story itself (no timing luck): A and B are both sent with the revoked tok-0; A's 401
     // comes first and A refreshes (tok-1); B's 401 is answered only once A's retry with tok-1 has arrived; A's retry is
@@ -410,7 +513,7 @@ describe('concurrent 401s with a rotating token endpoint (Zendesk revokes the pr
     const arrived: string[] = [];
     const log: string[] = [];
     const until = async (cond: () => boolean, ms = 2000) => {
-      for (const end = Date.now() + ms; !cond() && Date.now() < end; ) await delay(2);
+      for (const end = Date.now() + ms; !cond() && Date.now() < end;) await delay(2);
     };
     const srv = await localServer(async (req, res) => {
       if (req.url === '/oauth/tokens') {
@@ -430,11 +533,24 @@ describe('concurrent 401s with a rotating token endpoint (Zendesk revokes the pr
     });
     try {
       const clock = fakeClock();
-      const tokens = memoryTokens({ access_token: { value: 'tok-0', expiresAt: clock.now() + 3_600_000 }, refresh_token: { value: 'rt-0' } });
+      const tokens = memoryTokens({
+        access_token: { value: 'tok-0', expiresAt: clock.now() + 3_600_000 },
+        refresh_token: { value: 'rt-0' },
+      });
       const spec = { ...shippedConnector('zendesk').auth, token_url: `${srv.url}/oauth/tokens` };
-      const { client } = withAuth(spec, { vars: { subdomain: 'acme', client_id: 'c', client_secret: 's' }, tokens, clock });
-      const results = await Promise.allSettled([client.request({ url: `${srv.url}/a` }), client.request({ url: `${srv.url}/b` })]);
-      expect(results.map((r) => r.status), log.join('; ')).toEqual(['fulfilled', 'fulfilled']);
+      const { client } = withAuth(spec, {
+        vars: { subdomain: 'acme', client_id: 'c', client_secret: 's' },
+        tokens,
+        clock,
+      });
+      const results = await Promise.allSettled([
+        client.request({ url: `${srv.url}/a` }),
+        client.request({ url: `${srv.url}/b` }),
+      ]);
+      expect(
+        results.map((r) => r.status),
+        log.join('; '),
+      ).toEqual(['fulfilled', 'fulfilled']);
     } finally {
       await srv.close();
     }
@@ -449,11 +565,20 @@ describe('Marketo identity: GET with the parameters in the query string', () => 
       .get('/identity/oauth/token')
       .query(true)
       .reply(function (uri, body) {
-        seen = { query: Object.fromEntries(new URL(uri, 'https://x').searchParams), body: String(body ?? ''), method: this.req.method };
+        seen = {
+          query: Object.fromEntries(new URL(uri, 'https://x').searchParams),
+          body: String(body ?? ''),
+          method: this.req.method,
+        };
         return [200, { access_token: 'mk-tok', token_type: 'bearer', expires_in: 3599, scope: 'api@x' }];
       });
-    nock(API).get('/v1/companies/describe.json').matchHeader('authorization', 'Bearer mk-tok').reply(200, { success: true, result: [] });
-    const { client } = withAuth(spec, { vars: { munchkin_id: '284-RPR-133', client_id: 'mk-cid', client_secret: 'mk-secret' } });
+    nock(API)
+      .get('/v1/companies/describe.json')
+      .matchHeader('authorization', 'Bearer mk-tok')
+      .reply(200, { success: true, result: [] });
+    const { client } = withAuth(spec, {
+      vars: { munchkin_id: '284-RPR-133', client_id: 'mk-cid', client_secret: 'mk-secret' },
+    });
     await client.request({ url: `${API}/v1/companies/describe.json` });
     expect(seen.method).toBe('GET');
     expect(seen.query).toEqual({ grant_type: 'client_credentials', client_id: 'mk-cid', client_secret: 'mk-secret' });
@@ -471,7 +596,16 @@ describe('Pipedrive OAuth: response.base_url (api_domain)', () => {
       .post('/oauth/token')
       .reply(function (_uri, body) {
         calls.push({ auth: this.req.headers.authorization as string, body: parseBody(body) });
-        return [200, { access_token: 'pd-at', refresh_token: 'pd-rt-1', expires_in: 3599, api_domain: 'https://acme-sandbox.pipedrive.com', token_type: 'Bearer' }];
+        return [
+          200,
+          {
+            access_token: 'pd-at',
+            refresh_token: 'pd-rt-1',
+            expires_in: 3599,
+            api_domain: 'https://acme-sandbox.pipedrive.com',
+            token_type: 'Bearer',
+          },
+        ];
       });
     return calls;
   }
@@ -503,15 +637,17 @@ describe('Pipedrive OAuth: response.base_url (api_domain)', () => {
     expect(client.url(base, 'https://acme.pipedrive.com/api/v1/notes')).toBe('https://acme.pipedrive.com/api/v1/notes');
     // Next run: the saved base applies from the first call.
     const next = withAuth(spec(), { vars, baseUrl: base, tokens });
-    const persons = nock('https://acme-sandbox.pipedrive.com').get('/api/v2/persons').reply(200, { success: true, data: [] });
+    const persons = nock('https://acme-sandbox.pipedrive.com')
+      .get('/api/v2/persons')
+      .reply(200, { success: true, data: [] });
     await next.client.request({ url: next.client.url(base, '/persons') });
     expect(persons.isDone()).toBe(true);
   });
 
-  // Regression (was a bug): engine/http/client.ts url() asks auth.baseUrl() when the caller builds the URL, which (StreamReader.pages,
-  // the writers, lookups) happens before request() applies the auth and fetches the token. On a fresh connection the
-  // very first call made with the new token therefore still goes to the connector's base_url, not to the api_domain
-  // the token belongs to.
+  // Regression (was a bug): engine/http/client.ts url() asks auth.baseUrl() when the caller builds the URL, which
+  // (StreamReader.pages, the writers, lookups) happens before request() applies the auth and fetches the token. On a
+  // fresh connection the very first call made with the new token therefore still goes to the connector's base_url,
+  // not to the api_domain the token belongs to.
   it('the first API call made with a freshly fetched token already goes to api_domain', async () => {
     tokenEndpoint();
     const base = 'https://acme.pipedrive.com/api/v2';
@@ -535,7 +671,14 @@ describe('Pipedrive OAuth: response.base_url (api_domain)', () => {
 });
 
 describe('oauth2_password (Acumatica)', () => {
-  const vars = { instance_url: 'https://erp.example.com', tenant: 'Company', client_id: 'F4B1-GUID', client_secret: 'ac-secret', username: 'api-user', password: 'P@ss word!' };
+  const vars = {
+    instance_url: 'https://erp.example.com',
+    tenant: 'Company',
+    client_id: 'F4B1-GUID',
+    client_secret: 'ac-secret',
+    username: 'api-user',
+    password: 'P@ss word!',
+  };
 
   it('password grant first (client_id@tenant, scope), then refresh_token with the token it returned', async () => {
     const clock = fakeClock();
@@ -546,15 +689,36 @@ describe('oauth2_password (Acumatica)', () => {
       .times(2)
       .reply((_uri, body) => {
         bodies.push(parseBody(body));
-        return [200, { access_token: `ac-at-${bodies.length}`, refresh_token: `ac-rt-${bodies.length}`, expires_in: 3600, token_type: 'Bearer' }];
+        return [
+          200,
+          {
+            access_token: `ac-at-${bodies.length}`,
+            refresh_token: `ac-rt-${bodies.length}`,
+            expires_in: 3600,
+            token_type: 'Bearer',
+          },
+        ];
       });
     nock(API).get('/Customer').times(2).reply(200, []);
     await client.request({ url: `${API}/Customer` });
     clock.advance(3_600_000);
     await client.request({ url: `${API}/Customer` });
     expect(bodies).toEqual([
-      { grant_type: 'password', username: 'api-user', password: 'P@ss word!', client_id: 'F4B1-GUID@Company', client_secret: 'ac-secret', scope: 'api offline_access' },
-      { grant_type: 'refresh_token', refresh_token: 'ac-rt-1', client_id: 'F4B1-GUID@Company', client_secret: 'ac-secret', scope: 'api offline_access' },
+      {
+        grant_type: 'password',
+        username: 'api-user',
+        password: 'P@ss word!',
+        client_id: 'F4B1-GUID@Company',
+        client_secret: 'ac-secret',
+        scope: 'api offline_access',
+      },
+      {
+        grant_type: 'refresh_token',
+        refresh_token: 'ac-rt-1',
+        client_id: 'F4B1-GUID@Company',
+        client_secret: 'ac-secret',
+        scope: 'api offline_access',
+      },
     ]);
     expect(tokens.data.get('refresh_token')?.value).toBe('ac-rt-2');
   });
@@ -577,16 +741,21 @@ describe('oauth2_password (Acumatica)', () => {
     expect(grants).toEqual(['password', 'password']);
   });
 
-  // Regression (was a bug): engine/auth/oauth2.ts grant() for oauth2_password always uses a stored refresh token when one exists and
-  // never falls back to the password grant it has the credentials for. Once the refresh-token chain expires (30 days
-  // on Acumatica by default) every run fails with invalid_grant until someone deletes the token from the state.
+  // Regression (was a bug): engine/auth/oauth2.ts grant() for oauth2_password always uses a stored refresh token when
+  // one exists and never falls back to the password grant it has the credentials for. Once the refresh-token chain
+  // expires (30 days on Acumatica by default) every run fails with invalid_grant until someone deletes the token from
+  // the state.
   it('falls back to the password grant when the stored refresh token is rejected', async () => {
     const tokens = memoryTokens({ refresh_token: { value: 'ac-rt-expired' } });
     const { client } = withAuth(shippedConnector('acumatica').auth, { vars, tokens });
     nock('https://erp.example.com')
       .post('/identity/connect/token')
       .times(20)
-      .reply((_uri, body) => (parseBody(body).grant_type === 'password' ? [200, { access_token: 'fresh', expires_in: 3600 }] : [400, { error: 'invalid_grant' }]));
+      .reply((_uri, body) =>
+        parseBody(body).grant_type === 'password'
+          ? [200, { access_token: 'fresh', expires_in: 3600 }]
+          : [400, { error: 'invalid_grant' }],
+      );
     nock(API).get('/Customer').matchHeader('authorization', 'Bearer fresh').reply(200, []);
     const res = await client.request({ url: `${API}/Customer` });
     expect(res.status).toBe(200);
@@ -668,7 +837,9 @@ describe('session_cookie (Acumatica legacy login)', () => {
         session++;
         log.push(`login ${req.body}`);
         valid = new Set([`ASP.NET_SessionId=s${session}; .ASPXAUTH=a${session}`]);
-        res.writeHead(204, { 'set-cookie': [`ASP.NET_SessionId=s${session}; path=/; HttpOnly`, `.ASPXAUTH=a${session}; path=/; secure`] });
+        res.writeHead(204, {
+          'set-cookie': [`ASP.NET_SessionId=s${session}; path=/; HttpOnly`, `.ASPXAUTH=a${session}; path=/; secure`],
+        });
         return res.end();
       }
       if (req.url === '/entity/auth/logout') {
@@ -688,8 +859,15 @@ describe('session_cookie (Acumatica legacy login)', () => {
       // Concurrent first calls: one sign-in.
       await Promise.all([1, 2, 3].map(() => client.request({ url: `${base}/Customer` })));
       expect(log.filter((l) => l.startsWith('login'))).toHaveLength(1);
-      expect(JSON.parse(log[0].slice(6))).toEqual({ name: 'admin', password: 'pw-secret', tenant: 'Company', branch: 'HQ' });
-      expect(log.filter((l) => l.startsWith('GET')).every((l) => l.endsWith('ASP.NET_SessionId=s1; .ASPXAUTH=a1'))).toBe(true);
+      expect(JSON.parse(log[0].slice(6))).toEqual({
+        name: 'admin',
+        password: 'pw-secret',
+        tenant: 'Company',
+        branch: 'HQ',
+      });
+      expect(
+        log.filter((l) => l.startsWith('GET')).every((l) => l.endsWith('ASP.NET_SessionId=s1; .ASPXAUTH=a1')),
+      ).toBe(true);
       // The server drops the session: one 401, a new sign-in, the call succeeds.
       valid = new Set();
       const res = await client.request({ url: `${base}/Customer` });
@@ -713,8 +891,12 @@ describe('session_cookie (Acumatica legacy login)', () => {
     });
     try {
       const spec = shippedConnector('acumatica').auth_options!.session_cookie;
-      const { client } = withAuth(spec, { vars: { instance_url: srv.url, username: 'u', password: 'p', tenant: 't', branch: 'b' } });
-      const err = await client.request({ url: `${srv.url}/entity/Default/24.200.001/Customer` }).catch((e: unknown) => e);
+      const { client } = withAuth(spec, {
+        vars: { instance_url: srv.url, username: 'u', password: 'p', tenant: 't', branch: 'b' },
+      });
+      const err = await client
+        .request({ url: `${srv.url}/entity/Default/24.200.001/Customer` })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(HttpError);
       expect((err as HttpError).scope).toBe('run');
       expect((err as HttpError).message).toContain('sign-in returned no session cookie');
@@ -730,8 +912,12 @@ describe('session_cookie (Acumatica legacy login)', () => {
     });
     try {
       const spec = { ...shippedConnector('acumatica').auth_options!.session_cookie, success_status: [204] } as Auth;
-      const { client } = withAuth(spec, { vars: { instance_url: srv.url, username: 'u', password: 'p', tenant: 't', branch: 'b' } });
-      const err = await client.request({ url: `${srv.url}/entity/Default/24.200.001/Customer` }).catch((e: unknown) => e);
+      const { client } = withAuth(spec, {
+        vars: { instance_url: srv.url, username: 'u', password: 'p', tenant: 't', branch: 'b' },
+      });
+      const err = await client
+        .request({ url: `${srv.url}/entity/Default/24.200.001/Customer` })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(HttpError);
       expect((err as HttpError).scope).toBe('run');
       expect((err as HttpError).message).toContain('sign-in answered HTTP 202, expected 204');
@@ -744,8 +930,12 @@ describe('session_cookie (Acumatica legacy login)', () => {
     const srv = await localServer((_req, res) => json(res, 401, { message: 'Invalid credentials' }));
     try {
       const spec = shippedConnector('acumatica').auth_options!.session_cookie;
-      const { client } = withAuth(spec, { vars: { instance_url: srv.url, username: 'u', password: 'wrong-password', tenant: 't', branch: 'b' } });
-      const err = await client.request({ url: `${srv.url}/entity/Default/24.200.001/Customer` }).catch((e: unknown) => e);
+      const { client } = withAuth(spec, {
+        vars: { instance_url: srv.url, username: 'u', password: 'wrong-password', tenant: 't', branch: 'b' },
+      });
+      const err = await client
+        .request({ url: `${srv.url}/entity/Default/24.200.001/Customer` })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(HttpError);
       expect((err as HttpError).scope).toBe('run');
       expect((err as HttpError).message).toMatch(/sign-in failed/);
@@ -777,12 +967,18 @@ describe('token requests and secrets', () => {
   it('a token response without an access token is a clear run error', async () => {
     const { client } = withAuth(ccSpec(), { vars: { client_id: 'c', client_secret: 's' } });
     nock('https://id.test').post('/token').times(10).reply(200, { token_type: 'bearer' });
-    await expect(client.request({ url: `${API}/x` })).rejects.toMatchObject({ scope: 'run', message: expect.stringContaining('token response has no access token') });
+    await expect(client.request({ url: `${API}/x` })).rejects.toMatchObject({
+      scope: 'run',
+      message: expect.stringContaining('token response has no access token'),
+    });
   });
 
   it('response JSONata paths read non-standard token responses; expires_in_default applies without expires_in', async () => {
     const clock = fakeClock();
-    const spec = ccSpec({ response: { access_token: 'data.token', expires_in: 'data.ttl' }, expires_in_default: '10m' });
+    const spec = ccSpec({
+      response: { access_token: 'data.token', expires_in: 'data.ttl' },
+      expires_in_default: '10m',
+    });
     const { client } = withAuth(spec, { vars: { client_id: 'c', client_secret: 's' }, clock });
     let n = 0;
     nock('https://id.test')
@@ -806,7 +1002,10 @@ describe('token requests and secrets', () => {
   });
 
   it('a connection token_url override wins over the connector one', async () => {
-    const { client } = withAuth(ccSpec(), { vars: { client_id: 'c', client_secret: 's' }, tokenUrl: 'https://sandbox-id.test/oauth/token' });
+    const { client } = withAuth(ccSpec(), {
+      vars: { client_id: 'c', client_secret: 's' },
+      tokenUrl: 'https://sandbox-id.test/oauth/token',
+    });
     nock('https://sandbox-id.test').post('/oauth/token').reply(200, { access_token: 'sbx', expires_in: 60 });
     nock(API).get('/x').matchHeader('authorization', 'Bearer sbx').reply(200, {});
     await client.request({ url: `${API}/x` });

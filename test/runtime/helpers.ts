@@ -73,7 +73,13 @@ export const API = 'https://api.test';
 
 /** A small connector without auth and with millisecond backoff, so retry tests are fast. */
 export function testConnector(extra: Partial<Connector> = {}): Connector {
-  return { name: 'test', base_url: API, auth: { type: 'none' }, ...extra, retry: { min_delay: '1ms', max_delay: '5ms', ...extra.retry } };
+  return {
+    name: 'test',
+    base_url: API,
+    auth: { type: 'none' },
+    ...extra,
+    retry: { min_delay: '1ms', max_delay: '5ms', ...extra.retry },
+  };
 }
 
 export interface ClientSetup {
@@ -82,10 +88,28 @@ export interface ClientSetup {
   redactor: Redactor;
 }
 
-export function makeClient(connector: Connector, o: { clock?: FakeClock; redactor?: Redactor; headers?: Record<string, string>; query?: Record<string, string>; baseUrl?: string } = {}): ClientSetup {
+export function makeClient(
+  connector: Connector,
+  o: {
+    clock?: FakeClock;
+    redactor?: Redactor;
+    headers?: Record<string, string>;
+    query?: Record<string, string>;
+    baseUrl?: string;
+  } = {},
+): ClientSetup {
   const clock = o.clock ?? fakeClock();
   const redactor = o.redactor ?? new Redactor();
-  const client = new HttpClient({ connector, connection: connector.name, redactor, sleep: clock.sleep, now: clock.now, headers: o.headers, query: o.query, baseUrl: o.baseUrl });
+  const client = new HttpClient({
+    connector,
+    connection: connector.name,
+    redactor,
+    sleep: clock.sleep,
+    now: clock.now,
+    headers: o.headers,
+    query: o.query,
+    baseUrl: o.baseUrl,
+  });
   return { client, clock, redactor };
 }
 
@@ -126,14 +150,30 @@ export interface AuthSetup extends ClientSetup {
  */
 export function withAuth(
   spec: Auth,
-  o: { vars?: Record<string, string>; tokens?: RecordingTokenStore; clock?: FakeClock; connector?: Partial<Connector>; redactor?: Redactor; baseUrl?: string; tokenUrl?: string } = {},
+  o: {
+    vars?: Record<string, string>;
+    tokens?: RecordingTokenStore;
+    clock?: FakeClock;
+    connector?: Partial<Connector>;
+    redactor?: Redactor;
+    baseUrl?: string;
+    tokenUrl?: string;
+  } = {},
 ): AuthSetup {
   const connector = testConnector({ ...o.connector, auth: spec });
   const plain = makeClient(connector, { clock: o.clock, redactor: o.redactor });
   const tokens = o.tokens ?? memoryTokens();
   const baseUrl = o.baseUrl ?? API;
   const http = plain.client;
-  const auth = createAuth(spec, { connection: 'conn', vars: o.vars ?? {}, tokenUrl: o.tokenUrl, baseUrl, http, tokens, now: plain.clock.now });
+  const auth = createAuth(spec, {
+    connection: 'conn',
+    vars: o.vars ?? {},
+    tokenUrl: o.tokenUrl,
+    baseUrl,
+    http,
+    tokens,
+    now: plain.clock.now,
+  });
   return { ...plain, client: plain.client.withApi({ auth, baseUrl }), auth, tokens };
 }
 
@@ -163,7 +203,9 @@ export function removeTempDirs(): void {
 export type Handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => unknown;
 
 /** A real HTTP server on 127.0.0.1 (for what nock cannot fake faithfully: several Set-Cookie headers, concurrency). */
-export async function localServer(handler: Handler): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
+export async function localServer(
+  handler: Handler,
+): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -188,7 +230,12 @@ export async function localServer(handler: Handler): Promise<{ url: string; serv
   };
 }
 
-export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
+export function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string | string[]> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }

@@ -17,7 +17,8 @@ function projectWith(connections: string) {
   return { project: loadProject(repoRoot, { connections: file }), file };
 }
 
-const FILE = 'connections:\n  zd:\n    connector: zendesk\n    values: { subdomain: acme }\n  odd:\n    connector: nosuch\n';
+const FILE =
+  'connections:\n  zd:\n    connector: zendesk\n    values: { subdomain: acme }\n  odd:\n    connector: nosuch\n';
 
 describe('resolveConnection', () => {
   it('finds a profile of the connections file and its connector, naming the file as where', () => {
@@ -39,22 +40,33 @@ describe('resolveConnection', () => {
     const { project, file } = projectWith(FILE);
     expect(() => resolveConnection(project, 'nope')).toThrow(ConfigError);
     expect(() => resolveConnection(project, 'nope')).toThrow('no connection "nope"');
-    expect(() => resolveConnection(project, 'nope', { missing: (f) => new Error(`none in ${f}`) })).toThrow(`none in ${file}`);
+    expect(() => resolveConnection(project, 'nope', { missing: (f) => new Error(`none in ${f}`) })).toThrow(
+      `none in ${file}`,
+    );
   });
 
   it('a profile naming a connector that does not exist is a config error', () => {
     const { project } = projectWith(FILE);
-    expect(() => resolveConnection(project, 'odd')).toThrow('connection "odd" names connector "nosuch", which does not exist');
+    expect(() => resolveConnection(project, 'odd')).toThrow(
+      'connection "odd" names connector "nosuch", which does not exist',
+    );
   });
 });
 
 describe('endpointConnection', () => {
-  const mapping = { name: 'm', source: { connector: 'visma' }, target: { connector: 'zendesk', connection: 'zd' }, flows: {} } as unknown as Mapping;
+  const mapping = {
+    name: 'm',
+    source: { connector: 'visma' },
+    target: { connector: 'zendesk', connection: 'zd' },
+    flows: {},
+  } as unknown as Mapping;
 
   it("a mapping's end uses its connection, or its connector's name; missing, it says how to add it", () => {
     const { project } = projectWith(FILE);
     expect(endpointConnection(project, mapping, 'target').name).toBe('zd');
-    expect(() => endpointConnection(project, mapping, 'source')).toThrow(/mapping m needs connection "visma" for its source, and there is none: add it to/);
+    expect(() => endpointConnection(project, mapping, 'source')).toThrow(
+      /mapping m needs connection "visma" for its source, and there is none: add it to/,
+    );
   });
 
   it('optional: a missing connection becomes a bare profile of the connector (work that calls no API)', () => {
