@@ -4,9 +4,7 @@ import type { AuthProvider, TokenStore } from '../auth/context.js';
 import { HttpClient } from '../http/client.js';
 import { Redactor } from '../http/redact.js';
 import type { Sleep } from '../http/rate-limiter.js';
-import type { StateStore } from '../store/state.js';
 import { render, renderMap } from '../util/template.js';
-import { secretsOfState } from './state-secrets.js';
 
 /** A connection whose values are resolved and whose client is ready to call the API. */
 export interface LiveConnection {
@@ -88,11 +86,10 @@ interface ConnectionOptionsBase {
 }
 
 /**
- * How to open a connection: its profile, and where its secrets are kept (`tokens` and
- * `credential`). The form with `state` is the one of before the state backend; it goes once every
- * caller passes the secrets.
+ * How to open a connection: its profile, and where its secrets are kept (from the state backend:
+ * `connectionSecrets(backend, name)` in store/token-store.ts).
  */
-export type OpenConnectionOptions = ConnectionOptionsBase & (ConnectionSecrets | { state: StateStore });
+export type OpenConnectionOptions = ConnectionOptionsBase & ConnectionSecrets;
 
 /**
  * Obtains the connection's credentials now (a token, a session), so a run learns that one of its
@@ -120,15 +117,14 @@ function authSpec(o: ConnectionOptionsBase): Auth {
  * the strategy, then the API client that applies it.
  */
 export function openConnection(o: OpenConnectionOptions): LiveConnection {
-  const secrets = 'state' in o ? secretsOfState(o.state, o.name) : o;
   const redactor = o.redactor ?? new Redactor();
-  const vars = resolveValues(o.name, o.connection, o.connector, secrets.credential, redactor, o.where);
+  const vars = resolveValues(o.name, o.connection, o.connector, o.credential, redactor, o.where);
   const baseUrl = render(o.connection.base_url ?? o.connector.base_url, vars);
   const spec = authSpec(o);
   const plain = new HttpClient({ connector: o.connector, connection: o.name, redactor, sleep: o.sleep, now: o.now });
   const tokenUrl = o.connection.token_url ? render(o.connection.token_url, vars) : undefined;
   const now = o.now ?? Date.now;
-  const { tokens } = secrets;
+  const { tokens } = o;
   const auth = createAuth(spec, { connection: o.name, vars, tokenUrl, baseUrl, http: plain, tokens, now });
   const headers = renderMap(o.connector.headers, vars);
   const client = plain.withApi({ auth, headers, query: renderMap(o.connector.query, vars), baseUrl });

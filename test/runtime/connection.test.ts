@@ -8,8 +8,6 @@ import { authenticate, ConnectionError, openConnection, resolveValues } from '..
 import type { StateBackend } from '../../engine/store/backend.js';
 import { SecretBox } from '../../engine/store/crypto.js';
 import { openState } from '../../engine/store/open.js';
-import { SqlJsBackend } from '../../engine/store/sqljs/backend.js';
-import { StateStore } from '../../engine/store/state.js';
 import { connectionSecrets } from '../../engine/store/token-store.js';
 import { shippedConnector, useNock } from './helpers.js';
 
@@ -292,25 +290,5 @@ describe('the client and its auth', () => {
     // The token request carries no bearer token of its own.
     expect(String(tokenHeaders.authorization ?? '')).not.toMatch(/^Bearer/);
     expect(conn.client.stats.requests).toBe(2);
-  });
-
-  it('a StateStore is still accepted in place of tokens and credential (until every caller passes them)', async () => {
-    const legacy = await StateStore.open(null, { secrets: SecretBox.fromKey('d'.repeat(64)) });
-    try {
-      const conn = openConnection({
-        name: 'visma',
-        connection: { connector: 'visma', values: { client_id: 'cid', client_secret: 'sec', tenant_id: 't' } },
-        connector: visma(),
-        state: legacy,
-        where: 'w',
-      });
-      nock('https://connect.visma.com')
-        .post('/connect/token')
-        .reply(200, { access_token: 'tok-legacy', expires_in: 3600 });
-      await authenticate(conn);
-      expect((await SqlJsBackend.over(legacy).tokens.get('visma', 'access_token'))?.value).toBe('tok-legacy');
-    } finally {
-      legacy.abandon();
-    }
   });
 });
