@@ -61,7 +61,11 @@ export async function asyncJobWriter(items: WriteItem[] | Channel<WriteItem>, ct
 /** What the writer waits for when it has nothing to do this moment. */
 type Arrival = { items: WriteItem[] | undefined } | undefined;
 
-const never = new Promise<never>(() => {});
+/**
+ * A wait that never ends, for a race with nothing on one side. A new one each time: a settled
+ * race stays registered on a shared one for as long as it lives.
+ */
+const never = () => new Promise<never>(() => {});
 
 /**
  * One async-job writer: items arrive on a channel (the next records are mapped while these jobs
@@ -195,8 +199,8 @@ class JobWriter {
     const slotAt = waitingForSlot ? this.slots.reopensAt : Infinity;
     const until = Math.min(this.schedule.next, slotAt, client.now() + this.intervalMs);
     const timed = running > 0 || (this.buffer.length > 0 && (!wants || waitingForSlot));
-    const timer = timed ? client.wait(Math.max(0, until - client.now())).then((): Arrival => undefined) : never;
-    const input = wants && this.taking ? this.taking.then((items): Arrival => ({ items })) : never;
+    const timer = timed ? client.wait(Math.max(0, until - client.now())).then((): Arrival => undefined) : never();
+    const input = wants && this.taking ? this.taking.then((items): Arrival => ({ items })) : never();
     const got = await Promise.race([input, timer]);
     // Waiting only for another writer to free a job slot: let its answers in (a virtual-time
     // sleep resolves at once, and this loop would otherwise never leave the microtask queue).
