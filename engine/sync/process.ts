@@ -1,7 +1,6 @@
-import type { Write } from '../config/types.generated.js';
 import { MapWorker } from '../map/map-pool.js';
 import type { PayloadShape } from '../map/map-record.js';
-import type { IntentJournal } from '../store/backend.js';
+import type { IntentJournal, JournalItem } from '../store/backend.js';
 import type { Channel } from '../util/channel.js';
 import { WRITERS } from '../write/registry.js';
 import type { WriteItem } from '../write/types.js';
@@ -28,8 +27,8 @@ const CHUNK = 1000;
 /** The first chunk is small, so the first bulk jobs go out (and start their wait) early. */
 const FIRST_CHUNK = 200;
 
-/** Starts a writer of a kind (with the operation's spec for it, or the one given) on some items. */
-type StartWriter = (kind: WriteKind, items: WriteItem[] | Channel<WriteItem>, spec?: Write) => Promise<unknown>;
+/** Starts the writer of a kind (the operation's spec for it) on some items. */
+type StartWriter = (kind: WriteKind, items: WriteItem[] | Channel<WriteItem>) => Promise<unknown>;
 
 /** How the flow's writers are set up: their context, and the write-intent journal (none in a dry run). */
 interface WriteSetup {
@@ -87,17 +86,20 @@ function writerStarter(r: FlowRun, { ctxFor, journal }: WriteSetup, session: Wri
   const intend = (j: IntentJournal, kind: WriteKind) => (batches: WriteItem[][]) =>
     j.intend(batches.map((b) => ({ ...r.ref, kind, items: b.map((i) => journalItem(session, i)) })));
   const jobStarted = journal && ((token: string, id: string) => journal.jobStarted(token, id));
-  return (kind, items, spec = specOf(r.op, kind)) =>
-    WRITERS[spec.writer](items, {
+  return (kind, items) => {
+    const spec = specOf(r.op, kind);
+    return WRITERS[spec.writer](items, {
       ...ctxFor(spec, kind),
       onOutcomes: session.record,
       jobSlots,
       intend: journal && intend(journal, kind),
       jobStarted,
     });
+  };
 }
 
-function journalItem(session: WriteSession, i: WriteItem) {
+/** What the journal notes of a record about to be sent: enough to confirm or redo it after a kill. */
+function journalItem(session: WriteSession, i: WriteItem): JournalItem {
   const m = session.inFlight(i.key);
   return { key: i.key, match: i.matchValue, target: i.targetId, hash: m?.hash ?? '', cd: m?.clockDependent };
 }
@@ -106,7 +108,7 @@ async function processKeys(r: FlowRun, keys: string[], via: MapVia, setup: Write
   const session = new WriteSession(r, keys.length);
   const startWriter = writerStarter(r, setup, session);
   const ids = r.dryRun ? undefined : await TargetIds.prepare(r);
-  const feed = new WriterFeed((kind, items) => startWriter(kind, items), 2 * CHUNK);
+  const feed = new WriterFeed(startWriter, 2 * CHUNK);
   for (let start = 0, end = FIRST_CHUNK; start < keys.length && !feed.stopped; start = end, end += CHUNK) {
     const { toWrite, endings } = await mapChunk(r, keys.slice(start, end), via);
     if (r.dryRun) {
@@ -114,12 +116,7 @@ async function processKeys(r: FlowRun, keys: string[], via: MapVia, setup: Write
     } else {
       await session.end(endings);
       await ids?.resolve(toWrite);
-      session.handOver(toWrite);
-      for (const kind of WRITE_KINDS)
-        await feed.push(
-          kind,
-          toWrite.filter((m) => m.action === kind).map((m) => m.item),
-        );
+      await sendOut(session, feed, toWrite);
     }
     session.progress();
   }
@@ -130,6 +127,17 @@ async function processKeys(r: FlowRun, keys: string[], via: MapVia, setup: Write
   }
   await retryConflicts(r, session, ids, startWriter);
   session.progress();
+}
+
+/** Hands records to the writer of their kind (they end when their outcome comes back). */
+async function sendOut(session: WriteSession, feed: WriterFeed, records: Mapped[]): Promise<void> {
+  session.handOver(records);
+  for (const kind of WRITE_KINDS) {
+    await feed.push(
+      kind,
+      records.filter((m) => m.action === kind).map((m) => m.item),
+    );
+  }
 }
 
 /** A create that met an existing record (created since the lookup, or by an interrupted run) becomes an update. */
@@ -157,7 +165,6 @@ async function retryConflicts(r: FlowRun, session: WriteSession, ids: TargetIds 
     await startWriter(
       'update',
       retry.map((m) => m.item),
-      r.op.update,
     );
   await session.drained();
 }
