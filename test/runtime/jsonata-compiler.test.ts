@@ -6,7 +6,8 @@ import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { evaluate, holds, interpret, interpretedBecause, plain } from '../../engine/map/expression.js';
 import { mappingFunctions } from '../../engine/map/functions.js';
-import { compileJsonata as compileExplained, FALLBACK } from '../../engine/map/jsonata-compiler.js';
+import { JSONATA_BUILTINS, signatureArity } from '../../engine/config/jsonata-vocabulary.js';
+import { COMPILED_BUILTINS, compileJsonata as compileExplained, FALLBACK } from '../../engine/map/jsonata-compiler.js';
 
 /** The compiled form, or undefined where the expression is left to the interpreter. */
 const compileJsonata = (expr: string) => {
@@ -250,6 +251,23 @@ describe('compiled JSONata', () => {
 });
 
 // Issue 10 item 6: compiled and interpreted, a wrong call and an overflow are the record's error with one reason.
+describe('one list of JSONata built-ins', () => {
+  it('compiles only built-ins the vocabulary declares, for argument counts their signatures allow', () => {
+    for (const [name, b] of Object.entries(COMPILED_BUILTINS)) {
+      expect(Object.hasOwn(JSONATA_BUILTINS, name), name).toBe(true);
+      const { min, max } = signatureArity(JSONATA_BUILTINS[name as keyof typeof JSONATA_BUILTINS]);
+      for (const n of b!.arity) expect(n >= min && n <= max, `$${name} with ${n} arguments`).toBe(true);
+    }
+  });
+
+  it('leaves a JSONata built-in it does not compile to the interpreter, and takes a mapping\'s own functions from the bindings', async () => {
+    expect(interpretedBecause('$sort(xs)')).toBe('$sort is not compiled');
+    // A custom function (not a JSONata built-in) is compiled as a call of whatever the bindings hold.
+    expect(interpretedBecause('$fiscalYear(date)')).toBeUndefined();
+    expect(await evaluate('$fiscalYear(date)', { date: '2026-09-01' }, 't', { fiscalYear: (d: string) => Number(d.slice(0, 4)) + 1 })).toBe(2027);
+  });
+});
+
 describe('wrong values are errors on both paths', () => {
   const both = async (expr: string, input: unknown) => {
     const viaEngine = await evaluate(expr, input, 'flow x transform', BINDINGS).then(
