@@ -238,6 +238,14 @@ export async function loadCustomModules(project: Project): Promise<Diagnostic[]>
   return out;
 }
 
+/** The module files a connector or mapping names that exist inside the project (for a flow's fingerprint). */
+export function customModuleFiles(loaded: Loaded<Connector> | Loaded<Mapping>, schema: 'connector' | 'mapping'): string[] {
+  return customRefs(loaded, schema).flatMap((ref) => {
+    const found = locate(ref);
+    return 'file' in found ? [found.file] : [];
+  });
+}
+
 /** The custom functions of the mapping at `mappingFile`, as JSONata bindings (empty until loaded). */
 export function customFunctionsOf(mappingFile: string): Record<string, Fn> {
   return mappingFunctions.get(resolve(mappingFile)) ?? {};

@@ -1,9 +1,9 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Flow, Operation } from '../config/types.generated.js';
-import { customFunctionsOf } from '../config/custom-modules.js';
 import { transformSource } from '../config/transform-source.js';
 import { compile, evaluate, getPath, holds, interpret, interpretedBecause } from './expression.js';
-import { mappingFunctions, type Clock } from './functions.js';
+import { mappingBindings } from './bindings.js';
+import type { Clock } from './functions.js';
 
 export interface MappedRecord {
   payload: Record<string, unknown>;
@@ -34,8 +34,7 @@ export class FlowMapper {
     readonly mappingFile: string,
     clock: Clock,
   ) {
-    // The mapping's custom functions (loaded at plan time) beside the built-in ones, which win on a clash (lint refuses one).
-    this.bindings = { ...customFunctionsOf(mappingFile), ...Object.fromEntries(Object.entries(mappingFunctions(clock)).map(([k, f]) => [k, f.fn])) };
+    this.bindings = mappingBindings(mappingFile, clock);
     const t = transformSource(mappingFile, flow.transform);
     this.transformFile = t.file;
     this.transformExpr = t.expr;
