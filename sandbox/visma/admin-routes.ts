@@ -2,6 +2,22 @@ import { AdminError, objectBody } from '../framework/simulator.js';
 import type { SimRequest, SimResponse } from '../framework/types.js';
 import { StoreError, type NewInvoice } from './store.js';
 import type { VismaSimulator } from './simulator.js';
+import { registerSupplierAdmin } from './supplier-admin-routes.js';
+
+/** Counts `POST /__sim/visma/mutate` takes (see MutationRequest). */
+const MUTATE_COUNTS = [
+  'customers',
+  'invoices',
+  'payInvoices',
+  'deactivateCustomers',
+  'reactivateCustomers',
+  'deleteCustomers',
+  'suppliers',
+  'deactivateSuppliers',
+  'supplierInvoices',
+  'paySupplierInvoices',
+  'rescheduleSupplierInvoices',
+] as const;
 
 /** Data mutations for tests and demos: POST /__sim/visma/... */
 export function registerVismaAdmin(sim: VismaSimulator): void {
@@ -21,15 +37,9 @@ export function registerVismaAdmin(sim: VismaSimulator): void {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new AdminError(`${k} must be a non-negative integer`);
       return v;
     };
-    return sim.mutate({
-      customers: n('customers'),
-      invoices: n('invoices'),
-      payInvoices: n('payInvoices'),
-      deactivateCustomers: n('deactivateCustomers'),
-      reactivateCustomers: n('reactivateCustomers'),
-      deleteCustomers: n('deleteCustomers'),
-    });
+    return sim.mutate(Object.fromEntries(MUTATE_COUNTS.map((k) => [k, n(k)])));
   }));
+  registerSupplierAdmin(sim, action);
 }
 
 function newInvoice(b: Record<string, unknown>): NewInvoice {

@@ -1,28 +1,24 @@
-import type { KnobValues } from '../framework/knobs.js';
 import { FixedWindowLimiter } from '../framework/rate-limiter.js';
 import type { SimServer } from '../framework/sim-server.js';
-import type { Middleware, SimRequest, SimResponse } from '../framework/types.js';
-import type { VismaAuth } from './auth.js';
-import { contactDto, customerDto, invoiceDto, supplierDto, type Metadata, type RenderContext } from './dto.js';
+import type { Middleware, SimRequest } from '../framework/types.js';
+import type { VismaApiContext } from './api-context.js';
+import { contactDto, customerDto, invoiceDto } from './dto.js';
 import { gatewayError, ippError, unauthorized } from './errors.js';
-import type { VISMA_KNOBS } from './knobs.js';
-import { applyPredicates, dateCondition, enumFilter, FilterCache, FilterError, parsePaging, type Predicate } from './list-query.js';
-import { CUSTOMER_STATUSES, DOCUMENT_TYPES, INVOICE_STATUSES, SUPPLIER_STATUSES, type ContactRecord, type CustomerRecord, type InvoiceRecord, type SupplierRecord } from './records.js';
-import type { VismaStore } from './store.js';
+import { guarded, listPage } from './list-page.js';
+import { dateCondition, enumFilter, FilterCache } from './list-query.js';
+import {
+  CUSTOMER_STATUSES,
+  DOCUMENT_TYPES,
+  INVOICE_STATUSES,
+  type ContactRecord,
+  type CustomerRecord,
+  type InvoiceRecord,
+} from './records.js';
+import { registerSupplierApi } from './supplier-routes.js';
 
-export interface VismaApiContext {
-  store: VismaStore;
-  auth: VismaAuth;
-  knobs: KnobValues<typeof VISMA_KNOBS>;
-  nowMs(): number;
-  render: RenderContext;
-  /** Fault: rewrites a list page before it is sent (bad records a real ERP has been seen to send) */
-  spoilPage?(path: string, page: Record<string, unknown>[]): unknown[];
-}
+export type { VismaApiContext };
 
 const HOUR_MS = 3_600_000;
-
-type Filter<T> = { predicate: Predicate<T>; key: string } | null;
 
 export function registerVismaApi(server: SimServer, ctx: VismaApiContext): void {
   const limiter = new FixedWindowLimiter({
@@ -37,7 +33,6 @@ export function registerVismaApi(server: SimServer, ctx: VismaApiContext): void 
 
   const customerCache = new FilterCache<CustomerRecord>();
   const invoiceCache = new FilterCache<InvoiceRecord>();
-  const supplierCache = new FilterCache<SupplierRecord>();
   const contactCache = new FilterCache<ContactRecord>();
   const offset = () => ctx.knobs.timeZoneOffsetMinutes;
 
@@ -76,18 +71,7 @@ export function registerVismaApi(server: SimServer, ctx: VismaApiContext): void 
     return i ? { status: 200, body: invoiceDto(i, ctx.render) } : ippError(404, `Invoice ${req.params.invoiceNumber} not found.`, '10404');
   });
 
-  server.api.get('/v1/supplier', (req) =>
-    guarded(() =>
-      listPage(ctx, req, ctx.store.suppliers, supplierCache, [
-        dateCondition<SupplierRecord>(req.query, 'lastModifiedDateTime', (s) => s.modifiedMs, offset()),
-        enumFilter<SupplierRecord>(req.query, 'status', SUPPLIER_STATUSES, (s) => s.status),
-      ], (s, m) => supplierDto(s, ctx.render, m)),
-    ),
-  );
-  server.api.get('/v1/supplier/{supplierCd}', (req) => {
-    const s = ctx.store.suppliers.find((x) => x.number === req.params.supplierCd);
-    return s ? { status: 200, body: supplierDto(s, ctx.render) } : ippError(404, `Supplier ${req.params.supplierCd} not found.`, '10404');
-  });
+  registerSupplierApi(server, ctx);
 
   server.api.get('/v1/contact', (req) =>
     guarded(() =>
@@ -100,34 +84,6 @@ export function registerVismaApi(server: SimServer, ctx: VismaApiContext): void 
     const c = ctx.store.contacts.find((x) => String(x.contactId) === req.params.contactId);
     return c ? { status: 200, body: contactDto(c, ctx.render) } : ippError(404, `Contact ${req.params.contactId} not found.`, '10404');
   });
-}
-
-function guarded(fn: () => SimResponse): SimResponse {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof FilterError) return ippError(400, err.message);
-    throw err;
-  }
-}
-
-/** Bare JSON array; every element carries metadata {totalCount, maxPageSize}. */
-function listPage<T>(
-  ctx: VismaApiContext,
-  req: SimRequest,
-  all: readonly T[],
-  cache: FilterCache<T>,
-  filters: Filter<T>[],
-  render: (r: T, m: Metadata) => Record<string, unknown>,
-): SimResponse {
-  const paging = parsePaging(req.query, ctx.knobs.defaultPageSize, ctx.knobs.maxPageSize);
-  const active = filters.filter((f): f is NonNullable<Filter<T>> => f !== null);
-  const items =
-    active.length === 0 ? all : cache.get(active.map((f) => f.key).join('&'), ctx.store.version, () => applyPredicates(all, active.map((f) => f.predicate)));
-  const start = (paging.pageNumber - 1) * paging.pageSize;
-  const metadata: Metadata = { totalCount: items.length, maxPageSize: paging.maxPageSize };
-  const page = items.slice(start, start + paging.pageSize).map((r) => render(r, metadata));
-  return { status: 200, body: ctx.spoilPage ? ctx.spoilPage(req.path, page) : page };
 }
 
 function isApi(req: SimRequest): boolean {

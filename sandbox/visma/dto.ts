@@ -6,6 +6,7 @@ import {
   type ContactRecord,
   type CustomerRecord,
   type InvoiceRecord,
+  type SupplierInvoiceRecord,
   type SupplierRecord,
 } from './records.js';
 
@@ -14,6 +15,8 @@ export interface RenderContext {
   offsetMinutes: number;
   /** Current customer name by number: invoices show the customer as it is now. */
   customerName(number: string): string | undefined;
+  /** The same for supplier invoices: the supplier's current name and internal id. */
+  supplierOf(number: string): { internalId: number; name: string } | undefined;
 }
 
 export interface Metadata {
@@ -101,6 +104,60 @@ export function invoiceDto(i: InvoiceRecord, ctx: RenderContext, metadata?: Meta
     createdDateTime: ts(ctx, i.createdMs),
     vatTotal: vat,
     vatTotalInCurrency: vat,
+    timeStamp: rowVersionStamp(i.rowVersion),
+    ...(metadata ? { metadata } : {}),
+  };
+}
+
+/**
+ * SupplierInvoiceDto. Unlike CustomerInvoiceDto its dates are `date` and `dueDate`, the text is
+ * `description`, the KID is `paymentRefNo`, and it has no `amountInCurrency`.
+ */
+export function supplierInvoiceDto(i: SupplierInvoiceRecord, ctx: RenderContext, metadata?: Metadata): Record<string, unknown> {
+  const net = Math.round((i.amount / 1.25) * 100) / 100;
+  const vat = Math.round((i.amount - net) * 100) / 100;
+  const period = financialPeriod(i.dateMs);
+  const supplier = ctx.supplierOf(i.supplierNumber);
+  return {
+    hold: i.status === 'Hold',
+    exchangeRate: 1,
+    paymentRefNo: i.paymentRefNo,
+    creditTerms: terms(i.creditTermsId),
+    cashDiscountDate: ts(ctx, i.dateMs),
+    detailTotal: net,
+    detailTotalInCurrency: net,
+    discountTotal: 0,
+    discountTotalInCurrency: 0,
+    vatTaxableTotal: net,
+    vatTaxableTotalInCurrency: net,
+    vatExemptTotal: 0,
+    vatExemptTotalInCurrency: 0,
+    amount: i.amount,
+    vatAmount: vat,
+    taxCalculationMode: 'TaxSetting',
+    supplier: { ...(supplier ? { internalId: supplier.internalId } : {}), number: i.supplierNumber, name: supplier?.name ?? '' },
+    documentType: i.documentType,
+    referenceNumber: i.referenceNumber,
+    postPeriod: period,
+    financialPeriod: period,
+    date: ts(ctx, i.dateMs),
+    origInvoiceDate: ts(ctx, i.dateMs),
+    dueDate: ts(ctx, i.dueDateMs),
+    status: i.status,
+    currencyId: i.currencyId,
+    balance: i.balance,
+    balanceInCurrency: i.balance,
+    cashDiscount: 0,
+    cashDiscountInCurrency: 0,
+    supplierReference: i.supplierReference,
+    description: i.description,
+    createdDateTime: ts(ctx, i.createdMs),
+    lastModifiedDateTime: ts(ctx, i.modifiedMs),
+    ...(i.paidMs !== undefined ? { closedFinancialPeriod: financialPeriod(i.paidMs) } : {}),
+    vatTotal: vat,
+    vatTotalInCurrency: vat,
+    // Paid: when; unpaid: when it is planned to be paid, which is the due date until someone moves it.
+    payDate: ts(ctx, i.paidMs ?? i.dueDateMs),
     timeStamp: rowVersionStamp(i.rowVersion),
     ...(metadata ? { metadata } : {}),
   };

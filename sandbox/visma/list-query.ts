@@ -34,6 +34,15 @@ export function dateCondition<T>(
   get: (r: T) => number,
   offsetMinutes: number,
 ): { predicate: Predicate<T>; key: string } | null {
+  const c = conditionPair(query, param);
+  if (!c) return null;
+  const at = parseFilterDate(c.value, offsetMinutes);
+  if (at === null) throw new FilterError(`Invalid value '${c.value}' for ${param}. Accepted formats: ${ACCEPTED}.`);
+  return { predicate: (r) => compare(c.op, get(r), at), key: `${param}${c.op}${at}` };
+}
+
+/** The value and operator of a `<param>` + `<param>Condition` pair, or null when neither is given. */
+function conditionPair(query: Record<string, string>, param: string): { value: string; op: Operator } | null {
   const value = query[param];
   const cond = query[`${param}Condition`];
   if (value === undefined && cond === undefined) return null;
@@ -42,10 +51,27 @@ export function dateCondition<T>(
   if (!(OPERATORS as readonly string[]).includes(cond)) {
     throw new FilterError(`Invalid ${param}Condition '${cond}'. Valid operators are >, <, >=, <=.`);
   }
-  const at = parseFilterDate(value, offsetMinutes);
-  if (at === null) throw new FilterError(`Invalid value '${value}' for ${param}. Accepted formats: ${ACCEPTED}.`);
-  const op = cond as Operator;
-  return { predicate: (r) => compare(op, get(r), at), key: `${param}${op}${at}` };
+  return { value, op: cond as Operator };
+}
+
+/** `<param>` + `<param>Condition` on a number (the supplier invoice list's balance), mutually inclusive too. */
+export function numberCondition<T>(
+  query: Record<string, string>,
+  param: string,
+  get: (r: T) => number,
+): { predicate: Predicate<T>; key: string } | null {
+  const c = conditionPair(query, param);
+  if (!c) return null;
+  const at = Number(c.value);
+  if (!Number.isFinite(at)) throw new FilterError(`Invalid value '${c.value}' for ${param}. It must be a number.`);
+  return { predicate: (r) => compare(c.op, get(r), at), key: `${param}${c.op}${at}` };
+}
+
+/** A plain equality filter on a string property (e.g. financialPeriod=202605). */
+export function equalsFilter<T>(query: Record<string, string>, param: string, get: (r: T) => string): { predicate: Predicate<T>; key: string } | null {
+  const v = query[param];
+  if (v === undefined || v === '') return null;
+  return { predicate: (r) => get(r) === v, key: `${param}=${v}` };
 }
 
 export function enumFilter<T>(

@@ -1,9 +1,10 @@
 import type { MutationResult } from './store.js';
+import type { SupplierMutationResult } from './supplier-mutate.js';
 
 const SHOWN = 3;
 
-type Lifecycle = 'deactivatedCustomers' | 'reactivatedCustomers' | 'deletedCustomers' | 'deletedInvoices';
-/** A mutation's result; the lifecycle lists may be left out (older callers describe edits only). */
+type Lifecycle = 'deactivatedCustomers' | 'reactivatedCustomers' | 'deletedCustomers' | 'deletedInvoices' | keyof SupplierMutationResult;
+/** A mutation's result; the lifecycle and supplier lists may be left out (older callers describe edits only). */
 export type MutationWords = Omit<MutationResult, Lifecycle> & Partial<Pick<MutationResult, Lifecycle>>;
 
 function listed(n: number, one: string, many: string, keys: string[]): string {
@@ -30,6 +31,16 @@ export function describeMutation(m: MutationWords): string {
     [m.deletedCustomers ?? [], 'customer deleted', 'customers deleted'],
     [m.deletedInvoices ?? [], 'invoice deleted with its customer', 'invoices deleted with their customers'],
   ];
-  for (const [keys, one, many] of lifecycle) if (keys.length) parts.push(listed(keys.length, one, many, keys));
+  for (const [keys, one, many] of [...lifecycle, ...supplierLines(m)]) if (keys.length) parts.push(listed(keys.length, one, many, keys));
   return parts.join('; ') || 'nothing';
+}
+
+function supplierLines(m: MutationWords): [string[], string, string][] {
+  return [
+    [m.suppliers ?? [], 'supplier edited', 'suppliers edited'],
+    [m.deactivatedSuppliers ?? [], 'supplier deactivated', 'suppliers deactivated'],
+    [m.createdSupplierInvoices ?? [], 'new supplier invoice', 'new supplier invoices'],
+    [m.paidSupplierInvoices ?? [], 'supplier invoice paid', 'supplier invoices paid'],
+    [m.rescheduledSupplierInvoices ?? [], 'supplier invoice due later', 'supplier invoices due later'],
+  ];
 }

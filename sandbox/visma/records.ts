@@ -15,6 +15,27 @@ export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 export const DOCUMENT_TYPES = ['Invoice', 'DebitNote', 'CreditNote', 'Payment', 'VoidPayment', 'Prepayment', 'Refund', 'FinCharge', 'SmallBalanceWo', 'SmallCreditWo', 'CashSale', 'CashReturn', 'Undefined', 'NoUpdate'] as const;
 export type DocumentType = (typeof DOCUMENT_TYPES)[number];
 
+/** SupplierInvoiceDto.status (the list's `status` filter takes the same values). */
+export const SUPPLIER_INVOICE_STATUSES = ['Hold', 'Balanced', 'Voided', 'Scheduled', 'Open', 'Closed', 'Printed', 'Prebooked', 'Reserved'] as const;
+export type SupplierInvoiceStatus = (typeof SUPPLIER_INVOICE_STATUSES)[number];
+
+/** SupplierInvoiceDto.documentType. */
+export const SUPPLIER_DOCUMENT_TYPES = [
+  'Check',
+  'CreditAdj',
+  'DebitAdj',
+  'Invoice',
+  'Prepayment',
+  'QuickCheck',
+  'Refund',
+  'VoidCheck',
+  'VoidQuickCheck',
+] as const;
+export type SupplierDocumentType = (typeof SUPPLIER_DOCUMENT_TYPES)[number];
+
+/** The list's `documentType` filter: the spec gives it its own enum (Payment matches no invoice). */
+export const SUPPLIER_DOCUMENT_TYPE_FILTER = ['Invoice', 'CreditAdj', 'DebitAdj', 'Prepayment', 'Refund', 'Payment'] as const;
+
 export const CREDIT_VERIFICATIONS = ['Disabled', 'DaysPastDue', 'CreditLimit', 'LimitAndDaysPastDue'] as const;
 export type CreditVerification = (typeof CREDIT_VERIFICATIONS)[number];
 
@@ -48,6 +69,8 @@ export interface MainContact {
   contactId: number;
   name?: string;
   email?: string;
+  /** Web site (ContactInfo `web`); there is no website field elsewhere on CustomerDto or SupplierDto. */
+  web?: string;
   phone1?: string;
 }
 
@@ -111,6 +134,28 @@ export interface SupplierRecord extends Tracked {
   corporateId?: string;
 }
 
+/** An accounts-payable document (AP301000): what the company owes a supplier. */
+export interface SupplierInvoiceRecord extends Tracked {
+  referenceNumber: string;
+  documentType: SupplierDocumentType;
+  supplierNumber: string;
+  /** Document date (DTO `date`) and due date (DTO `dueDate`): not documentDate/documentDueDate as on AR. */
+  dateMs: number;
+  dueDateMs: number;
+  /** When it was paid in full; absent while unpaid (the DTO's payDate is then the due date). */
+  paidMs?: number;
+  status: SupplierInvoiceStatus;
+  currencyId: string;
+  amount: number;
+  balance: number;
+  description: string;
+  /** The supplier's own invoice number. */
+  supplierReference: string;
+  /** KID/OCR payment reference. */
+  paymentRefNo: string;
+  creditTermsId: string;
+}
+
 export interface ContactRecord extends Tracked {
   contactId: number;
   firstName: string;
@@ -127,6 +172,8 @@ export interface ContactRecord extends Tracked {
 export interface Counters {
   rowVersion: number;
   nextInvoiceRef: number;
+  /** Absent in snapshots taken before supplier invoices existed; restore fills it in. */
+  nextSupplierInvoiceRef: number;
   nextContactId: number;
   nextAddressId: number;
   mutations: number;

@@ -13,6 +13,7 @@ import {
 } from '../framework/fake-nordic.js';
 import { Prng } from '../framework/prng.js';
 import { DAY_MS, startOfUtcDay } from './dates.js';
+import { FIRST_SUPPLIER_INVOICE_REF, makeSupplierInvoices } from './supplier-invoice-seed.js';
 import type {
   ContactRecord,
   Counters,
@@ -22,6 +23,8 @@ import type {
   DocumentType,
   InvoiceRecord,
   InvoiceStatus,
+  MainContact,
+  SupplierInvoiceRecord,
   SupplierRecord,
   SupplierStatus,
 } from './records.js';
@@ -42,6 +45,7 @@ export interface SeedData {
   customers: CustomerRecord[];
   invoices: InvoiceRecord[];
   suppliers: SupplierRecord[];
+  supplierInvoices: SupplierInvoiceRecord[];
   contacts: ContactRecord[];
   counters: Counters;
 }
@@ -67,7 +71,14 @@ const INVOICE_TEXTS = [
 /** Generates the whole data set. Deterministic for (seed, size, nowMs, options). */
 export function generateSeed(p: SeedParams): SeedData {
   const root = new Prng(p.seed);
-  const counters: Counters = { rowVersion: 0, nextInvoiceRef: FIRST_INVOICE_REF, nextContactId: 1, nextAddressId: 1, mutations: 0 };
+  const counters: Counters = {
+    rowVersion: 0,
+    nextInvoiceRef: FIRST_INVOICE_REF,
+    nextSupplierInvoiceRef: FIRST_SUPPLIER_INVOICE_REF,
+    nextContactId: 1,
+    nextAddressId: 1,
+    mutations: 0,
+  };
   const customers: CustomerRecord[] = [];
   const contacts: ContactRecord[] = [];
   const usedNames = new Map<string, number>();
@@ -84,7 +95,20 @@ export function generateSeed(p: SeedParams): SeedData {
 
   const invoices = makeInvoices(root.fork(2), counters, customers, p);
   const suppliers = makeSuppliers(root.fork(3), counters, Math.floor(p.size / 4), p.nowMs);
-  return { customers, invoices, suppliers, contacts, counters };
+  // Own streams, drawn last: the records above stay what they were before these existed.
+  const supplierInvoices = makeSupplierInvoices(root.fork(5), counters, suppliers, p.nowMs);
+  addWebsites(root.fork(6), [...customers, ...suppliers]);
+  return { customers, invoices, suppliers, supplierInvoices, contacts, counters };
+}
+
+/** Most companies list a web site on their main contact: `www.` and the domain their e-mail uses. */
+function addWebsites(rng: Prng, companies: { name: string; mainContact: MainContact; mainAddress: { country: { id: string } } }[]): void {
+  for (const c of companies) {
+    if (!rng.chance(0.7)) continue;
+    const country = COUNTRIES[c.mainAddress.country.id as keyof typeof COUNTRIES];
+    const domain = c.mainContact.email?.split('@')[1] ?? (country ? companyDomain(c.name, country) : undefined);
+    if (domain) c.mainContact.web = `www.${domain}`;
+  }
 }
 
 /** `used` maps each lower-cased name to the next disambiguation attempt for it, so repeats cost O(1). */
@@ -273,7 +297,7 @@ function makeSuppliers(rng: Prng, counters: Counters, n: number, nowMs: number):
       internalId: i + 1,
       number: String(FIRST_SUPPLIER + i),
       name,
-      status: rng.weighted<SupplierStatus>([['Active', 88], ['OnHold', 4], ['HoldPayments', 3], ['Inactive', 5]]),
+      status: rng.weighted<SupplierStatus>([['Active', 86], ['OnHold', 4], ['HoldPayments', 3], ['Inactive', 5], ['OneTime', 2]]),
       mainAddress: {
         addressId: counters.nextAddressId++,
         addressLine1: address.addressLine1,

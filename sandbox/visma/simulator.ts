@@ -4,11 +4,12 @@ import { BaseSimulator, splitFaultKnobs, type ConnectionProfile } from '../frame
 import { registerVismaAdmin } from './admin-routes.js';
 import { registerVismaApi } from './api-routes.js';
 import { credentialsFromSeed, VismaAuth, type VismaCredentials } from './auth.js';
-import { contactDto, customerDto, invoiceDto, supplierDto, type RenderContext } from './dto.js';
+import { contactDto, customerDto, invoiceDto, supplierDto, supplierInvoiceDto, type RenderContext } from './dto.js';
 import { vismaErrorBodies } from './errors.js';
 import { VISMA_KNOBS, VISMA_SEED_OPTIONS } from './knobs.js';
 import { generateSeed, type SeedParams } from './seed.js';
-import { isVismaSnapshot, type VismaSnapshot } from './snapshot.js';
+import { isVismaSnapshot, restoreStore, storeSnapshot, type VismaSnapshot } from './snapshot.js';
+import type { NewSupplierInvoice } from './supplier-ledger.js';
 import { deleteCustomer, setCustomerActive, type CustomerDeletion } from './customer-lifecycle.js';
 import { VismaStore, type MutationRequest, type MutationResult, type NewInvoice } from './store.js';
 
@@ -26,7 +27,7 @@ export interface VismaSimulatorOptions {
 
 export type Dto = Record<string, unknown>;
 
-/** Visma.net ERP simulator: customers, customer invoices, suppliers and contacts. */
+/** Visma.net ERP simulator: customers, customer invoices, suppliers, supplier invoices and contacts. */
 export class VismaSimulator extends BaseSimulator<'visma'> {
   readonly name = 'visma' as const;
   readonly store: VismaStore;
@@ -37,6 +38,8 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
   readonly render: RenderContext;
   /** Fault (tests): rewrites each list page before it is sent, e.g. to add records with a null key */
   spoilPage?: (path: string, page: Record<string, unknown>[]) => unknown[];
+  /** A client has read suppliers or supplier invoices (kept in snapshots): `definition.mutate` then changes them too. */
+  suppliersRead: boolean;
 
   constructor(opts: VismaSimulatorOptions = {}) {
     const seed = opts.seed ?? 1;
@@ -58,6 +61,7 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
     };
     this.store = snap ? restoreStore(snap) : new VismaStore(generateSeed(this.base));
     this.auth = new VismaAuth(credentialsFromSeed(seed), snap?.auth);
+    this.suppliersRead = snap?.suppliersRead === true;
 
     const k = this.knobSet.values;
     this.render = {
@@ -68,8 +72,17 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
         return k.timeZoneOffsetMinutes;
       },
       customerName: (n) => this.store.customer(n)?.name,
+      supplierOf: (n) => this.store.payables.supplier(n),
     };
-    registerVismaApi(this.server, { store: this.store, auth: this.auth, knobs: k, nowMs: () => this.clock().getTime(), render: this.render, spoilPage: (path, page) => (this.spoilPage ? this.spoilPage(path, page) : page) });
+    registerVismaApi(this.server, {
+      store: this.store,
+      auth: this.auth,
+      knobs: k,
+      nowMs: () => this.clock().getTime(),
+      render: this.render,
+      spoilPage: (path, page) => (this.spoilPage ? this.spoilPage(path, page) : page),
+      noteSupplierRead: () => void (this.suppliersRead = true),
+    });
     registerVismaAdmin(this);
   }
 
@@ -129,6 +142,22 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
     return this.store.suppliers.map((s) => supplierDto(s, this.render));
   }
 
+  supplier(number: string): Dto | undefined {
+    const s = this.store.payables.supplier(number);
+    return s && supplierDto(s, this.render);
+  }
+
+  supplierInvoices(filter: { supplierNumber?: string } = {}): Dto[] {
+    const ap = this.store.payables;
+    const list = filter.supplierNumber ? ap.invoicesOf(filter.supplierNumber) : ap.invoices;
+    return list.map((i) => supplierInvoiceDto(i, this.render));
+  }
+
+  supplierInvoice(ref: string): Dto | undefined {
+    const i = this.store.payables.invoice(ref);
+    return i && supplierInvoiceDto(i, this.render);
+  }
+
   contacts(): Dto[] {
     return this.store.contacts.map((c) => contactDto(c, this.render));
   }
@@ -171,41 +200,81 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
     return { invoice: ref };
   }
 
+  /** A SupplierDto-shaped partial update. */
+  patchSupplier(number: string, patch: Record<string, unknown>): Dto {
+    return supplierDto(this.store.payables.patchSupplier(number, patch, this.nowMs), this.render);
+  }
+
+  /** Status Inactive (Visma keeps suppliers with documents; deactivating is how one goes). */
+  deactivateSupplier(number: string): Dto {
+    return supplierDto(this.store.payables.setSupplierStatus(number, 'Inactive', this.nowMs), this.render);
+  }
+
+  reactivateSupplier(number: string): Dto {
+    return supplierDto(this.store.payables.setSupplierStatus(number, 'Active', this.nowMs), this.render);
+  }
+
+  createSupplierInvoice(input: NewSupplierInvoice): Dto {
+    return supplierInvoiceDto(this.store.payables.createInvoice(input, this.nowMs), this.render);
+  }
+
+  /** A SupplierInvoiceDto-shaped partial update (`date`, `dueDate`, `description`, amounts, status). */
+  patchSupplierInvoice(ref: string, patch: Record<string, unknown>): Dto {
+    return supplierInvoiceDto(this.store.payables.patchInvoice(ref, patch, this.nowMs), this.render);
+  }
+
+  /** Balance 0, status Closed, paid now. */
+  paySupplierInvoice(ref: string): Dto {
+    return supplierInvoiceDto(this.store.payables.payInvoice(ref, this.nowMs), this.render);
+  }
+
+  /** A new due date (ISO date or date-time). */
+  rescheduleSupplierInvoice(ref: string, dueDate: unknown): Dto {
+    return supplierInvoiceDto(this.store.payables.rescheduleInvoice(ref, dueDate, this.nowMs), this.render);
+  }
+
   mutate(req: MutationRequest): MutationResult {
     return this.store.mutate(req, this.seed, this.nowMs, this.knobSet.values.customerDeleteWithInvoices);
   }
 
   state(full = false): Record<string, unknown> {
     const s = this.store;
-    const open = s.invoices.filter((i) => i.status === 'Open').length;
+    const ap = s.payables;
     const summary = {
       customers: s.customers.length,
       invoices: s.invoices.length,
-      openInvoices: open,
+      openInvoices: s.invoices.filter((i) => i.status === 'Open').length,
       suppliers: s.suppliers.length,
+      supplierInvoices: ap.invoices.length,
+      openSupplierInvoices: ap.invoices.filter((i) => i.status === 'Open').length,
       contacts: s.contacts.length,
       changedCustomers: s.dirtyCustomers.size,
       changedInvoices: s.dirtyInvoices.size,
+      changedSuppliers: ap.dirtySuppliers.size,
+      changedSupplierInvoices: ap.dirtyInvoices.size,
       deletedCustomers: s.deletedCustomers.size,
       deletedInvoices: s.deletedInvoices.size,
       seed: this.base,
     };
-    return full ? { ...summary, records: { customers: this.customers(), invoices: this.invoices(), suppliers: this.suppliers(), contacts: this.contacts() } } : summary;
+    if (!full) return summary;
+    const records = {
+      customers: this.customers(),
+      invoices: this.invoices(),
+      suppliers: this.suppliers(),
+      supplierInvoices: this.supplierInvoices(),
+      contacts: this.contacts(),
+    };
+    return { ...summary, records };
   }
 
   /** Compact by default (seed recipe + changed records); `full` lists every record. */
   snapshot(opts: { full?: boolean } = {}): VismaSnapshot {
-    const s = this.store;
     return {
       format: 'mlc-sandbox/visma',
       version: 1,
-      base: opts.full ? null : this.base,
-      customers: opts.full ? s.customers : [...s.dirtyCustomers].map((n) => s.customer(n)!).filter(Boolean),
-      invoices: opts.full ? s.invoices : [...s.dirtyInvoices].map((r) => s.invoice(r)!).filter(Boolean),
-      ...(opts.full ? { suppliers: s.suppliers, contacts: s.contacts } : {}),
-      counters: { ...s.counters },
+      ...storeSnapshot(this.store, this.base, opts.full === true),
       auth: this.auth.toState(),
-      ...(opts.full ? {} : { deletedCustomers: [...s.deletedCustomers], deletedInvoices: [...s.deletedInvoices] }),
+      ...(this.suppliersRead ? { suppliersRead: true } : {}),
     };
   }
 }
@@ -214,19 +283,4 @@ function numberOption(v: unknown, def: number, key: string): number {
   if (v === undefined) return def;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new KnobError(`${key} must be a non-negative number`);
   return v;
-}
-
-function restoreStore(snap: VismaSnapshot): VismaStore {
-  const copy = structuredClone(snap);
-  if (copy.base === null) {
-    return new VismaStore({ customers: copy.customers, invoices: copy.invoices, suppliers: copy.suppliers ?? [], contacts: copy.contacts ?? [], counters: copy.counters });
-  }
-  const store = new VismaStore(generateSeed(copy.base));
-  for (const c of copy.customers) store.upsertCustomer(c);
-  for (const i of copy.invoices) store.upsertInvoice(i);
-  // Deleted after the seed was generated (or after they were created): gone again.
-  for (const ref of copy.deletedInvoices ?? []) if (store.invoice(ref)) store.removeInvoice(ref);
-  for (const n of copy.deletedCustomers ?? []) if (store.customer(n)) store.removeCustomer(n);
-  store.counters = copy.counters;
-  return store;
 }

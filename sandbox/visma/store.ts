@@ -1,6 +1,6 @@
 import { hashSeed, Prng } from '../framework/prng.js';
 import { mutateLifecycle, type DeletePolicy } from './customer-lifecycle.js';
-import { parseLooseDate } from './dates.js';
+import { patchAddress, patchContact, requireDate, requireEnum, requireNumber, requireObject, setOptional } from './patch-values.js';
 import {
   CREDIT_TERMS,
   CREDIT_VERIFICATIONS,
@@ -14,13 +14,16 @@ import {
   type SupplierRecord,
   type Tracked,
 } from './records.js';
+import { byNumeric, insertSorted } from './ordering.js';
 import { pickDistinct } from './pick.js';
+import { SupplierLedger } from './supplier-ledger.js';
+import { emptySupplierResult, mutateSuppliers, type SupplierMutationRequest, type SupplierMutationResult } from './supplier-mutate.js';
 import { StoreError } from './store-error.js';
 import type { SeedData } from './seed.js';
 
 export { StoreError };
 
-export interface MutationRequest {
+export interface MutationRequest extends SupplierMutationRequest {
   customers?: number;
   invoices?: number;
   payInvoices?: number;
@@ -32,7 +35,7 @@ export interface MutationRequest {
   deleteCustomers?: number;
 }
 
-export interface MutationResult {
+export interface MutationResult extends SupplierMutationResult {
   /** Customers edited (not those deactivated, reactivated or deleted). */
   customers: string[];
   /** Every invoice touched (created, partly paid or paid). */
@@ -58,9 +61,7 @@ export interface NewInvoice {
   currencyId?: string;
 }
 
-function byNumeric(a: string, b: string): number {
-  return Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0);
-}
+const SUPPLIER_STREAM = 0x5a9;
 
 /**
  * Records in API order (customers by number, invoices by reference number, numeric),
@@ -71,6 +72,8 @@ export class VismaStore {
   readonly invoices: InvoiceRecord[];
   readonly suppliers: SupplierRecord[];
   readonly contacts: ContactRecord[];
+  /** Suppliers and supplier invoices (accounts payable); `suppliers` is its list. */
+  readonly payables: SupplierLedger;
   counters: Counters;
   /** Bumped on every change; list caches key on it. */
   version = 0;
@@ -89,6 +92,11 @@ export class VismaStore {
     this.suppliers = data.suppliers;
     this.contacts = data.contacts;
     this.counters = data.counters;
+    this.payables = new SupplierLedger(data.suppliers, data.supplierInvoices, {
+      touch: (rec, nowMs) => this.touch(rec, nowMs),
+      changed: () => void this.version++,
+      nextReference: () => String(this.counters.nextSupplierInvoiceRef++),
+    });
     for (const c of this.customers) this.customerIndex.set(c.number, c);
     for (const i of this.invoices) {
       this.invoiceIndex.set(i.referenceNumber, i);
@@ -251,6 +259,7 @@ export class VismaStore {
       reactivatedCustomers: [],
       deletedCustomers: [],
       deletedInvoices: [],
+      ...emptySupplierResult(),
     };
     const touchedInvoices = new Set<string>();
 
@@ -279,25 +288,10 @@ export class VismaStore {
     result.customers.sort(byNumeric);
     // After the edits, so a request without lifecycle changes draws the same records as before.
     mutateLifecycle(this, rng, req, { policy: deletePolicy, nowMs, touchedInvoices, result });
-    return result;
+    // An own stream: asking for supplier changes leaves the customer-side draws as they were.
+    const supplierRng = new Prng(hashSeed(hashSeed(seed, this.counters.mutations), SUPPLIER_STREAM));
+    return Object.assign(result, mutateSuppliers(this.payables, supplierRng, req, nowMs));
   }
-}
-
-function insertSorted<T>(list: T[], item: T, key: (x: T) => string): void {
-  const k = key(item);
-  // Fast path: new numbers are normally the highest.
-  if (list.length === 0 || byNumeric(key(list[list.length - 1]), k) < 0) {
-    list.push(item);
-    return;
-  }
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (byNumeric(key(list[mid]), k) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  list.splice(lo, 0, item);
 }
 
 function randomCustomerChange(rng: Prng, c: CustomerRecord): Record<string, unknown> {
@@ -313,40 +307,6 @@ function randomCustomerChange(rng: Prng, c: CustomerRecord): Record<string, unkn
     default:
       return { mainContact: { email: `kontakt${rng.int(1, 999)}@${(c.mainContact.email ?? 'example.no').split('@')[1]}` } };
   }
-}
-
-function requireDate(v: unknown, field: string): number {
-  const t = parseLooseDate(v);
-  if (t === null) throw new StoreError(`${field} must be an ISO date`);
-  return t;
-}
-
-function requireEnum<T extends string>(v: unknown, values: readonly T[], field: string): T {
-  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw new StoreError(`${field} must be one of ${values.join(', ')}`);
-  return v as T;
-}
-
-function requireNumber(v: unknown, field: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new StoreError(`${field} must be a number`);
-  return v;
-}
-
-function optionalString(v: unknown, field: string): string | undefined {
-  if (v === null) return undefined;
-  if (typeof v !== 'string') throw new StoreError(`${field} must be a string or null`);
-  return v;
-}
-
-function requireObject(v: unknown, field: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new StoreError(`${field} must be an object`);
-  return v as Record<string, unknown>;
-}
-
-/** Sets or (with null) removes an optional string property. */
-function setOptional<T extends object, K extends keyof T>(target: T, key: K, v: unknown, field: string): void {
-  const s = optionalString(v, field);
-  if (s === undefined) delete target[key];
-  else (target as Record<K, unknown>)[key] = s;
 }
 
 function applyCustomerPatch(c: CustomerRecord, patch: Record<string, unknown>): void {
@@ -389,25 +349,12 @@ function applyCustomerPatch(c: CustomerRecord, patch: Record<string, unknown>): 
           return { id: String(o.id), value: String(o.value ?? ''), description: String(o.description ?? '') };
         });
         break;
-      case 'mainAddress': {
-        const a = requireObject(v, k);
-        for (const [ak, av] of Object.entries(a)) {
-          if (ak === 'addressLine1' || ak === 'addressLine2' || ak === 'postalCode' || ak === 'city') setOptional(c.mainAddress, ak, av, `mainAddress.${ak}`);
-          else if (ak === 'country') {
-            const co = requireObject(av, 'mainAddress.country');
-            c.mainAddress.country = { id: String(co.id), name: String(co.name ?? co.id) };
-          } else throw new StoreError(`unknown field mainAddress.${ak}`);
-        }
+      case 'mainAddress':
+        patchAddress(c.mainAddress, v, k);
         break;
-      }
-      case 'mainContact': {
-        const m = requireObject(v, k);
-        for (const [mk, mv] of Object.entries(m)) {
-          if (mk === 'name' || mk === 'email' || mk === 'phone1') setOptional(c.mainContact, mk, mv, `mainContact.${mk}`);
-          else throw new StoreError(`unknown field mainContact.${mk}`);
-        }
+      case 'mainContact':
+        patchContact(c.mainContact, v, k);
         break;
-      }
       default:
         throw new StoreError(`unknown or read-only customer field "${k}"`);
     }
