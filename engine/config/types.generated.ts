@@ -307,7 +307,7 @@ export interface NoneAuth {
   type: "none";
 }
 /**
- * Authentication written in JavaScript: `module` exports create(spec, context) giving an object with apply(request) and invalidate() (README, "Custom strategies").
+ * Authentication written in JavaScript: `module` exports createAuth(spec, context) giving { apply(request), invalidate() } (README, "Custom strategies").
  */
 export interface CustomAuth {
   type: "custom";
@@ -561,7 +561,7 @@ export interface NextUrlPagination {
   max_pages?: number;
 }
 /**
- * A pagination written in JavaScript: `module` is a file in the project (relative to the YAML that names it) exporting the documented interface (README, "Custom strategies").
+ * A paginator written in JavaScript: `module` exports createPaginator(spec, label) giving { first(), next(page) } (README, "Custom strategies").
  */
 export interface CustomPagination {
   type: "custom";
@@ -667,7 +667,7 @@ export interface ResponseTokenCursor {
   token_param?: string;
 }
 /**
- * A cursor written in JavaScript: `module` is a file in the project (relative to the YAML that names it) exporting the documented interface (README, "Custom strategies").
+ * A delta cursor written in JavaScript: `module` exports createCursor(spec, saved, label, startedAt) giving a tracker (README, "Custom strategies").
  */
 export interface CustomCursor {
   type: "custom";
@@ -811,7 +811,7 @@ export interface JsonataResults {
   conflict?: string;
 }
 /**
- * A result reader written in JavaScript: `module` exports read(container, items, context) giving one outcome per item (README, "Custom strategies").
+ * A result reader written in JavaScript: `module` exports readResults(spec, container, items, kind, label) giving one outcome per item (README, "Custom strategies").
  */
 export interface CustomResults {
   type: "custom";
@@ -923,7 +923,7 @@ export interface StringMap12 {
   [k: string]: string;
 }
 /**
- * A writer written in JavaScript: `module` exports write(items, context) giving one outcome per item (README, "Custom strategies"); method, path, body and results are there for it to use.
+ * A writer written in JavaScript: `module` exports write(items, context) resolving with one outcome per item (README, "Custom strategies"); method, path, body and results are there for it to use.
  */
 export interface CustomWrite {
   writer: "custom";
@@ -1059,7 +1059,7 @@ export interface BasicAuthWebhook {
   events?: string;
 }
 /**
- * A webhook written in JavaScript: `module` is a file in the project (relative to the YAML that names it) exporting the documented interface (README, "Custom strategies").
+ * A webhook verifier written in JavaScript: `module` exports verify(spec, request, vars) giving { ok: true } or { ok: false, reason } (README, "Custom strategies").
  */
 export interface CustomWebhook {
   verifier: "custom";
