@@ -10,7 +10,9 @@ export type AuthFactory<T extends Auth = Auth> = (spec: T, ctx: AuthContext) => 
 
 type Entry<T extends Auth> = AuthFactory<T> & { lint: StrategyLint<T> };
 const entry = <T extends Auth>(factory: AuthFactory<T>, ...rules: StrategyLint<T>[]): Entry<T> =>
-  Object.assign(((s: T, c: AuthContext) => factory(s, c)) as AuthFactory<T>, { lint: ((s, at) => rules.flatMap((r) => r(s, at))) as StrategyLint<T> });
+  Object.assign(((s: T, c: AuthContext) => factory(s, c)) as AuthFactory<T>, {
+    lint: ((s, at) => rules.flatMap((r) => r(s, at))) as StrategyLint<T>,
+  });
 
 const customs = new WeakMap<CustomAuth, AuthFactory>();
 
@@ -21,7 +23,10 @@ export function bindCustomAuth(spec: CustomAuth, factory: AuthFactory): void {
 
 function custom(spec: CustomAuth, ctx: AuthContext): AuthProvider {
   const factory = customs.get(spec);
-  if (!factory) throw new Error(`connection ${ctx.connection}: custom auth ${spec.module} is not loaded (load the project's custom modules first)`);
+  if (!factory)
+    throw new Error(
+      `connection ${ctx.connection}: custom auth ${spec.module} is not loaded (load the project's custom modules first)`,
+    );
   return factory(spec, ctx);
 }
 
@@ -33,9 +38,18 @@ const basicClient: StrategyLint<OAuth2> = (s) =>
 
 /** A key goes in one place; with both set, the query parameter would silently win. */
 const onePlace: StrategyLint<ApiKeyAuth> = (s) =>
-  s.header && s.query_param ? [{ key: 'query_param', message: 'auth type api_key sends the key in a header or a query parameter: set header or query_param, not both' }] : [];
+  s.header && s.query_param
+    ? [
+        {
+          key: 'query_param',
+          message:
+            'auth type api_key sends the key in a header or a query parameter: set header or query_param, not both',
+        },
+      ]
+    : [];
 
-const oauth2 = <T extends OAuth2 & Auth>() => entry<T>((s, c) => new OAuth2Auth(s as never, c), basicClient as StrategyLint<T>);
+const oauth2 = <T extends OAuth2 & Auth>() =>
+  entry<T>((s, c) => new OAuth2Auth(s as never, c), basicClient as StrategyLint<T>);
 
 /**
  * Auth strategies by the name the connector YAML uses, each with its lint rules; the schema's
@@ -60,5 +74,7 @@ export function createAuth(spec: Auth, ctx: AuthContext): AuthProvider {
 
 /** The problems of an auth spec, by its strategy's own rules. */
 export function lintAuth(spec: Auth, at: LintAt = {}): StrategyProblem[] {
-  return Object.hasOwn(AUTH_STRATEGIES, spec.type) ? (AUTH_STRATEGIES[spec.type].lint as StrategyLint<Auth>)(spec, at) : [];
+  return Object.hasOwn(AUTH_STRATEGIES, spec.type)
+    ? (AUTH_STRATEGIES[spec.type].lint as StrategyLint<Auth>)(spec, at)
+    : [];
 }

@@ -21,6 +21,7 @@ export function containedIn(
     return { inside: false, problem: fsErrorReason(e) };
   }
   const rel = relative(realFolder, real);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return { inside: false, problem: `resolves (after symbolic links) to a file outside ${outside}` };
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+    return { inside: false, problem: `resolves (after symbolic links) to a file outside ${outside}` };
   return { inside: true };
 }

@@ -25,10 +25,23 @@ export type CustomKind = 'auth' | 'paginator' | 'cursor' | 'writer' | 'result re
 export const CUSTOM_INTERFACES: Record<CustomKind, { name: string; params: number; usage: string }> = {
   auth: { name: 'createAuth', params: 2, usage: 'createAuth(spec, context) => { apply(request), invalidate() }' },
   paginator: { name: 'createPaginator', params: 2, usage: 'createPaginator(spec, label) => { first(), next(page) }' },
-  cursor: { name: 'createCursor', params: 4, usage: 'createCursor(spec, saved, label, startedAt) => { request(), observeRecord(r), observePage(body), result(), warnings }' },
+  cursor: {
+    name: 'createCursor',
+    params: 4,
+    usage:
+      'createCursor(spec, saved, label, startedAt) => { request(), observeRecord(r), observePage(body), result(), warnings }',
+  },
   writer: { name: 'write', params: 2, usage: 'write(items, context) => Promise<outcome[]>' },
-  'result reader': { name: 'readResults', params: 5, usage: 'readResults(spec, container, items, kind, label) => Promise<outcome[]>' },
-  'webhook verifier': { name: 'verify', params: 3, usage: 'verify(spec, request, vars) => { ok: true } | { ok: false, reason }' },
+  'result reader': {
+    name: 'readResults',
+    params: 5,
+    usage: 'readResults(spec, container, items, kind, label) => Promise<outcome[]>',
+  },
+  'webhook verifier': {
+    name: 'verify',
+    params: 3,
+    usage: 'verify(spec, request, vars) => { ok: true } | { ok: false, reason }',
+  },
   function: { name: 'default', params: Infinity, usage: 'export default function (...args)' },
 };
 
@@ -55,7 +68,10 @@ const exportProblems = new Map<string, string>();
 const mappingFunctions = new Map<string, Record<string, Fn>>();
 
 const isCustom = (v: unknown, tag: string): v is { module: string } =>
-  !!v && typeof v === 'object' && (v as Record<string, unknown>)[tag] === 'custom' && typeof (v as { module?: unknown }).module === 'string';
+  !!v &&
+  typeof v === 'object' &&
+  (v as Record<string, unknown>)[tag] === 'custom' &&
+  typeof (v as { module?: unknown }).module === 'string';
 
 /** Every custom module a connector names, with where. */
 function connectorRefs(c: Loaded<Connector>): CustomRef[] {
@@ -83,20 +99,30 @@ function connectorRefs(c: Loaded<Connector>): CustomRef[] {
     write(f?.create, ['custom_fields', n, 'create']);
     write(f?.update, ['custom_fields', n, 'update']);
   }
-  for (const [n, op] of Object.entries(data.operations ?? {})) for (const k of ['upsert', 'create', 'update'] as const) write(op?.[k], ['operations', n, k]);
+  for (const [n, op] of Object.entries(data.operations ?? {}))
+    for (const k of ['upsert', 'create', 'update'] as const) write(op?.[k], ['operations', n, k]);
   add('webhook verifier', data.webhook, 'verifier', ['webhook']);
   return out;
 }
 
 /** A declared parameter list as the signature lint and the call check use. */
 export function paramsOf(declared: readonly string[]): Param[] {
-  return declared.map((p) => ({ name: p.replace(/^\.\.\.|\?$/g, ''), types: 'any', optional: p.endsWith('?'), rest: p.startsWith('...') }));
+  return declared.map((p) => ({
+    name: p.replace(/^\.\.\.|\?$/g, ''),
+    types: 'any',
+    optional: p.endsWith('?'),
+    rest: p.startsWith('...'),
+  }));
 }
 
 /** A mapping's custom functions with their signatures, as lint checks calls against them. */
 export function customSignatures(m: Mapping | undefined): Record<string, readonly Param[]> {
   const fns = m && typeof m === 'object' && m.functions && typeof m.functions === 'object' ? m.functions : {};
-  return Object.fromEntries(Object.entries(fns).flatMap(([n, f]: [string, CustomFunction]) => (Array.isArray(f?.params) ? [[n, paramsOf(f.params)]] : [])));
+  return Object.fromEntries(
+    Object.entries(fns).flatMap(([n, f]: [string, CustomFunction]) =>
+      Array.isArray(f?.params) ? [[n, paramsOf(f.params)]] : [],
+    ),
+  );
 }
 
 function mappingRefs(m: Loaded<Mapping>): CustomRef[] {
@@ -105,7 +131,17 @@ function mappingRefs(m: Loaded<Mapping>): CustomRef[] {
   const base = dirname(m.path);
   return Object.entries(data.functions).flatMap(([name, f]) =>
     f && typeof f.module === 'string'
-      ? [{ kind: 'function' as const, spec: f, yaml: m.yaml, at: ['functions', name, 'module'], base, root: dirname(dirname(base)), fn: { name, params: paramsOf(Array.isArray(f.params) ? f.params : []) } }]
+      ? [
+          {
+            kind: 'function' as const,
+            spec: f,
+            yaml: m.yaml,
+            at: ['functions', name, 'module'],
+            base,
+            root: dirname(dirname(base)),
+            fn: { name, params: paramsOf(Array.isArray(f.params) ? f.params : []) },
+          },
+        ]
       : [],
   );
 }
@@ -123,7 +159,11 @@ function locate(ref: CustomRef): { file: string } | { problem: string } {
   const file = fileOf(ref);
   const what = `custom ${ref.kind} module "${ref.spec.module}"`;
   if (!entryExists(file)) return { problem: `${what} not found (looked for ${displayPath(file)})` };
-  const where = containedIn(file, ref.root, 'the project; keep custom modules in its connectors/ or mappings/<name>/ folder');
+  const where = containedIn(
+    file,
+    ref.root,
+    'the project; keep custom modules in its connectors/ or mappings/<name>/ folder',
+  );
   return where.inside ? { file } : { problem: `${what} ${where.problem}` };
 }
 
@@ -132,10 +172,16 @@ function locate(ref: CustomRef): { file: string } | { problem: string } {
  * (loadCustomModules), each exports its kind's interface. Every problem is at the YAML that names
  * the module.
  */
-export function checkCustomRefs(loaded: Loaded<Connector> | Loaded<Mapping>, schema: 'connector' | 'mapping'): Diagnostic[] {
+export function checkCustomRefs(
+  loaded: Loaded<Connector> | Loaded<Mapping>,
+  schema: 'connector' | 'mapping',
+): Diagnostic[] {
   return customRefs(loaded, schema).flatMap((ref) => {
     const found = locate(ref);
-    const problem = 'problem' in found ? found.problem : exportProblems.get(`${found.file}#${exportOf(ref)}#${ref.fn?.params.length ?? ''}`);
+    const problem =
+      'problem' in found
+        ? found.problem
+        : exportProblems.get(`${found.file}#${exportOf(ref)}#${ref.fn?.params.length ?? ''}`);
     return problem ? [ref.yaml.diagAt(ref.at, 'error', problem)] : [];
   });
 }
@@ -146,12 +192,16 @@ function interfaceProblem(ref: CustomRef, exported: unknown): string | undefined
   const what = `custom ${ref.kind} module "${ref.spec.module}"`;
   if (typeof exported !== 'function') {
     const named = want.name === 'default' ? 'a default export that is a function' : `a function named ${want.name}`;
-    return `${what} must export ${named} (${want.usage}); it exports ${typeof exported === 'undefined' ? 'none' : `a ${typeof exported}`}`;
+    const has = typeof exported === 'undefined' ? 'none' : `a ${typeof exported}`;
+    return `${what} must export ${named} (${want.usage}); it exports ${has}`;
   }
   const max = ref.fn ? arityOf(ref.fn.params).max : want.params;
   if (exported.length > max) {
-    const declared = ref.fn ? ` than the ${ref.fn.params.length} params declared for $${ref.fn.name}` : ` (${want.usage})`;
-    return `${what}: ${want.name === 'default' ? 'its default export' : want.name} takes ${exported.length} parameters, more${declared}`;
+    const declared = ref.fn
+      ? ` than the ${ref.fn.params.length} params declared for $${ref.fn.name}`
+      : ` (${want.usage})`;
+    const fn = want.name === 'default' ? 'its default export' : want.name;
+    return `${what}: ${fn} takes ${exported.length} parameters, more${declared}`;
   }
   return undefined;
 }
@@ -239,7 +289,10 @@ export async function loadCustomModules(project: Project): Promise<Diagnostic[]>
 }
 
 /** The module files a connector or mapping names that exist inside the project (for a flow's fingerprint). */
-export function customModuleFiles(loaded: Loaded<Connector> | Loaded<Mapping>, schema: 'connector' | 'mapping'): string[] {
+export function customModuleFiles(
+  loaded: Loaded<Connector> | Loaded<Mapping>,
+  schema: 'connector' | 'mapping',
+): string[] {
   return customRefs(loaded, schema).flatMap((ref) => {
     const found = locate(ref);
     return 'file' in found ? [found.file] : [];

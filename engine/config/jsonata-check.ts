@@ -1,6 +1,15 @@
 import jsonata from 'jsonata';
 import { closest } from '../util/closest.js';
-import { arityOf, arityProblem, JSONATA_BUILTINS, MAPPING_FUNCTION_NAMES, MAPPING_FUNCTION_SIGNATURES, signatureArity, usageOf, type Param } from './jsonata-vocabulary.js';
+import {
+  arityOf,
+  arityProblem,
+  JSONATA_BUILTINS,
+  MAPPING_FUNCTION_NAMES,
+  MAPPING_FUNCTION_SIGNATURES,
+  signatureArity,
+  usageOf,
+  type Param,
+} from './jsonata-vocabulary.js';
 
 // Re-exported: tests and older callers import them from here.
 export { JSONATA_BUILTINS, signatureArity } from './jsonata-vocabulary.js';
@@ -37,7 +46,9 @@ export function checkJsonata(
   boundVariables: readonly string[] = [],
 ): JsonataProblem[] {
   const signatures: Readonly<Record<string, readonly Param[]>> = Array.isArray(knownFunctions)
-    ? Object.fromEntries(knownFunctions.flatMap((n) => (MAPPING_FUNCTION_SIGNATURES[n] ? [[n, MAPPING_FUNCTION_SIGNATURES[n]]] : [])))
+    ? Object.fromEntries(
+        knownFunctions.flatMap((n) => (MAPPING_FUNCTION_SIGNATURES[n] ? [[n, MAPPING_FUNCTION_SIGNATURES[n]]] : [])),
+      )
     : (knownFunctions as Readonly<Record<string, readonly Param[]>>);
   const names = Array.isArray(knownFunctions) ? (knownFunctions as readonly string[]) : Object.keys(knownFunctions);
   let ast: AstNode;
@@ -57,7 +68,8 @@ export function checkJsonata(
   // The call on the right of `~>` gets the left side as its first argument.
   const applied = new Set<AstNode>();
   walk(ast, (node) => {
-    if (node.type === 'bind' && (node.lhs as AstNode)?.type === 'variable') local.add(String((node.lhs as AstNode).value));
+    if (node.type === 'bind' && (node.lhs as AstNode)?.type === 'variable')
+      local.add(String((node.lhs as AstNode).value));
     if (node.type === 'lambda') for (const a of (node.arguments as AstNode[]) ?? []) local.add(String(a.value));
     if (node.type === 'apply' && (node.rhs as AstNode)?.type === 'function') applied.add(node.rhs as AstNode);
   });
@@ -68,7 +80,11 @@ export function checkJsonata(
       const index = Math.max(0, (node.procedure.position ?? 1) - name.length - 1);
       if (!known.has(name)) {
         const hint = closest(name, [...known]);
-        const where = MAPPING_ARITY.has(name) ? `; $${name} is a mapping function, which connector expressions cannot call` : hint ? `; did you mean $${hint}?` : '';
+        const where = MAPPING_ARITY.has(name)
+          ? `; $${name} is a mapping function, which connector expressions cannot call`
+          : hint
+            ? `; did you mean $${hint}?`
+            : '';
         problems.push({ index, message: `unknown function $${name}${where}`, severity: 'error' });
         return;
       }
@@ -107,7 +123,8 @@ export function rootFields(expr: string): { name: string; index: number }[] {
     return [];
   }
   const out: { name: string; index: number }[] = [];
-  const add = (n: AstNode) => out.push({ name: String(n.value), index: Math.max(0, (n.position ?? 1) - String(n.value).length) });
+  const add = (n: AstNode) =>
+    out.push({ name: String(n.value), index: Math.max(0, (n.position ?? 1) - String(n.value).length) });
   const rec = (n: unknown, rooted: boolean): void => {
     if (Array.isArray(n)) return n.forEach((x) => rec(x, rooted));
     if (!n || typeof n !== 'object') return;
@@ -118,7 +135,8 @@ export function rootFields(expr: string): { name: string; index: number }[] {
       steps.forEach((step, i) => {
         if (i === 0 && rooted && step.type === 'name') add(step);
         else if (i === 0 && step.type !== 'name') rec(step, rooted);
-        for (const [k, v] of Object.entries(step)) if (k !== 'value' && typeof v === 'object' && (i > 0 || step.type === 'name')) rec(v, false);
+        for (const [k, v] of Object.entries(step))
+          if (k !== 'value' && typeof v === 'object' && (i > 0 || step.type === 'name')) rec(v, false);
       });
       return;
     }
@@ -126,7 +144,8 @@ export function rootFields(expr: string): { name: string; index: number }[] {
       if (rooted) add(node);
       return;
     }
-    for (const [k, v] of Object.entries(node)) if (typeof v === 'object' && k !== 'procedure') rec(v, rooted && k !== 'stages' && k !== 'predicate');
+    for (const [k, v] of Object.entries(node))
+      if (typeof v === 'object' && k !== 'procedure') rec(v, rooted && k !== 'stages' && k !== 'predicate');
   };
   rec(ast, true);
   return out;

@@ -91,7 +91,7 @@ export function signatureArity(signature: string): Arity {
     if (c === '(') i = params.indexOf(')', i);
     else if (c === '<') {
       // A subtype such as a<n> or f<s:o> belongs to the parameter before it.
-      for (let depth = 1; depth > 0; ) {
+      for (let depth = 1; depth > 0;) {
         i++;
         if (params[i] === '<') depth++;
         else if (params[i] === '>') depth--;
@@ -112,7 +112,6 @@ export function signatureArity(signature: string): Arity {
   }
   return { min: Math.max(0, min - (contextual ? 1 : 0)), max };
 }
-
 
 /** What an argument may hold; JSONata's "nothing" (undefined) is accepted unless the parameter is `required`. */
 export type ArgType = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'null';
@@ -167,11 +166,14 @@ export function arityProblem(name: string, arity: Arity, count: number, usage?: 
   if (count >= arity.min && count <= arity.max) return undefined;
   const plural = (n: number) => `${n} argument${n === 1 ? '' : 's'}`;
   const takes =
-    arity.max === Infinity ? `at least ${plural(arity.min)}` : arity.min === arity.max ? plural(arity.min) : `${arity.min} to ${plural(arity.max)}`;
+    arity.max === Infinity
+      ? `at least ${plural(arity.min)}`
+      : arity.min === arity.max
+        ? plural(arity.min)
+        : `${arity.min} to ${plural(arity.max)}`;
   return `$${name} takes ${takes}${usage ? ` (${usage})` : ''}, got ${count}`;
 }
 
 /** How a call is written, for messages: $aging(list, dueField, amountField). */
 export const usageOf = (name: string, params: readonly Param[]) =>
   `$${name}(${params.map((p) => (p.rest ? `${p.name}...` : p.optional ? `[${p.name}]` : p.name)).join(', ')})`;
-

@@ -3,7 +3,16 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { tidyMessage, type Diagnostic } from './diagnostic.js';
 import { loadCustomModules } from './custom-modules.js';
 import { checkFixtures } from './fixture-check.js';
-import { displayPath, entryExists, loadFile, loadProject, schemaFor, type LoadOptions, type Loaded, type Project } from './project.js';
+import {
+  displayPath,
+  entryExists,
+  loadFile,
+  loadProject,
+  schemaFor,
+  type LoadOptions,
+  type Loaded,
+  type Project,
+} from './project.js';
 import { fsErrorReason } from './read-text.js';
 import { checkConnections, checkConnector, checkMapping } from './references.js';
 import { transformSource } from './transform-source.js';
@@ -20,8 +29,10 @@ function byPosition(a: Diagnostic, b: Diagnostic): number {
 export function checkProject(project: Project, only?: { connectors: string[]; mappings: string[] }): Diagnostic[] {
   const wanted = (kind: 'connectors' | 'mappings', name: string) => !only || only[kind].includes(name);
   const out = [...project.diagnostics];
-  for (const [name, c] of project.connectors) if (wanted('connectors', name)) out.push(...bestEffort(c, () => checkConnector(name, c)));
-  for (const [name, m] of project.mappings) if (wanted('mappings', name)) out.push(...bestEffort(m, () => checkMapping(name, m, project)));
+  for (const [name, c] of project.connectors)
+    if (wanted('connectors', name)) out.push(...bestEffort(c, () => checkConnector(name, c)));
+  for (const [name, m] of project.mappings)
+    if (wanted('mappings', name)) out.push(...bestEffort(m, () => checkMapping(name, m, project)));
   const conns = project.connections;
   if (conns) out.push(...bestEffort(conns, () => checkConnections(conns, project)));
   return finish(out);
@@ -38,7 +49,16 @@ export function bestEffort(loaded: Loaded<unknown>, check: () => Diagnostic[]): 
     return check();
   } catch (e) {
     if (!loaded.data) return [];
-    return [{ file: loaded.yaml.file, line: 1, col: 1, severity: 'error', message: `mlc could not finish checking this file (an mlc bug, please report it): ${(e as Error)?.message ?? String(e)}`, path: '' }];
+    return [
+      {
+        file: loaded.yaml.file,
+        line: 1,
+        col: 1,
+        severity: 'error',
+        message: `mlc could not finish checking this file (an mlc bug, please report it): ${(e as Error)?.message ?? String(e)}`,
+        path: '',
+      },
+    ];
   }
 }
 
@@ -91,7 +111,11 @@ export function lint(root: string, paths: string[] = [], opts: LoadOptions = {})
  * whose export does not fit its interface (or that cannot be imported) is reported too. What the
  * CLI runs; `lint` alone checks that each module exists inside the project.
  */
-export async function lintWithModules(root: string, paths: string[] = [], opts: LoadOptions = {}): Promise<Diagnostic[]> {
+export async function lintWithModules(
+  root: string,
+  paths: string[] = [],
+  opts: LoadOptions = {},
+): Promise<Diagnostic[]> {
   const roots = new Set(paths.length ? paths.map((p) => projectOf(resolve(p), root)) : [resolve(root)]);
   for (const r of roots) await loadCustomModules(loadProject(r, opts));
   return lint(root, paths, opts);
@@ -106,7 +130,8 @@ function projectOf(abs: string, fallback: string): string {
   return projectRootOf(abs, resolve(fallback));
 }
 
-const isProject = (dir: string) => ['connectors', 'mappings', 'connections.yaml'].some((n) => entryExists(join(dir, n)));
+const isProject = (dir: string) =>
+  ['connectors', 'mappings', 'connections.yaml'].some((n) => entryExists(join(dir, n)));
 
 /**
  * The mapping folder (mappings/<name>/ with a mapping.yaml) that `abs` is or lies in, so that a
@@ -124,8 +149,14 @@ function lintFolder(abs: string, shown: string, opts: LoadOptions): Diagnostic[]
   if (isProject(abs)) return lintProject(abs, opts);
   const mapping = mappingFolderOf(abs);
   if (mapping) return lintFile(join(mapping, 'mapping.yaml'), dirname(dirname(mapping)), opts);
-  if (['connectors', 'mappings'].includes(basename(abs)) && isProject(dirname(abs))) return lintProject(dirname(abs), opts);
-  return [pathError(shown, 'nothing to lint in this folder: expected a project folder (with connectors/ or mappings/), a mapping folder (with mapping.yaml) or a config file')];
+  if (['connectors', 'mappings'].includes(basename(abs)) && isProject(dirname(abs)))
+    return lintProject(dirname(abs), opts);
+  return [
+    pathError(
+      shown,
+      'nothing to lint in this folder: expected a project folder (with connectors/ or mappings/), a mapping folder (with mapping.yaml) or a config file',
+    ),
+  ];
 }
 
 /** A file inside a mapping folder lints that mapping; a .jsonata file must be the transform of one of its flows. */
@@ -140,7 +171,13 @@ function lintInMapping(abs: string, mapping: string, opts: LoadOptions): Diagnos
     return typeof t === 'string' && transformSource(mappingFile, t).file === abs;
   });
   if (uses) return diags;
-  return [...diags, pathError(displayPath(abs), `no flow in ${displayPath(mappingFile)} uses this file as its transform, so it is not checked (name it in a flow's transform)`)];
+  return [
+    ...diags,
+    pathError(
+      displayPath(abs),
+      `no flow in ${displayPath(mappingFile)} uses this file as its transform, so it is not checked (name it in a flow's transform)`,
+    ),
+  ];
 }
 
 function lintProject(root: string, opts: LoadOptions): Diagnostic[] {
@@ -162,7 +199,12 @@ function lintFile(abs: string, root: string, opts: LoadOptions): Diagnostic[] {
   if (!schema) {
     const mapping = mappingFolderOf(dirname(abs));
     if (mapping) return lintInMapping(abs, mapping, opts);
-    return [pathError(displayPath(abs), 'not a config file: expected connectors/<name>.yaml, mappings/<name>/mapping.yaml (or a file in that folder) or a connections*.yaml file')];
+    return [
+      pathError(
+        displayPath(abs),
+        'not a config file: expected connectors/<name>.yaml, mappings/<name>/mapping.yaml (or a file in that folder) or a connections*.yaml file',
+      ),
+    ];
   }
   const own = projectRootOf(abs, root);
   const project = loadProject(entryExists(resolve(own, 'connectors')) ? own : root, opts);

@@ -59,7 +59,12 @@ export function validateAgainstSchema(name: SchemaName, file: YamlFile, data: un
   return out;
 }
 
-type SchemaNode = { $ref?: string; oneOf?: SchemaNode[]; discriminator?: unknown; properties?: Record<string, SchemaNode & { const?: unknown; enum?: unknown[]; description?: string }> };
+type SchemaNode = {
+  $ref?: string;
+  oneOf?: SchemaNode[];
+  discriminator?: unknown;
+  properties?: Record<string, SchemaNode & { const?: unknown; enum?: unknown[]; description?: string }>;
+};
 type Definitions = Record<string, SchemaNode>;
 
 const defName = (ref: string | undefined) => ref?.split('/').pop() ?? '';
@@ -75,7 +80,9 @@ function closestBranches(errors: ErrorObject[], defs: Definitions): ErrorObject[
     const branches = (err.parentSchema as SchemaNode | undefined)?.oneOf;
     if (err.keyword !== 'oneOf' || (err.parentSchema as SchemaNode).discriminator || !branches) continue;
     const under = (e: ErrorObject, b: SchemaNode) =>
-      e !== err && e.instancePath.startsWith(err.instancePath) && e.schemaPath.startsWith(`#/definitions/${defName(b.$ref)}/`);
+      e !== err &&
+      e.instancePath.startsWith(err.instancePath) &&
+      e.schemaPath.startsWith(`#/definitions/${defName(b.$ref)}/`);
     const groups = branches.filter((b) => b.$ref).map((b) => errors.filter((e) => under(e, b)));
     const best = groups.reduce((a, g) => (g.length < a.length ? g : a), groups[0] ?? []);
     for (const g of groups) if (g !== best) for (const e of g) dropped.add(e);
@@ -85,7 +92,8 @@ function closestBranches(errors: ErrorObject[], defs: Definitions): ErrorObject[
 
 /** The discriminator of the strategy branch a schema node is: its one property with a const value. */
 function strategyTag(schema: SchemaNode | undefined): { key: string; value: unknown } | undefined {
-  for (const [key, prop] of Object.entries(schema?.properties ?? {})) if (prop.const !== undefined) return { key, value: prop.const };
+  for (const [key, prop] of Object.entries(schema?.properties ?? {}))
+    if (prop.const !== undefined) return { key, value: prop.const };
   return undefined;
 }
 
@@ -131,7 +139,13 @@ function describe(v: unknown): string {
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
-function toDiagnostic(err: ErrorObject, path: (string | number)[], file: YamlFile, data: unknown, defs: Definitions): Diagnostic {
+function toDiagnostic(
+  err: ErrorObject,
+  path: (string | number)[],
+  file: YamlFile,
+  data: unknown,
+  defs: Definitions,
+): Diagnostic {
   const p = err.params as Record<string, unknown>;
   const value = valueAt(data, path);
   switch (err.keyword) {
@@ -143,26 +157,40 @@ function toDiagnostic(err: ErrorObject, path: (string | number)[], file: YamlFil
       return file.diagAt([...path, key], 'error', msg, true);
     }
     case 'required':
-      return file.diagAt(path, 'error', needsMessage(err, path) ?? `missing required key "${String(p.missingProperty)}"`);
+      return file.diagAt(
+        path,
+        'error',
+        needsMessage(err, path) ?? `missing required key "${String(p.missingProperty)}"`,
+      );
     case 'type':
       return file.diagAt(path, 'error', `expected ${String(p.type).replace(/,/g, ' or ')}, got ${describe(value)}`);
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]).map(String);
       const hint = typeof value === 'string' ? closest(value, allowed) : undefined;
-      return file.diagAt(path, 'error', `expected one of: ${allowed.join(', ')}; got ${describe(value)}${hint ? `; did you mean "${hint}"?` : ''}`);
+      return file.diagAt(
+        path,
+        'error',
+        `expected one of: ${allowed.join(', ')}; got ${describe(value)}${hint ? `; did you mean "${hint}"?` : ''}`,
+      );
     }
     case 'discriminator': {
       const names = discriminatorNames(err, String(p.tag), defs);
       const tag = valueAt(data, [...path, String(p.tag)]);
       const hint = typeof tag === 'string' ? closest(tag, names) : undefined;
       const where = tag === undefined ? path : [...path, String(p.tag)];
-      const owner = typeof path.at(-1) === 'string' && !/^\d+$/.test(String(path.at(-1))) ? `${String(path.at(-1))} ` : '';
-      const msg = tag === undefined ? `missing required key "${String(p.tag)}"` : `unknown ${owner}${String(p.tag)} ${JSON.stringify(tag)}; expected one of: ${names.join(', ')}${hint ? `; did you mean "${hint}"?` : ''}`;
+      const owner =
+        typeof path.at(-1) === 'string' && !/^\d+$/.test(String(path.at(-1))) ? `${String(path.at(-1))} ` : '';
+      const msg =
+        tag === undefined
+          ? `missing required key "${String(p.tag)}"`
+          : `unknown ${owner}${String(p.tag)} ${JSON.stringify(tag)}; expected one of: ${names.join(', ')}${hint ? `; did you mean "${hint}"?` : ''}`;
       return file.diagAt(where, 'error', msg);
     }
     case 'pattern': {
       const pattern = String(p.pattern);
-      const expected = pattern.includes('ms|s|m|h|d') ? 'a duration such as 30s, 5m, 2h or 1d' : `a value matching ${pattern}`;
+      const expected = pattern.includes('ms|s|m|h|d')
+        ? 'a duration such as 30s, 5m, 2h or 1d'
+        : `a value matching ${pattern}`;
       return file.diagAt(path, 'error', `expected ${expected}, got ${describe(value)}`);
     }
     case 'const':

@@ -3,7 +3,13 @@
  * through `clock` (and $now/$millis are re-bound to it) so fixtures and tests are deterministic.
  * Each has a declared signature, checked at every call (compiled or interpreted alike) and by lint.
  */
-import { arityOf, arityProblem, MAPPING_FUNCTION_SIGNATURES, usageOf, type ArgType } from '../config/jsonata-vocabulary.js';
+import {
+  arityOf,
+  arityProblem,
+  MAPPING_FUNCTION_SIGNATURES,
+  usageOf,
+  type ArgType,
+} from '../config/jsonata-vocabulary.js';
 
 export type Clock = () => Date;
 
@@ -13,7 +19,13 @@ export const MAPPING_FUNCTIONS_VERSION = 1;
 const DAY = 86_400_000;
 
 // Signatures are declared in config/jsonata-vocabulary.ts (lint reads them there too).
-export { arityOf, arityProblem, MAPPING_FUNCTION_NAMES, MAPPING_FUNCTION_SIGNATURES, usageOf } from '../config/jsonata-vocabulary.js';
+export {
+  arityOf,
+  arityProblem,
+  MAPPING_FUNCTION_NAMES,
+  MAPPING_FUNCTION_SIGNATURES,
+  usageOf,
+} from '../config/jsonata-vocabulary.js';
 export type { Arity, Param } from '../config/jsonata-vocabulary.js';
 
 function typeOf(v: unknown): ArgType | 'function' | 'undefined' {
@@ -46,7 +58,14 @@ export function describeValue(v: unknown): string {
   }
 }
 
-const TYPE_WORDS: Record<ArgType, string> = { string: 'a text', number: 'a number', boolean: 'true or false', array: 'a list', object: 'an object', null: 'null' };
+const TYPE_WORDS: Record<ArgType, string> = {
+  string: 'a text',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  null: 'null',
+};
 
 /**
  * The function as JSONata calls it, refusing a call its signature does not allow: a missing
@@ -64,7 +83,13 @@ function checked(name: string, impl: (...args: never[]) => unknown): MappingFunc
       const v = args[i];
       const t = typeOf(v);
       if (t === 'undefined' ? !p.required : p.types === 'any' || (p.types as string[]).includes(t)) continue;
-      const want = p.types === 'any' ? 'a value' : p.types.filter((x) => x !== 'null').map((x) => TYPE_WORDS[x]).join(' or ');
+      const want =
+        p.types === 'any'
+          ? 'a value'
+          : p.types
+              .filter((x) => x !== 'null')
+              .map((x) => TYPE_WORDS[x])
+              .join(' or ');
       throw new Error(`${usage}: ${p.name} must be ${want}, got ${describeValue(v)}`);
     }
     return (impl as (...a: unknown[]) => unknown)(...args);
@@ -75,7 +100,8 @@ function checked(name: string, impl: (...args: never[]) => unknown): MappingFunc
 
 // An ISO 8601 calendar date, optionally with a time and a UTC offset. Nothing else: 01/10/2026
 // is 1 October or 10 January depending on who wrote it, so it is refused, never guessed.
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([zZ])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+const ISO_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([zZ])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 
 /** The UTC day number of an ISO 8601 date or date-time; undefined for a date that is not there. */
 function parseUtcDay(s: string): number | undefined {
@@ -109,7 +135,9 @@ function toUtcDay(v: unknown, what: string): number | undefined {
       return day;
     }
   }
-  throw new Error(`${what} is ${describeValue(v)}, not an ISO 8601 date (2026-10-01, or a date-time such as 2026-10-01T00:00:00Z)`);
+  throw new Error(
+    `${what} is ${describeValue(v)}, not an ISO 8601 date (2026-10-01, or a date-time such as 2026-10-01T00:00:00Z)`,
+  );
 }
 
 export const AGING_BUCKETS = ['current', '1_30', '31_60', '61_90', 'over_90'] as const;
@@ -140,9 +168,21 @@ export interface MappingFunction {
 export function mappingFunctions(clock: Clock): Record<string, MappingFunction> {
   const today = () => Math.floor(clock().getTime() / DAY);
   const fns: Record<string, { impl: (...args: never[]) => unknown; doc: string; readsClock?: boolean }> = {
-    now: { impl: () => clock().toISOString(), doc: 'The run clock as an ISO timestamp (replaces JSONata $now).', readsClock: true },
-    millis: { impl: () => clock().getTime(), doc: 'The run clock in milliseconds (replaces JSONata $millis).', readsClock: true },
-    today: { impl: () => new Date(today() * DAY).toISOString().slice(0, 10), doc: 'Today (UTC) as YYYY-MM-DD.', readsClock: true },
+    now: {
+      impl: () => clock().toISOString(),
+      doc: 'The run clock as an ISO timestamp (replaces JSONata $now).',
+      readsClock: true,
+    },
+    millis: {
+      impl: () => clock().getTime(),
+      doc: 'The run clock in milliseconds (replaces JSONata $millis).',
+      readsClock: true,
+    },
+    today: {
+      impl: () => new Date(today() * DAY).toISOString().slice(0, 10),
+      doc: 'Today (UTC) as YYYY-MM-DD.',
+      readsClock: true,
+    },
     toDate: {
       impl: ((v: unknown) => {
         const d = toUtcDay(v, '$toDate: date');
@@ -184,7 +224,8 @@ export function mappingFunctions(clock: Clock): Record<string, MappingFunction> 
           const r = item as Record<string, unknown>;
           const amount = r[amountField];
           if (amount === undefined || amount === null) return;
-          if (typeof amount !== 'number') throw new Error(`$aging: item ${i} has ${amountField} ${JSON.stringify(amount)}, not a number`);
+          if (typeof amount !== 'number')
+            throw new Error(`$aging: item ${i} has ${amountField} ${JSON.stringify(amount)}, not a number`);
           const d = toUtcDay(r[dueField], `$aging: item ${i}'s ${dueField}`);
           // Without a due date nothing is overdue: the amount counts as current, so the buckets
           // always add up to the whole balance.
@@ -209,11 +250,17 @@ export function mappingFunctions(clock: Clock): Record<string, MappingFunction> 
       doc: 'An object without its null, undefined and empty-string members.',
     },
     coalesce: {
-      impl: ((...vals: unknown[]) => vals.find((v) => v !== undefined && v !== null && v !== '')) as MappingFunction['fn'],
+      impl: ((...vals: unknown[]) =>
+        vals.find((v) => v !== undefined && v !== null && v !== '')) as MappingFunction['fn'],
       doc: 'The first argument that is set.',
     },
   };
-  return Object.fromEntries(Object.entries(fns).map(([name, f]) => [name, { fn: checked(name, f.impl), doc: f.doc, ...(f.readsClock ? { readsClock: true } : {}) }]));
+  return Object.fromEntries(
+    Object.entries(fns).map(([name, f]) => [
+      name,
+      { fn: checked(name, f.impl), doc: f.doc, ...(f.readsClock ? { readsClock: true } : {}) },
+    ]),
+  );
 }
 
 /** The mapping functions whose answers change with the run clock. */
@@ -249,8 +296,12 @@ function extremeBy(name: string, arr: unknown, field: string, sign: 1 | -1): unk
     const v = (item as Record<string, unknown>)[field];
     if (v === undefined || v === null) return;
     // Text against a number compares by JavaScript's rules, which no one means: refuse it.
-    if (bestVal !== undefined && typeof v !== typeof bestVal) throw new Error(`$${name}: ${field} is ${describeValue(bestVal)} in one item and ${describeValue(v)} in item ${i}`);
-    if (typeof v !== 'number' && typeof v !== 'string') throw new Error(`$${name}: item ${i} has ${field} ${describeValue(v)}, not a number or a text`);
+    if (bestVal !== undefined && typeof v !== typeof bestVal)
+      throw new Error(
+        `$${name}: ${field} is ${describeValue(bestVal)} in one item and ${describeValue(v)} in item ${i}`,
+      );
+    if (typeof v !== 'number' && typeof v !== 'string')
+      throw new Error(`$${name}: item ${i} has ${field} ${describeValue(v)}, not a number or a text`);
     if (best === undefined || (sign < 0 ? v < (bestVal as typeof v) : v > (bestVal as typeof v))) {
       best = item;
       bestVal = v;

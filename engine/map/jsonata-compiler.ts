@@ -27,7 +27,23 @@ interface Node {
 }
 
 /** A node property outside this list (sorting, tuples, focus, grouping, keepArray ...) means "not compiled". */
-const KNOWN_KEYS = new Set(['type', 'value', 'position', 'steps', 'expressions', 'expression', 'lhs', 'rhs', 'condition', 'then', 'else', 'procedure', 'arguments', 'predicate', 'stages']);
+const KNOWN_KEYS = new Set([
+  'type',
+  'value',
+  'position',
+  'steps',
+  'expressions',
+  'expression',
+  'lhs',
+  'rhs',
+  'condition',
+  'then',
+  'else',
+  'procedure',
+  'arguments',
+  'predicate',
+  'stages',
+]);
 
 /** Why an expression is not compiled, in the words a mapping author would use. */
 class Unsupported extends Error {}
@@ -67,7 +83,14 @@ const sequence = (items: unknown[] = []): Sequence => {
   return items;
 };
 const isSequence = (v: unknown): boolean => Array.isArray(v) && (v as Sequence)[SEQ] === true;
-const collapse = (v: unknown): unknown => (isSequence(v) ? ((v as unknown[]).length === 0 ? undefined : (v as unknown[]).length === 1 ? (v as unknown[])[0] : v) : v);
+const collapse = (v: unknown): unknown =>
+  isSequence(v)
+    ? (v as unknown[]).length === 0
+      ? undefined
+      : (v as unknown[]).length === 1
+        ? (v as unknown[])[0]
+        : v
+    : v;
 
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
@@ -130,7 +153,10 @@ function deepEqual(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a).sort();
   const kb = Object.keys(b).sort();
-  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every((k, i) => k === kb[i] && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }
 
 // ---- built-in functions, for the arguments their signatures accept without conversion ----
@@ -142,7 +168,8 @@ function arrayOf(v: unknown, type: 'number' | 'string'): unknown[] | undefined {
   for (const x of v) if (typeof x !== type) bail();
   return v;
 }
-const num = (v: unknown): number | undefined => (v === undefined ? undefined : typeof v === 'number' && Number.isFinite(v) ? v : bail());
+const num = (v: unknown): number | undefined =>
+  v === undefined ? undefined : typeof v === 'number' && Number.isFinite(v) ? v : bail();
 const str = (v: unknown): string | undefined => (v === undefined ? undefined : typeof v === 'string' ? v : bail());
 const sumOf = (a: unknown[]) => {
   let t = 0;
@@ -154,12 +181,24 @@ const sumOf = (a: unknown[]) => {
  * The JSONata built-ins compiled (a subset of JSONATA_BUILTINS, the one list of them), with the
  * argument counts compiled (fewer would take the context as an argument).
  */
-export const COMPILED_BUILTINS: Partial<Record<keyof typeof JSONATA_BUILTINS, { arity: number[]; fn: (...a: unknown[]) => unknown }>> = {
+export const COMPILED_BUILTINS: Partial<
+  Record<keyof typeof JSONATA_BUILTINS, { arity: number[]; fn: (...a: unknown[]) => unknown }>
+> = {
   sum: { arity: [1], fn: (a) => (a === undefined ? undefined : sumOf(arrayOf(a, 'number')!)) },
   count: { arity: [1], fn: (a) => (a === undefined ? 0 : Array.isArray(a) ? a.length : 1) },
-  max: { arity: [1], fn: (a) => ((a = arrayOf(a, 'number')) && (a as number[]).length ? Math.max(...(a as number[])) : undefined) },
-  min: { arity: [1], fn: (a) => ((a = arrayOf(a, 'number')) && (a as number[]).length ? Math.min(...(a as number[])) : undefined) },
-  average: { arity: [1], fn: (a) => ((a = arrayOf(a, 'number')) && (a as number[]).length ? sumOf(a as number[]) / (a as number[]).length : undefined) },
+  max: {
+    arity: [1],
+    fn: (a) => ((a = arrayOf(a, 'number')) && (a as number[]).length ? Math.max(...(a as number[])) : undefined),
+  },
+  min: {
+    arity: [1],
+    fn: (a) => ((a = arrayOf(a, 'number')) && (a as number[]).length ? Math.min(...(a as number[])) : undefined),
+  },
+  average: {
+    arity: [1],
+    fn: (a) =>
+      (a = arrayOf(a, 'number')) && (a as number[]).length ? sumOf(a as number[]) / (a as number[]).length : undefined,
+  },
   string: { arity: [1], fn: (v) => toText(v) },
   join: {
     arity: [1, 2],
@@ -253,14 +292,17 @@ interface Scope {
 }
 
 function check(node: Node): void {
-  for (const [k, v] of Object.entries(node)) if (v !== undefined && !KNOWN_KEYS.has(k)) throw unsupported(CONSTRUCTS[node.type] ? node.type : CONSTRUCTS[k] ? k : `${node.type} with ${k}`);
+  for (const [k, v] of Object.entries(node))
+    if (v !== undefined && !KNOWN_KEYS.has(k))
+      throw unsupported(CONSTRUCTS[node.type] ? node.type : CONSTRUCTS[k] ? k : `${node.type} with ${k}`);
 }
 
 /** Filters (`[...]` after a value or a step): by number literal, or by a condition. */
 function compileFilters(list: unknown, scope: Scope): ((input: unknown, env: Frame) => Sequence)[] {
   if (list === undefined) return [];
   return (list as Node[]).map((f) => {
-    if (f.type !== 'filter' || Object.keys(f).some((k) => !['type', 'expr', 'position'].includes(k))) throw unsupported('a filter stage other than [condition] or [number]');
+    if (f.type !== 'filter' || Object.keys(f).some((k) => !['type', 'expr', 'position'].includes(k)))
+      throw unsupported('a filter stage other than [condition] or [number]');
     const pred = f.expr as Node;
     if (pred.type === 'number' && Object.keys(pred).every((k) => ['type', 'value', 'position'].includes(k))) {
       const at = Math.floor(pred.value as number);
@@ -333,7 +375,9 @@ function compileBare(node: Node, scope: Scope): Fn {
       return (ctx, env) => (toBoolean(cond(ctx, env)) ? then(ctx, env) : otherwise?.(ctx, env));
     }
     case 'block': {
-      const exprs = (node.expressions as Node[]).map((e) => (e.type === 'bind' ? compileBind(e, scope) : compileNode(e, scope)));
+      const exprs = (node.expressions as Node[]).map((e) =>
+        e.type === 'bind' ? compileBind(e, scope) : compileNode(e, scope),
+      );
       return (ctx, env) => {
         const frame = new Frame(env);
         let v: unknown;
@@ -361,7 +405,10 @@ function compileBind(node: Node, scope: Scope): Fn {
 }
 
 function compilePath(node: Node, scope: Scope): Fn {
-  const steps = (node.steps as Node[]).map(({ stages, ...step }) => ({ fn: compileNode(step as Node, scope), stages: compileFilters(stages, scope) }));
+  const steps = (node.steps as Node[]).map(({ stages, ...step }) => ({
+    fn: compileNode(step as Node, scope),
+    stages: compileFilters(stages, scope),
+  }));
   if (!steps.length) throw new Unsupported('empty path');
   const fromVariable = (node.steps as Node[])[0].type === 'variable';
   const general: Fn = (ctx, env) => {
@@ -437,7 +484,11 @@ function compileBinary(node: Node, scope: Scope): Fn {
         const r = rhs(ctx, env);
         const lt = typeof l;
         const rt = typeof r;
-        if ((lt !== 'undefined' && lt !== 'string' && lt !== 'number') || (rt !== 'undefined' && rt !== 'string' && rt !== 'number')) bail();
+        if (
+          (lt !== 'undefined' && lt !== 'string' && lt !== 'number') ||
+          (rt !== 'undefined' && rt !== 'string' && rt !== 'number')
+        )
+          bail();
         if (l === undefined || r === undefined) return undefined;
         if (lt !== rt) bail();
         const a = l as number;
@@ -482,7 +533,10 @@ function compileUnary(node: Node, scope: Scope): Fn {
       };
     }
     case '[': {
-      const items = (node.expressions as Node[]).map((e) => ({ nested: e.type === 'unary' && e.value === '[', fn: compileNode(e, scope) }));
+      const items = (node.expressions as Node[]).map((e) => ({
+        nested: e.type === 'unary' && e.value === '[',
+        fn: compileNode(e, scope),
+      }));
       return (ctx, env) => {
         const out: unknown[] = [];
         for (const { nested, fn } of items) {
@@ -497,12 +551,14 @@ function compileUnary(node: Node, scope: Scope): Fn {
     case '{': {
       const pairs = (node.lhs as [Node, Node][]).map(([k, v]) => {
         check(k);
-        if (k.type !== 'string' || k.predicate || typeof k.value !== 'string') throw unsupported('an object key that is not a string literal');
+        if (k.type !== 'string' || k.predicate || typeof k.value !== 'string')
+          throw unsupported('an object key that is not a string literal');
         return [k.value, compileNode(v, scope)] as const;
       });
       const keys = pairs.map(([k]) => k);
       // Two values for one key is JSONata's error D1009; __proto__ would not be a plain key here.
-      if (new Set(keys).size !== keys.length || keys.includes('__proto__')) throw unsupported('an object key given twice');
+      if (new Set(keys).size !== keys.length || keys.includes('__proto__'))
+        throw unsupported('an object key given twice');
       return (ctx, env) => {
         // Over an array, an object constructor groups: not compiled.
         if (Array.isArray(ctx)) bail();
@@ -522,7 +578,8 @@ function compileUnary(node: Node, scope: Scope): Fn {
 function compileCall(node: Node, scope: Scope): Fn {
   const proc = node.procedure as Node;
   check(proc);
-  if (proc.type !== 'variable' || typeof proc.value !== 'string' || proc.value === '' || proc.predicate) throw unsupported('calling something other than a $function by name');
+  if (proc.type !== 'variable' || typeof proc.value !== 'string' || proc.value === '' || proc.predicate)
+    throw unsupported('calling something other than a $function by name');
   const name = proc.value;
   const args = (node.arguments as Node[]).map((a) => compileNode(a, scope));
   scope.called.set(name, [...(scope.called.get(name) ?? []), args.length]);
@@ -568,7 +625,8 @@ export function compileJsonata(expr: string): { fn: CompiledExpression } | { rea
     if (scope.bound.has(name)) return { reason: `$${name} is rebound` };
     if (OURS.has(name) || !hasOwn(JSONATA_BUILTINS, name)) continue;
     if (!hasOwn(BUILTINS, name)) return { reason: `$${name} is not compiled` };
-    if (arities.some((n) => !BUILTINS[name].arity.includes(n))) return { reason: `$${name} with ${arities.join(' or ')} arguments` };
+    if (arities.some((n) => !BUILTINS[name].arity.includes(n)))
+      return { reason: `$${name} with ${arities.join(' or ')} arguments` };
   }
   return {
     fn: (input, bindings) => {

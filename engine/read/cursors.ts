@@ -1,5 +1,11 @@
 import type { LintAt, StrategyLint, StrategyProblem } from '../config/strategy.js';
-import type { Cursor, CustomCursor, DatetimeCursor, EpochSecondsCursor, ResponseTokenCursor } from '../config/types.generated.js';
+import type {
+  Cursor,
+  CustomCursor,
+  DatetimeCursor,
+  EpochSecondsCursor,
+  ResponseTokenCursor,
+} from '../config/types.generated.js';
 import { getPath } from '../map/expression.js';
 import { parseDuration } from '../util/duration.js';
 import { render } from '../util/template.js';
@@ -25,7 +31,12 @@ export interface CursorTracker {
 }
 
 /** What a cursor module exports (built-in or custom): a tracker per read of a stream. */
-export type CursorFactory<C extends Cursor = Cursor> = (c: C, saved: string | undefined, label: string, startedAt: number) => CursorTracker;
+export type CursorFactory<C extends Cursor = Cursor> = (
+  c: C,
+  saved: string | undefined,
+  label: string,
+  startedAt: number,
+) => CursorTracker;
 
 type TimeCursor = DatetimeCursor | EpochSecondsCursor;
 
@@ -43,7 +54,10 @@ function timeMark(c: TimeCursor, label: string, startedAt: number, savedMs: numb
   // A mark saved beyond the limit (by a version that trusted a future stamp) would hide every
   // change: it is dropped and the stream read in full once.
   const usable = Number.isFinite(savedMs) && savedMs <= limit;
-  if (Number.isFinite(savedMs) && !usable) warnings.push(`${label}: the saved cursor ${new Date(savedMs).toISOString()} lies in the future; it was discarded and the stream read in full`);
+  if (Number.isFinite(savedMs) && !usable)
+    warnings.push(
+      `${label}: the saved cursor ${new Date(savedMs).toISOString()} lies in the future; it was discarded and the stream read in full`,
+    );
   let max = usable ? savedMs : -Infinity;
   return {
     usable,
@@ -53,15 +67,26 @@ function timeMark(c: TimeCursor, label: string, startedAt: number, savedMs: numb
       const raw = getPath(r, c.field);
       if (raw === undefined) return undefined;
       const t = Math.floor(parseInstant(raw, zone) / unit) * unit;
-      if (!Number.isFinite(t)) return { level: 'failure', message: `${label}: ${c.field} ${JSON.stringify(raw)} cannot be read as a timestamp; the record was synced, but later changes to it are only seen on a full read` };
-      if (t > limit) return { level: 'warning', message: `${label}: ${c.field} ${JSON.stringify(raw)} lies in the future; the record was synced, the cursor stays at the read's start` };
+      if (!Number.isFinite(t))
+        return {
+          level: 'failure',
+          message: `${label}: ${c.field} ${JSON.stringify(raw)} cannot be read as a timestamp; the record was synced, but later changes to it are only seen on a full read`,
+        };
+      if (t > limit)
+        return {
+          level: 'warning',
+          message: `${label}: ${c.field} ${JSON.stringify(raw)} lies in the future; the record was synced, the cursor stays at the read's start`,
+        };
       if (t > max) max = t;
       return undefined;
     },
   };
 }
 
-function fragments(c: TimeCursor | CustomCursor, value: string | undefined): { query: Record<string, string>; vars: Record<string, string> } {
+function fragments(
+  c: TimeCursor | CustomCursor,
+  value: string | undefined,
+): { query: Record<string, string>; vars: Record<string, string> } {
   const vars: Record<string, string> = {};
   for (const [k, t] of Object.entries(c.vars ?? {})) vars[k] = value === undefined ? '' : render(t, { cursor: value });
   const query: Record<string, string> = {};
@@ -80,7 +105,10 @@ function datetime(c: DatetimeCursor, saved: string | undefined, label: string, s
   const lookback = parseDuration(c.lookback, 0);
   const from = mark.usable ? mark.max() : NaN;
   return {
-    request: () => ({ ...fragments(c, Number.isFinite(from) ? formatInstant(from - lookback, c.format, zone) : undefined), firstPageOnly: false }),
+    request: () => ({
+      ...fragments(c, Number.isFinite(from) ? formatInstant(from - lookback, c.format, zone) : undefined),
+      firstPageOnly: false,
+    }),
     observeRecord: (r) => mark.observe(r),
     observePage: async () => {},
     result: () => (Number.isFinite(mark.max()) ? new Date(mark.max()).toISOString() : mark.usable ? saved : undefined),
@@ -88,12 +116,20 @@ function datetime(c: DatetimeCursor, saved: string | undefined, label: string, s
   };
 }
 
-function epochSeconds(c: EpochSecondsCursor, saved: string | undefined, label: string, startedAt: number): CursorTracker {
+function epochSeconds(
+  c: EpochSecondsCursor,
+  saved: string | undefined,
+  label: string,
+  startedAt: number,
+): CursorTracker {
   const mark = timeMark(c, label, startedAt, saved ? Number(saved) * 1000 : NaN, 1000);
   const lookback = Math.floor(parseDuration(c.lookback, 0) / 1000);
   const from = mark.usable ? mark.max() / 1000 : NaN;
   return {
-    request: () => ({ ...fragments(c, Number.isFinite(from) ? String(from - lookback) : undefined), firstPageOnly: false }),
+    request: () => ({
+      ...fragments(c, Number.isFinite(from) ? String(from - lookback) : undefined),
+      firstPageOnly: false,
+    }),
     observeRecord: (r) => mark.observe(r),
     observePage: async () => {},
     result: () => (Number.isFinite(mark.max()) ? String(mark.max() / 1000) : mark.usable ? saved : undefined),
@@ -129,7 +165,8 @@ export function bindCustomCursor(spec: CustomCursor, factory: CursorFactory): vo
 
 function custom(c: CustomCursor, saved: string | undefined, label: string, startedAt: number): CursorTracker {
   const factory = customs.get(c);
-  if (!factory) throw new Error(`${label}: custom cursor ${c.module} is not loaded (load the project's custom modules first)`);
+  if (!factory)
+    throw new Error(`${label}: custom cursor ${c.module} is not loaded (load the project's custom modules first)`);
   return factory(c, saved, label, startedAt);
 }
 
@@ -137,14 +174,22 @@ function custom(c: CustomCursor, saved: string | undefined, label: string, start
 const sentSomewhere: StrategyLint<TimeCursor> = (c) => {
   const texts = [...Object.values(c.params ?? {}), ...Object.values(c.vars ?? {})];
   if (texts.some((t) => t.includes('{cursor}'))) return [];
-  return [{ message: `cursor type ${c.type} never sends the cursor, so every read is a full read: use {cursor} in params or vars` }];
+  return [
+    {
+      message: `cursor type ${c.type} never sends the cursor, so every read is a full read: use {cursor} in params or vars`,
+    },
+  ];
 };
 
 /** A fragment no template uses is a WHERE clause that never reaches the request. */
 const varsUsed: StrategyLint<TimeCursor | CustomCursor> = (c, at) =>
   Object.keys(c.vars ?? {})
     .filter((v) => at.templates && !at.templates.some((t) => t.includes(`{${v}}`)))
-    .map((v) => ({ key: 'vars', severity: 'warning' as const, message: `cursor fragment {${v}} is used by no template of the stream (its path, query or headers)` }));
+    .map((v) => ({
+      key: 'vars',
+      severity: 'warning' as const,
+      message: `cursor fragment {${v}} is used by no template of the stream (its path, query or headers)`,
+    }));
 
 const FORMAT_TOKENS = /'[^']*'|yyyy|MM|dd|HH|mm|ss|SSS|XXX/g;
 
@@ -153,7 +198,14 @@ const formatKnown: StrategyLint<DatetimeCursor> = (c) => {
   if (!c.format || c.format === 'iso8601') return [];
   const rest = c.format.replace(FORMAT_TOKENS, '');
   const bad = /[A-Za-z]+/.exec(rest);
-  return bad ? [{ key: 'format', message: `cursor format has "${bad[0]}", which is no pattern letter (yyyy MM dd HH mm ss SSS XXX; quote literal text as 'T')` }] : [];
+  return bad
+    ? [
+        {
+          key: 'format',
+          message: `cursor format has "${bad[0]}", which is no pattern letter (yyyy MM dd HH mm ss SSS XXX; quote literal text as 'T')`,
+        },
+      ]
+    : [];
 };
 
 type Entry<C extends Cursor> = CursorFactory<C> & { lint: StrategyLint<C> };
@@ -172,7 +224,12 @@ export const CURSORS: { [T in Cursor['type']]: Entry<Extract<Cursor, { type: T }
 };
 
 /** `startedAt`: when the read started, on the clock the run's waits use. */
-export function createCursor(c: Cursor, saved: string | undefined, label: string, startedAt = Date.now()): CursorTracker {
+export function createCursor(
+  c: Cursor,
+  saved: string | undefined,
+  label: string,
+  startedAt = Date.now(),
+): CursorTracker {
   return (CURSORS[c.type] as CursorFactory)(c, saved, label, startedAt);
 }
 
@@ -183,5 +240,7 @@ export function lintCursor(c: Cursor, at: LintAt): StrategyProblem[] {
 
 /** The record time field a cursor tracks, and the zone of its stamps (none for token cursors). */
 export function cursorTimeField(c: Cursor | undefined): { field: string; timezone: 'UTC' | 'local' } | undefined {
-  return c && (c.type === 'datetime' || c.type === 'epoch_seconds') ? { field: c.field, timezone: c.timezone ?? 'UTC' } : undefined;
+  return c && (c.type === 'datetime' || c.type === 'epoch_seconds')
+    ? { field: c.field, timezone: c.timezone ?? 'UTC' }
+    : undefined;
 }

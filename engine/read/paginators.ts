@@ -49,7 +49,8 @@ async function totalOf(p: Sized, body: unknown, label: string): Promise<number |
   return Number.isFinite(total) && total > 0 ? total : undefined;
 }
 
-const truthy = async (expr: string | undefined, body: unknown, label: string) => (expr ? (await select(expr, body, label)) === true : undefined);
+const truthy = async (expr: string | undefined, body: unknown, label: string) =>
+  expr ? (await select(expr, body, label)) === true : undefined;
 
 /** Pages numbered from `start`; stops on totalCount, an empty page, or a page shorter than the server's effective size. */
 function pageNumber(p: PageNumberPagination, label: string): Paginator {
@@ -59,7 +60,10 @@ function pageNumber(p: PageNumberPagination, label: string): Paginator {
   let total: number | undefined;
   const size = p.page_size ?? 100;
   const req = (n = page): PageRequest => ({
-    query: { ...(p.page_param ? { [p.page_param]: String(n) } : {}), ...(p.size_param ? { [p.size_param]: String(size) } : {}) },
+    query: {
+      ...(p.page_param ? { [p.page_param]: String(n) } : {}),
+      ...(p.size_param ? { [p.size_param]: String(size) } : {}),
+    },
     vars: { page: { number: n, size } },
   });
   return {
@@ -84,7 +88,10 @@ function offset(p: OffsetPagination, label: string): Paginator {
   const startAt = off;
   const size = p.page_size ?? 100;
   const req = (at = off): PageRequest => ({
-    query: { ...(p.offset_param ? { [p.offset_param]: String(at) } : {}), ...(p.size_param ? { [p.size_param]: String(size) } : {}) },
+    query: {
+      ...(p.offset_param ? { [p.offset_param]: String(at) } : {}),
+      ...(p.size_param ? { [p.size_param]: String(size) } : {}),
+    },
     vars: { page: { offset: at, size } },
   });
   return {
@@ -95,7 +102,8 @@ function offset(p: OffsetPagination, label: string): Paginator {
       off += records.length;
       last = records.length;
       total = await totalOf(p, body, label);
-      if (total !== undefined ? off - startAt >= total : await lastPage(p, body, records.length, size, label)) return null;
+      if (total !== undefined ? off - startAt >= total : await lastPage(p, body, records.length, size, label))
+        return null;
       return req();
     },
   };
@@ -138,7 +146,8 @@ export function bindCustomPaginator(spec: CustomPagination, factory: PaginatorFa
 
 const custom = (p: CustomPagination, label: string): Paginator => {
   const factory = customs.get(p);
-  if (!factory) throw new Error(`${label}: custom paginator ${p.module} is not loaded (load the project's custom modules first)`);
+  if (!factory)
+    throw new Error(`${label}: custom paginator ${p.module} is not loaded (load the project's custom modules first)`);
   return factory(p, label);
 };
 
@@ -146,14 +155,25 @@ const custom = (p: CustomPagination, label: string): Paginator => {
 const sizeUnused: StrategyLint<Pagination> = (p, at) => {
   if (!('page_size' in p) || p.page_size === undefined || p.size_param) return [];
   if (at.templates?.some((t) => t.includes('{page.size}'))) return [];
-  return [{ key: 'page_size', severity: 'warning', message: `pagination type ${p.type} sets page_size ${p.page_size} but never sends it: set size_param, or use {page.size} in the stream's query` }];
+  return [
+    {
+      key: 'page_size',
+      severity: 'warning',
+      message: `pagination type ${p.type} sets page_size ${p.page_size} but never sends it: set size_param, or use {page.size} in the stream's query`,
+    },
+  ];
 };
 
 /** An offset that is never sent reads the first page again and again. */
 const offsetUnused: StrategyLint<OffsetPagination> = (p, at) =>
   p.offset_param || at.templates?.some((t) => t.includes('{page.offset}'))
     ? []
-    : [{ message: 'pagination type offset never sends the offset: set offset_param, or use {page.offset} in the stream\'s query' }];
+    : [
+        {
+          message:
+            "pagination type offset never sends the offset: set offset_param, or use {page.offset} in the stream's query",
+        },
+      ];
 
 type Entry<P extends Pagination> = PaginatorFactory<P> & { lint: StrategyLint<P> };
 const entry = <P extends Pagination>(factory: PaginatorFactory<P>, ...rules: StrategyLint<P>[]): Entry<P> =>

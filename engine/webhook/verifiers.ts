@@ -1,6 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { StrategyLint, StrategyProblem } from '../config/strategy.js';
-import type { BasicAuthWebhook, CustomWebhook, HmacSha256Webhook, SharedHeaderWebhook, Webhook } from '../config/types.generated.js';
+import type {
+  BasicAuthWebhook,
+  CustomWebhook,
+  HmacSha256Webhook,
+  SharedHeaderWebhook,
+  Webhook,
+} from '../config/types.generated.js';
 import { parseDuration } from '../util/duration.js';
 import { MissingVariableError, render } from '../util/template.js';
 
@@ -18,12 +24,17 @@ export type Verdict = { ok: true } | { ok: false; reason: string };
 export type WebhookProblem = StrategyProblem;
 
 /** What a verifier module exports (built-in or custom): `verify(spec, request, vars)`, timing-safe. */
-export type VerifyFn<W extends Webhook = Webhook> = (spec: W, req: WebhookRequest, vars: Record<string, string>) => Verdict;
+export type VerifyFn<W extends Webhook = Webhook> = (
+  spec: W,
+  req: WebhookRequest,
+  vars: Record<string, string>,
+) => Verdict;
 
 /** A verifier checks deliveries and carries the lint rules of its part of the webhook section. */
 type Verifier<W extends Webhook> = VerifyFn<W> & { lint: StrategyLint<W> };
 
-const verifier = <W extends Webhook>(verify: VerifyFn<W>, lint: StrategyLint<W>): Verifier<W> => Object.assign(verify, { lint });
+const verifier = <W extends Webhook>(verify: VerifyFn<W>, lint: StrategyLint<W>): Verifier<W> =>
+  Object.assign(verify, { lint });
 
 /** A scheme that carries a timestamp refuses deliveries further than this from now when `tolerance` is omitted. */
 export const DEFAULT_TOLERANCE_MS = 5 * 60_000;
@@ -53,7 +64,10 @@ function configured(template: string | undefined, vars: Record<string, string>):
   }
 }
 
-const NO_SECRET: Verdict = { ok: false, reason: 'no webhook secret is configured for this connection: every delivery is refused' };
+const NO_SECRET: Verdict = {
+  ok: false,
+  reason: 'no webhook secret is configured for this connection: every delivery is refused',
+};
 
 type Key = 'secret' | 'signature_header' | 'timestamp_header' | 'header' | 'username' | 'password';
 
@@ -72,7 +86,8 @@ const needs =
       .map(({ key, why }) => ({ key, message: `webhook verifier ${spec.verifier} needs "${key}" (${why})` }));
 
 const WHY: Partial<Record<Key, string>> = {
-  secret: 'the connection value that holds the signing secret, e.g. "{webhook_secret}"; without it every delivery is refused',
+  secret:
+    'the connection value that holds the signing secret, e.g. "{webhook_secret}"; without it every delivery is refused',
   signature_header: 'the header that carries the signature',
   timestamp_header: 'the header that carries the signed timestamp',
 };
@@ -89,10 +104,13 @@ const hmacSha256 = verifier<HmacSha256Webhook>(
       const ts = header(req, spec.timestamp_header);
       if (!ts) return { ok: false, reason: `missing ${spec.timestamp_header} header` };
       const at = /^\d+$/.test(ts) ? Number(ts) * 1000 : Date.parse(ts);
-      if (!Number.isFinite(at) || Math.abs(req.now - at) > parseDuration(spec.tolerance, DEFAULT_TOLERANCE_MS)) return { ok: false, reason: 'timestamp outside the replay window' };
+      if (!Number.isFinite(at) || Math.abs(req.now - at) > parseDuration(spec.tolerance, DEFAULT_TOLERANCE_MS))
+        return { ok: false, reason: 'timestamp outside the replay window' };
       message = Buffer.concat([Buffer.from(ts), message]);
     }
-    const expected = createHmac('sha256', secret).update(message).digest(spec.encoding ?? 'base64');
+    const expected = createHmac('sha256', secret)
+      .update(message)
+      .digest(spec.encoding ?? 'base64');
     return same(signature, expected) ? { ok: true } : { ok: false, reason: 'signature does not match' };
   },
   (spec, at) => {
@@ -113,7 +131,10 @@ const sharedHeader = verifier<SharedHeaderWebhook>(
   },
   needs(
     { key: 'header', why: 'the header that carries the secret' },
-    { key: 'secret', why: 'the connection value that holds the secret, e.g. "{webhook_secret}"; without it every delivery is refused' },
+    {
+      key: 'secret',
+      why: 'the connection value that holds the secret, e.g. "{webhook_secret}"; without it every delivery is refused',
+    },
   ),
 );
 
@@ -122,21 +143,31 @@ const basicAuth = verifier<BasicAuthWebhook>(
   (spec, req, vars) => {
     const username = configured(spec.username, vars);
     const password = configured(spec.password, vars);
-    if (username === undefined || password === undefined) return { ok: false, reason: 'no webhook username and password are configured for this connection: every delivery is refused' };
+    if (username === undefined || password === undefined)
+      return {
+        ok: false,
+        reason: 'no webhook username and password are configured for this connection: every delivery is refused',
+      };
     const auth = header(req, 'authorization');
     if (!auth?.startsWith('Basic ')) return { ok: false, reason: 'missing Basic authorization' };
     const expected = Buffer.from(`${username}:${password}`).toString('base64');
     return same(auth.slice(6), expected) ? { ok: true } : { ok: false, reason: 'credentials do not match' };
   },
   needs(
-    { key: 'username', why: 'the connection value that holds the user name, e.g. "{webhook_user}"; without it every delivery is refused' },
-    { key: 'password', why: 'the connection value that holds the password, e.g. "{webhook_password}"; without it every delivery is refused' },
+    {
+      key: 'username',
+      why: 'the connection value that holds the user name, e.g. "{webhook_user}"; without it every delivery is refused',
+    },
+    {
+      key: 'password',
+      why: 'the connection value that holds the password, e.g. "{webhook_password}"; without it every delivery is refused',
+    },
   ),
 );
 
 const customs = new WeakMap<CustomWebhook, VerifyFn>();
 
-/** Binds a custom verifier's spec to its module's verify function (engine/config/custom-modules.ts does, at load time). */
+/** Binds a custom verifier's spec to its module's verify function (config/custom-modules.ts, at load time). */
 export function bindCustomVerifier(spec: CustomWebhook, verify: VerifyFn): void {
   customs.set(spec, verify);
 }
@@ -148,9 +179,14 @@ const custom = verifier<CustomWebhook>(
     if (!verify) return { ok: false, reason: `custom webhook verifier ${spec.module} is not loaded` };
     try {
       const v = verify(spec, req, vars);
-      return v && (v.ok === true || (v.ok === false && typeof v.reason === 'string')) ? v : { ok: false, reason: `custom webhook verifier ${spec.module} gave no verdict` };
+      return v && (v.ok === true || (v.ok === false && typeof v.reason === 'string'))
+        ? v
+        : { ok: false, reason: `custom webhook verifier ${spec.module} gave no verdict` };
     } catch (e) {
-      return { ok: false, reason: `custom webhook verifier ${spec.module} failed: ${(e as Error)?.message ?? String(e)}` };
+      return {
+        ok: false,
+        reason: `custom webhook verifier ${spec.module} failed: ${(e as Error)?.message ?? String(e)}`,
+      };
     }
   },
   () => [],
@@ -174,5 +210,7 @@ export function verifyWebhook(spec: Webhook, req: WebhookRequest, vars: Record<s
 
 /** The lint problems of a connector's webhook section, by its verifier's own rules (all errors). */
 export function lintWebhook(spec: Webhook): WebhookProblem[] {
-  return Object.hasOwn(WEBHOOK_VERIFIERS, spec.verifier) ? (WEBHOOK_VERIFIERS[spec.verifier].lint as StrategyLint<Webhook>)(spec, {}) : [];
+  return Object.hasOwn(WEBHOOK_VERIFIERS, spec.verifier)
+    ? (WEBHOOK_VERIFIERS[spec.verifier].lint as StrategyLint<Webhook>)(spec, {})
+    : [];
 }

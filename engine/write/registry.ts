@@ -29,13 +29,22 @@ async function gathered(items: WriteItem[] | Channel<WriteItem>): Promise<WriteI
 
 const customWriter: Writer = async (items, ctx) => {
   const write = customs.get(ctx.spec as CustomWrite);
-  if (!write) throw new Error(`${ctx.label}: custom writer ${(ctx.spec as CustomWrite).module} is not loaded (load the project's custom modules first)`);
+  if (!write)
+    throw new Error(
+      `${ctx.label}: custom writer ${(ctx.spec as CustomWrite).module} is not loaded (load the project's custom modules first)`,
+    );
   const { onOutcomes, ...rest } = ctx;
   const list = await gathered(items);
   const out = await write(list, rest);
   const answered = new Set(Array.isArray(out) ? out.map((o) => o.key) : []);
   // An item the module did not answer fails; it never passes silently.
-  const missing = list.filter((i) => !answered.has(i.key)).map((i) => ({ key: i.key, ok: false, error: `${ctx.label}: custom writer ${(ctx.spec as CustomWrite).module} gave no outcome for this record` }));
+  const missing = list
+    .filter((i) => !answered.has(i.key))
+    .map((i) => ({
+      key: i.key,
+      ok: false,
+      error: `${ctx.label}: custom writer ${(ctx.spec as CustomWrite).module} gave no outcome for this record`,
+    }));
   await onOutcomes([...(Array.isArray(out) ? out : []), ...missing]);
 };
 
@@ -53,7 +62,9 @@ const resultsPath: StrategyLint<Write> = (w) =>
 
 type Entry = Writer & { lint: StrategyLint<Write> };
 const entry = (writer: Writer, ...rules: StrategyLint<Write>[]): Entry =>
-  Object.assign(((items, ctx) => writer(items, ctx)) as Writer, { lint: ((w, at) => rules.flatMap((r) => r(w, at))) as StrategyLint<Write> });
+  Object.assign(((items, ctx) => writer(items, ctx)) as Writer, {
+    lint: ((w, at) => rules.flatMap((r) => r(w, at))) as StrategyLint<Write>,
+  });
 
 /**
  * Write strategies by the name the connector YAML uses, each with its lint rules; the schema's

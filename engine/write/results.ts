@@ -17,22 +17,38 @@ type WriteKind = 'create' | 'update' | 'upsert';
  * What a result reader is (built-in or custom, the same interface): the outcome of each item of a
  * batch from the container of its results (the response, or the finished job).
  */
-export type ResultReader<S extends Results = Results> = (spec: S, container: unknown, items: WriteItem[], kind: WriteKind, label: string) => Promise<WriteOutcome[]>;
+export type ResultReader<S extends Results = Results> = (
+  spec: S,
+  container: unknown,
+  items: WriteItem[],
+  kind: WriteKind,
+  label: string,
+) => Promise<WriteOutcome[]>;
 
 const customs = new WeakMap<CustomResults, ResultReader>();
 
-/** Binds a custom result reader's spec to its module's function (engine/config/custom-modules.ts does, at load time). */
+/** Binds a custom result reader's spec to its module's function (config/custom-modules.ts, at load time). */
 export function bindCustomResults(spec: CustomResults, read: ResultReader): void {
   customs.set(spec, read);
 }
 
 /** A custom reader must answer every item exactly once; anything else fails the items, never passes them. */
-async function readCustomResults(spec: CustomResults, container: unknown, items: WriteItem[], kind: WriteKind, label: string): Promise<WriteOutcome[]> {
+async function readCustomResults(
+  spec: CustomResults,
+  container: unknown,
+  items: WriteItem[],
+  kind: WriteKind,
+  label: string,
+): Promise<WriteOutcome[]> {
   const read = customs.get(spec);
-  if (!read) throw new Error(`${label}: custom result reader ${spec.module} is not loaded (load the project's custom modules first)`);
+  if (!read)
+    throw new Error(
+      `${label}: custom result reader ${spec.module} is not loaded (load the project's custom modules first)`,
+    );
   const out = await read(spec, container, items, kind, label);
   if (!Array.isArray(out) || out.length !== items.length) {
-    const error = `${label}: custom result reader ${spec.module} gave ${Array.isArray(out) ? out.length : 'no list of'} outcomes for ${items.length} records`;
+    const got = Array.isArray(out) ? out.length : 'no list of';
+    const error = `${label}: custom result reader ${spec.module} gave ${got} outcomes for ${items.length} records`;
     return items.map((i) => ({ key: i.key, ok: false, error }));
   }
   return out;
@@ -42,8 +58,16 @@ async function readCustomResults(spec: CustomResults, container: unknown, items:
 export const RESULT_READERS = { jsonata: readJsonataResults, custom: readCustomResults } as const;
 
 /** Reads per-record results with the reader the spec names (see readJsonataResults). */
-export function readResults(spec: Results | undefined, container: unknown, items: WriteItem[], kind: WriteKind, label: string): Promise<WriteOutcome[]> {
-  return spec && 'type' in spec ? readCustomResults(spec, container, items, kind, label) : readJsonataResults(spec, container, items, kind, label);
+export function readResults(
+  spec: Results | undefined,
+  container: unknown,
+  items: WriteItem[],
+  kind: WriteKind,
+  label: string,
+): Promise<WriteOutcome[]> {
+  return spec && 'type' in spec
+    ? readCustomResults(spec, container, items, kind, label)
+    : readJsonataResults(spec, container, items, kind, label);
 }
 
 const present = (v: unknown) => v !== undefined && v !== null && v !== '';
@@ -55,7 +79,11 @@ const present = (v: unknown) => v !== undefined && v !== null && v !== '';
  * rows come in batch order. A row that matches no item, or an item already answered, is ignored:
  * its item then fails as unanswered, never passes.
  */
-function matchRows(spec: JsonataResults | undefined, list: unknown[], items: WriteItem[]): Map<number, Record<string, unknown>> {
+function matchRows(
+  spec: JsonataResults | undefined,
+  list: unknown[],
+  items: WriteItem[],
+): Map<number, Record<string, unknown>> {
   const byItem = new Map<number, Record<string, unknown>>();
   if (!spec?.index && !spec?.target_id) {
     list.forEach((r, pos) => {
@@ -85,7 +113,13 @@ function matchRows(spec: JsonataResults | undefined, list: unknown[], items: Wri
  * result is a failure, never silently a success; a results path that is not a list is an answer
  * of the wrong shape, and fails the whole batch with that reason.
  */
-async function readJsonataResults(spec: JsonataResults | undefined, container: unknown, items: WriteItem[], kind: WriteKind, label: string): Promise<WriteOutcome[]> {
+async function readJsonataResults(
+  spec: JsonataResults | undefined,
+  container: unknown,
+  items: WriteItem[],
+  kind: WriteKind,
+  label: string,
+): Promise<WriteOutcome[]> {
   const raw = await select(spec?.path ?? '$', container, `${label} results.path`);
   if (!Array.isArray(raw) && (raw === null || typeof raw !== 'object')) {
     const error = `${label}: the answer has no per-record results at ${spec?.path ?? '$'} (got ${raw === undefined ? 'nothing' : JSON.stringify(raw).slice(0, 80)})`;
@@ -102,8 +136,15 @@ async function readJsonataResults(spec: JsonataResults | undefined, container: u
     }
     const ok = await flag(spec?.success, r, `${label} results.success`, !('error' in r));
     if (!ok) {
-      const err = spec?.error ? await select(spec.error, r, `${label} results.error`).catch(() => undefined) : undefined;
-      out.push({ key, ok: false, error: typeof err === 'string' && err ? err : JSON.stringify(r), conflict: kind === 'create' && (await flag(spec?.conflict, r, `${label} results.conflict`, false)) });
+      const err = spec?.error
+        ? await select(spec.error, r, `${label} results.error`).catch(() => undefined)
+        : undefined;
+      out.push({
+        key,
+        ok: false,
+        error: typeof err === 'string' && err ? err : JSON.stringify(r),
+        conflict: kind === 'create' && (await flag(spec?.conflict, r, `${label} results.conflict`, false)),
+      });
       continue;
     }
     const id = spec?.id ? await select(spec.id, r, `${label} results.id`) : undefined;
@@ -112,7 +153,11 @@ async function readJsonataResults(spec: JsonataResults | undefined, container: u
     const targetId = present(id) ? String(id) : items[i].targetId;
     // A create that reports success without the new record's id leaves nothing to update later.
     if (!targetId && kind !== 'update' && spec?.id) {
-      out.push({ key, ok: false, error: `${label}: the result reports success but no id (${spec.id}): ${JSON.stringify(r).slice(0, 200)}` });
+      out.push({
+        key,
+        ok: false,
+        error: `${label}: the result reports success but no id (${spec.id}): ${JSON.stringify(r).slice(0, 200)}`,
+      });
       continue;
     }
     out.push({ key, ok: true, action, targetId });

@@ -42,7 +42,8 @@ describe('custom strategy modules', () => {
   it('passes a module that exists in the project and exports the interface', async () => {
     const { sync, loaded } = await lintBoth({
       [CONNECTOR]: pagedBy('./strategies/pager.mjs'),
-      'connectors/strategies/pager.mjs': 'export function createPaginator(spec, label) { return { first: () => ({ query: {}, vars: {} }), next: async () => null }; }\n',
+      'connectors/strategies/pager.mjs':
+        'export function createPaginator(spec, label) { return { first: () => ({ query: {}, vars: {} }), next: async () => null }; }\n',
     });
     expect(sync).toEqual([]);
     expect(loaded).toEqual([]);
@@ -50,12 +51,25 @@ describe('custom strategy modules', () => {
 
   it('reports a module that is not there, at the module value', async () => {
     const { sync } = await lintBoth({ [CONNECTOR]: pagedBy('./strategies/nope.mjs') });
-    expect(sync).toEqual([d(CONNECTOR, 8, 60, expect.stringMatching(/^custom paginator module "\.\/strategies\/nope\.mjs" not found \(looked for .*connectors\/strategies\/nope\.mjs\)$/) as unknown as string, AT)]);
+    expect(sync).toEqual([
+      d(
+        CONNECTOR,
+        8,
+        60,
+        expect.stringMatching(
+          /^custom paginator module "\.\/strategies\/nope\.mjs" not found \(looked for .*connectors\/strategies\/nope\.mjs\)$/,
+        ) as unknown as string,
+        AT,
+      ),
+    ]);
   });
 
   it('reports a module outside the project, by path and by symbolic link', async () => {
-    const { sync } = await lintBoth({ [CONNECTOR]: pagedBy('../../outside.mjs') }, (root) => writeFileSync(join(dirname(root), 'outside.mjs'), 'export function createPaginator() {}\n'));
-    const outside = 'resolves (after symbolic links) to a file outside the project; keep custom modules in its connectors/ or mappings/<name>/ folder';
+    const { sync } = await lintBoth({ [CONNECTOR]: pagedBy('../../outside.mjs') }, (root) =>
+      writeFileSync(join(dirname(root), 'outside.mjs'), 'export function createPaginator() {}\n'),
+    );
+    const outside =
+      'resolves (after symbolic links) to a file outside the project; keep custom modules in its connectors/ or mappings/<name>/ folder';
     expect(sync).toEqual([d(CONNECTOR, 8, 60, `custom paginator module "../../outside.mjs" ${outside}`, AT)]);
     const linked = await lintBoth({ [CONNECTOR]: pagedBy('./strategies/link.mjs') }, (root) => {
       const target = join(dirname(root), `elsewhere-${Date.now()}.mjs`);
@@ -63,23 +77,46 @@ describe('custom strategy modules', () => {
       mkdirSync(join(root, 'connectors', 'strategies'), { recursive: true });
       symlinkSync(target, join(root, 'connectors', 'strategies', 'link.mjs'));
     });
-    expect(linked.sync).toEqual([d(CONNECTOR, 8, 60, `custom paginator module "./strategies/link.mjs" ${outside}`, AT)]);
+    expect(linked.sync).toEqual([
+      d(CONNECTOR, 8, 60, `custom paginator module "./strategies/link.mjs" ${outside}`, AT),
+    ]);
   });
 
   it('reports, once loaded, a module without the export its kind needs, or whose export takes too many parameters', async () => {
-    const none = await lintBoth({ [CONNECTOR]: pagedBy('./strategies/pager.mjs'), 'connectors/strategies/pager.mjs': 'export const createPager = 1;\n' });
+    const none = await lintBoth({
+      [CONNECTOR]: pagedBy('./strategies/pager.mjs'),
+      'connectors/strategies/pager.mjs': 'export const createPager = 1;\n',
+    });
     expect(none.sync).toEqual([]);
     expect(none.loaded).toEqual([
-      d(CONNECTOR, 8, 60, 'custom paginator module "./strategies/pager.mjs" must export a function named createPaginator (createPaginator(spec, label) => { first(), next(page) }); it exports none', AT),
+      d(
+        CONNECTOR,
+        8,
+        60,
+        'custom paginator module "./strategies/pager.mjs" must export a function named createPaginator (createPaginator(spec, label) => { first(), next(page) }); it exports none',
+        AT,
+      ),
     ]);
-    const wide = await lintBoth({ [CONNECTOR]: pagedBy('./strategies/wide.mjs'), 'connectors/strategies/wide.mjs': 'export function createPaginator(a, b, c) {}\n' });
+    const wide = await lintBoth({
+      [CONNECTOR]: pagedBy('./strategies/wide.mjs'),
+      'connectors/strategies/wide.mjs': 'export function createPaginator(a, b, c) {}\n',
+    });
     expect(wide.loaded).toEqual([
-      d(CONNECTOR, 8, 60, 'custom paginator module "./strategies/wide.mjs": createPaginator takes 3 parameters, more (createPaginator(spec, label) => { first(), next(page) })', AT),
+      d(
+        CONNECTOR,
+        8,
+        60,
+        'custom paginator module "./strategies/wide.mjs": createPaginator takes 3 parameters, more (createPaginator(spec, label) => { first(), next(page) })',
+        AT,
+      ),
     ]);
   });
 
   it('reports a module that cannot be imported (a syntax error), with the reason', async () => {
-    const { loaded } = await lintBoth({ [CONNECTOR]: pagedBy('./strategies/broken.mjs'), 'connectors/strategies/broken.mjs': 'export function createPaginator( {\n' });
+    const { loaded } = await lintBoth({
+      [CONNECTOR]: pagedBy('./strategies/broken.mjs'),
+      'connectors/strategies/broken.mjs': 'export function createPaginator( {\n',
+    });
     expect(loaded).toHaveLength(1);
     expect(loaded[0]).toMatchObject({ file: CONNECTOR, line: 8, col: 60, path: AT });
     expect(loaded[0].message).toMatch(/^custom paginator module "\.\/strategies\/broken\.mjs" cannot be loaded: /);
@@ -104,24 +141,58 @@ describe('custom mapping functions', () => {
 
   it('checks calls against the declared params, like the built-in functions', async () => {
     const { sync, loaded } = await lintBoth({
-      [MAPPING]: mapping(['  fiscalYear: { module: ./functions/fy.mjs, params: [date, start?] }'], '{ "external_id": number, "fy": $fiscalYear() }'),
+      [MAPPING]: mapping(
+        ['  fiscalYear: { module: ./functions/fy.mjs, params: [date, start?] }'],
+        '{ "external_id": number, "fy": $fiscalYear() }',
+      ),
       [FY]: 'export default function (date, start) { return 1; }\n',
     });
     // line 10: `    transform: '` is 16 chars, "$fiscalYear" starts at index 31 of the expression -> col 48
-    const wrong = { file: MAPPING, line: 10, col: 48, severity: 'error', message: '$fiscalYear takes 1 to 2 arguments ($fiscalYear(date, [start])), got 0', path: 'flows.organizations.transform' };
+    const wrong = {
+      file: MAPPING,
+      line: 10,
+      col: 48,
+      severity: 'error',
+      message: '$fiscalYear takes 1 to 2 arguments ($fiscalYear(date, [start])), got 0',
+      path: 'flows.organizations.transform',
+    };
     expect(sync).toEqual([wrong]);
     expect(loaded).toEqual([wrong]);
   });
 
   it('reports a function whose module has no default export, and one named like a built-in', async () => {
     const { loaded } = await lintBoth({
-      [MAPPING]: mapping(['  fiscalYear: { module: ./functions/fy.mjs, params: [date] }', '  aging: { module: ./functions/fy.mjs, params: [x] }'], '{ "external_id": number }'),
+      [MAPPING]: mapping(
+        [
+          '  fiscalYear: { module: ./functions/fy.mjs, params: [date] }',
+          '  aging: { module: ./functions/fy.mjs, params: [x] }',
+        ],
+        '{ "external_id": number }',
+      ),
       [FY]: 'export function fiscalYear(date) { return 1; }\n',
     });
     expect(loaded).toEqual([
-      d(MAPPING, 5, 25, 'custom function module "./functions/fy.mjs" must export a default export that is a function (export default function (...args)); it exports none', 'functions.fiscalYear.module'),
-      d(MAPPING, 6, 3, '$aging is already a mapping function: give the custom function another name', 'functions.aging'),
-      d(MAPPING, 6, 20, 'custom function module "./functions/fy.mjs" must export a default export that is a function (export default function (...args)); it exports none', 'functions.aging.module'),
+      d(
+        MAPPING,
+        5,
+        25,
+        'custom function module "./functions/fy.mjs" must export a default export that is a function (export default function (...args)); it exports none',
+        'functions.fiscalYear.module',
+      ),
+      d(
+        MAPPING,
+        6,
+        3,
+        '$aging is already a mapping function: give the custom function another name',
+        'functions.aging',
+      ),
+      d(
+        MAPPING,
+        6,
+        20,
+        'custom function module "./functions/fy.mjs" must export a default export that is a function (export default function (...args)); it exports none',
+        'functions.aging.module',
+      ),
     ]);
   });
 });

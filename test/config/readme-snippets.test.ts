@@ -33,7 +33,8 @@ function fencedBlocks(markdown: string): Block[] {
     const [, indent, lang] = open;
     const body: string[] = [];
     let j = i + 1;
-    for (; j < lines.length && !new RegExp(`^${indent}\`\`\`\\s*$`).test(lines[j]); j++) body.push(lines[j].slice(indent.length));
+    for (; j < lines.length && !new RegExp(`^${indent}\`\`\`\\s*$`).test(lines[j]); j++)
+      body.push(lines[j].slice(indent.length));
     out.push({ line: i + 1, lang, text: `${body.join('\n')}\n` });
     i = j;
   }
@@ -45,7 +46,9 @@ type Kind = { kind: 'connector' | 'mapping' | 'connections' } | { kind: 'fixture
 /** What a YAML snippet says it is, from its first line. */
 function declared(text: string): Kind | undefined {
   const first = text.split('\n')[0];
-  const m = /^# mlc: (connector|mapping|connections)\s*$/.exec(first) ?? /^# yaml-language-server: \$schema=\S*?(connector|mapping|connections)\.schema\.json\s*$/.exec(first);
+  const m =
+    /^# mlc: (connector|mapping|connections)\s*$/.exec(first) ??
+    /^# yaml-language-server: \$schema=\S*?(connector|mapping|connections)\.schema\.json\s*$/.exec(first);
   if (m) return { kind: m[1] as 'connector' | 'mapping' | 'connections' };
   const f = /^# mlc: fixture ([a-z][a-z0-9-]*)(, expect abridged)?\s*$/.exec(first);
   return f ? { kind: 'fixture', mapping: f[1], abridged: !!f[2] } : undefined;
@@ -60,7 +63,10 @@ function write(root: string, rel: string, text: string): void {
 }
 
 /** A copy of this project with the README's snippets and modules written into it. */
-function projectOfSnippets(): { root: string; fixtures: { block: Block; mapping: string; abridged: boolean; file: string }[] } {
+function projectOfSnippets(): {
+  root: string;
+  fixtures: { block: Block; mapping: string; abridged: boolean; file: string }[];
+} {
   const root = tempProject({}, false);
   for (const dir of ['connectors', 'mappings']) cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
   for (const b of fencedBlocks(readme).filter((x) => x.lang === 'js')) {
@@ -78,7 +84,12 @@ function projectOfSnippets(): { root: string; fixtures: { block: Block; mapping:
       continue;
     }
     const name = (parse(b.text) as { name?: string } | null)?.name;
-    const rel = k.kind === 'connector' ? `connectors/${name}.yaml` : k.kind === 'mapping' ? `mappings/${name}/mapping.yaml` : 'connections.yaml';
+    const rel =
+      k.kind === 'connector'
+        ? `connectors/${name}.yaml`
+        : k.kind === 'mapping'
+          ? `mappings/${name}/mapping.yaml`
+          : 'connections.yaml';
     write(root, rel, b.text);
   }
   return { root, fixtures };
@@ -86,7 +97,8 @@ function projectOfSnippets(): { root: string; fixtures: { block: Block; mapping:
 
 /** Whether every value `shown` gives (at any depth) is the one `actual` has; "..." stands for the rest. */
 function shows(shown: unknown, actual: unknown): boolean {
-  if (!shown || typeof shown !== 'object' || Array.isArray(shown)) return JSON.stringify(shown) === JSON.stringify(actual);
+  if (!shown || typeof shown !== 'object' || Array.isArray(shown))
+    return JSON.stringify(shown) === JSON.stringify(actual);
   if (!actual || typeof actual !== 'object') return false;
   return Object.entries(shown).every(([k, v]) => k === '...' || shows(v, (actual as Record<string, unknown>)[k]));
 }
@@ -94,7 +106,9 @@ function shows(shown: unknown, actual: unknown): boolean {
 describe('README snippets', () => {
   it('has YAML snippets, each declaring what it is', () => {
     expect(yamlBlocks.length).toBeGreaterThan(0);
-    const undeclared = yamlBlocks.filter((b) => !declared(b.text)).map((b) => `README.md:${b.line}: ${b.text.split('\n')[0]}`);
+    const undeclared = yamlBlocks
+      .filter((b) => !declared(b.text))
+      .map((b) => `README.md:${b.line}: ${b.text.split('\n')[0]}`);
     expect(undeclared).toEqual([]);
   });
 
@@ -107,7 +121,10 @@ describe('README snippets', () => {
       const result = (await runFixtures(plan, dirname(f.file))).find((r) => r.file === f.file);
       const where = `README.md:${f.block.line}`;
       expect(result?.error, where).toBeUndefined();
-      if (f.abridged) expect(shows(parse(f.block.text).expect, result?.payload), `${where}: ${JSON.stringify(result?.payload)}`).toBe(true);
+      if (f.abridged)
+        expect(shows(parse(f.block.text).expect, result?.payload), `${where}: ${JSON.stringify(result?.payload)}`).toBe(
+          true,
+        );
       else expect(result?.ok, `${where}: ${result?.diff ?? ''}`).toBe(true);
     }
   });
@@ -116,14 +133,24 @@ describe('README snippets', () => {
 describe('the snippet checks themselves', () => {
   it('declare kinds from the first line only', () => {
     expect(declared('# mlc: connector\nname: x\n')).toEqual({ kind: 'connector' });
-    expect(declared('# yaml-language-server: $schema=./schemas/connections.schema.json\n')).toEqual({ kind: 'connections' });
-    expect(declared('# mlc: fixture fiscal, expect abridged\n')).toEqual({ kind: 'fixture', mapping: 'fiscal', abridged: true });
+    expect(declared('# yaml-language-server: $schema=./schemas/connections.schema.json\n')).toEqual({
+      kind: 'connections',
+    });
+    expect(declared('# mlc: fixture fiscal, expect abridged\n')).toEqual({
+      kind: 'fixture',
+      mapping: 'fiscal',
+      abridged: true,
+    });
     expect(declared('name: x\n# mlc: connector\n')).toBeUndefined();
   });
 
   it('fail on a broken snippet: lint reports it', async () => {
-    const root = tempProject({ 'connectors/broken.yaml': '# mlc: connector\nname: broken\nbase_url: https://x.test\nauth: { type: basci }\n' });
-    expect((await lintWithModules(root)).map((d) => d.message)).toEqual([expect.stringMatching(/^unknown auth type "basci"/)]);
+    const root = tempProject({
+      'connectors/broken.yaml': '# mlc: connector\nname: broken\nbase_url: https://x.test\nauth: { type: basci }\n',
+    });
+    expect((await lintWithModules(root)).map((d) => d.message)).toEqual([
+      expect.stringMatching(/^unknown auth type "basci"/),
+    ]);
   });
 
   it('an abridged expect must show true values', () => {

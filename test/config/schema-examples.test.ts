@@ -18,11 +18,14 @@ interface Node {
 }
 type Schema = { definitions: Record<string, Node> };
 
-const load = (name: string) => JSON.parse(readFileSync(join(repoRoot, 'schemas', `${name}.schema.json`), 'utf8')) as Schema;
+const load = (name: string) =>
+  JSON.parse(readFileSync(join(repoRoot, 'schemas', `${name}.schema.json`), 'utf8')) as Schema;
 
 /** The union a definition is a branch of (Auth, Pagination, ...), or itself when it is none. */
 function unionOf(schema: Schema, def: string): string {
-  const hit = Object.entries(schema.definitions).find(([, n]) => n.oneOf?.some((b) => b.$ref === `#/definitions/${def}`));
+  const hit = Object.entries(schema.definitions).find(([, n]) =>
+    n.oneOf?.some((b) => b.$ref === `#/definitions/${def}`),
+  );
   return hit ? hit[0] : def;
 }
 
@@ -34,9 +37,17 @@ const CONNECTOR_SLOTS: Record<string, { place: (ex: unknown) => object; kind: Cu
   Auth: { place: (ex) => ({ ...BASE, auth: ex }), kind: 'auth' },
   Pagination: { place: (ex) => ({ ...BASE, streams: { items: { ...STREAM, pagination: ex } } }), kind: 'paginator' },
   Cursor: { place: (ex) => ({ ...BASE, streams: { items: { ...STREAM, incremental: ex } } }), kind: 'cursor' },
-  Write: { place: (ex) => ({ ...BASE, operations: { items: { match_key: 'external_id', upsert: ex } } }), kind: 'writer' },
+  Write: {
+    place: (ex) => ({ ...BASE, operations: { items: { match_key: 'external_id', upsert: ex } } }),
+    kind: 'writer',
+  },
   Results: {
-    place: (ex) => ({ ...BASE, operations: { items: { match_key: 'external_id', upsert: { writer: 'batch', method: 'POST', path: '/items', results: ex } } } }),
+    place: (ex) => ({
+      ...BASE,
+      operations: {
+        items: { match_key: 'external_id', upsert: { writer: 'batch', method: 'POST', path: '/items', results: ex } },
+      },
+    }),
     kind: 'result reader',
   },
   Webhook: { place: (ex) => ({ ...BASE, webhook: ex }), kind: 'webhook verifier' },
@@ -44,19 +55,25 @@ const CONNECTOR_SLOTS: Record<string, { place: (ex: unknown) => object; kind: Cu
 
 /** The {variables} an example's strings use, declared so that the template check passes. */
 function variablesOf(ex: unknown): Record<string, object> {
-  const names = [...JSON.stringify(ex).matchAll(/\{([A-Za-z_]\w*)\}/g)].map((m) => m[1]).filter((n) => !BUILTIN_TEMPLATE_VARS.includes(n));
+  const names = [...JSON.stringify(ex).matchAll(/\{([A-Za-z_]\w*)\}/g)]
+    .map((m) => m[1])
+    .filter((n) => !BUILTIN_TEMPLATE_VARS.includes(n));
   return Object.fromEntries(names.map((n) => [n, {}]));
 }
 
 /** A module with the export a kind needs, so a custom example's module exists and fits. */
 function moduleFor(kind: CustomKind): string {
   const name = CUSTOM_INTERFACES[kind].name;
-  return name === 'default' ? 'export default function (date, startMonth) { return date; }\n' : `export function ${name}() { return undefined; }\n`;
+  return name === 'default'
+    ? 'export default function (date, startMonth) { return date; }\n'
+    : `export function ${name}() { return undefined; }\n`;
 }
 
 function examples(schemaName: string): [string, string, unknown][] {
   const schema = load(schemaName);
-  return Object.entries(schema.definitions).flatMap(([def, n]) => (n.examples ?? []).map((ex, i): [string, string, unknown] => [`${def}#${i}`, unionOf(schema, def), ex]));
+  return Object.entries(schema.definitions).flatMap(([def, n]) =>
+    (n.examples ?? []).map((ex, i): [string, string, unknown] => [`${def}#${i}`, unionOf(schema, def), ex]),
+  );
 }
 
 describe('schema examples pass lint', () => {
@@ -90,7 +107,13 @@ describe('schema examples pass lint', () => {
       source: { connector: 'visma' },
       target: { connector: 'zendesk' },
       functions: { fiscalYear: ex },
-      flows: { organizations: { from: 'customers', to: 'upsert_organizations', transform: '{ "external_id": number, "fy": $fiscalYear(createdDateTime) }' } },
+      flows: {
+        organizations: {
+          from: 'customers',
+          to: 'upsert_organizations',
+          transform: '{ "external_id": number, "fy": $fiscalYear(createdDateTime) }',
+        },
+      },
     };
     const files: Record<string, string> = { 'mappings/example/mapping.yaml': JSON.stringify(mapping, null, 2) };
     files[join('mappings/example', (ex as { module: string }).module)] = moduleFor('function');

@@ -144,7 +144,11 @@ beforeAll(async () => {
     mkdirSync(join(root, rel, '..'), { recursive: true });
     writeFileSync(join(root, rel), text);
   }
-  for (const c of ['visma.yaml', 'zendesk.yaml']) writeFileSync(join(root, 'connectors', c), await import('node:fs').then((fs) => fs.readFileSync(join(repoRoot, 'connectors', c))));
+  for (const c of ['visma.yaml', 'zendesk.yaml'])
+    writeFileSync(
+      join(root, 'connectors', c),
+      await import('node:fs').then((fs) => fs.readFileSync(join(repoRoot, 'connectors', c))),
+    );
   const project = loadProject(root);
   expect(project.diagnostics).toEqual([]);
   expect(await loadCustomModules(project)).toEqual([]);
@@ -166,11 +170,22 @@ describe('custom strategies, loaded from the project and used by the engine', ()
         return [200, { data: [{ id: page, version: page * 10 }], paging: page < 3 ? { next: page + 1 } : {} }];
       });
     const { client } = makeClient({ ...acme, auth: { type: 'none' } });
-    const reader = new StreamReader({ client, baseUrl: API, vars: {}, name: 'items', stream: acme.streams!.items, saved: '5' });
+    const reader = new StreamReader({
+      client,
+      baseUrl: API,
+      vars: {},
+      name: 'items',
+      stream: acme.streams!.items,
+      saved: '5',
+    });
     const pages: unknown[][] = [];
     for await (const p of reader.pages()) pages.push(p);
     expect(pages.flat().map((r) => (r as { id: number }).id)).toEqual([1, 2, 3]);
-    expect(seen).toEqual([{ since_version: '5' }, { since_version: '5', page_token: '2' }, { since_version: '5', page_token: '3' }]);
+    expect(seen).toEqual([
+      { since_version: '5' },
+      { since_version: '5', page_token: '2' },
+      { since_version: '5', page_token: '3' },
+    ]);
     expect(reader.cursor()).toBe('30');
   });
 
@@ -183,7 +198,14 @@ describe('custom strategies, loaded from the project and used by the engine', ()
 
   it('a custom auth signs requests with a connection value', async () => {
     const { client } = makeClient(acme);
-    const auth = createAuth(acme.auth, { connection: 'acme', vars: { api_key: 'k1' }, baseUrl: API, http: client, tokens: memoryTokens(), now: () => 0 });
+    const auth = createAuth(acme.auth, {
+      connection: 'acme',
+      vars: { api_key: 'k1' },
+      baseUrl: API,
+      http: client,
+      tokens: memoryTokens(),
+      now: () => 0,
+    });
     const req = { headers: {} as Record<string, string>, query: {} };
     await auth.apply(req);
     expect(req.headers).toEqual({ 'x-signed': 'v1:k1' });
@@ -192,7 +214,10 @@ describe('custom strategies, loaded from the project and used by the engine', ()
   it('a custom webhook verifier accepts its token and refuses anything else', () => {
     const req = (token: string) => ({ headers: { 'x-hook': token }, rawBody: '{}', now: 0 });
     expect(verifyWebhook(acme.webhook!, req('tok-s3cret'), { hook_secret: 's3cret' })).toEqual({ ok: true });
-    expect(verifyWebhook(acme.webhook!, req('tok-wrong'), { hook_secret: 's3cret' })).toEqual({ ok: false, reason: 'bad token' });
+    expect(verifyWebhook(acme.webhook!, req('tok-wrong'), { hook_secret: 's3cret' })).toEqual({
+      ok: false,
+      reason: 'bad token',
+    });
   });
 
   it('a custom writer sends through the connection client; its outcomes reach onOutcomes once', async () => {
@@ -207,7 +232,15 @@ describe('custom strategies, loaded from the project and used by the engine', ()
     const got: WriteOutcome[] = [];
     const spec = acme.operations!.put_items.create as Write;
     const items = ['a', 'b'].map((k) => ({ key: k, matchValue: k, payload: { external_id: k } }));
-    await WRITERS.custom(items, { client, baseUrl: API, vars: {}, spec, kind: 'create', label: 'operation put_items', onOutcomes: (o) => void got.push(...o) });
+    await WRITERS.custom(items, {
+      client,
+      baseUrl: API,
+      vars: {},
+      spec,
+      kind: 'create',
+      label: 'operation put_items',
+      onOutcomes: (o) => void got.push(...o),
+    });
     expect(sent).toEqual([[{ external_id: 'a' }, { external_id: 'b' }]]);
     expect(got).toEqual([
       { key: 'a', ok: true, action: 'created', targetId: '101' },
@@ -228,8 +261,16 @@ describe('custom strategies, loaded from the project and used by the engine', ()
     // A reader that answers fewer items than were sent fails them all, never passes one silently.
     const quiet = (acme.operations!.put_quiet.upsert as { results: CustomResults }).results;
     expect(await readResults(quiet, {}, items, 'upsert', 'op')).toEqual([
-      { key: 'a', ok: false, error: 'op: custom result reader ./strategies/no-results.mjs gave 0 outcomes for 2 records' },
-      { key: 'b', ok: false, error: 'op: custom result reader ./strategies/no-results.mjs gave 0 outcomes for 2 records' },
+      {
+        key: 'a',
+        ok: false,
+        error: 'op: custom result reader ./strategies/no-results.mjs gave 0 outcomes for 2 records',
+      },
+      {
+        key: 'b',
+        ok: false,
+        error: 'op: custom result reader ./strategies/no-results.mjs gave 0 outcomes for 2 records',
+      },
     ]);
   });
 

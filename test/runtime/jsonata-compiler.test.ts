@@ -133,7 +133,18 @@ const TRANSFORMS = [
 ];
 
 const INPUTS: unknown[] = [
-  { status: 'Open', balance: 5.125, customer: { number: '10001' }, hold: false, lines: [{ x: 1 }, { x: 2, y: 3 }], due: '2026-01-10', invoices: [{ due: '2026-03-01', amount: 10 }, { due: '2025-11-01', amount: 2.5 }] },
+  {
+    status: 'Open',
+    balance: 5.125,
+    customer: { number: '10001' },
+    hold: false,
+    lines: [{ x: 1 }, { x: 2, y: 3 }],
+    due: '2026-01-10',
+    invoices: [
+      { due: '2026-03-01', amount: 10 },
+      { due: '2025-11-01', amount: 2.5 },
+    ],
+  },
   { status: 'Open', balance: 0, customer: { number: '2' }, hold: true, lines: [] },
   { status: 'Closed', balance: 12, customer: { number: 10001 }, hold: null, note: null, lines: [{ x: 5 }] },
   { status: 'Hold', balance: '7', customer: null, lines: [1, 2] },
@@ -144,8 +155,19 @@ const INPUTS: unknown[] = [
   { status: 1, balance: 100.5, lines: [{ x: 'a' }, { x: 'b' }], note: '' },
   { status: 'ünïcödé 😀', balance: 1e21, lines: [{ x: null }, {}] },
   { lines: [{ x: 1 }], customer: { number: ['a', 'b'] }, invoices: { due: '2026-03-10', amount: 1 } },
-  { balance: 1e308, due: null, invoices: [{ due: null, amount: 4 }, { amount: 1e308 }, { due: '01/10/2026', amount: 1 }] },
-  { balance: -1e308, due: '2026-03-01T10:00:00+01:00', invoices: [{ due: null, amount: 4 }, { due: '2026-03-01', amount: 1.005 }] },
+  {
+    balance: 1e308,
+    due: null,
+    invoices: [{ due: null, amount: 4 }, { amount: 1e308 }, { due: '01/10/2026', amount: 1 }],
+  },
+  {
+    balance: -1e308,
+    due: '2026-03-01T10:00:00+01:00',
+    invoices: [
+      { due: null, amount: 4 },
+      { due: '2026-03-01', amount: 1.005 },
+    ],
+  },
   {},
   [{ status: 'Open', balance: 1 }],
   'a string',
@@ -161,7 +183,9 @@ async function interpreted(expr: string, input: unknown): Promise<{ value: unkno
 }
 
 const hasNonFinite = (v: unknown): boolean =>
-  typeof v === 'number' ? !Number.isFinite(v) : v !== null && typeof v === 'object' && Object.values(v).some(hasNonFinite);
+  typeof v === 'number'
+    ? !Number.isFinite(v)
+    : v !== null && typeof v === 'object' && Object.values(v).some(hasNonFinite);
 
 describe('compiled JSONata', () => {
   it('compiles the subset and leaves the rest to the interpreter', () => {
@@ -213,8 +237,8 @@ describe('compiled JSONata', () => {
     expect(compiled).toBeDefined();
     const interp = jsonata(expr);
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const pick = <T,>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
     let answered = 0;
     const N = 2000;
     for (let i = 0; i < N; i++) {
@@ -260,11 +284,15 @@ describe('one list of JSONata built-ins', () => {
     }
   });
 
-  it('leaves a JSONata built-in it does not compile to the interpreter, and takes a mapping\'s own functions from the bindings', async () => {
+  it("leaves a JSONata built-in it does not compile to the interpreter, and takes a mapping's own functions from the bindings", async () => {
     expect(interpretedBecause('$sort(xs)')).toBe('$sort is not compiled');
     // A custom function (not a JSONata built-in) is compiled as a call of whatever the bindings hold.
     expect(interpretedBecause('$fiscalYear(date)')).toBeUndefined();
-    expect(await evaluate('$fiscalYear(date)', { date: '2026-09-01' }, 't', { fiscalYear: (d: string) => Number(d.slice(0, 4)) + 1 })).toBe(2027);
+    expect(
+      await evaluate('$fiscalYear(date)', { date: '2026-09-01' }, 't', {
+        fiscalYear: (d: string) => Number(d.slice(0, 4)) + 1,
+      }),
+    ).toBe(2027);
   });
 });
 
@@ -284,21 +312,38 @@ describe('wrong values are errors on both paths', () => {
   it('$aging with a missing argument fails instead of giving all-zero aging', async () => {
     const r = await both('$aging(open)', { open: [{ due: '2026-01-01', balance: 100 }] });
     expect(r.compiled).toBe(true);
-    expect(r.viaEngine).toEqual({ error: expect.stringContaining('flow x transform: $aging takes 3 arguments ($aging(list, dueField, amountField)), got 1') });
+    expect(r.viaEngine).toEqual({
+      error: expect.stringContaining(
+        'flow x transform: $aging takes 3 arguments ($aging(list, dueField, amountField)), got 1',
+      ),
+    });
     expect(r.interpretedOnly).toEqual({ error: expect.stringContaining('$aging takes 3 arguments') });
   });
 
   it('a balance of 1e308 rounded by $round fails with the field named, never null', async () => {
     const r = await both('{ "total": $round($sum(open.balance), 2) }', { open: [{ balance: 1e308 }] });
     expect(r.compiled).toBe(true);
-    expect(r.viaEngine).toEqual({ error: 'flow x transform: total is NaN, a number out of range (a calculation overflowed); the value is not written' });
+    expect(r.viaEngine).toEqual({
+      error:
+        'flow x transform: total is NaN, a number out of range (a calculation overflowed); the value is not written',
+    });
   });
 
   it('an invoice with a null due date counts as current in $aging and is 0 days overdue, compiled and interpreted', async () => {
-    const input = { open: [{ due: null, balance: 40 }, { due: '2026-01-01', balance: 2 }] };
-    const expr = '{ "aging": $aging(open, "due", "balance"), "days": open.$daysOverdue(due), "buckets": open.$agingBucket($daysOverdue(due)) }';
+    const input = {
+      open: [
+        { due: null, balance: 40 },
+        { due: '2026-01-01', balance: 2 },
+      ],
+    };
+    const expr =
+      '{ "aging": $aging(open, "due", "balance"), "days": open.$daysOverdue(due), "buckets": open.$agingBucket($daysOverdue(due)) }';
     const r = await both(expr, input);
-    const want = { aging: { current: 40, '1_30': 0, '31_60': 0, '61_90': 2, over_90: 0 }, days: [0, 73], buckets: ['current', '61_90'] };
+    const want = {
+      aging: { current: 40, '1_30': 0, '31_60': 0, '61_90': 2, over_90: 0 },
+      days: [0, 73],
+      buckets: ['current', '61_90'],
+    };
     expect(r.viaEngine).toEqual({ value: want });
     expect(r.interpretedOnly).toEqual({ value: want });
   });

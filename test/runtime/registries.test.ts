@@ -21,7 +21,9 @@ interface SchemaNode {
   properties?: Record<string, SchemaNode>;
 }
 
-const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'connector.schema.json'), 'utf8')) as { definitions: Record<string, SchemaNode> };
+const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'connector.schema.json'), 'utf8')) as {
+  definitions: Record<string, SchemaNode>;
+};
 const defs = schema.definitions;
 const deref = (n: SchemaNode): SchemaNode => (n.$ref ? defs[n.$ref.replace('#/definitions/', '')] : n);
 const sorted = (xs: Iterable<string>) => [...xs].sort();
@@ -74,13 +76,17 @@ describe('registries equal the schema branches', () => {
     for (const [name, loaded] of project.connectors) {
       const c = loaded.data;
       expect(c, `connectors/${name}.yaml is valid`).toBeDefined();
-      for (const a of [c!.auth, ...Object.values(c!.auth_options ?? {})]) expect(AUTH_STRATEGIES, name).toHaveProperty(a.type);
+      for (const a of [c!.auth, ...Object.values(c!.auth_options ?? {})])
+        expect(AUTH_STRATEGIES, name).toHaveProperty(a.type);
       const streams = [...Object.values(c!.streams ?? {}), ...Object.values(c!.custom_fields ?? {}).map((f) => f.list)];
       for (const st of streams) {
         if (st.pagination) expect(PAGINATORS, name).toHaveProperty(st.pagination.type);
         if (st.incremental) expect(CURSORS, name).toHaveProperty(st.incremental.type);
       }
-      const writes = [...Object.values(c!.operations ?? {}).flatMap((o) => [o.upsert, o.create, o.update]), ...Object.values(c!.custom_fields ?? {}).map((f) => f.create)];
+      const writes = [
+        ...Object.values(c!.operations ?? {}).flatMap((o) => [o.upsert, o.create, o.update]),
+        ...Object.values(c!.custom_fields ?? {}).map((f) => f.create),
+      ];
       for (const w of writes) if (w) expect(WRITERS, name).toHaveProperty(w.writer);
     }
   });
