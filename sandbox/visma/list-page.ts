@@ -28,7 +28,11 @@ export function listPage<T>(
   const paging = parsePaging(req.query, ctx.knobs.defaultPageSize, ctx.knobs.maxPageSize);
   const active = filters.filter((f): f is NonNullable<Filter<T>> => f !== null);
   const key = active.map((f) => f.key).join('&');
-  const compute = () => applyPredicates(all, active.map((f) => f.predicate));
+  const compute = () =>
+    applyPredicates(
+      all,
+      active.map((f) => f.predicate),
+    );
   const items = active.length === 0 ? all : cache.get(key, ctx.store.version, compute);
   const start = (paging.pageNumber - 1) * paging.pageSize;
   const metadata: Metadata = { totalCount: items.length, maxPageSize: paging.maxPageSize };

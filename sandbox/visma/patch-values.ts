@@ -11,7 +11,8 @@ export function requireDate(v: unknown, field: string): number {
 }
 
 export function requireEnum<T extends string>(v: unknown, values: readonly T[], field: string): T {
-  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw new StoreError(`${field} must be one of ${values.join(', ')}`);
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v))
+    throw new StoreError(`${field} must be one of ${values.join(', ')}`);
   return v as T;
 }
 

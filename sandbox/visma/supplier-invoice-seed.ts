@@ -60,10 +60,17 @@ export function makeSupplierInvoices(
 }
 
 function kindsFor(rng: Prng, s: SupplierRecord, showcase: boolean): Kind[] {
-  if (s.status === 'Inactive') return Array.from({ length: rng.int(0, 2) }, () => rng.weighted<Kind>([['paid', 9], ['credit', 1]]));
+  if (s.status === 'Inactive')
+    return Array.from({ length: rng.int(0, 2) }, () =>
+      rng.weighted<Kind>([
+        ['paid', 9],
+        ['credit', 1],
+      ]),
+    );
   if (s.status === 'OneTime') return [randomKind(rng)];
   const n = rng.int(1, 7);
-  if (showcase) return [...EVERY_STATE, ...Array.from({ length: Math.max(0, n - EVERY_STATE.length) }, () => randomKind(rng))];
+  if (showcase)
+    return [...EVERY_STATE, ...Array.from({ length: Math.max(0, n - EVERY_STATE.length) }, () => randomKind(rng))];
   return Array.from({ length: n }, () => randomKind(rng));
 }
 
@@ -110,12 +117,19 @@ function makeDocument(ctx: Ctx, s: SupplierRecord, kind: Kind): SupplierInvoiceR
   const dueDateMs = dueDateFor(ctx, kind, terms);
   const dateMs = Math.min(dueDateMs - terms * DAY_MS, ctx.today);
   // Registered when the bill arrived: the same day up to three days later, never after "now".
-  const createdMs = Math.min(dateMs + rng.int(0, 3) * DAY_MS + rng.int(8, 15) * HOUR_MS, nowMs - rng.int(5, 120) * 60_000);
+  const createdMs = Math.min(
+    dateMs + rng.int(0, 3) * DAY_MS + rng.int(8, 15) * HOUR_MS,
+    nowMs - rng.int(5, 120) * 60_000,
+  );
   const scale = s.currencyId === 'EUR' ? 0.1 : 1;
-  const amount = Math.round(Math.exp(Math.log(1_000) + rng.next() * (Math.log(250_000) - Math.log(1_000))) * scale * 100) / 100;
+  const amount =
+    Math.round(Math.exp(Math.log(1_000) + rng.next() * (Math.log(250_000) - Math.log(1_000))) * scale * 100) / 100;
   const status = statusFor(kind);
   // Paid around the due date: a few days early to a couple of weeks late.
-  const paidMs = status === 'Closed' ? Math.min(dueDateMs + rng.int(-5, 14) * DAY_MS + rng.int(8, 16) * HOUR_MS, nowMs - HOUR_MS) : undefined;
+  const paidMs =
+    status === 'Closed'
+      ? Math.min(dueDateMs + rng.int(-5, 14) * DAY_MS + rng.int(8, 16) * HOUR_MS, nowMs - HOUR_MS)
+      : undefined;
   return {
     referenceNumber: '',
     documentType: kind === 'credit' ? 'CreditAdj' : 'Invoice',

@@ -173,7 +173,10 @@ export class SupplierLedger {
       rowVersion: 0,
     };
     const { status, documentType } = input;
-    applySupplierInvoicePatch(inv, { ...(status !== undefined ? { status } : {}), ...(documentType !== undefined ? { documentType } : {}) });
+    applySupplierInvoicePatch(inv, {
+      ...(status !== undefined ? { status } : {}),
+      ...(documentType !== undefined ? { documentType } : {}),
+    });
     if (inv.status === 'Closed') inv.paidMs = nowMs;
     // Numbered only once valid, so a refused request leaves no gap in the series.
     inv.referenceNumber = this.hooks.nextReference();

@@ -40,7 +40,12 @@ export function emptySupplierResult(): SupplierMutationResult {
 }
 
 /** Random but reproducible accounts-payable changes; each record is changed at most once per call. */
-export function mutateSuppliers(ledger: SupplierLedger, rng: Prng, req: SupplierMutationRequest, nowMs: number): SupplierMutationResult {
+export function mutateSuppliers(
+  ledger: SupplierLedger,
+  rng: Prng,
+  req: SupplierMutationRequest,
+  nowMs: number,
+): SupplierMutationResult {
   const out = emptySupplierResult();
   const edited = pickDistinct(rng, ledger.suppliers, req.suppliers ?? 0, (s) => s.status !== 'Inactive');
   for (const s of edited) {
@@ -48,7 +53,12 @@ export function mutateSuppliers(ledger: SupplierLedger, rng: Prng, req: Supplier
     out.suppliers.push(s.number);
   }
   const busy = new Set(out.suppliers);
-  const deactivated = pickDistinct(rng, ledger.suppliers, req.deactivateSuppliers ?? 0, (s) => s.status !== 'Inactive' && !busy.has(s.number));
+  const deactivated = pickDistinct(
+    rng,
+    ledger.suppliers,
+    req.deactivateSuppliers ?? 0,
+    (s) => s.status !== 'Inactive' && !busy.has(s.number),
+  );
   for (const s of deactivated) {
     ledger.setSupplierStatus(s.number, 'Inactive', nowMs);
     out.deactivatedSuppliers.push(s.number);
@@ -66,7 +76,9 @@ export function mutateSuppliers(ledger: SupplierLedger, rng: Prng, req: Supplier
     touched.add(i.referenceNumber);
     out.rescheduledSupplierInvoices.push(i.referenceNumber);
   }
-  const billing = ledger.suppliers.filter((s) => s.status === 'Active' || s.status === 'OnHold' || s.status === 'HoldPayments');
+  const billing = ledger.suppliers.filter(
+    (s) => s.status === 'Active' || s.status === 'OnHold' || s.status === 'HoldPayments',
+  );
   for (let k = 0; k < (req.supplierInvoices ?? 0) && billing.length > 0; k++) {
     const s = rng.pick(billing);
     const terms = CREDIT_TERMS[s.creditTermsId]?.days ?? 30;

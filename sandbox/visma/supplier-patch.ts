@@ -1,4 +1,12 @@
-import { patchAddress, patchContact, requireDate, requireEnum, requireNumber, requireObject, setOptional } from './patch-values.js';
+import {
+  patchAddress,
+  patchContact,
+  requireDate,
+  requireEnum,
+  requireNumber,
+  requireObject,
+  setOptional,
+} from './patch-values.js';
 import {
   SUPPLIER_DOCUMENT_TYPES,
   SUPPLIER_INVOICE_STATUSES,

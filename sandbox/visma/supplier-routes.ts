@@ -47,7 +47,10 @@ export function registerSupplierApi(server: SimServer, ctx: VismaApiContext): vo
         const supplier = req.query.supplier;
         // The per-supplier index keeps `supplier=` queries from scanning every invoice.
         const base = supplier ? ledger().invoicesOf(supplier) : ledger().invoices;
-        const filters = [supplier ? { predicate: () => true, key: `supplier=${supplier}` } : null, ...invoiceFilters(ctx, req)];
+        const filters = [
+          supplier ? { predicate: () => true, key: `supplier=${supplier}` } : null,
+          ...invoiceFilters(ctx, req),
+        ];
         return listPage(ctx, req, base, invoiceCache, filters, (i, m) => supplierInvoiceDto(i, ctx.render, m));
       }),
     ),
