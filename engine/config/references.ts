@@ -120,7 +120,7 @@ function templateDiagnostics(yaml: YamlFile, data: Connector): Diagnostic[] {
     if (leaf.def === 'Jsonata') {
       // Connector expressions run on JSONata alone, without the mapping functions.
       out.push(...jsonataDiagnostics(yaml, leaf.path, leaf.value, []));
-    } else if (isTemplate(leaf.path, leaf.def)) {
+    } else if (isTemplate(leaf.path, leaf.def) && !underCustomOptions(data, leaf.path)) {
       for (const v of unclosedPlaceholders(leaf.value)) {
         out.push(
           yaml.diag(
@@ -131,8 +131,10 @@ function templateDiagnostics(yaml: YamlFile, data: Connector): Diagnostic[] {
           ),
         );
       }
+      const pagedByModule = customPaged(data, leaf.path);
       for (const v of variablesIn(leaf.value)) {
-        if (!allowed.includes(v.name)) {
+        // A custom paginator may hand any {page.*} value to the stream's templates.
+        if (!allowed.includes(v.name) && !(pagedByModule && v.name.startsWith('page.'))) {
           out.push(
             yaml.diag(
               yaml.offsetInScalar(leaf.path, v.index),
@@ -146,6 +148,28 @@ function templateDiagnostics(yaml: YamlFile, data: Connector): Diagnostic[] {
     }
   }
   return out;
+}
+
+/** Whether a path lies in the `options` of a custom strategy: what they mean is the module's business. */
+function underCustomOptions(data: unknown, path: YamlPath): boolean {
+  let cur: unknown = data;
+  for (const key of path) {
+    if (!cur || typeof cur !== 'object') return false;
+    if (key === 'options' && typeof (cur as { module?: unknown }).module === 'string') return true;
+    cur = (cur as Record<string | number, unknown>)[key];
+  }
+  return false;
+}
+
+/** Whether a path lies in a stream (or custom field list) that a custom paginator pages. */
+function customPaged(data: Connector, path: YamlPath): boolean {
+  const stream =
+    path[0] === 'streams'
+      ? data.streams?.[String(path[1])]
+      : path[0] === 'custom_fields' && path[2] === 'list'
+        ? data.custom_fields?.[String(path[1])]?.list
+        : undefined;
+  return stream?.pagination?.type === 'custom';
 }
 
 /** Descriptions, docs, variable declarations and module paths are text, not templates. */

@@ -49,6 +49,33 @@ describe('custom strategy modules', () => {
     expect(loaded).toEqual([]);
   });
 
+  it('lets a custom paginator fill {page.*} templates, and leaves custom options to the module', async () => {
+    const connector = lines(
+      'name: acme',
+      'base_url: https://api.acme.test',
+      'auth: { type: none }',
+      'streams:',
+      '  widgets:',
+      '    path: /widgets',
+      '    primary_key: id',
+      '    headers: { x-continuation: "{page.token}" }',
+      '    pagination: { type: custom, module: ./strategies/pager.mjs, options: { shape: "{not a template}" } }',
+      '  gadgets:',
+      '    path: /gadgets',
+      '    primary_key: id',
+      '    headers: { x-continuation: "{page.token}" }',
+    );
+    const pager =
+      'export function createPaginator() { return { first: () => ({ query: {}, vars: {} }), next: async () => null }; }\n';
+    const { loaded } = await lintBoth({ [CONNECTOR]: connector, 'connectors/strategies/pager.mjs': pager });
+    // Only the stream without a custom paginator has no {page.token}.
+    expect(loaded.map((x) => `${x.line}: ${x.message}`)).toEqual([
+      expect.stringMatching(
+        /^13: unknown template variable \{page\.token\}: declare it under variables/,
+      ) as unknown as string,
+    ]);
+  });
+
   it('reports a module that is not there, at the module value', async () => {
     const { sync } = await lintBoth({ [CONNECTOR]: pagedBy('./strategies/nope.mjs') });
     expect(sync).toEqual([

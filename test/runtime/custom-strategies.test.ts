@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuth } from '../../engine/auth/registry.js';
-import { loadCustomModules } from '../../engine/config/custom-modules.js';
+import { customFunctionsOf, loadCustomModules, loadMappingFunctions } from '../../engine/config/custom-modules.js';
 import { loadProject } from '../../engine/config/project.js';
 import type { Connector, CustomResults, Write } from '../../engine/config/types.generated.js';
 import { runFixtures } from '../../engine/map/fixtures.js';
+import { FlowMapper } from '../../engine/map/flow-mapper.js';
 import { createCursor } from '../../engine/read/cursors.js';
 import { StreamReader } from '../../engine/read/reader.js';
 import { planMapping } from '../../engine/sync/plan.js';
@@ -280,5 +281,38 @@ describe('custom strategies, loaded from the project and used by the engine', ()
     expect(results.map((r) => ({ ok: r.ok, error: r.error, payload: r.payload }))).toEqual([
       { ok: true, error: undefined, payload: { external_id: '10001', name: 'Fjord AS', fiscal_year: 2027 } },
     ]);
+  });
+
+  it('a mapping file loads its own functions by path, as the map worker thread does', async () => {
+    const other = join(root, 'mappings', 'fy2', 'mapping.yaml');
+    mkdirSync(join(root, 'mappings', 'fy2', 'functions'), { recursive: true });
+    writeFileSync(join(root, 'mappings', 'fy2', 'functions', 'double.mjs'), 'export default (x) => x * 2;\n');
+    writeFileSync(
+      other,
+      MAPPING.replace('name: fy', 'name: fy2').replace(
+        'fiscalYear: { module: ./functions/fiscal-year.mjs, params: [date, start_month?] }',
+        'twice: { module: ./functions/double.mjs, params: [x] }',
+      ),
+    );
+    expect(customFunctionsOf(other)).toEqual({});
+    expect(await loadMappingFunctions(other)).toEqual([]);
+    expect(Object.keys(customFunctionsOf(other))).toEqual(['twice']);
+    const flow = {
+      from: 'customers',
+      to: 'upsert_organizations',
+      transform: '{ "external_id": number, "n": $twice(n) }',
+    };
+    const mapper = new FlowMapper('fy2', 'organizations', flow, { match_key: 'external_id' }, other, () => new Date(0));
+    expect((await mapper.map({ number: '1', n: 21 })).payload).toEqual({ external_id: '1', n: 42 });
+    // A call its declared params do not allow fails the record, never computes a value.
+    const wrong = new FlowMapper(
+      'fy2',
+      'organizations',
+      { ...flow, transform: '{ "external_id": number, "n": $twice(n, 1) }' },
+      { match_key: 'external_id' },
+      other,
+      () => new Date(0),
+    );
+    await expect(wrong.map({ number: '1', n: 21 })).rejects.toThrow('$twice takes 1 argument ($twice(x)), got 2');
   });
 });
