@@ -84,7 +84,7 @@ describe('Pipedrive OAuth 2.0', () => {
     expect((await oauthToken(sim, { grant_type: 'password' })).status).toBe(400);
   });
 
-  it('refreshes: a new access token; an expired one gets 401; the refresh token keeps working (no rotation)', async () => {
+  it('refreshes: a new access token; an expired one gets 401; the refresh token stays (no rotation)', async () => {
     sim = await startPipedrive();
     const refresh = sim.connection.values.refresh_token;
     const first = await oauthToken(sim, { grant_type: 'refresh_token', refresh_token: refresh });

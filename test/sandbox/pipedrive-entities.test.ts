@@ -27,7 +27,11 @@ describe('v2 create, get, PATCH, delete', () => {
   it('creates an organization with a custom field by its hash key and answers as the docs example', async () => {
     const erp = await customField(pd, 'organization', 'ERP id');
     expect(erp.key).toMatch(/^[0-9a-f]{40}$/);
-    const body = { name: 'Acme Oy', address: { value: 'Mannerheimintie 1, Helsinki' }, custom_fields: { [erp.key]: 'C-1' } };
+    const body = {
+      name: 'Acme Oy',
+      address: { value: 'Mannerheimintie 1, Helsinki' },
+      custom_fields: { [erp.key]: 'C-1' },
+    };
     const r = await pd.post('/api/v2/organizations', body);
     expect(r.status).toBe(200);
     expect(r.body.data).toMatchObject({
@@ -57,8 +61,19 @@ describe('v2 create, get, PATCH, delete', () => {
     const emails = [{ value: 'jane@acme.example', primary: true, label: 'work' }];
     const person = (await pd.post('/api/v2/persons', { name: 'Jane Doe', org_id: org.id, emails })).body.data;
     expect(person).toMatchObject({ org_id: org.id, emails, phones: [], first_name: 'Jane', last_name: 'Doe' });
-    const deal = await pd.post('/api/v2/deals', { title: 'Invoice 1', value: 120.5, currency: 'EUR', person_id: person.id });
-    expect(deal.body.data).toMatchObject({ person_id: person.id, status: 'open', pipeline_id: 1, stage_id: 1, won_time: null });
+    const deal = await pd.post('/api/v2/deals', {
+      title: 'Invoice 1',
+      value: 120.5,
+      currency: 'EUR',
+      person_id: person.id,
+    });
+    expect(deal.body.data).toMatchObject({
+      person_id: person.id,
+      status: 'open',
+      pipeline_id: 1,
+      stage_id: 1,
+      won_time: null,
+    });
     const missing = await pd.post('/api/v2/deals', { title: 'x', person_id: 999 });
     expect(missing.status).toBe(400);
     expect(missing.body).toEqual(validation(/person_id: Person 999 not found/));
@@ -75,7 +90,12 @@ describe('v2 create, get, PATCH, delete', () => {
 
   it('links an activity person through participants; person_id is read-only', async () => {
     const person = (await pd.post('/api/v2/persons', { name: 'Jane' })).body.data;
-    const body = { subject: 'Pay', type: 'task', due_date: '2026-05-07', participants: [{ person_id: person.id, primary: true }] };
+    const body = {
+      subject: 'Pay',
+      type: 'task',
+      due_date: '2026-05-07',
+      participants: [{ person_id: person.id, primary: true }],
+    };
     const a = (await pd.post('/api/v2/activities', body)).body.data;
     expect(a).toMatchObject({ type: 'task', person_id: person.id, done: false, due_date: '2026-05-07' });
     expect((await pd.post('/api/v2/activities', { subject: 'x', type: 'fax' })).status).toBe(400);
@@ -116,7 +136,7 @@ describe('v2 strict validation', () => {
     expect(exact.body).toEqual(validation(/exact_match: must be true or false/));
   });
 
-  it('custom fields: keys must be hashes; values are typed (enum by option id, set cleared by null not [])', async () => {
+  it('custom fields: hash keys only; typed values (enum by option id, set cleared by null not [])', async () => {
     const tier = await customField(pd, 'person', 'Tier', 'enum', ['gold', 'silver']);
     const tags = await customField(pd, 'person', 'Tags', 'set', ['a', 'b']);
     const limit = await customField(pd, 'person', 'Credit limit', 'monetary');
@@ -124,13 +144,20 @@ describe('v2 strict validation', () => {
     expect(byName.body).toEqual(validation(/custom_fields.Tier: no custom field has this key/));
     const label = await pd.post('/api/v2/persons', { name: 'n', custom_fields: { [tier.key]: 'gold' } });
     expect(label.body).toEqual(validation(/must be an integer/));
-    const fields = { [tier.key]: tier.options![1].id, [tags.key]: [tags.options![0].id], [limit.key]: { value: 5000, currency: 'EUR' } };
+    const fields = {
+      [tier.key]: tier.options![1].id,
+      [tags.key]: [tags.options![0].id],
+      [limit.key]: { value: 5000, currency: 'EUR' },
+    };
     const p = (await pd.post('/api/v2/persons', { name: 'n', custom_fields: fields })).body.data;
     expect(p.custom_fields).toEqual(fields);
     const empty = await pd.patch(`/api/v2/persons/${p.id}`, { custom_fields: { [tags.key]: [] } });
     expect(empty.body).toEqual(validation(/use null, not an empty array/));
     const cleared = await pd.patch(`/api/v2/persons/${p.id}`, { custom_fields: { [tags.key]: null } });
-    expect(cleared.body.data.custom_fields).toEqual({ [tier.key]: tier.options![1].id, [limit.key]: fields[limit.key] });
+    expect(cleared.body.data.custom_fields).toEqual({
+      [tier.key]: tier.options![1].id,
+      [limit.key]: fields[limit.key],
+    });
   });
 
   it('answers every custom field (null when unset) with customFieldsInAnswers: all', async () => {

@@ -51,7 +51,12 @@ describe('Pipedrive field definitions', () => {
     const v2 = await customField(pd, 'organization', 'Supplier number');
     const v1 = await pd.get('/v1/organizationFields?start=0&limit=500');
     const f = v1.body.data.find((x: { key: string }) => x.key === v2.key);
-    expect(f).toMatchObject({ name: 'Supplier number', field_type: 'varchar', edit_flag: true, id: expect.any(Number) });
+    expect(f).toMatchObject({
+      name: 'Supplier number',
+      field_type: 'varchar',
+      edit_flag: true,
+      id: expect.any(Number),
+    });
     expect(f.add_time).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     expect(v1.body.additional_data.pagination).toMatchObject({ start: 0, limit: 500, more_items_in_collection: false });
     const created = await pd.post('/v1/personFields', { name: 'Tier', field_type: 'set', options: ['a', 'b'] });
@@ -67,7 +72,9 @@ describe('Pipedrive field definitions', () => {
     const b = await customField(pd, 'deal', 'Invoice ref');
     expect(a.key).not.toBe(b.key);
     sim.setKnobs({ duplicateFieldNames: 'reject' });
-    expect((await pd.post('/api/v2/dealFields', { field_name: 'invoice REF', field_type: 'varchar' })).status).toBe(400);
+    expect((await pd.post('/api/v2/dealFields', { field_name: 'invoice REF', field_type: 'varchar' })).status).toBe(
+      400,
+    );
   });
 
   it('refuses enum fields without options, unknown types and custom activity fields', async () => {

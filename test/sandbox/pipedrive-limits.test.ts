@@ -77,7 +77,7 @@ describe('Pipedrive burst limits', () => {
 });
 
 describe('Pipedrive daily token budget', () => {
-  it('charges per endpoint (v2 list 10, get 1, write 5, delete 3, search 20; v1 list 20) and says so in headers', async () => {
+  it('charges per endpoint (v2 list 10, get 1, write 5, delete 3, search 20; v1 list 20), in headers', async () => {
     const s = await limited({ dailyTokenBudget: 1000 });
     const pd = pipedriveClient(s);
     const list = await pd.get('/api/v2/organizations');
@@ -122,7 +122,10 @@ describe('Pipedrive daily token budget', () => {
   it('the admin route sets and resets the spent budget', async () => {
     const s = await limited();
     const pd = pipedriveClient(s);
-    const set = await fetch(`${s.url}/__sim/pipedrive/budget`, { method: 'POST', body: JSON.stringify({ used: 30_000 }) });
+    const set = await fetch(`${s.url}/__sim/pipedrive/budget`, {
+      method: 'POST',
+      body: JSON.stringify({ used: 30_000 }),
+    });
     expect(await set.json()).toMatchObject({ dailyBudget: 30_000, budgetRemaining: 0 });
     expect((await pd.get('/api/v2/persons/1')).status).toBe(429);
     await fetch(`${s.url}/__sim/pipedrive/budget/reset`, { method: 'POST' });
@@ -133,7 +136,8 @@ describe('Pipedrive daily token budget', () => {
     const s = await limited({ dailyHeadersMissingEvery: 2 });
     const pd = pipedriveClient(s);
     const seen = [];
-    for (let i = 0; i < 4; i++) seen.push((await pd.get('/api/v2/deals')).headers.has('x-daily-ratelimit-token-remaining'));
+    for (let i = 0; i < 4; i++)
+      seen.push((await pd.get('/api/v2/deals')).headers.has('x-daily-ratelimit-token-remaining'));
     expect(seen).toEqual([true, false, true, false]);
     s.setKnobs({ dailyTokenHeaders: false });
     expect((await pd.get('/api/v2/deals')).headers.has('x-daily-ratelimit-token-limit')).toBe(false);

@@ -45,7 +45,12 @@ describe('Pipedrive v1 notes', () => {
     await pd.post('/api/v1/notes', { content: 'org note', org_id: org });
     const first = await pd.get(`/v1/notes?deal_id=${deal}&start=0&limit=2`);
     expect(first.body.data.map((n: { content: string }) => n.content)).toEqual(['deal note 0', 'deal note 1']);
-    expect(first.body.additional_data.pagination).toEqual({ start: 0, limit: 2, more_items_in_collection: true, next_start: 2 });
+    expect(first.body.additional_data.pagination).toEqual({
+      start: 0,
+      limit: 2,
+      more_items_in_collection: true,
+      next_start: 2,
+    });
     const last = await pd.get(`/v1/notes?deal_id=${deal}&start=4&limit=2`);
     expect(last.body.data).toHaveLength(1);
     expect(last.body.additional_data.pagination.more_items_in_collection).toBe(false);

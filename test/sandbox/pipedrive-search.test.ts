@@ -48,7 +48,9 @@ describe('Pipedrive v2 search', () => {
     const num = await customField(pd, 'person', 'Customer number', 'varchar');
     const fields = { [tier.key]: tier.options![0].id, [num.key]: '10001' };
     await pd.post('/api/v2/persons', { name: 'Jane 10001', custom_fields: fields });
-    const byName = await pd.get(`/api/v2/persons/search?term=${tier.options![0].id}&fields=custom_fields&exact_match=true`);
+    const byName = await pd.get(
+      `/api/v2/persons/search?term=${tier.options![0].id}&fields=custom_fields&exact_match=true`,
+    );
     expect(byName.body.data.items).toEqual([]);
     const onlyCustom = await pd.get('/api/v2/persons/search?term=Jane&fields=custom_fields');
     expect(onlyCustom.body.data.items).toEqual([]);
@@ -63,7 +65,11 @@ describe('Pipedrive v2 search', () => {
     const byEmail = await pd.get('/api/v2/persons/search?term=jane@acme.example&fields=email&exact_match=true');
     expect(byEmail.body.data.items[0].item.emails).toEqual(['jane@acme.example']);
     const deals = await pd.get('/api/v2/deals/search?term=Invoice%2055&fields=title');
-    expect(deals.body.data.items[0].item).toMatchObject({ type: 'deal', status: 'won', person: { id: person.id, name: 'Jane' } });
+    expect(deals.body.data.items[0].item).toMatchObject({
+      type: 'deal',
+      status: 'won',
+      person: { id: person.id, name: 'Jane' },
+    });
     expect((await pd.get('/api/v2/deals/search?term=Invoice%2055&status=open')).body.data.items).toEqual([]);
     sim.setKnobs({ dealSearchOpenOnly: true });
     expect((await pd.get('/api/v2/deals/search?term=Invoice%2055')).body.data.items).toEqual([]);

@@ -38,7 +38,8 @@ export function pipedriveClient(sim: PipedriveSimulator, auth: PdAuth = { apiTok
     let url = `${sim.url}${path}`;
     if ('apiToken' in auth) headers['x-api-token'] = auth.apiToken;
     if ('bearer' in auth) headers.authorization = `Bearer ${auth.bearer}`;
-    if ('queryToken' in auth) url += `${path.includes('?') ? '&' : '?'}api_token=${encodeURIComponent(auth.queryToken)}`;
+    if ('queryToken' in auth)
+      url += `${path.includes('?') ? '&' : '?'}api_token=${encodeURIComponent(auth.queryToken)}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     return send<T>(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   };
