@@ -35,7 +35,7 @@ describe('dry-run would-update', () => {
     e = await setup({ size: 10, seed: 6 });
     expect((await e.sync()).status).toBe('ok');
     await e.withState((s) => {
-      s.run("DELETE FROM mirror WHERE connection LIKE '#written:%'");
+      s.run("DELETE FROM written");
       s.checkpoint();
     });
     e.visma.patchCustomer(String(e.visma.customers()[0].number), { name: 'Someone Else AS' });

@@ -7,7 +7,9 @@ import type { CustomField, Flow } from '../../engine/config/types.generated.js';
 import { closeDefaultDispatcher } from '../../engine/http/client.js';
 import { openConnection, type LiveConnection } from '../../engine/runtime/connection.js';
 import { SecretBox } from '../../engine/store/crypto.js';
-import { StateStore } from '../../engine/store/state.js';
+import type { StateBackend } from '../../engine/store/backend.js';
+import { openState } from '../../engine/store/open.js';
+import { connectionSecrets } from '../../engine/store/token-store.js';
 import { FieldConflictError, provisionFields } from '../../engine/sync/provision.js';
 import { API, parseBody, shippedConnector, useNock } from './helpers.js';
 
@@ -26,19 +28,19 @@ const STANDING: CustomField = {
 };
 const LIMIT: CustomField = { key: 'credit_limit', title: 'Credit limit', type: 'decimal' };
 
-let state: StateStore;
+let store: StateBackend;
 let target: LiveConnection;
 beforeEach(async () => {
-  state = await StateStore.open(null, { secrets: SecretBox.fromKey('p'.repeat(64)) });
+  store = await openState(null, { secrets: SecretBox.fromKey('p'.repeat(64)) });
   const connector = { ...shippedConnector('zendesk'), base_url: API, retry: { min_delay: '1ms', max_delay: '2ms' } };
-  target = openConnection({ name: 'zendesk', connection: { connector: 'zendesk', auth: 'api_token', values: { subdomain: 'acme', email: 'a@b.test', api_token: 'tok' } }, connector, state, where: 'test' });
+  target = openConnection({ name: 'zendesk', connection: { connector: 'zendesk', auth: 'api_token', values: { subdomain: 'acme', email: 'a@b.test', api_token: 'tok' } }, connector, ...connectionSecrets(store, 'zendesk'), where: 'test' });
 });
-afterEach(() => state.abandon());
+afterEach(() => store.abandon());
 
 function provision(fields: CustomField[], dryRun = false) {
   const connector = target.connector;
   const flow: Flow = { from: 'customers', to: 'upsert_organizations', custom_fields: fields } as Flow;
-  return provisionFields({ state, mapping: 'm', flowName: 'organizations', flow, op: connector.operations!.upsert_organizations, target, dryRun });
+  return provisionFields({ store, mapping: 'm', flowName: 'organizations', flow, op: connector.operations!.upsert_organizations, target, dryRun });
 }
 
 function listFields(defs: Record<string, unknown>[]) {
@@ -102,7 +104,7 @@ describe('provisionFields: fields that exist', () => {
     expect(msg).toContain('"credit_standing" exists as "text", the mapping writes it as dropdown');
     expect(msg).toContain('"credit_limit" exists as "checkbox", the mapping writes it as decimal');
     expect(msg).toContain('No record was written');
-    expect(state.get('SELECT * FROM provisioned')).toBeUndefined();
+    expect(await store.provisioned.get({ mapping: 'm', flow: 'organizations' }, 'zendesk')).toBeUndefined();
   });
 
   it('a Zendesk "tagger" is a dropdown, not a conflict', async () => {
@@ -115,7 +117,7 @@ describe('provisionFields: fields that exist', () => {
     listFields([existingStanding]);
     const p = await provision([STANDING], true);
     expect(p.updated).toEqual(['credit_standing (+credit_overdue, credit_hold)']);
-    expect(state.get('SELECT * FROM provisioned')).toBeUndefined();
+    expect(await store.provisioned.get({ mapping: 'm', flow: 'organizations' }, 'zendesk')).toBeUndefined();
   });
 
   it('a rejected option update stops provisioning with the target answer', async () => {
