@@ -16,8 +16,6 @@ import {
 } from './records.js';
 import { registerSupplierApi } from './supplier-routes.js';
 
-export type { VismaApiContext };
-
 const HOUR_MS = 3_600_000;
 
 export function registerVismaApi(server: SimServer, ctx: VismaApiContext): void {

@@ -2,6 +2,7 @@ export { VismaSimulator, type VismaSimulatorOptions, type Dto } from './simulato
 export { VISMA_KNOBS } from './knobs.js';
 export type { VismaCredentials } from './auth.js';
 export type { MutationRequest, MutationResult, NewInvoice } from './store.js';
+export type { NewSupplierInvoice } from './supplier-ledger.js';
 export type { VismaSnapshot } from './snapshot.js';
 export { parseFilterDate, formatTimestamp } from './dates.js';
 
