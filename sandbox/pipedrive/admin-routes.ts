@@ -11,6 +11,13 @@ const isFieldEntity = (v: string): v is FieldEntity => (FIELD_ENTITIES as readon
 
 /** Pipedrive-specific admin endpoints: /__sim/pipedrive/... */
 export function registerPipedriveAdmin(sim: PipedriveSimulator): void {
+  registerAccountAdmin(sim);
+  registerWebhookAdmin(sim);
+  registerRecordAdmin(sim);
+}
+
+/** Credentials, authorization codes and the token budget. */
+function registerAccountAdmin(sim: PipedriveSimulator): void {
   const a = sim.server.admin;
   a.get(
     '/__sim/pipedrive/credentials',
@@ -38,14 +45,11 @@ export function registerPipedriveAdmin(sim: PipedriveSimulator): void {
       return sim.usageView();
     }),
   );
-  a.get(
-    '/__sim/pipedrive/fields/{entity}',
-    action((req) => sim.fieldDefinitions(fieldEntity(req))),
-  );
-  a.post(
-    '/__sim/pipedrive/fields/{entity}',
-    action((req) => sim.addField(fieldEntity(req), objectBody(req))),
-  );
+}
+
+/** Registrations, delivery of what changed since, and a one-off delivery for one record. */
+function registerWebhookAdmin(sim: PipedriveSimulator): void {
+  const a = sim.server.admin;
   a.get(
     '/__sim/pipedrive/webhooks',
     action(() => sim.webhooks()),
@@ -54,6 +58,19 @@ export function registerPipedriveAdmin(sim: PipedriveSimulator): void {
     respond(async () => ({ deliveries: await sim.flushWebhooks() })),
   );
   a.post('/__sim/pipedrive/webhooks/deliver', async (req) => respond(async () => sim.deliverWebhook(objectBody(req))));
+}
+
+/** Records and field definitions as the web app shows them, and changes made there. */
+function registerRecordAdmin(sim: PipedriveSimulator): void {
+  const a = sim.server.admin;
+  a.get(
+    '/__sim/pipedrive/fields/{entity}',
+    action((req) => sim.fieldDefinitions(fieldEntity(req))),
+  );
+  a.post(
+    '/__sim/pipedrive/fields/{entity}',
+    action((req) => sim.addField(fieldEntity(req), objectBody(req))),
+  );
   a.get(
     '/__sim/pipedrive/notes',
     action(() => sim.notesView()),

@@ -48,42 +48,48 @@ export function registerFieldRoutesV2(api: Router, ctx: PipedriveContext): void 
         return f ? ok(renderFieldV2(f)) : notFound('Field');
       }),
     );
-    if (!CUSTOM_FIELD_ENTITIES.includes(entity)) continue;
-    api.post(
-      base,
-      v2((req) => ok(renderFieldV2(create(ctx, entity, newFieldV2(req.body))))),
-    );
-    api.patch(
-      `${base}/{field_code}`,
-      v2((req) => {
-        const f = find(req);
-        if (!f) return notFound('Field');
-        const b = object(req.body, 'body');
-        const name = b.field_name === undefined ? undefined : nonEmpty(b.field_name, 'field_name');
-        return ok(renderFieldV2(ctx.fields.update(f, { name }, ctx.nowMs())));
-      }),
-    );
-    api.delete(
-      `${base}/{field_code}`,
-      v2((req) => {
-        const f = find(req);
-        if (!f) return notFound('Field');
-        ctx.fields.remove(entity, f);
-        return ok({ id: f.id, field_code: f.key });
-      }),
-    );
-    api.post(
-      `${base}/{field_code}/options`,
-      v2((req) => {
-        const f = find(req);
-        if (!f) return notFound('Field');
-        const labels = optionLabels(req.body, 'body', false);
-        const before = f.options?.length ?? 0;
-        ctx.fields.update(f, { addOptions: labels }, ctx.nowMs());
-        return ok((f.options ?? []).slice(before));
-      }),
-    );
+    if (CUSTOM_FIELD_ENTITIES.includes(entity)) registerFieldWritesV2(api, ctx, entity);
   }
+}
+
+/** Create, rename, delete and add options: custom fields only (system fields are refused). */
+function registerFieldWritesV2(api: Router, ctx: PipedriveContext, entity: FieldEntity): void {
+  const base = `/api/v2/${entity}Fields`;
+  const find = (req: SimRequest) => ctx.fields.byKey(entity, req.params.field_code);
+  api.post(
+    base,
+    v2((req) => ok(renderFieldV2(create(ctx, entity, newFieldV2(req.body))))),
+  );
+  api.patch(
+    `${base}/{field_code}`,
+    v2((req) => {
+      const f = find(req);
+      if (!f) return notFound('Field');
+      const b = object(req.body, 'body');
+      const name = b.field_name === undefined ? undefined : nonEmpty(b.field_name, 'field_name');
+      return ok(renderFieldV2(ctx.fields.update(f, { name }, ctx.nowMs())));
+    }),
+  );
+  api.delete(
+    `${base}/{field_code}`,
+    v2((req) => {
+      const f = find(req);
+      if (!f) return notFound('Field');
+      ctx.fields.remove(entity, f);
+      return ok({ id: f.id, field_code: f.key });
+    }),
+  );
+  api.post(
+    `${base}/{field_code}/options`,
+    v2((req) => {
+      const f = find(req);
+      if (!f) return notFound('Field');
+      const labels = optionLabels(req.body, 'body', false);
+      const before = f.options?.length ?? 0;
+      ctx.fields.update(f, { addOptions: labels }, ctx.nowMs());
+      return ok((f.options ?? []).slice(before));
+    }),
+  );
 }
 
 /** v1 `/{organization,person,deal}Fields`: still v1-only in part; numeric ids, `key`, start/limit pages. */

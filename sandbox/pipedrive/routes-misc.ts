@@ -37,6 +37,12 @@ export function registerV1MiscRoutes(api: Router, ctx: PipedriveContext, hooks: 
     '/activityTypes',
     v1(() => ok(ACTIVITY_TYPES)),
   );
+  registerWebhookRoutes(api, ctx, hooks);
+}
+
+/** `/v1/webhooks`: v1-only; answers carry `status: 'ok'` beside `success`. */
+function registerWebhookRoutes(api: Router, ctx: PipedriveContext, hooks: WebhookStore): void {
+  const a = ctx.account;
   v1Routes(
     api,
     'get',
