@@ -22,7 +22,8 @@ export type Ending =
     }
   /**
    * Nothing to write: the flow's filter leaves the record out, or (gone) the source no longer
-   * has it; a gone record's queued failure is dropped with it
+   * has it. Either way its queued failure is dropped: a record the flow no longer writes has
+   * nothing left to retry (kept, it would be pending and skipped on every run).
    */
   | { kind: 'skipped'; key: string; gone: boolean }
   | {
@@ -67,7 +68,7 @@ export class EndingRows {
       if (e.unknown) this.hashesForgotten.push(e.key);
       this.failures.push({ flow: this.at.flow, key: e.key, stage: e.stage, reason: e.reason });
       this.addAudit(e.key, 'failed', null, null, e.version, e.reason);
-    } else if (e.kind === 'skipped' && e.gone) this.failuresCleared.push(e.key);
+    } else if (e.kind === 'skipped') this.failuresCleared.push(e.key);
   }
 
   private addWritten(m: Mapped, o: WriteOutcome): void {

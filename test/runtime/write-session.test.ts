@@ -141,3 +141,17 @@ describe('WriteSession: one outcome path', () => {
     expect(await store.failures.list('m')).toEqual([]);
   });
 });
+
+describe('WriteSession: records the flow now leaves out', () => {
+  it('a record that failed before and is now filtered out leaves the failure queue (not retried on every run)', async () => {
+    await store.pending.mark(ref, ['a']);
+    await store.failures.record({ mapping: 'm', runId: 'run-0', at: NOW.toISOString() }, [
+      { flow: ref.flow, key: 'a', stage: 'map', reason: 'earlier' },
+    ]);
+    const { s, summary } = session();
+    await s.end([{ kind: 'skipped', key: 'a', gone: false }]);
+    expect(await store.pending.keys(ref)).toEqual([]);
+    expect(await store.failures.list('m')).toEqual([]);
+    expect(summary.skipped).toBe(1);
+  });
+});
