@@ -16,6 +16,7 @@ import { canonicalJson } from '../engine/map/canonical.js';
 import { mappingFunctions } from '../engine/map/functions.js';
 import { FlowMapper } from '../engine/map/flow-mapper.js';
 import { StateStore } from '../engine/store/state.js';
+import { TransactionGate } from '../engine/store/sqljs/gate.js';
 import type { SyncEvent } from '../engine/sync/events.js';
 import { planMapping } from '../engine/sync/plan.js';
 import { runSync } from '../engine/sync/run.js';
@@ -96,7 +97,8 @@ function instrument(timers: Record<string, Timer>, sqlTimers: Map<string, SqlTim
   wrap(FlowMapper.prototype, 'keepRelated', t('mapper.keepRelated (join where, per invoice)'), true);
   wrap(FlowMapper.prototype, 'keep', t('mapper.keep (flow where)'), true);
   wrap(StateStore.prototype, 'checkpoint', t('state.checkpoint (export + atomic write)'), false);
-  wrap(StateStore.prototype, 'transaction', t('state.transaction (stage: one per page, includes its SQL)'), false);
+  // Repositories open their transactions through the gate; its time includes the statements run in them.
+  wrap(TransactionGate.prototype, 'transaction', t('state.transaction (stage: one per page, includes its SQL)'), true);
   wrap(HttpClient.prototype, 'request', t('http request (sum, overlapping)'), true);
   const proto = StateStore.prototype as unknown as Record<string, AnyFn>;
   for (const method of ['run', 'all'] as const) {
