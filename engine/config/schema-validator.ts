@@ -45,7 +45,7 @@ export function validateAgainstSchema(name: SchemaName, file: YamlFile, data: un
   if (validate(data)) return [];
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
-  const defs = (loadSchema(name).definitions ?? {}) as Definitions;
+  const defs = ((validate.schema as { definitions?: Definitions }).definitions ?? {}) as Definitions;
   for (const err of closestBranches(validate.errors ?? [], defs)) {
     if (err.keyword === 'if' || err.keyword === 'oneOf' || err.keyword === 'anyOf') continue;
     const path = pointerToPath(err.instancePath, data);
@@ -69,10 +69,18 @@ type Definitions = Record<string, SchemaNode>;
 
 const defName = (ref: string | undefined) => ref?.split('/').pop() ?? '';
 
+/** Whether `node` is `within` or one of the schema objects below it (identity: ajv reports the objects it compiled). */
+function contains(within: unknown, node: unknown, depth = 0): boolean {
+  if (within === node) return true;
+  if (!within || typeof within !== 'object' || depth > 12) return false;
+  return Object.values(within).some((v) => contains(v, node, depth + 1));
+}
+
 /**
  * A value that fits none of the branches of a oneOf without a discriminator (results: JSONata
  * paths, or a custom reader) gets the errors of every branch; only those of the branch it comes
  * closest to (the fewest errors) are kept, so a typo is not reported once per alternative.
+ * `defs` are the definitions of the schema object the validator compiled.
  */
 function closestBranches(errors: ErrorObject[], defs: Definitions): ErrorObject[] {
   const dropped = new Set<ErrorObject>();
@@ -82,8 +90,8 @@ function closestBranches(errors: ErrorObject[], defs: Definitions): ErrorObject[
     const under = (e: ErrorObject, b: SchemaNode) =>
       e !== err &&
       e.instancePath.startsWith(err.instancePath) &&
-      e.schemaPath.startsWith(`#/definitions/${defName(b.$ref)}/`);
-    const groups = branches.filter((b) => b.$ref).map((b) => errors.filter((e) => under(e, b)));
+      contains(b.$ref ? defs[defName(b.$ref)] : b, e.parentSchema);
+    const groups = branches.map((b) => errors.filter((e) => under(e, b)));
     const best = groups.reduce((a, g) => (g.length < a.length ? g : a), groups[0] ?? []);
     for (const g of groups) if (g !== best) for (const e of g) dropped.add(e);
   }

@@ -162,6 +162,31 @@ describe('writer rules', () => {
   });
 });
 
+describe('results: JSONata paths or a custom reader', () => {
+  it('a typo in JSONata results is reported once, against the branch it comes closest to (not the custom reader)', () => {
+    const op = ['operations:', '  widgets:', '    match_key: external_id'];
+    // line 7: `    upsert: { writer: batch, method: POST, path: /w, results: { ` is 64 chars
+    expect(
+      lintConnector(NONE, ...op, '    upsert: { writer: batch, method: POST, path: /w, results: { pth: r } }'),
+    ).toEqual([
+      {
+        line: 7,
+        col: 63,
+        severity: 'error',
+        message: 'writer batch needs results.path (where the per-record results are)',
+        path: 'operations.widgets.upsert.results',
+      },
+      {
+        line: 7,
+        col: 65,
+        severity: 'error',
+        message: 'unknown key "pth"; did you mean "path"?',
+        path: 'operations.widgets.upsert.results.pth',
+      },
+    ]);
+  });
+});
+
 describe('auth rules', () => {
   it('an API key goes in one place; Basic client auth needs both halves', () => {
     expect(lintConnector('auth: { type: api_key, header: x-key, query_param: key, value: k }')).toEqual([
