@@ -40,6 +40,12 @@ export const PIPEDRIVE_KNOBS = {
   seats: numberKnob(1, { min: 1, integer: true }),
   /** Explicit daily token budget; overrides the formula (30,000 x multiplier x seats, UNCONFIRMED). */
   dailyTokenBudget: nullableNumberKnob(null, { min: 0, integer: true }),
+  /**
+   * When the budget refuses: once it is 'exhausted' ("once this budget is exhausted, further requests will
+   * be blocked": the last request may overdraw it), or as soon as a request 'cost's more than is left.
+   * Which one Pipedrive does is UNCONFIRMED.
+   */
+  budgetRefusal: enumKnob(['exhausted', 'cost'], 'exhausted'),
   /** The budget resets at "midnight server time": UTC is assumed (UNCONFIRMED). Minutes east of UTC. */
   budgetResetUtcOffsetMin: numberKnob(0, { min: -720, max: 840, integer: true }),
   /** Per-endpoint token costs from `x-token-cost` per PD-NOTES (UNCONFIRMED). v2 costs about half of v1. */

@@ -80,8 +80,9 @@ export function rateLimits(ctx: PipedriveContext, usage: Usage, callers: WeakMap
     const cost = tokenCost(req, k);
     const budget = dailyBudget(k);
     const remaining = budget - usage.budget.used(now, k.budgetResetUtcOffsetMin);
+    const spent = k.budgetRefusal === 'exhausted' ? remaining <= 0 : remaining < cost;
     let res: SimResponse;
-    if (inWindow >= limit || remaining < cost) {
+    if (inWindow >= limit || spent) {
       usage.strikes.set(windowKey, (usage.strikes.get(windowKey) ?? 0) + 1);
       usage.refused[inWindow >= limit ? (search ? 'search' : 'burst') : 'daily']++;
       res = tooManyRequests(k.tooManyRequestsError);

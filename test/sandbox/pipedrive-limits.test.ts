@@ -102,21 +102,33 @@ describe('Pipedrive daily token budget', () => {
   it('a spent budget answers 429 that waiting out the burst window does not clear; midnight does', async () => {
     const s = await limited({ dailyTokenBudget: 25 });
     const pd = pipedriveClient(s);
-    expect((await pd.get('/api/v2/deals')).status).toBe(200);
-    expect((await pd.get('/api/v2/deals')).status).toBe(200);
+    // The budget refuses once exhausted: the third list overdraws it (25 - 30), the fourth is refused.
+    for (let i = 0; i < 3; i++) expect((await pd.get('/api/v2/deals')).status).toBe(200);
     const spent = await pd.get('/api/v2/deals');
     expect(spent.status).toBe(429);
-    expect(spent.headers.get('x-daily-ratelimit-token-remaining')).toBe('5');
-    // A get costs 1: the 5 left still serve it.
-    expect((await pd.get('/api/v2/deals/1')).status).toBe(404);
+    expect(spent.body).toMatchObject({ success: false, error: 'Request over limit' });
+    expect(spent.headers.get('x-daily-ratelimit-token-remaining')).toBe('0');
+    // The burst window is far from full: that is how a client tells the two 429s apart.
+    expect(Number(spent.headers.get('x-ratelimit-remaining'))).toBeGreaterThan(0);
     for (let i = 0; i < 3; i++) {
       clock.advance(5000);
-      expect((await pd.get('/api/v2/deals')).status).toBe(429);
+      expect((await pd.get('/api/v2/deals/1')).status).toBe(429);
     }
-    expect(s.usageView()).toMatchObject({ budgetUsed: 21, refused: { daily: 4, burst: 0 } });
+    expect(s.usageView()).toMatchObject({ budgetUsed: 30, budgetRemaining: 0, refused: { daily: 4, burst: 0 } });
     clock.set('2026-05-05T00:00:01Z');
     expect((await pd.get('/api/v2/deals')).status).toBe(200);
     expect(s.usageView().budgetResetsAt).toBe('2026-05-06T00:00:00.000Z');
+  });
+
+  it('with budgetRefusal: cost, a request is refused when it costs more than is left', async () => {
+    const pd = pipedriveClient(await limited({ dailyTokenBudget: 25, budgetRefusal: 'cost' }));
+    expect((await pd.get('/api/v2/deals')).status).toBe(200);
+    expect((await pd.get('/api/v2/deals')).status).toBe(200);
+    const list = await pd.get('/api/v2/deals');
+    expect(list.status).toBe(429);
+    expect(list.headers.get('x-daily-ratelimit-token-remaining')).toBe('5');
+    // A get costs 1: the 5 left still serve it.
+    expect((await pd.get('/api/v2/deals/1')).status).toBe(404);
   });
 
   it('the admin route sets and resets the spent budget', async () => {
