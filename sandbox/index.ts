@@ -3,11 +3,12 @@ import { SimulatorRegistry, type ConnectionProfile, type Simulator } from './reg
 import { definition as visma } from './visma/definition.js';
 import { definition as zendesk } from './zendesk/definition.js';
 import { definition as marketo } from './marketo/definition.js';
+import { definition as pipedrive } from './pipedrive/definition.js';
 import { VismaSimulator } from './visma/simulator.js';
 import { ZendeskSimulator } from './zendesk/simulator.js';
 
 /** Every simulated system: one line per `sandbox/<system>/definition.ts`. */
-const DEFINITIONS = [visma, zendesk, marketo] as const;
+const DEFINITIONS = [visma, zendesk, marketo, pipedrive] as const;
 
 export type SystemName = (typeof DEFINITIONS)[number]['system'];
 
