@@ -4,268 +4,53 @@
  * that it exports the documented interface, and binds it into the registry of its kind. Loading
  * is async and happens at project load / plan time, so the registries stay synchronous.
  */
-import { dirname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { bindCustomAuth } from '../auth/registry.js';
 import { bindCustomCursor } from '../read/cursors.js';
 import { bindCustomPaginator } from '../read/paginators.js';
 import { bindCustomVerifier } from '../webhook/verifiers.js';
 import { bindCustomWriter } from '../write/registry.js';
 import { bindCustomResults } from '../write/results.js';
-import { containedIn } from './contained.js';
+import { bindFunction } from './custom-functions.js';
+import { customRefs, loadRef, type CustomRef, type Fn } from './custom-refs.js';
 import type { Diagnostic } from './diagnostic.js';
-import { arityOf, arityProblem, usageOf, type Param } from './jsonata-vocabulary.js';
-import { displayPath, entryExists, loadFile, type Loaded, type Project } from './project.js';
-import type { Connector, CustomFunction, Mapping, Results, Stream, Write } from './types.generated.js';
-import type { YamlFile, YamlPath } from './yaml-file.js';
+import type { Loaded, Project } from './project.js';
+import type { Connector, Mapping } from './types.generated.js';
 
-export type CustomKind = 'auth' | 'paginator' | 'cursor' | 'writer' | 'result reader' | 'webhook verifier' | 'function';
+export { customFunctionsOf, loadMappingFunctions } from './custom-functions.js';
+export {
+  checkCustomRefs,
+  CUSTOM_INTERFACES,
+  customModuleFiles,
+  customRefs,
+  customSignatures,
+  paramsOf,
+  type CustomKind,
+  type CustomRef,
+} from './custom-refs.js';
 
-/** What each kind's module must export: a function by that name taking at most `params` arguments. */
-export const CUSTOM_INTERFACES: Record<CustomKind, { name: string; params: number; usage: string }> = {
-  auth: { name: 'createAuth', params: 2, usage: 'createAuth(spec, context) => { apply(request), invalidate() }' },
-  paginator: { name: 'createPaginator', params: 2, usage: 'createPaginator(spec, label) => { first(), next(page) }' },
-  cursor: {
-    name: 'createCursor',
-    params: 4,
-    usage:
-      'createCursor(spec, saved, label, startedAt) => { request(), observeRecord(r), observePage(body), result(), warnings }',
-  },
-  writer: { name: 'write', params: 2, usage: 'write(items, context) => Promise<outcome[]>' },
-  'result reader': {
-    name: 'readResults',
-    params: 5,
-    usage: 'readResults(spec, container, items, kind, label) => Promise<outcome[]>',
-  },
-  'webhook verifier': {
-    name: 'verify',
-    params: 3,
-    usage: 'verify(spec, request, vars) => { ok: true } | { ok: false, reason }',
-  },
-  function: { name: 'default', params: Infinity, usage: 'export default function (...args)' },
-};
-
-/** One place a YAML file names a custom module. */
-export interface CustomRef {
-  kind: CustomKind;
-  /** The spec object that names it (bound to the loaded module) */
-  spec: { module: string };
-  /** Where `module` is in the YAML file */
-  yaml: YamlFile;
-  at: YamlPath;
-  /** The folder the path is relative to, and the project it must stay inside */
-  base: string;
-  root: string;
-  /** A mapping function's name and parameters */
-  fn?: { name: string; params: readonly Param[] };
-}
-
-type Fn = (...args: never[]) => unknown;
-const modules = new Map<string, Promise<Record<string, unknown>>>();
-/** Why a module's export does not fit, by file and export name; empty string when it fits. */
-const exportProblems = new Map<string, string>();
-/** Each loaded mapping's custom functions, by the absolute path of its mapping.yaml. */
-const mappingFunctions = new Map<string, Record<string, Fn>>();
-
-const isCustom = (v: unknown, tag: string): v is { module: string } =>
-  !!v &&
-  typeof v === 'object' &&
-  (v as Record<string, unknown>)[tag] === 'custom' &&
-  typeof (v as { module?: unknown }).module === 'string';
-
-/** Every custom module a connector names, with where. */
-function connectorRefs(c: Loaded<Connector>): CustomRef[] {
-  const data = (c.data ?? c.raw) as Connector | undefined;
-  if (!data || typeof data !== 'object') return [];
-  const base = dirname(c.path);
-  const root = dirname(base);
-  const out: CustomRef[] = [];
-  const add = (kind: CustomKind, v: unknown, tag: string, at: YamlPath) => {
-    if (isCustom(v, tag)) out.push({ kind, spec: v, yaml: c.yaml, at: [...at, 'module'], base, root });
-  };
-  add('auth', data.auth, 'type', ['auth']);
-  for (const [k, a] of Object.entries(data.auth_options ?? {})) add('auth', a, 'type', ['auth_options', k]);
-  const stream = (s: Stream | undefined, at: YamlPath) => {
-    add('paginator', s?.pagination, 'type', [...at, 'pagination']);
-    add('cursor', s?.incremental, 'type', [...at, 'incremental']);
-  };
-  const write = (w: Write | undefined, at: YamlPath) => {
-    add('writer', w, 'writer', at);
-    add('result reader', (w as { results?: Results } | undefined)?.results, 'type', [...at, 'results']);
-  };
-  for (const [n, s] of Object.entries(data.streams ?? {})) stream(s, ['streams', n]);
-  for (const [n, f] of Object.entries(data.custom_fields ?? {})) {
-    stream(f?.list, ['custom_fields', n, 'list']);
-    write(f?.create, ['custom_fields', n, 'create']);
-    write(f?.update, ['custom_fields', n, 'update']);
-  }
-  for (const [n, op] of Object.entries(data.operations ?? {}))
-    for (const k of ['upsert', 'create', 'update'] as const) write(op?.[k], ['operations', n, k]);
-  add('webhook verifier', data.webhook, 'verifier', ['webhook']);
-  return out;
-}
-
-/** A declared parameter list as the signature lint and the call check use. */
-export function paramsOf(declared: readonly string[]): Param[] {
-  return declared.map((p) => ({
-    name: p.replace(/^\.\.\.|\?$/g, ''),
-    types: 'any',
-    optional: p.endsWith('?'),
-    rest: p.startsWith('...'),
-  }));
-}
-
-/** A mapping's custom functions with their signatures, as lint checks calls against them. */
-export function customSignatures(m: Mapping | undefined): Record<string, readonly Param[]> {
-  const fns = m && typeof m === 'object' && m.functions && typeof m.functions === 'object' ? m.functions : {};
-  return Object.fromEntries(
-    Object.entries(fns).flatMap(([n, f]: [string, CustomFunction]) =>
-      Array.isArray(f?.params) ? [[n, paramsOf(f.params)]] : [],
-    ),
-  );
-}
-
-function mappingRefs(m: Loaded<Mapping>): CustomRef[] {
-  const data = (m.data ?? m.raw) as Mapping | undefined;
-  if (!data || typeof data !== 'object' || !data.functions || typeof data.functions !== 'object') return [];
-  const base = dirname(m.path);
-  return Object.entries(data.functions).flatMap(([name, f]) =>
-    f && typeof f.module === 'string'
-      ? [
-          {
-            kind: 'function' as const,
-            spec: f,
-            yaml: m.yaml,
-            at: ['functions', name, 'module'],
-            base,
-            root: dirname(dirname(base)),
-            fn: { name, params: paramsOf(Array.isArray(f.params) ? f.params : []) },
-          },
-        ]
-      : [],
-  );
-}
-
-/** Every custom module a loaded connector or mapping file names. */
-export function customRefs(loaded: Loaded<Connector> | Loaded<Mapping>, schema: 'connector' | 'mapping'): CustomRef[] {
-  return schema === 'connector' ? connectorRefs(loaded as Loaded<Connector>) : mappingRefs(loaded as Loaded<Mapping>);
-}
-
-const fileOf = (ref: CustomRef) => resolve(ref.base, ref.spec.module);
-const exportOf = (ref: CustomRef) => CUSTOM_INTERFACES[ref.kind].name;
-
-/** Where the module is, or why it cannot be used: missing, or (after links) outside the project. */
-function locate(ref: CustomRef): { file: string } | { problem: string } {
-  const file = fileOf(ref);
-  const what = `custom ${ref.kind} module "${ref.spec.module}"`;
-  if (!entryExists(file)) return { problem: `${what} not found (looked for ${displayPath(file)})` };
-  const where = containedIn(
-    file,
-    ref.root,
-    'the project; keep custom modules in its connectors/ or mappings/<name>/ folder',
-  );
-  return where.inside ? { file } : { problem: `${what} ${where.problem}` };
-}
-
-/**
- * Lint of the custom modules a file names: each exists and lies inside the project; once loaded
- * (loadCustomModules), each exports its kind's interface. Every problem is at the YAML that names
- * the module.
- */
-export function checkCustomRefs(
-  loaded: Loaded<Connector> | Loaded<Mapping>,
-  schema: 'connector' | 'mapping',
-): Diagnostic[] {
-  return customRefs(loaded, schema).flatMap((ref) => {
-    const found = locate(ref);
-    const problem =
-      'problem' in found
-        ? found.problem
-        : exportProblems.get(`${found.file}#${exportOf(ref)}#${ref.fn?.params.length ?? ''}`);
-    return problem ? [ref.yaml.diagAt(ref.at, 'error', problem)] : [];
-  });
-}
-
-/** Why an export does not fit its kind's interface, or undefined when it does. */
-function interfaceProblem(ref: CustomRef, exported: unknown): string | undefined {
-  const want = CUSTOM_INTERFACES[ref.kind];
-  const what = `custom ${ref.kind} module "${ref.spec.module}"`;
-  if (typeof exported !== 'function') {
-    const named = want.name === 'default' ? 'a default export that is a function' : `a function named ${want.name}`;
-    const has = typeof exported === 'undefined' ? 'none' : `a ${typeof exported}`;
-    return `${what} must export ${named} (${want.usage}); it exports ${has}`;
-  }
-  const max = ref.fn ? arityOf(ref.fn.params).max : want.params;
-  if (exported.length > max) {
-    const declared = ref.fn
-      ? ` than the ${ref.fn.params.length} params declared for $${ref.fn.name}`
-      : ` (${want.usage})`;
-    const fn = want.name === 'default' ? 'its default export' : want.name;
-    return `${what}: ${fn} takes ${exported.length} parameters, more${declared}`;
-  }
-  return undefined;
-}
-
-async function importOnce(file: string): Promise<Record<string, unknown>> {
-  let m = modules.get(file);
-  if (!m) {
-    m = import(pathToFileURL(file).href) as Promise<Record<string, unknown>>;
-    modules.set(file, m);
-  }
-  return m;
-}
-
-/** A mapping function as JSONata calls it: a call its declared parameters do not allow is refused. */
-function checkedFunction(name: string, params: readonly Param[], fn: Fn): Fn {
-  const arity = arityOf(params);
-  const usage = usageOf(name, params);
-  return ((...args: unknown[]) => {
-    const wrong = arityProblem(name, arity, args.length, usage);
-    if (wrong) throw new Error(wrong);
-    return (fn as (...a: unknown[]) => unknown)(...args);
-  }) as Fn;
-}
-
-function bind(ref: CustomRef, exported: Fn, mappingFile: string): void {
-  const spec = ref.spec as never;
-  const f = exported as never;
-  switch (ref.kind) {
-    case 'auth':
-      return bindCustomAuth(spec, f);
-    case 'paginator':
-      return bindCustomPaginator(spec, f);
-    case 'cursor':
-      return bindCustomCursor(spec, f);
-    case 'writer':
-      return bindCustomWriter(spec, f);
-    case 'result reader':
-      return bindCustomResults(spec, f);
-    case 'webhook verifier':
-      return bindCustomVerifier(spec, f);
-    case 'function': {
-      const fns = mappingFunctions.get(mappingFile) ?? {};
-      fns[ref.fn!.name] = checkedFunction(ref.fn!.name, ref.fn!.params, exported);
-      mappingFunctions.set(mappingFile, fns);
+/** Binds a loaded strategy module to the registry of its kind (functions: to their mapping). */
+function bindTo(mappingFile: string) {
+  const fn = bindFunction(mappingFile);
+  return (ref: CustomRef, exported: Fn): void => {
+    const spec = ref.spec as never;
+    const f = exported as never;
+    switch (ref.kind) {
+      case 'auth':
+        return bindCustomAuth(spec, f);
+      case 'paginator':
+        return bindCustomPaginator(spec, f);
+      case 'cursor':
+        return bindCustomCursor(spec, f);
+      case 'writer':
+        return bindCustomWriter(spec, f);
+      case 'result reader':
+        return bindCustomResults(spec, f);
+      case 'webhook verifier':
+        return bindCustomVerifier(spec, f);
+      case 'function':
+        return fn(ref, exported);
     }
-  }
-}
-
-/** Imports one named module, checks its export and binds it; the problem as a diagnostic when it does not fit. */
-async function loadRef(ref: CustomRef, mappingFile: string): Promise<Diagnostic | undefined> {
-  const found = locate(ref);
-  if ('problem' in found) return ref.yaml.diagAt(ref.at, 'error', found.problem);
-  const key = `${found.file}#${exportOf(ref)}#${ref.fn?.params.length ?? ''}`;
-  let problem: string | undefined;
-  try {
-    const m = await importOnce(found.file);
-    const exported = m[exportOf(ref)];
-    problem = interfaceProblem(ref, exported);
-    if (!problem) bind(ref, exported as Fn, mappingFile);
-  } catch (e) {
-    problem = `custom ${ref.kind} module "${ref.spec.module}" cannot be loaded: ${(e as Error)?.message ?? String(e)}`;
-  }
-  exportProblems.set(key, problem ?? '');
-  return problem ? ref.yaml.diagAt(ref.at, 'error', problem) : undefined;
+  };
 }
 
 /**
@@ -281,40 +66,9 @@ export async function loadCustomModules(project: Project): Promise<Diagnostic[]>
   ];
   for (const [loaded, schema] of files) {
     for (const ref of customRefs(loaded, schema)) {
-      const d = await loadRef(ref, loaded.path);
+      const d = await loadRef(ref, bindTo(loaded.path));
       if (d) out.push(d);
     }
-  }
-  return out;
-}
-
-/** The module files a connector or mapping names that exist inside the project (for a flow's fingerprint). */
-export function customModuleFiles(
-  loaded: Loaded<Connector> | Loaded<Mapping>,
-  schema: 'connector' | 'mapping',
-): string[] {
-  return customRefs(loaded, schema).flatMap((ref) => {
-    const found = locate(ref);
-    return 'file' in found ? [found.file] : [];
-  });
-}
-
-/** The custom functions of the mapping at `mappingFile`, as JSONata bindings (empty until loaded). */
-export function customFunctionsOf(mappingFile: string): Record<string, Fn> {
-  return mappingFunctions.get(resolve(mappingFile)) ?? {};
-}
-
-/**
- * Loads the custom functions of one mapping file by itself (the map worker thread, which shares
- * no module state with the thread that planned the run).
- */
-export async function loadMappingFunctions(mappingFile: string): Promise<Diagnostic[]> {
-  const diags: Diagnostic[] = [];
-  const m = loadFile<Mapping>(resolve(mappingFile), 'mapping', diags);
-  const out: Diagnostic[] = [];
-  for (const ref of customRefs(m, 'mapping')) {
-    const d = await loadRef(ref, m.path);
-    if (d) out.push(d);
   }
   return out;
 }

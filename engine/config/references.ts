@@ -5,7 +5,7 @@ import { lintCursor } from '../read/cursors.js';
 import { lintPagination } from '../read/paginators.js';
 import { lintWebhook } from '../webhook/verifiers.js';
 import { lintWrite } from '../write/registry.js';
-import { checkCustomRefs, customSignatures } from './custom-modules.js';
+import { checkCustomRefs, customSignatures } from './custom-refs.js';
 import { JSONATA_BUILTINS, MAPPING_FUNCTION_SIGNATURES, type Param } from './jsonata-vocabulary.js';
 import type { StrategyProblem } from './strategy.js';
 import type { Diagnostic } from './diagnostic.js';

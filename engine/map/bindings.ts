@@ -1,4 +1,4 @@
-import { customFunctionsOf } from '../config/custom-modules.js';
+import { customFunctionsOf } from '../config/custom-functions.js';
 import { mappingFunctions, type Clock } from './functions.js';
 
 /**

@@ -4,7 +4,7 @@
  * are imported here by path (a function cannot cross threads).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadMappingFunctions } from '../config/custom-modules.js';
+import { loadMappingFunctions } from '../config/custom-functions.js';
 import { FlowMapper } from './flow-mapper.js';
 import { mapRecord, type MapInput } from './map-record.js';
 import type { MapWorkerInit } from './map-pool.js';
