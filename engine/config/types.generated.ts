@@ -317,7 +317,9 @@ export interface CustomAuth {
 /**
  * Anything the custom module reads; given to it as spec.options.
  */
-export interface CustomOptions {}
+export interface CustomOptions {
+  [k: string]: unknown;
+}
 /**
  * Default headers on every API request. A header whose template names an unset optional variable is left out.
  */
