@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatDiagnostic, hasErrors, tidyMessage, type Diagnostic } from '../config/diagnostic.js';
-import { lint } from '../config/lint.js';
+import { lintWithModules } from '../config/lint.js';
 import { EXIT } from './exit-codes.js';
 
 export function registerLint(program: Command): void {
@@ -11,10 +11,11 @@ export function registerLint(program: Command): void {
     .option('--connections <file>', 'connections file to check (default connections.yaml)')
     .option('--format <format>', 'text or json', 'text')
     .option('--strict', 'warnings fail too')
-    .action((paths: string[], opts: { connections?: string; format: string; strict?: boolean }) => {
+    .action(async (paths: string[], opts: { connections?: string; format: string; strict?: boolean }) => {
       let diags: Diagnostic[];
       try {
-        diags = lint(process.cwd(), paths, { connections: opts.connections });
+        // Custom modules are imported too, so one that exports the wrong thing is found now, not by a run.
+        diags = await lintWithModules(process.cwd(), paths, { connections: opts.connections });
       } catch (e) {
         // Every known bad input is a diagnostic; anything left is an mlc bug, still told without a stack trace and never passed.
         process.stderr.write(`mlc lint: could not finish checking (an mlc bug, please report it): ${tidyMessage((e as Error)?.message ?? String(e))}\n`);

@@ -1,5 +1,6 @@
 import type { Connections } from '../config/types.generated.js';
-import { loadProject } from '../config/project.js';
+import { loadCustomModules } from '../config/custom-modules.js';
+import { displayPath, loadProject } from '../config/project.js';
 import { checkProject } from '../config/lint.js';
 import { ConfigError } from '../config/diagnostic.js';
 import { openState } from '../store/open.js';
@@ -38,20 +39,26 @@ export interface PingOptions {
   statePath: string | null;
 }
 
-/** The connection to ping, from a project without lint errors. */
-function pingTarget(o: PingOptions): ResolvedConnection {
+/** The connection to ping, from a project without lint errors, with its connector's custom modules loaded. */
+async function pingTarget(o: PingOptions): Promise<ResolvedConnection> {
   const project = loadProject(o.root, { connections: o.connectionsFile });
   const errors = checkProject(project).filter((d) => d.severity === 'error');
   if (errors.length) throw new ConfigError(errors);
   // Without a connections file there is no line to point at: say what is missing and how to make it.
   const file = o.connectionsFile ?? 'connections.yaml';
   const missing = project.connections ? undefined : () => new NoConnectionsFile(file, o.connection);
-  return resolveConnection(project, o.connection, { given: o.connections, missing });
+  const target = resolveConnection(project, o.connection, { given: o.connections, missing });
+  const connectorFile = project.connectors.get(target.connector.name)?.path;
+  const problems = (await loadCustomModules(project)).filter(
+    (d) => d.severity === 'error' && !!connectorFile && d.file === displayPath(connectorFile),
+  );
+  if (problems.length) throw new ConfigError(problems);
+  return target;
 }
 
 /** Authenticates and makes the connector's cheapest read, to tell whether credentials work. */
 export async function ping(o: PingOptions): Promise<PingResult> {
-  const target = pingTarget(o);
+  const target = await pingTarget(o);
   const state = await openState(o.statePath);
   const started = Date.now();
   try {

@@ -10,13 +10,15 @@ export interface FingerprintInput {
   target: Connector;
   /** The mapping's custom field key -> the key the target gave it (provisioning) */
   fieldKeys: Record<string, string>;
+  /** The text of the mapping's custom function modules: they shape payloads as the transform does */
+  customCode: string[];
 }
 
 /**
  * A hash of everything that shapes a flow's payloads besides the source data: the transform's
  * text, the filters and joins (and what the joins ask the source for), the clock rule, the
  * custom fields and the keys the target gave them, the target operation's definition, and the
- * version of the mapping functions. When it changes, the payloads the target holds may be stale
+ * version of the mapping functions and the mapping's own function modules. When it changes, the payloads the target holds may be stale
  * for every record, not just the ones the source changed. Descriptions and depends_on are left
  * out: they change no payload.
  */
@@ -25,6 +27,7 @@ export function flowFingerprint(i: FingerprintInput): string {
   const set = op.custom_fields ? i.target.custom_fields?.[op.custom_fields] : undefined;
   return payloadHash({
     functions: MAPPING_FUNCTIONS_VERSION,
+    ...(i.customCode.length ? { customCode: i.customCode } : {}),
     flow: {
       from: flow.from,
       where: flow.where ?? null,

@@ -22,6 +22,8 @@ export interface FlowRun {
   target: LiveConnection;
   /** The mapping's custom field key -> the target's key */
   fieldKeys: Record<string, string>;
+  /** The text of the mapping's custom function modules (part of the flow's fingerprint) */
+  customCode: string[];
   dryRun: boolean;
   /** Replay: only these keys (from the failure queue) */
   only?: string[];

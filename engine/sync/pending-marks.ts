@@ -39,6 +39,7 @@ async function markIfMappingChanged(r: FlowRun): Promise<void> {
     op: r.op,
     target: r.target.connector,
     fieldKeys: r.fieldKeys,
+    customCode: r.customCode,
   });
   const stored = await store.fingerprints.get(ref);
   if (!r.full && stored === fingerprint) return;

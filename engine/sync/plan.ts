@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import type { Connections, Flow, Mapping } from '../config/types.generated.js';
 import { ConfigError, type Diagnostic } from '../config/diagnostic.js';
 import { checkProject } from '../config/lint.js';
-import { loadProject, type Project } from '../config/project.js';
+import { loadCustomModules } from '../config/custom-modules.js';
+import { customModuleFiles } from '../config/custom-refs.js';
+import { displayPath, loadProject, type Project } from '../config/project.js';
 import { endpointConnection, type ResolvedConnection } from '../runtime/resolve-connection.js';
 
 export interface MappingPlan {
@@ -64,6 +67,28 @@ export function planMapping(o: PlanOptions): MappingPlan {
   const source = endpointConnection(project, mapping, 'source', lookup);
   const target = endpointConnection(project, mapping, 'target', lookup);
   return { project, mapping, mappingFile: loaded.path, source, target, flows: orderFlows(mapping) };
+}
+
+/**
+ * A plan a run can use: planMapping, with the custom modules (strategies and functions) that its
+ * mapping and its two connectors name imported and bound. Lint only reads what they export; a
+ * run calls them, so a module that is missing or exports the wrong thing stops it here, before
+ * anything is read or written.
+ */
+export async function prepareMapping(o: PlanOptions): Promise<MappingPlan> {
+  const plan = planMapping(o);
+  const used = [plan.mappingFile, ...[plan.source, plan.target].map((e) => plan.project.connectors.get(e.connector?.name)?.path)]
+    .filter((f): f is string => !!f)
+    .map(displayPath);
+  const errors = (await loadCustomModules(plan.project)).filter((d) => d.severity === 'error' && used.includes(d.file));
+  if (errors.length) throw new ConfigError(errors);
+  return plan;
+}
+
+/** The text of the mapping's custom function modules, for the flows' fingerprints. */
+export function mappingCustomCode(plan: MappingPlan): string[] {
+  const loaded = plan.project.mappings.get(plan.mapping.name);
+  return loaded ? customModuleFiles(loaded, 'mapping').map((f) => readFileSync(f, 'utf8')) : [];
 }
 
 function orderFlows(m: Mapping): [string, Flow][] {

@@ -9,7 +9,8 @@ import type { StateBackend } from '../store/backend.js';
 import { openState } from '../store/open.js';
 import { connectionSecrets } from '../store/token-store.js';
 import type { FlowSummary, SyncEvent, SyncResult } from './events.js';
-import { planMapping, type MappingPlan } from './plan.js';
+import { mappingBindings } from '../map/bindings.js';
+import { mappingCustomCode, prepareMapping, type MappingPlan } from './plan.js';
 import { processFlow } from './process.js';
 import { provisionFields, type Provisioned } from './provision.js';
 import { addReadFailures, stageStreams, type StageResult } from './stage.js';
@@ -85,7 +86,7 @@ const runIdAt = (d: Date) => `${d.toISOString().replace(/[-:]/g, '').replace(/\.
 export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const started = Date.now();
   const clock = o.clock ?? (() => new Date());
-  const plan = planMapping({
+  const plan = await prepareMapping({
     root: o.root,
     mapping: o.mapping,
     connectionsFile: o.connectionsFile,
@@ -224,6 +225,8 @@ async function runFlows(run: Run, c: Connected): Promise<void> {
     full: !!run.o.full,
     persistCursors: !run.dry,
     onEvent: run.onEvent,
+    // Join filters never depend on the clock where they keep records out of the mirror (stage.ts).
+    bindings: mappingBindings(plan.mappingFile, () => new Date()),
   });
   if (staged.warnings.length) result.warnings = staged.warnings;
   await data.checkpoint();
@@ -271,6 +274,7 @@ async function runFlow(
       source: c.source,
       target: c.target,
       fieldKeys: prov.keys,
+      customCode: mappingCustomCode(plan),
       dryRun: run.dry,
       only,
       full: !!run.o.full,

@@ -1,16 +1,15 @@
 import type { Stream } from '../config/types.generated.js';
 import { payloadHash } from '../map/canonical.js';
 import { getPath, holds } from '../map/expression.js';
-import { mappingFunctions } from '../map/functions.js';
 import type { RecordNote } from '../read/cursors.js';
 import { explainFilterError } from './filter-error.js';
-
-const bindings = Object.fromEntries(Object.entries(mappingFunctions(() => new Date())).map(([k, f]) => [k, f.fn]));
 
 /** Where a record was read: its stream, its page and its place in the page. */
 export interface RecordPlace {
   streamName: string;
   stream: Stream;
+  /** What the join filters can call: the mapping's functions, custom ones included */
+  bindings: Record<string, unknown>;
   /** Read failures are keyed "#<stream>:..." so they never meet a flow's own record keys */
   prefix: string;
   page: number;
@@ -74,7 +73,7 @@ async function kept(record: Record<string, unknown>, p: RecordPlace, wheres: str
   if (!wheres) return true;
   for (const w of wheres) {
     try {
-      if (await holds(w, record, `stream ${p.streamName} join filter`, bindings)) return true;
+      if (await holds(w, record, `stream ${p.streamName} join filter`, p.bindings)) return true;
     } catch (e) {
       // Kept in the mirror, so the record it belongs to fails in mapping too, rather than being written without it.
       problems.push(`join filter "${w}" cannot judge it: ${explainFilterError(w, record, e)}`);

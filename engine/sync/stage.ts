@@ -2,6 +2,7 @@ import type { Flow } from '../config/types.generated.js';
 import { canonicalJson } from '../map/canonical.js';
 import { getPath } from '../map/expression.js';
 import { readsClock } from '../map/functions.js';
+import { cursorTimeField } from '../read/cursors.js';
 import { parseInstant } from '../read/datetime-format.js';
 import { StreamReader, type PageInfo } from '../read/reader.js';
 import type { LiveConnection } from '../runtime/connection.js';
@@ -85,6 +86,8 @@ export interface StageOptions {
   full: boolean;
   persistCursors: boolean;
   onEvent: (e: SyncEvent) => void;
+  /** What join filters can call (mappingBindings): the built-in and the mapping's custom functions */
+  bindings: Record<string, unknown>;
 }
 
 /** What the streams of one staging share: where they report. */
@@ -195,7 +198,14 @@ class StreamStage {
     const fine: string[] = [];
     const stream = this.o.conn.connector.streams![this.name];
     for (let pos = 0; pos < page.length; pos++) {
-      const place: RecordPlace = { streamName: this.name, stream, prefix: this.prefix, page: info.number, pos };
+      const place: RecordPlace = {
+        streamName: this.name,
+        stream,
+        bindings: this.o.bindings,
+        prefix: this.prefix,
+        page: info.number,
+        pos,
+      };
       const warn = (key: string, message: string) => this.warn({ stream: this.name, key, message });
       const c = await checkRecord(page[pos], place, info.notes.get(pos), wheres, warn);
       if (!c.keyed) {
@@ -230,10 +240,9 @@ class StreamStage {
 
   /** Whether this copy of a key is the latest one of the read so far (a later, lower copy is dropped). */
   private isLatestCopy(c: CheckedRecord & { keyed: true }): boolean {
-    const inc = this.o.conn.connector.streams![this.name].incremental;
     // Only cursors on a record field give a copy a time (a response token says nothing of one record).
-    const byField = inc && 'field' in inc ? inc : undefined;
-    const time = byField ? parseInstant(getPath(c.record, byField.field), byField.timezone ?? 'UTC') : NaN;
+    const byField = cursorTimeField(this.o.conn.connector.streams![this.name].incremental);
+    const time = byField ? parseInstant(getPath(c.record, byField.field), byField.timezone) : NaN;
     const copy = { version: c.version, time };
     const before = this.seen.get(c.key);
     if (before !== undefined && compareCopies(copy, before) < 0) return false;
