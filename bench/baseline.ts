@@ -48,7 +48,13 @@ const FIRST_POLL_MS = 100;
 const DAY = 86_400_000;
 
 /** The mapping's custom fields, written out by hand as a script would have them. */
-export const ORGANIZATION_FIELDS: { key: string; title: string; type: string; description?: string; options?: { name: string; value: string }[] }[] = [
+export const ORGANIZATION_FIELDS: {
+  key: string;
+  title: string;
+  type: string;
+  description?: string;
+  options?: { name: string; value: string }[];
+}[] = [
   { key: 'erp_customer_number', title: 'ERP customer number', type: 'text' },
   { key: 'erp_customer_status', title: 'ERP customer status', type: 'text' },
   { key: 'erp_currency', title: 'ERP currency', type: 'text' },
@@ -105,7 +111,9 @@ function trimWs(s: string): string {
 }
 
 function utcDay(v: string): number {
-  const t = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(v)
+    ? Date.parse(`${v}T00:00:00Z`)
+    : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
   return Math.floor(t / DAY);
 }
 
@@ -136,11 +144,19 @@ export function organizationPayload(c: Json, open: Json[], today: number): Json 
   const limit = (c.creditLimit as number) || 0;
   const a = (c.mainAddress ?? {}) as Json;
   const postalCity = [a.postalCode, a.city].filter(present).join(' ');
-  const address = [a.addressLine1, a.addressLine2, postalCity, (a.country as Json | undefined)?.name].filter(present).join(', ');
+  const address = [a.addressLine1, a.addressLine2, postalCity, (a.country as Json | undefined)?.name]
+    .filter(present)
+    .join(', ');
   const contact = (c.mainContact ?? {}) as Json;
   const status = c.status as string;
   const standing =
-    status === 'CreditHold' || status === 'OnHold' ? 'credit_hold' : limit > 0 && balance > limit ? 'credit_over_limit' : days > 0 ? 'credit_overdue' : 'credit_good';
+    status === 'CreditHold' || status === 'OnHold'
+      ? 'credit_hold'
+      : limit > 0 && balance > limit
+        ? 'credit_over_limit'
+        : days > 0
+          ? 'credit_overdue'
+          : 'credit_good';
   return {
     external_id: c.number,
     name: trimWs(c.name as string),
@@ -156,7 +172,9 @@ export function organizationPayload(c: Json, open: Json[], today: number): Json 
       outstanding_balance: balance,
       open_invoice_count: open.length,
       oldest_unpaid_invoice: oldest ? oldest.referenceNumber : null,
-      oldest_unpaid_due_date: oldest ? new Date(utcDay(oldest.documentDueDate as string) * DAY).toISOString().slice(0, 10) : null,
+      oldest_unpaid_due_date: oldest
+        ? new Date(utcDay(oldest.documentDueDate as string) * DAY).toISOString().slice(0, 10)
+        : null,
       days_overdue: days,
       aging_current: round2(aging[0]),
       aging_1_30: round2(aging[1]),
@@ -178,7 +196,8 @@ export function openInvoicesByCustomer(invoices: Json[]): Map<string, Json[]> {
     if (!list) by.set(k, (list = []));
     list.push(inv);
   }
-  for (const list of by.values()) list.sort((x, y) => ((x.referenceNumber as string) < (y.referenceNumber as string) ? -1 : 1));
+  for (const list of by.values())
+    list.sort((x, y) => ((x.referenceNumber as string) < (y.referenceNumber as string) ? -1 : 1));
   return by;
 }
 
@@ -189,7 +208,11 @@ class Http {
   requests = 0;
   private readonly dispatcher = new Agent({ connections: 16, keepAliveTimeout: 10_000 });
 
-  async call(method: string, url: string, o: { token?: string; json?: unknown; form?: Record<string, string> } = {}): Promise<{ status: number; body: unknown }> {
+  async call(
+    method: string,
+    url: string,
+    o: { token?: string; json?: unknown; form?: Record<string, string> } = {},
+  ): Promise<{ status: number; body: unknown }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (o.token) headers.authorization = `Bearer ${o.token}`;
     let body: string | undefined;
@@ -210,7 +233,8 @@ class Http {
         continue;
       }
       const parsed = text ? (JSON.parse(text) as unknown) : undefined;
-      if (res.status >= 400) throw new Error(`${method} ${url.split('?')[0]}: HTTP ${res.status} ${text.slice(0, 300)}`);
+      if (res.status >= 400)
+        throw new Error(`${method} ${url.split('?')[0]}: HTTP ${res.status} ${text.slice(0, 300)}`);
       return { status: res.status, body: parsed };
     }
   }
@@ -247,7 +271,13 @@ export async function fetchVisma(p: Profile): Promise<{ customers: Json[]; invoi
 async function vismaToken(http: Http, p: Profile): Promise<string> {
   const v = p.values;
   const res = await http.call('POST', p.token_url ?? 'https://connect.visma.com/connect/token', {
-    form: { grant_type: 'client_credentials', client_id: v.client_id, client_secret: v.client_secret, scope: 'vismanet_erp_service_api:read', tenant_id: v.tenant_id },
+    form: {
+      grant_type: 'client_credentials',
+      client_id: v.client_id,
+      client_secret: v.client_secret,
+      scope: 'vismanet_erp_service_api:read',
+      tenant_id: v.tenant_id,
+    },
   });
   return (res.body as Json).access_token as string;
 }
@@ -267,7 +297,14 @@ async function readAll(http: Http, base: string, path: string, token: string, fi
 
 async function zendeskToken(http: Http, p: Profile): Promise<string> {
   const v = p.values;
-  const res = await http.call('POST', p.token_url!, { json: { grant_type: 'refresh_token', refresh_token: v.refresh_token, client_id: v.client_id, client_secret: v.client_secret } });
+  const res = await http.call('POST', p.token_url!, {
+    json: {
+      grant_type: 'refresh_token',
+      refresh_token: v.refresh_token,
+      client_id: v.client_id,
+      client_secret: v.client_secret,
+    },
+  });
   return (res.body as Json).access_token as string;
 }
 
@@ -294,7 +331,14 @@ interface Item {
 }
 
 /** create_many / update_many jobs, up to 25 in flight, polled with show_many (100 ms, backing off to 500 ms). */
-async function writeJobs(http: Http, base: string, token: string, items: Item[], kind: 'create' | 'update', onResult: (item: Item, ok: boolean, id: number | undefined, error?: string) => void): Promise<void> {
+async function writeJobs(
+  http: Http,
+  base: string,
+  token: string,
+  items: Item[],
+  kind: 'create' | 'update',
+  onResult: (item: Item, ok: boolean, id: number | undefined, error?: string) => void,
+): Promise<void> {
   const queue = chunk(items, BATCH);
   const running = new Map<string, Item[]>();
   const path = kind === 'create' ? 'organizations/create_many' : 'organizations/update_many';
@@ -304,7 +348,10 @@ async function writeJobs(http: Http, base: string, token: string, items: Item[],
     while (queue.length && running.size < MAX_IN_FLIGHT) {
       const batch = queue.shift()!;
       const organizations = batch.map((i) => (kind === 'update' ? { ...i.payload, id: i.id } : i.payload));
-      const res = await http.call(kind === 'create' ? 'POST' : 'PUT', `${base}/${path}`, { token, json: { organizations } });
+      const res = await http.call(kind === 'create' ? 'POST' : 'PUT', `${base}/${path}`, {
+        token,
+        json: { organizations },
+      });
       running.set(((res.body as Json).job_status as Json).id as string, batch);
     }
     await sleep(wait);
@@ -322,8 +369,14 @@ async function writeJobs(http: Http, base: string, token: string, items: Item[],
           const byId = new Map(rows.filter((r) => r.index === undefined).map((r) => [r.id as number, r]));
           batch.forEach((item, i) => {
             const r = byIndex.get(i) ?? (kind === 'update' ? byId.get(item.id!) : undefined);
-            const ok = !!r && (r.success === undefined ? r.id !== undefined && r.error === undefined : r.success === true);
-            onResult(item, ok, r?.id as number | undefined, ok ? undefined : r ? `${String(r.error)}: ${String(r.details)}` : 'no result');
+            const ok =
+              !!r && (r.success === undefined ? r.id !== undefined && r.error === undefined : r.success === true);
+            onResult(
+              item,
+              ok,
+              r?.id as number | undefined,
+              ok ? undefined : r ? `${String(r.error)}: ${String(r.details)}` : 'no result',
+            );
           });
         } else if (job.status === 'failed' || job.status === 'killed') {
           running.delete(job.id as string);
@@ -346,7 +399,16 @@ export async function runBaseline(o: BaselineOptions): Promise<BaselineResult> {
   };
   const visma = new Http();
   const zd = new Http();
-  const result: BaselineResult = { customers: 0, invoices: 0, created: 0, updated: 0, failed: 0, failures: [], requests: { visma: 0, zendesk: 0 }, phases };
+  const result: BaselineResult = {
+    customers: 0,
+    invoices: 0,
+    created: 0,
+    updated: 0,
+    failed: 0,
+    failures: [],
+    requests: { visma: 0, zendesk: 0 },
+    phases,
+  };
   try {
     // 1. Read Visma.
     const vbase = o.visma.base_url.replace(/\/+$/, '');
@@ -361,18 +423,31 @@ export async function runBaseline(o: BaselineOptions): Promise<BaselineResult> {
     // 2. Join and compute every payload.
     const today = Math.floor(now().getTime() / DAY);
     const open = openInvoicesByCustomer(invoices);
-    const items: Item[] = customers.map((c) => ({ key: String(c.number), payload: organizationPayload(c, open.get(String(c.number)) ?? [], today) }));
+    const items: Item[] = customers.map((c) => ({
+      key: String(c.number),
+      payload: organizationPayload(c, open.get(String(c.number)) ?? [], today),
+    }));
     mark('map');
 
     // 3. Provision the custom fields.
     const zbase = o.zendesk.base_url.replace(/\/+$/, '');
     const ztoken = await zendeskToken(zd, o.zendesk);
-    const existing = new Set((await listAll(zd, `${zbase}/organization_fields`, 'organization_fields', ztoken)).map((f) => f.key as string));
+    const existing = new Set(
+      (await listAll(zd, `${zbase}/organization_fields`, 'organization_fields', ztoken)).map((f) => f.key as string),
+    );
     for (const f of ORGANIZATION_FIELDS) {
       if (existing.has(f.key)) continue;
       await zd.call('POST', `${zbase}/organization_fields`, {
         token: ztoken,
-        json: { organization_field: { key: f.key, title: f.title, type: f.type, ...(f.description ? { description: f.description } : {}), ...(f.options ? { custom_field_options: f.options } : {}) } },
+        json: {
+          organization_field: {
+            key: f.key,
+            title: f.title,
+            type: f.type,
+            ...(f.description ? { description: f.description } : {}),
+            ...(f.options ? { custom_field_options: f.options } : {}),
+          },
+        },
       });
     }
     mark('provision');
@@ -383,7 +458,19 @@ export async function runBaseline(o: BaselineOptions): Promise<BaselineResult> {
       for (const org of orgs) if (org.external_id) ids.set(String(org.external_id).toLowerCase(), org.id as number);
     };
     if (items.length > 300) remember(await listAll(zd, `${zbase}/organizations`, 'organizations', ztoken));
-    else for (const b of chunk(items, 100)) remember(((await zd.call('GET', `${zbase}/organizations/show_many?external_ids=${b.map((i) => encodeURIComponent(i.key)).join(',')}`, { token: ztoken })).body as Json).organizations as Json[]);
+    else
+      for (const b of chunk(items, 100))
+        remember(
+          (
+            (
+              await zd.call(
+                'GET',
+                `${zbase}/organizations/show_many?external_ids=${b.map((i) => encodeURIComponent(i.key)).join(',')}`,
+                { token: ztoken },
+              )
+            ).body as Json
+          ).organizations as Json[],
+        );
     for (const i of items) i.id = ids.get(i.key.toLowerCase());
     mark('lookup');
 
@@ -395,7 +482,10 @@ export async function runBaseline(o: BaselineOptions): Promise<BaselineResult> {
         if (result.failures.length < 20) result.failures.push({ key: item.key, reason: error ?? '' });
         return;
       }
-      state[item.key] = [id ?? item.id ?? null, createHash('sha256').update(JSON.stringify(item.payload)).digest('hex').slice(0, 32)];
+      state[item.key] = [
+        id ?? item.id ?? null,
+        createHash('sha256').update(JSON.stringify(item.payload)).digest('hex').slice(0, 32),
+      ];
     };
     const creates = items.filter((i) => i.id === undefined);
     const updates = items.filter((i) => i.id !== undefined);

@@ -39,7 +39,17 @@ const ROOT = resolve(HERE, '..', '..');
 const RESULTS = join(ROOT, 'bench', 'results');
 
 /** In run order. */
-export const ALL_SCENARIOS = ['baseline', 'mapper', 'initial', 'rerun', 'instrumented', 'profile', 'crash', 'rl-enterprise', 'rl-variant'] as const;
+export const ALL_SCENARIOS = [
+  'baseline',
+  'mapper',
+  'initial',
+  'rerun',
+  'instrumented',
+  'profile',
+  'crash',
+  'rl-enterprise',
+  'rl-variant',
+] as const;
 type ScenarioId = (typeof ALL_SCENARIOS)[number];
 
 /** The default run's cap per child at 100,000: the issue wants the default bench to stay near 10 minutes a size. */
@@ -71,7 +81,9 @@ function parseArgs(argv: string[]): Options {
       return v;
     };
     if (a === '--size') {
-      o.sizes = next().split(',').map((s) => Number(s.replace(/_/g, '')));
+      o.sizes = next()
+        .split(',')
+        .map((s) => Number(s.replace(/_/g, '')));
       o.defaultSizes = false;
     } else if (a === '--seed') o.seed = Number(next());
     else if (a === '--profile') o.profile = true;
@@ -82,8 +94,10 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--ratio-pairs') o.ratioPairs = Number(next());
     else throw new Error(`unknown option ${a} (see the comment at the top of bench/run.ts)`);
   }
-  if (o.ratioPairs !== undefined && (!Number.isInteger(o.ratioPairs) || o.ratioPairs < 1)) throw new Error('--ratio-pairs takes a positive integer');
-  if (o.sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new Error('--size takes positive integers, e.g. --size 100000');
+  if (o.ratioPairs !== undefined && (!Number.isInteger(o.ratioPairs) || o.ratioPairs < 1))
+    throw new Error('--ratio-pairs takes a positive integer');
+  if (o.sizes.some((s) => !Number.isInteger(s) || s < 1))
+    throw new Error('--size takes positive integers, e.g. --size 100000');
   const unknown = [...(o.only ?? [])].filter((s) => !(ALL_SCENARIOS as readonly string[]).includes(s));
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')} (have: ${ALL_SCENARIOS.join(', ')})`);
   return o;
@@ -94,7 +108,10 @@ const SMALL = 20_000;
 /** Everything at 10,000; at large sizes the scenarios the issue asks for (and the baseline, for the ratio). */
 function scenariosFor(size: number, o: Options): ScenarioId[] {
   if (o.only) return ALL_SCENARIOS.filter((s) => o.only!.has(s));
-  const ids: ScenarioId[] = size <= SMALL ? ['baseline', 'mapper', 'initial', 'rerun', 'instrumented', 'crash', 'rl-enterprise', 'rl-variant'] : ['baseline', 'initial', 'rerun'];
+  const ids: ScenarioId[] =
+    size <= SMALL
+      ? ['baseline', 'mapper', 'initial', 'rerun', 'instrumented', 'crash', 'rl-enterprise', 'rl-variant']
+      : ['baseline', 'initial', 'rerun'];
   if (o.profile && size <= SMALL) ids.push('profile');
   return ALL_SCENARIOS.filter((s) => ids.includes(s));
 }
@@ -137,7 +154,11 @@ function codeVersion(): CodeVersion {
 function slim(r: ChildResult & { exitCode: number | null; spawnMs: number }): Scenario['child'] {
   const { events, ...rest } = r;
   const progress = (events ?? []).filter((e) => e.type === 'progress');
-  return { ...rest, events: (events ?? []).filter((e) => e.type !== 'progress'), progress: progress.map((e) => ({ t: e.t, done: e.done as number })) };
+  return {
+    ...rest,
+    events: (events ?? []).filter((e) => e.type !== 'progress'),
+    progress: progress.map((e) => ({ t: e.t, done: e.done as number })),
+  };
 }
 
 function partialOf(workDir: string, label: string): unknown {
@@ -158,14 +179,30 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
   const capMin = o.timeoutMin ?? (o.defaultSizes && size > SMALL ? DEFAULT_LARGE_CAP_MIN : 240);
   log(`size ${size}: scenarios ${ids.join(', ')} (each run capped at ${capMin} min)`);
   const t = performance.now();
-  const visma = await startSandbox({ systems: ['visma'], size, seed: o.seed, knobs: { visma: { rateLimitEnabled: false } } });
+  const visma = await startSandbox({
+    systems: ['visma'],
+    size,
+    seed: o.seed,
+    knobs: { visma: { rateLimitEnabled: false } },
+  });
   const vstate = vismaOf(visma).state() as { customers: number; invoices: number; openInvoices: number };
-  log(`visma simulator: ${vstate.customers} customers, ${vstate.invoices} invoices (${vstate.openInvoices} open), seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  log(
+    `visma simulator: ${vstate.customers} customers, ${vstate.invoices} invoices (${vstate.openInvoices} open), seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
   report.datasets = report.datasets.filter((d) => d.size !== size);
   report.scenarios = report.scenarios.filter((s) => s.size !== size);
   const dataset: Dataset = {
-    size, customers: vstate.customers, invoices: vstate.invoices, openInvoices: vstate.openInvoices, seed: o.seed,
-    measuredAt: new Date().toISOString(), command: report.command, machine, capMin, code: codeVersion(), loadAvg: { start: loadavg() },
+    size,
+    customers: vstate.customers,
+    invoices: vstate.invoices,
+    openInvoices: vstate.openInvoices,
+    seed: o.seed,
+    measuredAt: new Date().toISOString(),
+    command: report.command,
+    machine,
+    capMin,
+    code: codeVersion(),
+    loadAvg: { start: loadavg() },
   };
   report.datasets.push(dataset);
   report.datasets.sort((a, b) => a.size - b.size);
@@ -175,21 +212,43 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
   const digests = new Map<string, Map<string, string>>();
   const statePath = (name: string) => join(work, name, 'state.db');
 
-  const engineRun = async (id: ScenarioId, title: string, zknobs: Record<string, unknown>, extra: { instrument?: boolean; nodeArgs?: string[]; align?: boolean; state?: string; zendesk?: Sandbox } = {}): Promise<{ s: Scenario; z: Sandbox }> => {
+  const engineRun = async (
+    id: ScenarioId,
+    title: string,
+    zknobs: Record<string, unknown>,
+    extra: { instrument?: boolean; nodeArgs?: string[]; align?: boolean; state?: string; zendesk?: Sandbox } = {},
+  ): Promise<{ s: Scenario; z: Sandbox }> => {
     const z = extra.zendesk ?? (await freshZendesk(zknobs, o.seed));
     z.simulators.zendesk!.resetStats();
     visma.simulators.visma!.resetStats();
     const connections: Record<string, Profile> = { visma: visma.connections.visma, zendesk: z.connections.zendesk };
     const startAt = extra.align ? alignedStart() : undefined;
-    if (startAt) log(`${id}: starts at the next rate-limit window (in ${((startAt - Date.now()) / 1000).toFixed(0)} s)`);
+    if (startAt)
+      log(`${id}: starts at the next rate-limit window (in ${((startAt - Date.now()) / 1000).toFixed(0)} s)`);
     log(`${id}: ${title}`);
     const r = await runChild(
-      { mode: 'engine', root: ROOT, connections, statePath: extra.state ?? statePath(id), instrument: extra.instrument, startAtEpochMs: startAt },
+      {
+        mode: 'engine',
+        root: ROOT,
+        connections,
+        statePath: extra.state ?? statePath(id),
+        instrument: extra.instrument,
+        startAtEpochMs: startAt,
+      },
       { workDir: work, label: id, timeoutMs, nodeArgs: extra.nodeArgs },
     );
-    const s: Scenario = { id, size, title, child: slim(r), zendesk: counts(z, 'zendesk'), visma: counts(visma, 'visma') };
+    const s: Scenario = {
+      id,
+      size,
+      title,
+      child: slim(r),
+      zendesk: counts(z, 'zendesk'),
+      visma: counts(visma, 'visma'),
+    };
     if (!r.ok) s.partial = partialOf(work, id);
-    log(`${id}: ${r.ok ? 'ok' : `FAILED: ${r.error}`} — ${(r.wallMs / 1000).toFixed(1)} s, Zendesk ${s.zendesk!.total} requests, peak RSS ${r.memory.maxRssMB.toFixed(0)} MB`);
+    log(
+      `${id}: ${r.ok ? 'ok' : `FAILED: ${r.error}`} — ${(r.wallMs / 1000).toFixed(1)} s, Zendesk ${s.zendesk!.total} requests, peak RSS ${r.memory.maxRssMB.toFixed(0)} MB`,
+    );
     return { s, z };
   };
 
@@ -197,10 +256,25 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
   const repeatBaseline = async (k: number): Promise<Repeat> => {
     const z = await freshZendesk(noLimit, o.seed);
     visma.simulators.visma!.resetStats();
-    const r = await runChild({ mode: 'baseline', root: ROOT, connections: { visma: visma.connections.visma, zendesk: z.connections.zendesk }, statePath: join(work, `baseline-${k}-state.json`) }, { workDir: work, label: `baseline-${k}`, timeoutMs });
-    const rep: Repeat = { ok: r.ok, wallMs: r.wallMs, cpuMs: r.cpu.userMs + r.cpu.systemMs, vismaRequests: counts(visma, 'visma').total };
+    const r = await runChild(
+      {
+        mode: 'baseline',
+        root: ROOT,
+        connections: { visma: visma.connections.visma, zendesk: z.connections.zendesk },
+        statePath: join(work, `baseline-${k}-state.json`),
+      },
+      { workDir: work, label: `baseline-${k}`, timeoutMs },
+    );
+    const rep: Repeat = {
+      ok: r.ok,
+      wallMs: r.wallMs,
+      cpuMs: r.cpu.userMs + r.cpu.systemMs,
+      vismaRequests: counts(visma, 'visma').total,
+    };
     await z.stop();
-    log(`baseline, pair ${k}: ${r.ok ? 'ok' : `FAILED: ${r.error}`} — ${(r.wallMs / 1000).toFixed(1)} s, CPU ${(rep.cpuMs / 1000).toFixed(1)} s`);
+    log(
+      `baseline, pair ${k}: ${r.ok ? 'ok' : `FAILED: ${r.error}`} — ${(r.wallMs / 1000).toFixed(1)} s, CPU ${(rep.cpuMs / 1000).toFixed(1)} s`,
+    );
     return rep;
   };
   /** One more engine initial load for the ratios: fresh Zendesk and state. */
@@ -208,10 +282,20 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
     const z = await freshZendesk(noLimit, o.seed);
     visma.simulators.visma!.resetStats();
     const connections: Record<string, Profile> = { visma: visma.connections.visma, zendesk: z.connections.zendesk };
-    const r = await runChild({ mode: 'engine', root: ROOT, connections, statePath: statePath(`initial-${k}`) }, { workDir: work, label: `initial-${k}`, timeoutMs });
-    const rep: Repeat = { ok: r.ok, wallMs: r.wallMs, cpuMs: r.cpu.userMs + r.cpu.systemMs, vismaRequests: counts(visma, 'visma').total };
+    const r = await runChild(
+      { mode: 'engine', root: ROOT, connections, statePath: statePath(`initial-${k}`) },
+      { workDir: work, label: `initial-${k}`, timeoutMs },
+    );
+    const rep: Repeat = {
+      ok: r.ok,
+      wallMs: r.wallMs,
+      cpuMs: r.cpu.userMs + r.cpu.systemMs,
+      vismaRequests: counts(visma, 'visma').total,
+    };
     await z.stop();
-    log(`initial, pair ${k}: ${r.ok ? 'ok' : `FAILED: ${r.error}`} — ${(r.wallMs / 1000).toFixed(1)} s, CPU ${(rep.cpuMs / 1000).toFixed(1)} s`);
+    log(
+      `initial, pair ${k}: ${r.ok ? 'ok' : `FAILED: ${r.error}`} — ${(r.wallMs / 1000).toFixed(1)} s, CPU ${(rep.cpuMs / 1000).toFixed(1)} s`,
+    );
     return rep;
   };
 
@@ -220,7 +304,12 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
     if (id === 'initial') {
       // At large sizes there is no separate instrumented run: the initial load carries the (light) instrumentation.
       const large = size > SMALL;
-      const run = await engineRun(id, `engine: initial load into an empty Zendesk (zero latency, no rate limit)${large ? ', instrumented' : ''}`, noLimit, { instrument: large });
+      const run = await engineRun(
+        id,
+        `engine: initial load into an empty Zendesk (zero latency, no rate limit)${large ? ', instrumented' : ''}`,
+        noLimit,
+        { instrument: large },
+      );
       initialZendesk = run.z;
       digests.set(id, orgDigest(run.z));
       report.scenarios.push(run.s);
@@ -239,58 +328,139 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
         log('rerun: needs the initial scenario; skipped');
         continue;
       }
-      const run = await engineRun(id, 'engine: immediate re-run, nothing changed (same state, same Zendesk)', noLimit, { zendesk: initialZendesk, state: statePath('initial') });
+      const run = await engineRun(id, 'engine: immediate re-run, nothing changed (same state, same Zendesk)', noLimit, {
+        zendesk: initialZendesk,
+        state: statePath('initial'),
+      });
       report.scenarios.push(run.s);
     } else if (id === 'baseline') {
       z = await freshZendesk(noLimit, o.seed);
       visma.simulators.visma!.resetStats();
       log('baseline: hand-written sync, initial load into an empty Zendesk');
-      const r = await runChild({ mode: 'baseline', root: ROOT, connections: { visma: visma.connections.visma, zendesk: z.connections.zendesk }, statePath: join(work, 'baseline-state.json') }, { workDir: work, label: id, timeoutMs });
-      report.scenarios.push({ id, size, title: 'baseline: hand-written TypeScript sync (bench/baseline.ts), initial load into an empty Zendesk', child: slim(r), zendesk: counts(z, 'zendesk'), visma: counts(visma, 'visma') });
+      const r = await runChild(
+        {
+          mode: 'baseline',
+          root: ROOT,
+          connections: { visma: visma.connections.visma, zendesk: z.connections.zendesk },
+          statePath: join(work, 'baseline-state.json'),
+        },
+        { workDir: work, label: id, timeoutMs },
+      );
+      report.scenarios.push({
+        id,
+        size,
+        title: 'baseline: hand-written TypeScript sync (bench/baseline.ts), initial load into an empty Zendesk',
+        child: slim(r),
+        zendesk: counts(z, 'zendesk'),
+        visma: counts(visma, 'visma'),
+      });
       digests.set(id, orgDigest(z));
-      log(`baseline: ${r.ok ? 'ok' : `FAILED: ${r.error}`} — ${(r.wallMs / 1000).toFixed(1)} s, Zendesk ${report.scenarios[report.scenarios.length - 1].zendesk!.total} requests`);
+      log(
+        `baseline: ${r.ok ? 'ok' : `FAILED: ${r.error}`} — ${(r.wallMs / 1000).toFixed(1)} s, Zendesk ${report.scenarios[report.scenarios.length - 1].zendesk!.total} requests`,
+      );
     } else if (id === 'mapper') {
       log('mapper: FlowMapper (JSONata) vs the hand-written payload on every customer');
-      const r = await runChild({ mode: 'mapper', root: ROOT, connections: { visma: visma.connections.visma }, statePath: '', passes: 2 }, { workDir: work, label: id, timeoutMs });
-      report.scenarios.push({ id, size, title: 'mapping alone: FlowMapper (organization.jsonata) vs hand-written payload, same inputs', child: slim(r) });
+      const r = await runChild(
+        { mode: 'mapper', root: ROOT, connections: { visma: visma.connections.visma }, statePath: '', passes: 2 },
+        { workDir: work, label: id, timeoutMs },
+      );
+      report.scenarios.push({
+        id,
+        size,
+        title: 'mapping alone: FlowMapper (organization.jsonata) vs hand-written payload, same inputs',
+        child: slim(r),
+      });
     } else if (id === 'instrumented') {
-      const run = await engineRun(id, 'engine: initial load, instrumented (time per SQL statement, mapper, HTTP, checkpoints)', noLimit, { instrument: true });
+      const run = await engineRun(
+        id,
+        'engine: initial load, instrumented (time per SQL statement, mapper, HTTP, checkpoints)',
+        noLimit,
+        { instrument: true },
+      );
       z = run.z;
       report.scenarios.push(run.s);
     } else if (id === 'profile') {
       const dir = join(work, 'cpuprofile');
       rmSync(dir, { recursive: true, force: true });
-      const run = await engineRun(id, 'engine: initial load under --cpu-prof', noLimit, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
+      const run = await engineRun(id, 'engine: initial load under --cpu-prof', noLimit, {
+        nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir],
+      });
       z = run.z;
       // One file per thread, named CPU.<date>.<time>.<pid>.<thread>.<seq>: thread 0 is the main one, the others map.
       const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
       const file = files.find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)) ?? files[0];
-      run.s.workerProfiles = files.filter((f) => f !== file).map((f) => summarizeProfile(join(dir, f), ['mapRecord', 'evaluate@jsonata', 'payloadHash']));
+      run.s.workerProfiles = files
+        .filter((f) => f !== file)
+        .map((f) => summarizeProfile(join(dir, f), ['mapRecord', 'evaluate@jsonata', 'payloadHash']));
       if (file) {
         run.s.profile = summarizeProfile(join(dir, file), [
-          'runSync', 'stageStreams', 'stagePage', 'processFlow', 'mapChunk', 'loadChunk', 'mapRecord', 'provisionFields', 'asyncJobWriter', 'scanTarget',
-          'checkpoint@store/state.js', 'all@store/state.js', 'run@store/state.js', 'transaction@store/state.js',
-          'map@map/flow-mapper.js', 'keepRelated@map/flow-mapper.js', 'evaluate@jsonata', 'payloadHash', 'canonicalJson', 'request@http/client.js', 'writeFileAtomic',
+          'runSync',
+          'stageStreams',
+          'stagePage',
+          'processFlow',
+          'mapChunk',
+          'loadChunk',
+          'mapRecord',
+          'provisionFields',
+          'asyncJobWriter',
+          'scanTarget',
+          'checkpoint@store/state.js',
+          'all@store/state.js',
+          'run@store/state.js',
+          'transaction@store/state.js',
+          'map@map/flow-mapper.js',
+          'keepRelated@map/flow-mapper.js',
+          'evaluate@jsonata',
+          'payloadHash',
+          'canonicalJson',
+          'request@http/client.js',
+          'writeFileAtomic',
         ]);
       }
       report.scenarios.push(run.s);
     } else if (id === 'crash') {
       const refId = digests.has('initial') ? 'initial' : digests.has('baseline') ? 'baseline' : undefined;
-      const c = await runCrash({ visma, root: ROOT, work, seed: o.seed, timeoutMs, reference: refId ? { id: refId, digest: digests.get(refId)! } : undefined, log }, vstate.customers);
+      const c = await runCrash(
+        {
+          visma,
+          root: ROOT,
+          work,
+          seed: o.seed,
+          timeoutMs,
+          reference: refId ? { id: refId, digest: digests.get(refId)! } : undefined,
+          log,
+        },
+        vstate.customers,
+      );
       z = c.sandbox;
       report.scenarios.push({
-        id, size,
+        id,
+        size,
         title: `engine: initial load into an empty Zendesk, SIGKILLed ${c.report.kills} times among its bulk writes, then run to the end (this row: the last run; requests: all runs)`,
-        child: slim(c.final), zendesk: c.zendesk, visma: c.visma, crash: c.report,
+        child: slim(c.final),
+        zendesk: c.zendesk,
+        visma: c.visma,
+        crash: c.report,
       });
-      log(`crash: ${c.report.kills} kills, ${c.report.resent} re-sent writes (bound ${c.report.bound}), listings per run ${c.report.listingsPerRun.join(',')}, ${c.report.failedRecords} failed, ${c.report.duplicates} duplicates, ${c.report.finalOrganizations} organizations`);
+      log(
+        `crash: ${c.report.kills} kills, ${c.report.resent} re-sent writes (bound ${c.report.bound}), listings per run ${c.report.listingsPerRun.join(',')}, ${c.report.failedRecords} failed, ${c.report.duplicates} duplicates, ${c.report.finalOrganizations} organizations`,
+      );
     } else if (id === 'rl-enterprise') {
-      const run = await engineRun(id, 'engine: initial load, Zendesk at the Enterprise limit (700 requests/minute, rate limiting on)', { rateLimitEnabled: true, plan: 'enterprise' });
+      const run = await engineRun(
+        id,
+        'engine: initial load, Zendesk at the Enterprise limit (700 requests/minute, rate limiting on)',
+        { rateLimitEnabled: true, plan: 'enterprise' },
+      );
       z = run.z;
       run.s.rate = rateAnalysis(run.s.zendesk!.log ?? [], run.s.child.startEpochMs, 700);
       report.scenarios.push(run.s);
     } else if (id === 'rl-variant') {
-      const run = await engineRun(id, `engine: initial load, Zendesk limited to ${o.rlLimit} requests/minute (so the rate-limit bound spans several windows)`, { rateLimitEnabled: true, rateLimitPerMinute: o.rlLimit }, { align: true });
+      const run = await engineRun(
+        id,
+        `engine: initial load, Zendesk limited to ${o.rlLimit} requests/minute (so the rate-limit bound spans several windows)`,
+        { rateLimitEnabled: true, rateLimitPerMinute: o.rlLimit },
+        { align: true },
+      );
       z = run.z;
       run.s.rate = rateAnalysis(run.s.zendesk!.log ?? [], run.s.child.startEpochMs, o.rlLimit);
       report.scenarios.push(run.s);
@@ -338,12 +508,25 @@ async function main(): Promise<void> {
     return;
   }
   const cpu = cpus();
-  const machine = { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, totalMemoryGB: totalmem() / 1024 ** 3, node: process.version, os: `${platform()} ${release()}` };
+  const machine = {
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    totalMemoryGB: totalmem() / 1024 ** 3,
+    node: process.version,
+    os: `${platform()} ${release()}`,
+  };
   const report: Report = {
     generatedAt: new Date().toISOString(),
     command: `node dist/bench/run.js ${o.argv.join(' ')}`.trim(),
     machine,
-    options: { sizes: o.sizes, defaultSizes: o.defaultSizes, seed: o.seed, rlLimit: o.rlLimit, profile: o.profile, defaultLargeCapMin: DEFAULT_LARGE_CAP_MIN },
+    options: {
+      sizes: o.sizes,
+      defaultSizes: o.defaultSizes,
+      seed: o.seed,
+      rlLimit: o.rlLimit,
+      profile: o.profile,
+      defaultLargeCapMin: DEFAULT_LARGE_CAP_MIN,
+    },
     ...previous(),
   };
   const started = performance.now();

@@ -116,7 +116,9 @@ function instrument(timers: Record<string, Timer>, sqlTimers: Map<string, SqlTim
         byText.set(text, st);
         if (/^SELECT/i.test(sql) && !st.plan) {
           try {
-            st.plan = (this.db.exec(`EXPLAIN QUERY PLAN ${String(args[0])}`, (args[1] ?? []) as never)[0]?.values ?? []).map((v) => String(v[3]));
+            st.plan = (
+              this.db.exec(`EXPLAIN QUERY PLAN ${String(args[0])}`, (args[1] ?? []) as never)[0]?.values ?? []
+            ).map((v) => String(v[3]));
           } catch (e) {
             st.plan = [`(no plan: ${(e as Error).message})`];
           }
@@ -159,9 +161,13 @@ function watchNetwork(): () => NonNullable<ChildResult['network']> {
       return await origFetch(input, init);
     } catch (e) {
       const c = (e as { cause?: { code?: string; message?: string } }).cause;
-      const key = `${(e as Error).name}: ${(e as Error).message}${c ? ` (cause ${c.code ?? ''} ${c.message ?? ''})` : ''}`.trim();
+      const key =
+        `${(e as Error).name}: ${(e as Error).message}${c ? ` (cause ${c.code ?? ''} ${c.message ?? ''})` : ''}`.trim();
       errors[key] = (errors[key] ?? 0) + 1;
-      if (examples.length < 10) examples.push(`t=${((performance.now() - started) / 1000).toFixed(1)}s ${init?.method ?? 'GET'} ${new URL(String(input)).pathname}: ${key}`);
+      if (examples.length < 10)
+        examples.push(
+          `t=${((performance.now() - started) / 1000).toFixed(1)}s ${init?.method ?? 'GET'} ${new URL(String(input)).pathname}: ${key}`,
+        );
       throw e;
     }
   }) as typeof fetch;
@@ -169,7 +175,12 @@ function watchNetwork(): () => NonNullable<ChildResult['network']> {
     fetches,
     fetchErrors: errors,
     examples,
-    clients: [...clients].map((c) => ({ connection: c.connection, requests: c.stats.requests, retries: c.stats.retries, byMethod: { ...c.stats.byMethod } })),
+    clients: [...clients].map((c) => ({
+      connection: c.connection,
+      requests: c.stats.requests,
+      retries: c.stats.retries,
+      byMethod: { ...c.stats.byMethod },
+    })),
   });
 }
 
@@ -190,7 +201,15 @@ async function engine(cfg: ChildConfig, out: ChildResult): Promise<void> {
   // A long run that is killed (timeout) still leaves how far it got.
   const partial = setInterval(() => {
     const last = [...events].reverse().find((e) => e.type === 'progress' || e.type === 'stage');
-    writeFileSync(`${cfg.resultPath}.partial`, JSON.stringify({ elapsedMs: performance.now() - t0, last, events: events.filter((e) => e.type !== 'progress').concat(last ? [last] : []), maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+    writeFileSync(
+      `${cfg.resultPath}.partial`,
+      JSON.stringify({
+        elapsedMs: performance.now() - t0,
+        last,
+        events: events.filter((e) => e.type !== 'progress').concat(last ? [last] : []),
+        maxRssMB: process.resourceUsage().maxRSS / 1024,
+      }),
+    );
   }, 15_000);
   partial.unref();
   let failedEvents = 0;
@@ -206,7 +225,13 @@ async function engine(cfg: ChildConfig, out: ChildResult): Promise<void> {
     if (type === 'flow:end') events.push({ t: performance.now() - t0, type });
     else events.push({ t: performance.now() - t0, type, ...rest });
   };
-  const r = await runSync({ root: cfg.root, mapping: 'visma-zendesk', connections: cfg.connections, statePath: cfg.statePath, onEvent });
+  const r = await runSync({
+    root: cfg.root,
+    mapping: 'visma-zendesk',
+    connections: cfg.connections,
+    statePath: cfg.statePath,
+    onEvent,
+  });
   out.wallMs = performance.now() - t0;
   out.endEpochMs = Date.now();
   out.result = r;
@@ -230,7 +255,11 @@ async function baseline(cfg: ChildConfig, out: ChildResult): Promise<void> {
   await waitUntil(cfg.startAtEpochMs);
   const t0 = performance.now();
   out.startEpochMs = Date.now();
-  const r = await runBaseline({ visma: cfg.connections.visma, zendesk: cfg.connections.zendesk, statePath: cfg.statePath });
+  const r = await runBaseline({
+    visma: cfg.connections.visma,
+    zendesk: cfg.connections.zendesk,
+    statePath: cfg.statePath,
+  });
   out.wallMs = performance.now() - t0;
   out.endEpochMs = Date.now();
   out.result = r;
@@ -255,7 +284,9 @@ async function mapper(cfg: ChildConfig, out: ChildResult): Promise<void> {
   // Inputs as the engine builds them: the mirrored record (canonical JSON, parsed) plus the kept invoices.
   const mirrored = customers.map((c) => JSON.parse(canonicalJson(c)) as Record<string, unknown>);
   const byCustomer = new Map<string, Record<string, unknown>[]>();
-  const sortedInvoices = invoices.map((i) => JSON.parse(canonicalJson(i)) as Record<string, unknown>).sort((a, b) => ((a.referenceNumber as string) < (b.referenceNumber as string) ? -1 : 1));
+  const sortedInvoices = invoices
+    .map((i) => JSON.parse(canonicalJson(i)) as Record<string, unknown>)
+    .sort((a, b) => ((a.referenceNumber as string) < (b.referenceNumber as string) ? -1 : 1));
   for (const inv of sortedInvoices) {
     const k = String((inv.customer as Record<string, unknown> | undefined)?.number);
     let l = byCustomer.get(k);
@@ -277,7 +308,8 @@ async function mapper(cfg: ChildConfig, out: ChildResult): Promise<void> {
     const inputs: Record<string, unknown>[] = [];
     for (const c of mirrored) {
       const kept = [];
-      for (const inv of byCustomer.get(String(c.number)) ?? []) if (await m.keepRelated('open_invoices', inv)) kept.push(inv);
+      for (const inv of byCustomer.get(String(c.number)) ?? [])
+        if (await m.keepRelated('open_invoices', inv)) kept.push(inv);
       inputs.push({ ...c, open_invoices: kept });
     }
     const joinMs = performance.now() - s;
@@ -309,7 +341,17 @@ async function mapper(cfg: ChildConfig, out: ChildResult): Promise<void> {
         }
       }
     }
-    runs.push({ pass, records: inputs.length, invoices: sortedInvoices.length, openInvoices: n, joinMs, mapMs, interpretedMs, handMs, handJoinMs });
+    runs.push({
+      pass,
+      records: inputs.length,
+      invoices: sortedInvoices.length,
+      openInvoices: n,
+      joinMs,
+      mapMs,
+      interpretedMs,
+      handMs,
+      handJoinMs,
+    });
   }
   out.wallMs = performance.now() - t0;
   out.endEpochMs = Date.now();
@@ -321,7 +363,16 @@ async function mapper(cfg: ChildConfig, out: ChildResult): Promise<void> {
 async function main(): Promise<void> {
   const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8')) as ChildConfig;
   const memory = memorySampler();
-  const out: ChildResult = { mode: cfg.mode, ok: false, wallMs: 0, startEpochMs: 0, endEpochMs: 0, bootMs: 0, cpu: { userMs: 0, systemMs: 0 }, memory: { maxRssMB: 0, vmHwmMB: null, sampledPeakMB: { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 } } };
+  const out: ChildResult = {
+    mode: cfg.mode,
+    ok: false,
+    wallMs: 0,
+    startEpochMs: 0,
+    endEpochMs: 0,
+    bootMs: 0,
+    cpu: { userMs: 0, systemMs: 0 },
+    memory: { maxRssMB: 0, vmHwmMB: null, sampledPeakMB: { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 } },
+  };
   try {
     if (cfg.mode === 'engine') await engine(cfg, out);
     else if (cfg.mode === 'baseline') await baseline(cfg, out);

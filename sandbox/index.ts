@@ -37,14 +37,40 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-export type { ConnectionProfile, Simulator, SimulatorDefinition, SimulatorExamples, SimulatorStartOptions } from './registry.js';
+export type {
+  ConnectionProfile,
+  Simulator,
+  SimulatorDefinition,
+  SimulatorExamples,
+  SimulatorStartOptions,
+} from './registry.js';
 export { labelOf } from './registry.js';
 export { VismaSimulator, ZendeskSimulator };
-export type { VismaSimulatorOptions, Dto, MutationRequest, MutationResult, NewInvoice, VismaCredentials, VismaSnapshot } from './visma/index.js';
-export type { ZendeskSimulatorOptions, ZendeskCredentialsView, ZendeskSnapshot, WebhookDelivery } from './zendesk/index.js';
+export type {
+  VismaSimulatorOptions,
+  Dto,
+  MutationRequest,
+  MutationResult,
+  NewInvoice,
+  VismaCredentials,
+  VismaSnapshot,
+} from './visma/index.js';
+export type {
+  ZendeskSimulatorOptions,
+  ZendeskCredentialsView,
+  ZendeskSnapshot,
+  WebhookDelivery,
+} from './zendesk/index.js';
 export { describeMutation } from './visma/mutation-text.js';
 export { signZendeskWebhook, ZENDESK_TEST_SIGNING_SECRET } from './zendesk/index.js';
-export { fixedClock, manualClock, advancingClock, systemClock, type Clock, type ManualClock } from './framework/clock.js';
+export {
+  fixedClock,
+  manualClock,
+  advancingClock,
+  systemClock,
+  type Clock,
+  type ManualClock,
+} from './framework/clock.js';
 
 const DEFAULT_SEED = 1;
 const DEFAULT_SIZE = 100;

@@ -5,7 +5,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 
 const out = new URL('../engine/config/types.generated.ts', import.meta.url);
 const schemaDir = new URL('../schemas/', import.meta.url).pathname;
-const options = { bannerComment: '', additionalProperties: false, unknownAny: true, strictIndexSignatures: false, cwd: schemaDir };
+const options = {
+  bannerComment: '',
+  additionalProperties: false,
+  unknownAny: true,
+  strictIndexSignatures: false,
+  cwd: schemaDir,
+};
 
 // Declarations as blocks (doc comment + export ...) so that names the schemas share
 // (Duration, Jsonata) are emitted once.
@@ -17,7 +23,10 @@ function declarations(ts) {
     cur.push(line);
     const inComment = cur[0].startsWith('/**') && !cur.some((l) => l.startsWith('export'));
     if (inComment) continue;
-    if (/^(}|};)$/.test(line) || (/^export type \w+ = [^{]*;$/.test(line) && cur.at(-1) === line && !line.endsWith('{'))) {
+    if (
+      /^(}|};)$/.test(line) ||
+      (/^export type \w+ = [^{]*;$/.test(line) && cur.at(-1) === line && !line.endsWith('{'))
+    ) {
       blocks.push(cur.join('\n'));
       cur = [];
     }

@@ -21,7 +21,10 @@ export interface SpawnOptions {
  * Runs one measured child (dist/bench/sync-child.js) asynchronously, so this process keeps serving
  * the simulators while the child syncs against them.
  */
-export async function runChild(cfg: Omit<ChildConfig, 'resultPath'>, o: SpawnOptions): Promise<ChildResult & { exitCode: number | null; spawnMs: number; killed?: boolean }> {
+export async function runChild(
+  cfg: Omit<ChildConfig, 'resultPath'>,
+  o: SpawnOptions,
+): Promise<ChildResult & { exitCode: number | null; spawnMs: number; killed?: boolean }> {
   mkdirSync(o.workDir, { recursive: true });
   const resultPath = join(o.workDir, `${o.label}.result.json`);
   const configPath = join(o.workDir, `${o.label}.config.json`);
@@ -30,7 +33,9 @@ export async function runChild(cfg: Omit<ChildConfig, 'resultPath'>, o: SpawnOpt
   const started = performance.now();
   let killed = false;
   const exitCode = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [...(o.nodeArgs ?? []), CHILD, configPath], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [...(o.nodeArgs ?? []), CHILD, configPath], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     const timers: NodeJS.Timeout[] = [];
     if (o.timeoutMs) timers.push(setTimeout(() => child.kill('SIGKILL'), o.timeoutMs));
     if (o.kill) {
@@ -56,8 +61,20 @@ export async function runChild(cfg: Omit<ChildConfig, 'resultPath'>, o: SpawnOpt
   const spawnMs = performance.now() - started;
   if (!existsSync(resultPath)) {
     return {
-      mode: cfg.mode, ok: false, error: killed ? 'killed (SIGKILL) on purpose' : `child exited with ${exitCode} and no result (killed, timed out or out of memory)`, wallMs: spawnMs, startEpochMs: 0, endEpochMs: 0, bootMs: 0,
-      cpu: { userMs: 0, systemMs: 0 }, memory: { maxRssMB: 0, vmHwmMB: null, sampledPeakMB: { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 } }, exitCode, spawnMs, killed,
+      mode: cfg.mode,
+      ok: false,
+      error: killed
+        ? 'killed (SIGKILL) on purpose'
+        : `child exited with ${exitCode} and no result (killed, timed out or out of memory)`,
+      wallMs: spawnMs,
+      startEpochMs: 0,
+      endEpochMs: 0,
+      bootMs: 0,
+      cpu: { userMs: 0, systemMs: 0 },
+      memory: { maxRssMB: 0, vmHwmMB: null, sampledPeakMB: { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 } },
+      exitCode,
+      spawnMs,
+      killed,
     };
   }
   return { ...(JSON.parse(readFileSync(resultPath, 'utf8')) as ChildResult), exitCode, spawnMs, killed };

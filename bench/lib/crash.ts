@@ -24,7 +24,12 @@ export const CRASH_BATCH = 100;
  * account's 30 job slots: a dead run's queued jobs still complete, and can still hold slots when
  * the next run starts writing.
  */
-export const CRASH_KNOBS = { rateLimitEnabled: false, jobCompleteAfterMs: 2000, jobPollsToComplete: 1_000_000, maxActiveJobs: 30 };
+export const CRASH_KNOBS = {
+  rateLimitEnabled: false,
+  jobCompleteAfterMs: 2000,
+  jobPollsToComplete: 1_000_000,
+  maxActiveJobs: 30,
+};
 
 export interface CrashRun {
   run: number;
@@ -187,10 +192,17 @@ export async function runCrash(ctx: CrashContext, organizationsNeeded: number): 
     const idsBefore = new Set(sim.jobStatuses().map((j) => String(j.id)));
     const reached = () => jobsOf() - jobsAtStart >= killAtJobs!;
     const label = `crash-${runs.length + 1}`;
-    ctx.log(`crash: run ${runs.length + 1}${attempt ? `, kill ${killAfterMs} ms after its bulk job #${killAtJobs}` : ', to the end'}`);
+    ctx.log(
+      `crash: run ${runs.length + 1}${attempt ? `, kill ${killAfterMs} ms after its bulk job #${killAtJobs}` : ', to the end'}`,
+    );
     const r = await runChild(
       { mode: 'engine', root: ctx.root, connections, statePath },
-      { workDir: ctx.work, label, timeoutMs: ctx.timeoutMs, kill: attempt ? { when: reached, afterMs: killAfterMs! } : undefined },
+      {
+        workDir: ctx.work,
+        label,
+        timeoutMs: ctx.timeoutMs,
+        kill: attempt ? { when: reached, afterMs: killAfterMs! } : undefined,
+      },
     );
     const zc = counts(z, 'zendesk');
     const log = zc.log ?? [];
@@ -225,7 +237,9 @@ export async function runCrash(ctx: CrashContext, organizationsNeeded: number): 
       run.intentsWithoutJob = j.intentsWithoutJob;
     }
     runs.push(run);
-    ctx.log(`crash: run ${run.run} ${run.killed ? 'killed' : `exited ${String(r.exitCode)} (${run.status ?? r.error ?? ''})`} after ${(r.spawnMs / 1000).toFixed(1)} s; ${run.receivedAfter} records received, ${run.organizationsAfter} organizations, ${run.listings} listing(s), ${run.tooManyJobs} × 429`);
+    ctx.log(
+      `crash: run ${run.run} ${run.killed ? 'killed' : `exited ${String(r.exitCode)} (${run.status ?? r.error ?? ''})`} after ${(r.spawnMs / 1000).toFixed(1)} s; ${run.receivedAfter} records received, ${run.organizationsAfter} organizations, ${run.listings} listing(s), ${run.tooManyJobs} × 429`,
+    );
     if (run.killed) kills++;
     // A run that ends before its kill (nothing left to write, or an error) ends the scenario.
     else final = r;

@@ -69,7 +69,8 @@ export function summarizeProfile(file: string, inclusiveOf: string[] = [], topN 
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+  for (let i = 0; i < p.samples.length; i++)
+    self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
 
   const areas = new Map<string, number>();
   const fns = new Map<string, { fn: string; where: string; area: string; ms: number }>();
@@ -78,7 +79,8 @@ export function summarizeProfile(file: string, inclusiveOf: string[] = [], topN 
     const [name, file] = f.split('@');
     return { key: f, name, file };
   });
-  const matchesOf = (cf: CallFrame) => specs.filter((x) => x.name === cf.functionName && (!x.file || cf.url.includes(x.file))).map((x) => x.key);
+  const matchesOf = (cf: CallFrame) =>
+    specs.filter((x) => x.name === cf.functionName && (!x.file || cf.url.includes(x.file))).map((x) => x.key);
   let total = 0;
   let idle = 0;
   for (const [id, ms] of self) {
@@ -108,8 +110,14 @@ export function summarizeProfile(file: string, inclusiveOf: string[] = [], topN 
   return {
     file,
     totalMs: total,
-    byArea: [...areas].map(([area, ms]) => ({ area, ms, share: area === 'idle' ? NaN : ms / busy })).sort((a, b) => b.ms - a.ms),
-    top: [...fns.values()].filter((f) => f.area !== 'idle').sort((a, b) => b.ms - a.ms).slice(0, topN).map((f) => ({ ...f, share: f.ms / busy })),
+    byArea: [...areas]
+      .map(([area, ms]) => ({ area, ms, share: area === 'idle' ? NaN : ms / busy }))
+      .sort((a, b) => b.ms - a.ms),
+    top: [...fns.values()]
+      .filter((f) => f.area !== 'idle')
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, topN)
+      .map((f) => ({ ...f, share: f.ms / busy })),
     inclusive: [...incl].map(([fn, ms]) => ({ fn, ms, share: ms / busy })).sort((a, b) => b.ms - a.ms),
   };
 }

@@ -19,12 +19,24 @@ export interface LogEntry {
   timestamp: string;
 }
 
-export const ZENDESK_KINDS = ['bulk writes', 'job polls', 'lookups/listings', 'field provisioning', 'auth (token)', 'other'] as const;
+export const ZENDESK_KINDS = [
+  'bulk writes',
+  'job polls',
+  'lookups/listings',
+  'field provisioning',
+  'auth (token)',
+  'other',
+] as const;
 
 export function zendeskKind(route: string): (typeof ZENDESK_KINDS)[number] {
   if (route.includes('/oauth/')) return 'auth (token)';
   if (route.includes('/organization_fields')) return 'field provisioning';
-  if (/create_many|update_many|create_or_update|destroy_many|^POST \/api\/v2\/organizations$|^PUT \/api\/v2\/organizations\/\{id\}$/.test(route)) return 'bulk writes';
+  if (
+    /create_many|update_many|create_or_update|destroy_many|^POST \/api\/v2\/organizations$|^PUT \/api\/v2\/organizations\/\{id\}$/.test(
+      route,
+    )
+  )
+    return 'bulk writes';
   if (route.includes('/job_statuses')) return 'job polls';
   if (route.includes('/organizations')) return 'lookups/listings';
   return 'other';
@@ -32,7 +44,12 @@ export function zendeskKind(route: string): (typeof ZENDESK_KINDS)[number] {
 
 export function counts(sb: Sandbox, system: 'visma' | 'zendesk'): RequestCounts {
   // The simulators' stats carry status counts and timestamps beyond the Sandbox interface's view.
-  const s = sb.simulators[system]!.stats() as unknown as { total: number; byRoute: Record<string, number>; byStatus?: Record<string, number>; log: LogEntry[] };
+  const s = sb.simulators[system]!.stats() as unknown as {
+    total: number;
+    byRoute: Record<string, number>;
+    byStatus?: Record<string, number>;
+    log: LogEntry[];
+  };
   const byKind: Record<string, number> = {};
   if (system === 'zendesk') {
     for (const k of ZENDESK_KINDS) byKind[k] = 0;
@@ -49,12 +66,18 @@ export async function freshZendesk(knobs: Record<string, unknown>, seed: number)
 export function orgDigest(sb: Sandbox): Map<string, string> {
   const out = new Map<string, string>();
   for (const o of zendeskOf(sb).organizations()) {
-    out.set(String(o.external_id), canonicalJson({ name: o.name, details: o.details, notes: o.notes, organization_fields: o.organization_fields }));
+    out.set(
+      String(o.external_id),
+      canonicalJson({ name: o.name, details: o.details, notes: o.notes, organization_fields: o.organization_fields }),
+    );
   }
   return out;
 }
 
-export function compareDigests(a: Map<string, string>, b: Map<string, string>): { onlyA: number; onlyB: number; differ: number; example?: { key: string; a?: string; b?: string } } {
+export function compareDigests(
+  a: Map<string, string>,
+  b: Map<string, string>,
+): { onlyA: number; onlyB: number; differ: number; example?: { key: string; a?: string; b?: string } } {
   let onlyA = 0;
   let differ = 0;
   let example: { key: string; a?: string; b?: string } | undefined;
@@ -90,7 +113,11 @@ export interface RateAnalysis {
   simpleBoundSec: number;
 }
 
-export function rateAnalysis(log: { path: string; status: number; timestamp: string }[], startEpochMs: number, limit: number): RateAnalysis {
+export function rateAnalysis(
+  log: { path: string; status: number; timestamp: string }[],
+  startEpochMs: number,
+  limit: number,
+): RateAnalysis {
   const api = log.filter((e) => e.path.startsWith('/api/v2/'));
   const served = api.filter((e) => e.status !== 429).length;
   const first = Math.floor(startEpochMs / 60_000);

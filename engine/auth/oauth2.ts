@@ -11,10 +11,7 @@ import { render, renderMap, renderOptional } from '../util/template.js';
 import type { AuthContext, AuthProvider } from './context.js';
 
 type OAuthSpec =
-  | Oauth2ClientCredentialsAuth
-  | Oauth2AuthorizationCodeAuth
-  | Oauth2RefreshTokenAuth
-  | Oauth2PasswordAuth;
+  Oauth2ClientCredentialsAuth | Oauth2AuthorizationCodeAuth | Oauth2RefreshTokenAuth | Oauth2PasswordAuth;
 
 interface Token {
   accessToken: string;

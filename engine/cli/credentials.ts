@@ -16,10 +16,16 @@ async function withStore<T>(o: { state?: string }, fn: (c: CredentialRepository)
 }
 
 export function registerCredentials(program: Command): void {
-  const cmd = program.command('credentials').description('The encrypted credential store behind ${store:NAME} references (AES-256-GCM; key from MLC_MASTER_KEY or .mlc/master.key)');
+  const cmd = program
+    .command('credentials')
+    .description(
+      'The encrypted credential store behind ${store:NAME} references (AES-256-GCM; key from MLC_MASTER_KEY or .mlc/master.key)',
+    );
   cmd
     .command('set')
-    .description('Store (or replace) a secret under a name, encrypted; the value comes from standard input unless --value')
+    .description(
+      'Store (or replace) a secret under a name, encrypted; the value comes from standard input unless --value',
+    )
     .argument('<name>', 'the name connections refer to as ${store:NAME}')
     .option('--value <value>', 'the secret (default: read from standard input, so it stays out of shell history)')
     .option(...STATE_OPTION)

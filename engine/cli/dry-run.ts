@@ -26,25 +26,44 @@ interface DryRunFlags {
 export function registerDryRun(program: Command): void {
   program
     .command('dry-run')
-    .description('Map records without writing: from fixtures (payloads), or --live from the real source (what would be created, updated or left unchanged)')
+    .description(
+      'Map records without writing: from fixtures (payloads), or --live from the real source (what would be created, updated or left unchanged)',
+    )
     .argument('<mapping>', 'a mapping in mappings/')
     .option('--fixtures <dir>', 'fixture folder (default mappings/<mapping>/fixtures)')
     .option('--live', 'read the real source and diff against the state; writes nothing anywhere')
-    .option('--sandbox', 'with --live: read the local simulators of sync --sandbox and diff against its state (changes no sandbox data)')
+    .option(
+      '--sandbox',
+      'with --live: read the local simulators of sync --sandbox and diff against its state (changes no sandbox data)',
+    )
     .option(...CONNECTIONS_OPTION)
-    .option('--state <file>', 'state database to diff against (default .mlc/state.db; with --sandbox .mlc/sandbox/state.db)')
+    .option(
+      '--state <file>',
+      'state database to diff against (default .mlc/state.db; with --sandbox .mlc/sandbox/state.db)',
+    )
     .option('--limit <n>', 'records (or fixture cases) to print per flow', wholeNumber(0), 5)
     .option('--json', 'machine-readable output')
     .action((mapping: string, o: DryRunFlags) =>
       runCommand(async () => {
         const root = process.cwd();
-        if (o.sandbox && !o.live) throw new UsageError('--sandbox goes with --live (fixtures need no simulators): mlc dry-run <mapping> --live --sandbox');
+        if (o.sandbox && !o.live)
+          throw new UsageError(
+            '--sandbox goes with --live (fixtures need no simulators): mlc dry-run <mapping> --live --sandbox',
+          );
         if (o.live) {
-          const r = o.sandbox ? await sandboxDryRun(root, mapping, o) : await runSync({ root, mapping, connectionsFile: o.connections, statePath: statePath(o), dryRun: true });
+          const r = o.sandbox
+            ? await sandboxDryRun(root, mapping, o)
+            : await runSync({ root, mapping, connectionsFile: o.connections, statePath: statePath(o), dryRun: true });
           printLive(r, o);
           return r.status === 'error' ? EXIT.cannotRun : EXIT.ok;
         }
-        const plan = planMapping({ root, mapping, connectionsFile: o.connections, connections: {}, requireConnections: false });
+        const plan = planMapping({
+          root,
+          mapping,
+          connectionsFile: o.connections,
+          connections: {},
+          requireConnections: false,
+        });
         const dir = o.fixtures ? resolve(o.fixtures) : join(dirname(plan.mappingFile), 'fixtures');
         const results = await runFixtures(plan, dir);
         printFixtures(results, o);
@@ -67,15 +86,27 @@ async function sandboxDryRun(root: string, mapping: string, o: DryRunFlags): Pro
   const systems = mappingConnectors(root, mapping);
   const exists = existsSync(dataFile);
   if (!exists && existsSync(stateFile)) {
-    throw new UsageError(`the sandbox state ${stateFile} has no simulated data beside it (${dataFile}): mlc sync ${mapping} --sandbox starts a fresh sandbox`);
+    throw new UsageError(
+      `the sandbox state ${stateFile} has no simulated data beside it (${dataFile}): mlc sync ${mapping} --sandbox starts a fresh sandbox`,
+    );
   }
   mkdirSync(dirname(stateFile), { recursive: true, mode: 0o700 });
   const release = acquireLock(`${stateFile}.lock`, { forCommand: true });
   try {
     const session = await openSandboxSession({ systems, dataFile, stateFile, changeSource: false });
     try {
-      const r = await runSync({ root, mapping, connections: session.connections, statePath: exists ? stateFile : null, dryRun: true });
-      if (!exists) r.stateNotes = [...(r.stateNotes ?? []), `no sandbox in ${dirname(stateFile)}/ yet: compared with an empty state (mlc sync ${mapping} --sandbox creates it)`];
+      const r = await runSync({
+        root,
+        mapping,
+        connections: session.connections,
+        statePath: exists ? stateFile : null,
+        dryRun: true,
+      });
+      if (!exists)
+        r.stateNotes = [
+          ...(r.stateNotes ?? []),
+          `no sandbox in ${dirname(stateFile)}/ yet: compared with an empty state (mlc sync ${mapping} --sandbox creates it)`,
+        ];
       return r;
     } finally {
       if (exists) await session.finish();
@@ -103,14 +134,21 @@ function printPlanned(f: FlowSummary, limit: number): void {
   for (const p of writes.slice(0, limit)) {
     if (p.action === 'update' && p.before) {
       const changes = describeChanges(fieldChanges(p.before, p.payload));
-      process.stdout.write(`\n${f.flow} ${p.key}: would update ${changes.length} field(s)\n${changes.map((c) => `  ${c}`).join('\n')}\n`);
+      process.stdout.write(
+        `\n${f.flow} ${p.key}: would update ${changes.length} field(s)\n${changes.map((c) => `  ${c}`).join('\n')}\n`,
+      );
     } else if (p.action === 'update') {
-      process.stdout.write(`\n${f.flow} ${p.key}: would update (the payload last written is not kept, so these are the new values of every field)\n${JSON.stringify(p.payload, null, 2)}\n`);
+      process.stdout.write(
+        `\n${f.flow} ${p.key}: would update (the payload last written is not kept, so these are the new values of every field)\n${JSON.stringify(p.payload, null, 2)}\n`,
+      );
     } else {
       process.stdout.write(`\n${f.flow} ${p.key}: would ${p.action}\n${JSON.stringify(p.payload, null, 2)}\n`);
     }
   }
-  if (writes.length > limit) process.stdout.write(`\n${f.flow}: ${writes.length - limit} more record(s) would be written (--limit N shows more)\n`);
+  if (writes.length > limit)
+    process.stdout.write(
+      `\n${f.flow}: ${writes.length - limit} more record(s) would be written (--limit N shows more)\n`,
+    );
 }
 
 function printFixtures(results: FixtureResult[], o: DryRunFlags): void {
@@ -121,6 +159,11 @@ function printFixtures(results: FixtureResult[], o: DryRunFlags): void {
     process.stdout.write(`${JSON.stringify(shown.map(({ diff: _d, ...r }) => r))}\n`);
     return;
   }
-  for (const r of shown) process.stdout.write(`# ${r.name} (${r.flow})\n${r.error ? `error: ${r.error}` : JSON.stringify(r.payload, null, 2)}\n\n`);
-  for (const [flow, list] of perFlow) if (list.length > o.limit) process.stdout.write(`${flow}: ${list.length - o.limit} more case(s) (--limit N shows more)\n`);
+  for (const r of shown)
+    process.stdout.write(
+      `# ${r.name} (${r.flow})\n${r.error ? `error: ${r.error}` : JSON.stringify(r.payload, null, 2)}\n\n`,
+    );
+  for (const [flow, list] of perFlow)
+    if (list.length > o.limit)
+      process.stdout.write(`${flow}: ${list.length - o.limit} more case(s) (--limit N shows more)\n`);
 }

@@ -21,19 +21,36 @@ export function registerHistory(program: Command): void {
           const runs = await state.runs.list(mapping);
           const failures = await state.failures.list(mapping);
           if (o.json) {
-            process.stdout.write(`${JSON.stringify({ runs: runs.map((r) => ({ ...r, summary: r.summary ? JSON.parse(r.summary) : null })), failures })}\n`);
+            process.stdout.write(
+              `${JSON.stringify({ runs: runs.map((r) => ({ ...r, summary: r.summary ? JSON.parse(r.summary) : null })), failures })}\n`,
+            );
             return EXIT.ok;
           }
           for (const r of runs) {
-            const s = r.summary ? (JSON.parse(r.summary) as { flows: { flow: string; created: number; updated: number; unchanged: number; failed: number }[]; error?: string }) : undefined;
-            const counts = s?.flows.map((f) => `${f.flow}: +${f.created} ~${f.updated} =${f.unchanged} !${f.failed}`).join('  ') ?? '';
-            process.stdout.write(`${r.id}  ${r.mapping}  ${r.status}  ${r.started_at}  ${counts}${s?.error ? `  error: ${s.error}` : ''}\n`);
+            const s = r.summary
+              ? (JSON.parse(r.summary) as {
+                  flows: { flow: string; created: number; updated: number; unchanged: number; failed: number }[];
+                  error?: string;
+                })
+              : undefined;
+            const counts =
+              s?.flows.map((f) => `${f.flow}: +${f.created} ~${f.updated} =${f.unchanged} !${f.failed}`).join('  ') ??
+              '';
+            process.stdout.write(
+              `${r.id}  ${r.mapping}  ${r.status}  ${r.started_at}  ${counts}${s?.error ? `  error: ${s.error}` : ''}\n`,
+            );
           }
           if (!runs.length) process.stdout.write('no runs yet\n');
           if (failures.length) {
             process.stdout.write(`\n${failures.length} record(s) in the failure queue:\n`);
-            for (const f of failures.slice(0, SHOWN_FAILURES)) process.stdout.write(`  ${f.mapping}/${f.flow} ${f.key} (${f.attempts} attempts, ${f.stage}): ${f.reason}\n`);
-            if (failures.length > SHOWN_FAILURES) process.stdout.write(`  ... and ${failures.length - SHOWN_FAILURES} more: mlc runs --json lists them all\n`);
+            for (const f of failures.slice(0, SHOWN_FAILURES))
+              process.stdout.write(
+                `  ${f.mapping}/${f.flow} ${f.key} (${f.attempts} attempts, ${f.stage}): ${f.reason}\n`,
+              );
+            if (failures.length > SHOWN_FAILURES)
+              process.stdout.write(
+                `  ... and ${failures.length - SHOWN_FAILURES} more: mlc runs --json lists them all\n`,
+              );
           }
           return EXIT.ok;
         } finally {
@@ -55,7 +72,11 @@ export function registerHistory(program: Command): void {
           const rows = await state.audit.ofRunOrKey(id);
           if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
           else if (!rows.length) process.stdout.write(`nothing in the audit log for ${id}\n`);
-          else for (const a of rows) process.stdout.write(`${a.at}  ${a.run_id}  ${a.mapping}/${a.flow}  ${a.key}  ${a.action}${a.target_id ? `  target ${a.target_id}` : ''}  version ${a.source_version ?? '-'}  hash ${a.payload_hash ?? '-'}${a.error ? `  error: ${a.error}` : ''}\n`);
+          else
+            for (const a of rows)
+              process.stdout.write(
+                `${a.at}  ${a.run_id}  ${a.mapping}/${a.flow}  ${a.key}  ${a.action}${a.target_id ? `  target ${a.target_id}` : ''}  version ${a.source_version ?? '-'}  hash ${a.payload_hash ?? '-'}${a.error ? `  error: ${a.error}` : ''}\n`,
+              );
           // Finding nothing is an answer, not a failed record (exit 1 means records failed).
           return EXIT.ok;
         } finally {

@@ -5,7 +5,11 @@ import { interruptRecorder } from '../store/run-interrupt.js';
 /** Exit status of a command stopped by Ctrl-C: 128 + SIGINT, as shells report it. */
 export const EXIT_INTERRUPTED = 130;
 
-type FlowCounts = Pick<FlowSummary, 'flow' | 'created' | 'updated' | 'unchanged' | 'failed'> & { done?: number; total?: number; finished: boolean };
+type FlowCounts = Pick<FlowSummary, 'flow' | 'created' | 'updated' | 'unchanged' | 'failed'> & {
+  done?: number;
+  total?: number;
+  finished: boolean;
+};
 
 /** What a run has done, as its events told it: enough to say so when it is stopped. */
 class RunTally {
@@ -17,33 +21,63 @@ class RunTally {
     if (e.type === 'run:start') this.runId = e.runId;
     if (e.type === 'page') this.streams.set(e.stream, { read: e.read, finished: false });
     if (e.type === 'stage') this.streams.set(e.stream, { read: e.read, finished: true });
-    if (e.type === 'progress') this.flows.set(e.flow, { flow: e.flow, created: e.created, updated: e.updated, unchanged: e.unchanged, failed: e.failed, done: e.done, total: e.total, finished: false });
+    if (e.type === 'progress')
+      this.flows.set(e.flow, {
+        flow: e.flow,
+        created: e.created,
+        updated: e.updated,
+        unchanged: e.unchanged,
+        failed: e.failed,
+        done: e.done,
+        total: e.total,
+        finished: false,
+      });
     if (e.type === 'flow:end') {
       const s = e.summary;
-      this.flows.set(e.flow, { flow: e.flow, created: s.created, updated: s.updated, unchanged: s.unchanged, failed: s.failed, finished: true });
+      this.flows.set(e.flow, {
+        flow: e.flow,
+        created: s.created,
+        updated: s.updated,
+        unchanged: s.unchanged,
+        failed: s.failed,
+        finished: true,
+      });
     }
   }
 
   lines(): string[] {
     const out: string[] = [];
-    for (const [s, r] of this.streams) out.push(`read ${s}: ${r.read} records${r.finished ? '' : ' (reading was not finished)'}`);
+    for (const [s, r] of this.streams)
+      out.push(`read ${s}: ${r.read} records${r.finished ? '' : ' (reading was not finished)'}`);
     for (const f of this.flows.values()) {
       const where = f.finished ? 'finished' : `${f.done}/${f.total} records processed`;
-      out.push(`${f.flow}: ${where}; created ${f.created}, updated ${f.updated}, unchanged ${f.unchanged}, failed ${f.failed}`);
+      out.push(
+        `${f.flow}: ${where}; created ${f.created}, updated ${f.updated}, unchanged ${f.unchanged}, failed ${f.failed}`,
+      );
     }
     if (!out.length) out.push('nothing was read or written yet');
     return out;
   }
 
   summary(): string {
-    return JSON.stringify({ flows: [...this.flows.values()].map(({ flow, created, updated, unchanged, failed }) => ({ flow, created, updated, unchanged, failed })), error: 'interrupted (Ctrl-C)' });
+    return JSON.stringify({
+      flows: [...this.flows.values()].map(({ flow, created, updated, unchanged, failed }) => ({
+        flow,
+        created,
+        updated,
+        unchanged,
+        failed,
+      })),
+      error: 'interrupted (Ctrl-C)',
+    });
   }
 }
 
 /** Removes a lock file this process holds (the ones it takes are released by code that will not run now). */
 function dropOwnLock(lockFile: string): void {
   try {
-    if ((JSON.parse(readFileSync(lockFile, 'utf8')) as { pid?: number }).pid === process.pid) rmSync(lockFile, { force: true });
+    if ((JSON.parse(readFileSync(lockFile, 'utf8')) as { pid?: number }).pid === process.pid)
+      rmSync(lockFile, { force: true });
   } catch {
     /* not there, or not ours */
   }
@@ -74,7 +108,8 @@ export async function interruptible(
       const said = tally.runId
         ? `run ${tally.runId} interrupted (Ctrl-C)${recorded ? ', recorded as interrupted' : ''}; the next run continues from its last checkpoint`
         : 'interrupted (Ctrl-C) before the run started';
-      if (o.json) process.stdout.write(`${JSON.stringify({ runId: tally.runId ?? null, status: 'interrupted', done: lines })}\n`);
+      if (o.json)
+        process.stdout.write(`${JSON.stringify({ runId: tally.runId ?? null, status: 'interrupted', done: lines })}\n`);
       else process.stdout.write(`\n${said}\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
       dropOwnLock(`${stateFile}.lock`);
       process.exit(EXIT_INTERRUPTED);

@@ -18,7 +18,9 @@ export function registerLint(program: Command): void {
         diags = await lintWithModules(process.cwd(), paths, { connections: opts.connections });
       } catch (e) {
         // Every known bad input is a diagnostic; anything left is an mlc bug, still told without a stack trace and never passed.
-        process.stderr.write(`mlc lint: could not finish checking (an mlc bug, please report it): ${tidyMessage((e as Error)?.message ?? String(e))}\n`);
+        process.stderr.write(
+          `mlc lint: could not finish checking (an mlc bug, please report it): ${tidyMessage((e as Error)?.message ?? String(e))}\n`,
+        );
         process.exitCode = EXIT.config;
         return;
       }

@@ -23,11 +23,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const program = new Command();
-program
-  .name('mlc')
-  .description('ml-connector: declarative ERP-to-SaaS sync')
-  .version('0.1.0')
-  .exitOverride();
+program.name('mlc').description('ml-connector: declarative ERP-to-SaaS sync').version('0.1.0').exitOverride();
 registerLint(program);
 registerSync(program);
 registerDryRun(program);

@@ -17,14 +17,21 @@ export function statePath(o: CommonOptions): string {
 }
 
 /** The options most commands share, as commander's `.option(...)` arguments. */
-export const STATE_OPTION = ['--state <file>', `state database (default ${DEFAULT_STATE}; with --sandbox ${SANDBOX_STATE})`] as const;
+export const STATE_OPTION = [
+  '--state <file>',
+  `state database (default ${DEFAULT_STATE}; with --sandbox ${SANDBOX_STATE})`,
+] as const;
 export const CONNECTIONS_OPTION = ['--connections <file>', 'connections file (default connections.yaml)'] as const;
-export const SANDBOX_VIEW_OPTION = ['--sandbox', `the sandbox's state (${SANDBOX_STATE}), as left by sync --sandbox`] as const;
+export const SANDBOX_VIEW_OPTION = [
+  '--sandbox',
+  `the sandbox's state (${SANDBOX_STATE}), as left by sync --sandbox`,
+] as const;
 
 /** A whole number of at least `min`, for commander: anything else is a usage error (exit 2), not a NaN run. */
 export function wholeNumber(min: number): (v: string) => number {
   return (v) => {
-    if (!/^\d+$/.test(v.trim()) || Number(v) < min) throw new InvalidArgumentError(`expected a whole number of at least ${min}, got "${v}"`);
+    if (!/^\d+$/.test(v.trim()) || Number(v) < min)
+      throw new InvalidArgumentError(`expected a whole number of at least ${min}, got "${v}"`);
     return Number(v);
   };
 }

@@ -12,13 +12,17 @@ export function registerPing(program: Command): void {
     .argument('<connection>', 'a connection in the connections file (with --sandbox: a simulated system)')
     .option(...CONNECTIONS_OPTION)
     .option(...STATE_OPTION)
-    .option('--sandbox', `ping a local simulator of the system instead (${SYSTEMS.join(', ')}); no accounts or state needed`)
+    .option(
+      '--sandbox',
+      `ping a local simulator of the system instead (${SYSTEMS.join(', ')}); no accounts or state needed`,
+    )
     .action((connection: string, o: { connections?: string; state?: string; sandbox?: boolean }) =>
       runCommand(async () => {
         const root = process.cwd();
         let r: PingResult;
         if (o.sandbox) {
-          if (!SYSTEMS.includes(connection as SystemName)) throw new UsageError(`the sandbox simulates ${SYSTEMS.join(', ')}; there is no simulated "${connection}"`);
+          if (!SYSTEMS.includes(connection as SystemName))
+            throw new UsageError(`the sandbox simulates ${SYSTEMS.join(', ')}; there is no simulated "${connection}"`);
           // A small throwaway simulator: the ping checks the connector's auth and read against it, not data.
           const sb = await startSandbox({ systems: [connection as SystemName], size: 5 });
           try {
@@ -34,7 +38,9 @@ export function registerPing(program: Command): void {
             throw e;
           }
         }
-        process.stdout.write(`${r.ok ? 'ok' : 'FAILED'}  ${r.connection}${o.sandbox ? ' (sandbox)' : ''}  ${r.ms} ms  ${r.message}\n`);
+        process.stdout.write(
+          `${r.ok ? 'ok' : 'FAILED'}  ${r.connection}${o.sandbox ? ' (sandbox)' : ''}  ${r.ms} ms  ${r.message}\n`,
+        );
         return r.ok ? EXIT.ok : EXIT.cannotRun;
       }),
     );

@@ -10,7 +10,12 @@ export function printDiagnostics(diags: Diagnostic[]): void {
 
 function table(rows: (string | number)[][]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-  return rows.map((r) => r.map((v, c) => (typeof v === 'number' ? String(v).padStart(widths[c]) : String(v).padEnd(widths[c]))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((v, c) => (typeof v === 'number' ? String(v).padStart(widths[c]) : String(v).padEnd(widths[c])))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 export function printSyncResult(r: SyncResult, verb = 'sync'): void {
@@ -22,17 +27,39 @@ export function printSyncResult(r: SyncResult, verb = 'sync'): void {
     if (p.updated.length) out(`  added options to custom fields for ${p.flow}: ${p.updated.join('; ')}`);
   }
   if (r.flows.length) {
-    const rows: (string | number)[][] = [['flow', 'read', 'affected', 'created', 'updated', 'unchanged', 'skipped', 'failed', 'requests src/tgt', 'time']];
-    for (const f of r.flows) rows.push([f.flow, f.read, f.affected, f.created, f.updated, f.unchanged, f.skipped, f.failed, `${f.requests.source}/${f.requests.target}`, `${(f.durationMs / 1000).toFixed(1)}s`]);
+    const rows: (string | number)[][] = [
+      ['flow', 'read', 'affected', 'created', 'updated', 'unchanged', 'skipped', 'failed', 'requests src/tgt', 'time'],
+    ];
+    for (const f of r.flows)
+      rows.push([
+        f.flow,
+        f.read,
+        f.affected,
+        f.created,
+        f.updated,
+        f.unchanged,
+        f.skipped,
+        f.failed,
+        `${f.requests.source}/${f.requests.target}`,
+        `${(f.durationMs / 1000).toFixed(1)}s`,
+      ]);
     for (const line of table(rows)) out(`  ${line}`);
-    for (const f of r.flows) if (f.remapped) out(`  ${f.flow}: ${f.remapped.reason}: ${f.remapped.records} re-mapped, ${f.created} created, ${f.updated} updated, ${f.unchanged} unchanged`);
+    for (const f of r.flows)
+      if (f.remapped)
+        out(
+          `  ${f.flow}: ${f.remapped.reason}: ${f.remapped.records} re-mapped, ${f.created} created, ${f.updated} updated, ${f.unchanged} unchanged`,
+        );
   }
   for (const f of r.flows) {
     for (const x of f.failures) out(`  failed ${f.flow} ${x.key}: ${x.reason}`);
-    if (f.failed > f.failures.length) out(`  ... and ${f.failed - f.failures.length} more failed records${r.runId ? `: mlc runs / mlc audit ${r.runId}` : ''}`);
+    if (f.failed > f.failures.length)
+      out(
+        `  ... and ${f.failed - f.failures.length} more failed records${r.runId ? `: mlc runs / mlc audit ${r.runId}` : ''}`,
+      );
   }
   if (r.error) out(`  error: ${r.error}`);
-  if (r.flows.some((f) => f.failed)) out(`  failed records wait in the failure queue; fix the cause, then: mlc replay ${r.mapping} --all-failed`);
+  if (r.flows.some((f) => f.failed))
+    out(`  failed records wait in the failure queue; fix the cause, then: mlc replay ${r.mapping} --all-failed`);
 }
 
 /**
@@ -40,7 +67,11 @@ export function printSyncResult(r: SyncResult, verb = 'sync'): void {
  * read, the line counts pages and records per stream as they arrive (a big first read is minutes of
  * pages, not silence); `write` and `now` are for tests.
  */
-export function progressReporter(enabled: boolean, write: (s: string) => void = (s) => process.stderr.write(s), now: () => number = Date.now): (e: SyncEvent) => void {
+export function progressReporter(
+  enabled: boolean,
+  write: (s: string) => void = (s) => process.stderr.write(s),
+  now: () => number = Date.now,
+): (e: SyncEvent) => void {
   if (!enabled) return () => {};
   let last = 0;
   const reading = new Map<string, { pages: number; read: number }>();
@@ -50,17 +81,22 @@ export function progressReporter(enabled: boolean, write: (s: string) => void = 
       reading.set(e.stream, { pages: e.page, read: e.read });
       if (e.page === 1 || t - last > 200) {
         last = t;
-        write(`\r\x1b[K  reading ${[...reading].map(([s, r]) => `${s}: ${r.pages} page${r.pages === 1 ? '' : 's'}, ${r.read} records`).join('  ')}`);
+        write(
+          `\r\x1b[K  reading ${[...reading].map(([s, r]) => `${s}: ${r.pages} page${r.pages === 1 ? '' : 's'}, ${r.read} records`).join('  ')}`,
+        );
       }
     }
     if (e.type === 'stage') {
       reading.delete(e.stream);
       write(`\r\x1b[K  read ${e.stream}: ${e.read} records, ${e.changed} changed\n`);
     }
-    if (e.type === 'provision' && e.created.length) write(`\r\x1b[K  created ${e.created.length} custom fields for ${e.flow}\n`);
+    if (e.type === 'provision' && e.created.length)
+      write(`\r\x1b[K  created ${e.created.length} custom fields for ${e.flow}\n`);
     if (e.type === 'progress' && t - last > 200) {
       last = t;
-      write(`\r\x1b[K  ${e.flow}: ${e.done}/${e.total}  created ${e.created}  updated ${e.updated}  unchanged ${e.unchanged}  failed ${e.failed}`);
+      write(
+        `\r\x1b[K  ${e.flow}: ${e.done}/${e.total}  created ${e.created}  updated ${e.updated}  unchanged ${e.unchanged}  failed ${e.failed}`,
+      );
     }
     if (e.type === 'flow:end') write('\r\x1b[K');
   };

@@ -26,11 +26,15 @@ export function registerReplay(program: Command): void {
     .option('--all-failed', 'every record in the failure queue')
     .option(...CONNECTIONS_OPTION)
     .option(...STATE_OPTION)
-    .option('--sandbox', "replay against the sandbox that sync --sandbox left (its state and simulated data, unchanged)")
+    .option(
+      '--sandbox',
+      'replay against the sandbox that sync --sandbox left (its state and simulated data, unchanged)',
+    )
     .option('--json', 'machine-readable output')
     .action((mapping: string, o: ReplayFlags) =>
       runCommand(async () => {
-        if (!o.run && !o.record.length && !o.allFailed) throw new UsageError('say which failures to replay: --run ID, --record KEY or --all-failed');
+        if (!o.run && !o.record.length && !o.allFailed)
+          throw new UsageError('say which failures to replay: --run ID, --record KEY or --all-failed');
         const replay = { runId: o.run, keys: o.record, all: o.allFailed };
         const root = process.cwd();
         const print = (r: Awaited<ReturnType<typeof runSync>>) => {
@@ -38,12 +42,23 @@ export function registerReplay(program: Command): void {
           else printSyncResult(r, o.sandbox ? 'replay (sandbox)' : 'replay');
           return exitCodeOf(r);
         };
-        if (!o.sandbox) return print(await runSync({ root, mapping, connectionsFile: o.connections, statePath: statePath(o), replay }));
+        if (!o.sandbox)
+          return print(
+            await runSync({ root, mapping, connectionsFile: o.connections, statePath: statePath(o), replay }),
+          );
         // A replay changes nothing in the simulated source: the failures are replayed against what failed.
-        return withSandbox(root, mapping, { state: o.state }, { changeSource: false, asked: {}, mustExist: true }, async (session, stateFile) => {
-          for (const n of session.notes) if (!o.json) process.stdout.write(`sandbox: ${n}\n`);
-          return print(await runSync({ root, mapping, connections: session.connections, statePath: stateFile, replay }));
-        });
+        return withSandbox(
+          root,
+          mapping,
+          { state: o.state },
+          { changeSource: false, asked: {}, mustExist: true },
+          async (session, stateFile) => {
+            for (const n of session.notes) if (!o.json) process.stdout.write(`sandbox: ${n}\n`);
+            return print(
+              await runSync({ root, mapping, connections: session.connections, statePath: stateFile, replay }),
+            );
+          },
+        );
       }),
     );
 }

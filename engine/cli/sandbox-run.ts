@@ -15,10 +15,18 @@ export interface SandboxFlags {
 }
 
 /** A flow the mapping does not have is a usage error, found before anything is started or changed. */
-export function checkFlow(root: string, mapping: string, connectionsFile: string | undefined, flow: string | undefined): void {
+export function checkFlow(
+  root: string,
+  mapping: string,
+  connectionsFile: string | undefined,
+  flow: string | undefined,
+): void {
   if (flow === undefined) return;
   const plan = planMapping({ root, mapping, connectionsFile, connections: {}, requireConnections: false });
-  if (!plan.flows.some(([n]) => n === flow)) throw new UsageError(`mapping ${plan.mapping.name} has no flow "${flow}" (flows: ${plan.flows.map(([n]) => n).join(', ')})`);
+  if (!plan.flows.some(([n]) => n === flow))
+    throw new UsageError(
+      `mapping ${plan.mapping.name} has no flow "${flow}" (flows: ${plan.flows.map(([n]) => n).join(', ')})`,
+    );
 }
 
 /** The state file and every file that belongs to it (value logs, write journal), not its lock. */
@@ -31,7 +39,9 @@ function removeState(stateFile: string): void {
   } catch {
     return;
   }
-  for (const f of files) if ((f === name || f.startsWith(`${name}.`)) && !f.startsWith(`${name}.lock`)) rmSync(join(dir, f), { force: true });
+  for (const f of files)
+    if ((f === name || f.startsWith(`${name}.`)) && !f.startsWith(`${name}.lock`))
+      rmSync(join(dir, f), { force: true });
 }
 
 /**
@@ -50,7 +60,8 @@ export async function withSandbox<T>(
   const stateFile = o.state ?? SANDBOX_STATE;
   const dataFile = o.state ? join(dirname(o.state), 'data.json') : SANDBOX_DATA;
   const systems = mappingConnectors(root, mapping);
-  if (opts.mustExist && !existsSync(dataFile)) throw new UsageError(`no sandbox yet (${dataFile} does not exist): run mlc sync ${mapping} --sandbox first`);
+  if (opts.mustExist && !existsSync(dataFile))
+    throw new UsageError(`no sandbox yet (${dataFile} does not exist): run mlc sync ${mapping} --sandbox first`);
   mkdirSync(dirname(stateFile), { recursive: true, mode: 0o700 });
   const release = acquireLock(`${stateFile}.lock`, { forCommand: true });
   try {
@@ -58,8 +69,17 @@ export async function withSandbox<T>(
       removeState(stateFile);
       rmSync(dataFile, { force: true });
     }
-    const session = await openSandboxSession({ systems, dataFile, stateFile, size: o.size, seed: o.seed, asked: opts.asked, changeSource: opts.changeSource });
-    if (o.fresh) session.notes.unshift(`deleted the sandbox's state and simulated data in ${dirname(stateFile)}/: starting fresh`);
+    const session = await openSandboxSession({
+      systems,
+      dataFile,
+      stateFile,
+      size: o.size,
+      seed: o.seed,
+      asked: opts.asked,
+      changeSource: opts.changeSource,
+    });
+    if (o.fresh)
+      session.notes.unshift(`deleted the sandbox's state and simulated data in ${dirname(stateFile)}/: starting fresh`);
     try {
       return await body(session, stateFile);
     } finally {

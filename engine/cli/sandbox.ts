@@ -6,7 +6,10 @@ import { runCommand } from './run-command.js';
 
 /** A comma-separated list of simulated systems; an unknown name is a usage error, never started as another. */
 function systemList(v: string): SystemName[] {
-  const names = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = registry.unknown(names);
   if (unknown.length || !names.length) {
     const problem = unknown.length ? `no simulator for ${unknown.join(', ')}` : 'no system named';
@@ -32,7 +35,9 @@ export function registerSandbox(program: Command): void {
   const cmd = program.command('sandbox').description('Local simulators of the vendor APIs, on 127.0.0.1');
   cmd
     .command('start')
-    .description('Start simulators and print connections for them, to use with --connections from any state file; Ctrl-C stops them')
+    .description(
+      'Start simulators and print connections for them, to use with --connections from any state file; Ctrl-C stops them',
+    )
     .option('--systems <list>', `comma-separated systems (${SYSTEMS.join(', ')})`, systemList, [...SYSTEMS])
     .option('--size <n>', 'number of simulated customers', wholeNumber(1), 200)
     .option('--seed <n>', 'seed of the simulated data', wholeNumber(0), 1)
@@ -40,9 +45,13 @@ export function registerSandbox(program: Command): void {
       runCommand(async () => {
         const knobs = sessionKnobs(o.systems);
         const sb = await startSandbox({ systems: o.systems, size: o.size, seed: o.seed, knobs });
-        process.stdout.write('Simulators running. Use these connections (save as sandbox-connections.yaml and pass --connections);\nthey work from any state file while these simulators run:\n\n');
+        process.stdout.write(
+          'Simulators running. Use these connections (save as sandbox-connections.yaml and pass --connections);\nthey work from any state file while these simulators run:\n\n',
+        );
         process.stdout.write(stringify({ connections: sb.connections }));
-        process.stdout.write('\nInspect them at <url>/__sim/stats and <url>/__sim/state. Ctrl-C stops them (their data is not kept).\n');
+        process.stdout.write(
+          '\nInspect them at <url>/__sim/stats and <url>/__sim/state. Ctrl-C stops them (their data is not kept).\n',
+        );
         await new Promise<void>((resolve) => {
           const stop = () => void sb.stop().then(resolve);
           process.once('SIGINT', stop);

@@ -8,7 +8,9 @@ export function registerState(program: Command): void {
   const cmd = program.command('state').description('Inspect the state database and its value log');
   cmd
     .command('check')
-    .description('Integrity check of the state database and every record of its value log (changes nothing). Exit 0 ok, 1 damage found')
+    .description(
+      'Integrity check of the state database and every record of its value log (changes nothing). Exit 0 ok, 1 damage found',
+    )
     .option(...STATE_OPTION)
     .action((o: { state?: string }) =>
       runCommand(async () => {

@@ -55,29 +55,59 @@ export function registerSync(program: Command): void {
         checkFlow(root, mapping, o.connections, o.flow);
         const onEvent = progressReporter(!o.json && process.stderr.isTTY === true);
         if (!o.sandbox) {
-          const r = await interruptible(statePath(o), onEvent, (watch) =>
-            runSync({ root, mapping, connectionsFile: o.connections, statePath: statePath(o), flow: o.flow, full: o.full, onEvent: watch }),
+          const r = await interruptible(
+            statePath(o),
+            onEvent,
+            (watch) =>
+              runSync({
+                root,
+                mapping,
+                connectionsFile: o.connections,
+                statePath: statePath(o),
+                flow: o.flow,
+                full: o.full,
+                onEvent: watch,
+              }),
             { json: o.json },
           );
           if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
           else printSyncResult(r);
           return exitCodeOf(r);
         }
-        return withSandbox(root, mapping, o, { changeSource: true, asked: askedSandbox(cmd) }, async (session, stateFile) => {
-          const r = await interruptible(stateFile, onEvent, (watch) =>
-            runSync({ root, mapping, connections: session.connections, statePath: stateFile, flow: o.flow, full: o.full, onEvent: watch }),
-            { json: o.json, beforeExit: session.save },
-          );
-          if (o.json) {
-            process.stdout.write(`${JSON.stringify({ ...r, sandbox: { notes: session.notes } })}\n`);
-          } else {
-            for (const n of session.notes) process.stdout.write(`sandbox: ${n}\n`);
-            printSyncResult(r, 'sync (sandbox)');
-            printExamples(sandboxExamples(session.sandbox, await writtenTargets(stateFile, r.runId)));
-            process.stdout.write(`\nRun it again to see a delta sync; state and simulated data are in ${dirname(stateFile)}/ (mlc runs ${o.state ? `--state ${o.state}` : '--sandbox'} shows the history; --fresh starts over).\n`);
-          }
-          return exitCodeOf(r);
-        });
+        return withSandbox(
+          root,
+          mapping,
+          o,
+          { changeSource: true, asked: askedSandbox(cmd) },
+          async (session, stateFile) => {
+            const r = await interruptible(
+              stateFile,
+              onEvent,
+              (watch) =>
+                runSync({
+                  root,
+                  mapping,
+                  connections: session.connections,
+                  statePath: stateFile,
+                  flow: o.flow,
+                  full: o.full,
+                  onEvent: watch,
+                }),
+              { json: o.json, beforeExit: session.save },
+            );
+            if (o.json) {
+              process.stdout.write(`${JSON.stringify({ ...r, sandbox: { notes: session.notes } })}\n`);
+            } else {
+              for (const n of session.notes) process.stdout.write(`sandbox: ${n}\n`);
+              printSyncResult(r, 'sync (sandbox)');
+              printExamples(sandboxExamples(session.sandbox, await writtenTargets(stateFile, r.runId)));
+              process.stdout.write(
+                `\nRun it again to see a delta sync; state and simulated data are in ${dirname(stateFile)}/ (mlc runs ${o.state ? `--state ${o.state}` : '--sandbox'} shows the history; --fresh starts over).\n`,
+              );
+            }
+            return exitCodeOf(r);
+          },
+        );
       }),
     );
 }

@@ -26,7 +26,11 @@ function describeUpdate(u: FixtureUpdate): string {
   return parts.join('; ') || 'expect written';
 }
 
-async function runOne(plan: MappingPlan, name: string, o: TestOptions): Promise<{ total: number; failed: number; updated: number }> {
+async function runOne(
+  plan: MappingPlan,
+  name: string,
+  o: TestOptions,
+): Promise<{ total: number; failed: number; updated: number }> {
   const dir = join(dirname(plan.mappingFile), 'fixtures');
   let failed = 0;
   let updated = 0;
@@ -51,7 +55,16 @@ async function runOne(plan: MappingPlan, name: string, o: TestOptions): Promise<
       continue;
     }
     failed++;
-    o.write(`FAIL  ${name}/${r.name}  (${r.file}; - expected, + actual)\n${r.error ? `  ${r.error}` : r.diff!.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+    o.write(
+      `FAIL  ${name}/${r.name}  (${r.file}; - expected, + actual)\n${
+        r.error
+          ? `  ${r.error}`
+          : r
+              .diff!.split('\n')
+              .map((l) => `  ${l}`)
+              .join('\n')
+      }\n`,
+    );
   }
   return { total: results.length, failed, updated };
 }
@@ -66,14 +79,18 @@ export async function testMappings(o: TestOptions): Promise<number> {
     const plan = planMapping({ root: o.root, mapping: name, connections: {}, requireConnections: false });
     for (const [flowName, flow] of Object.entries(plan.mapping.flows)) {
       const why = interpretedBecause(transformSource(plan.mappingFile, flow.transform).expr);
-      if (why) o.write(`note  ${name}/${flowName}: the transform runs on the JSONata interpreter (${why}), several times slower than compiled\n`);
+      if (why)
+        o.write(
+          `note  ${name}/${flowName}: the transform runs on the JSONata interpreter (${why}), several times slower than compiled\n`,
+        );
     }
     const r = await runOne(plan, name, o);
     total += r.total;
     failed += r.failed;
     updated += r.updated;
   }
-  if (o.update) o.write(`${updated} updated, ${total - failed - updated} unchanged, ${failed} failed (left as they were)\n`);
+  if (o.update)
+    o.write(`${updated} updated, ${total - failed - updated} unchanged, ${failed} failed (left as they were)\n`);
   else o.write(`${total - failed} passed, ${failed} failed\n`);
   return failed ? EXIT.failedRecords : EXIT.ok;
 }
@@ -83,8 +100,13 @@ export function registerTest(program: Command): void {
     .command('test')
     .description("Run each mapping's fixtures/ cases and show differences from the expected payloads")
     .argument('[mapping]', 'one mapping (default: all)')
-    .option('--update', "write the actual payloads into the cases' expect (a case whose mapping fails is left as it was)")
+    .option(
+      '--update',
+      "write the actual payloads into the cases' expect (a case whose mapping fails is left as it was)",
+    )
     .action((mapping: string | undefined, opts: { update?: boolean }) =>
-      runCommand(() => testMappings({ root: process.cwd(), mapping, update: opts.update, write: (t) => process.stdout.write(t) })),
+      runCommand(() =>
+        testMappings({ root: process.cwd(), mapping, update: opts.update, write: (t) => process.stdout.write(t) }),
+      ),
     );
 }

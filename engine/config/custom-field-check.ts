@@ -11,7 +11,12 @@ interface AstNode {
   [k: string]: unknown;
 }
 
-const isConstructor = (n: unknown): n is AstNode & { lhs: [AstNode, AstNode][] } => !!n && typeof n === 'object' && (n as AstNode).type === 'unary' && (n as AstNode).value === '{' && Array.isArray((n as AstNode).lhs);
+const isConstructor = (n: unknown): n is AstNode & { lhs: [AstNode, AstNode][] } =>
+  !!n &&
+  typeof n === 'object' &&
+  (n as AstNode).type === 'unary' &&
+  (n as AstNode).value === '{' &&
+  Array.isArray((n as AstNode).lhs);
 
 function walk(node: unknown, visit: (n: AstNode) => void): void {
   if (Array.isArray(node)) return node.forEach((n) => walk(n, visit));
@@ -52,7 +57,11 @@ export function customFieldKeysWritten(expr: string, setKey: string): { key: str
 /** The keys a flow declares under custom_fields, as far as the data has that shape. */
 function declaredKeys(customFields: unknown): { key: string; i: number }[] {
   if (!Array.isArray(customFields)) return [];
-  return customFields.flatMap((f, i) => (f && typeof f === 'object' && typeof (f as { key?: unknown }).key === 'string' ? [{ key: (f as { key: string }).key, i }] : []));
+  return customFields.flatMap((f, i) =>
+    f && typeof f === 'object' && typeof (f as { key?: unknown }).key === 'string'
+      ? [{ key: (f as { key: string }).key, i }]
+      : [],
+  );
 }
 
 /** A key declared twice would be provisioned once and its second title, type and options ignored. */
@@ -62,7 +71,14 @@ export function duplicateCustomFields(yaml: YamlFile, flowAt: YamlPath, customFi
   for (const { key, i } of declaredKeys(customFields)) {
     const earlier = first.get(key);
     if (earlier === undefined) first.set(key, i);
-    else out.push(yaml.diagAt([...flowAt, 'custom_fields', i, 'key'], 'error', `custom field "${key}" is declared twice (also item ${earlier + 1} of custom_fields); keep one`));
+    else
+      out.push(
+        yaml.diagAt(
+          [...flowAt, 'custom_fields', i, 'key'],
+          'error',
+          `custom field "${key}" is declared twice (also item ${earlier + 1} of custom_fields); keep one`,
+        ),
+      );
   }
   return out;
 }
@@ -72,7 +88,12 @@ export function duplicateCustomFields(yaml: YamlFile, flowAt: YamlPath, customFi
  * value without an error, so a typo would look like a clean sync. Only flows that declare custom
  * fields are checked (without any, the keys are fields made in the target outside mlc).
  */
-export function undeclaredCustomFieldKeys(expr: string, setKey: string | undefined, customFields: unknown, flowName: string): { index: number; message: string }[] {
+export function undeclaredCustomFieldKeys(
+  expr: string,
+  setKey: string | undefined,
+  customFields: unknown,
+  flowName: string,
+): { index: number; message: string }[] {
   const declared = declaredKeys(customFields).map((d) => d.key);
   if (!setKey || !declared.length) return [];
   return customFieldKeysWritten(expr, setKey)

@@ -29,7 +29,9 @@ export class ConfigError extends Error {
 
 export function pathToString(path: readonly (string | number)[]): string {
   return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$-]*$/.test(p) ? (i ? `.${p}` : p) : `[${JSON.stringify(p)}]`))
+    .map((p, i) =>
+      typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$-]*$/.test(p) ? (i ? `.${p}` : p) : `[${JSON.stringify(p)}]`,
+    )
     .join('');
 }
 
@@ -43,7 +45,10 @@ const MAX_MESSAGE = 600;
  * garbage or a megabyte string is not echoed back.
  */
 export function tidyMessage(message: string): string {
-  const printable = message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const printable = message.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   // Every quoted string is matched, short ones too, so that quotes pair up from the left.
   const short = printable.replace(/"(?:[^"\\]|\\.)*"|[^\s"]+/g, (run) => {
     const quoted = run.startsWith('"') && run.length > 1;
@@ -53,5 +58,7 @@ export function tidyMessage(message: string): string {
     return `${quoted ? `"${cut}"` : cut} (${body.length} characters)`;
   });
   // Values with quotes or spaces inside escape the rule above; no real message is this long.
-  return short.length > MAX_MESSAGE ? `${short.slice(0, MAX_MESSAGE - 1)}… (message cut at ${MAX_MESSAGE} characters)` : short;
+  return short.length > MAX_MESSAGE
+    ? `${short.slice(0, MAX_MESSAGE - 1)}… (message cut at ${MAX_MESSAGE} characters)`
+    : short;
 }

@@ -20,7 +20,8 @@ export function parseFixtureNow(value: unknown): { date: Date } | { problem: str
   if (!m) return { problem: `"now" must be a date and time with its offset (Z or +01:00), ${example}; got "${value}"` };
   const [, y, mo, d, h, mi, sec] = m.map(Number);
   const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-  if (mo < 1 || mo > 12 || d < 1 || d > days || h > 23 || mi > 59 || (sec ?? 0) > 59) return { problem: `"now" is not a real date and time: "${value}" (${example})` };
+  if (mo < 1 || mo > 12 || d < 1 || d > days || h > 23 || mi > 59 || (sec ?? 0) > 59)
+    return { problem: `"now" is not a real date and time: "${value}" (${example})` };
   return { date: new Date(value.trim()) };
 }
 
@@ -51,7 +52,14 @@ export function checkFixtures(m: Loaded<Mapping>): Diagnostic[] {
   const folder = dirname(m.path);
   const dir = join(folder, 'fixtures');
   if (!entryExists(dir)) return [];
-  const error = (file: string, message: string): Diagnostic => ({ file: displayPath(file), line: 1, col: 1, severity: 'error', message, path: '' });
+  const error = (file: string, message: string): Diagnostic => ({
+    file: displayPath(file),
+    line: 1,
+    col: 1,
+    severity: 'error',
+    message,
+    path: '',
+  });
   const list = listFolder(dir);
   if ('problem' in list) return [error(dir, `fixtures folder ${list.problem}`)];
   const names = list.names;
@@ -74,7 +82,15 @@ function checkFixture(yaml: YamlFile, flows: string[], flowsKnown: boolean): Dia
   if (!yaml.ok) return yaml.parseDiagnostics;
   const out = [...yaml.parseDiagnostics];
   const data = yaml.toJS();
-  if (!isMapping(data)) return [...out, yaml.diagAt([], 'error', 'a fixture case must be a mapping with "flow" and "record" (and optionally "now", "related", "expect", "description")')];
+  if (!isMapping(data))
+    return [
+      ...out,
+      yaml.diagAt(
+        [],
+        'error',
+        'a fixture case must be a mapping with "flow" and "record" (and optionally "now", "related", "expect", "description")',
+      ),
+    ];
   for (const [key, spec] of Object.entries(KEYS)) {
     if (!(key in data)) {
       if (spec.required) out.push(yaml.diagAt([], 'error', `missing required key "${key}"`));
@@ -82,8 +98,13 @@ function checkFixture(yaml: YamlFile, flows: string[], flowsKnown: boolean): Dia
       out.push(yaml.diagAt([key], 'error', `"${key}" must be a ${spec.kind}`));
     }
   }
-  for (const key of Object.keys(data)) if (!(key in KEYS)) out.push(yaml.diagAt([key], 'error', `unknown key "${key}" (expected one of: ${Object.keys(KEYS).join(', ')})`, true));
-  if (typeof data.flow === 'string' && flowsKnown && !flows.includes(data.flow)) out.push(yaml.diagAt(['flow'], 'error', `no flow "${data.flow}" in this mapping (have: ${flows.join(', ')})`));
+  for (const key of Object.keys(data))
+    if (!(key in KEYS))
+      out.push(
+        yaml.diagAt([key], 'error', `unknown key "${key}" (expected one of: ${Object.keys(KEYS).join(', ')})`, true),
+      );
+  if (typeof data.flow === 'string' && flowsKnown && !flows.includes(data.flow))
+    out.push(yaml.diagAt(['flow'], 'error', `no flow "${data.flow}" in this mapping (have: ${flows.join(', ')})`));
   if (typeof data.now === 'string') {
     const now = parseFixtureNow(data.now);
     if ('problem' in now) out.push(yaml.diagAt(['now'], 'error', now.problem));

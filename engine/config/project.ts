@@ -40,7 +40,16 @@ export function loadFile<T>(abs: string, schema: SchemaName, diagnostics: Diagno
     problems = validateAgainstSchema(schema, yaml, data);
   } catch (e) {
     // The data came from a parser with nesting and alias limits; anything still too much for the validator is the file's error, not a crash.
-    problems = [{ file: yaml.file, line: 1, col: 1, severity: 'error', message: `cannot check this file against the ${schema} schema: ${(e as Error)?.message ?? String(e)}`, path: '' }];
+    problems = [
+      {
+        file: yaml.file,
+        line: 1,
+        col: 1,
+        severity: 'error',
+        message: `cannot check this file against the ${schema} schema: ${(e as Error)?.message ?? String(e)}`,
+        path: '',
+      },
+    ];
   }
   diagnostics.push(...problems);
   return { path: abs, yaml, raw: data, data: problems.length ? undefined : (data as T) };
@@ -63,7 +72,10 @@ export function listFolder(dir: string): { names: string[] } | { problem: string
   try {
     return { names: readdirSync(dir).sort() };
   } catch (e) {
-    return { problem: (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is a file where a folder is expected' : fsErrorReason(e) };
+    return {
+      problem:
+        (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is a file where a folder is expected' : fsErrorReason(e),
+    };
   }
 }
 
@@ -102,7 +114,10 @@ export function loadProject(root: string, opts: LoadOptions = {}): Project {
     else {
       for (const f of list.names) {
         if (!/\.ya?ml$/.test(f)) continue;
-        project.connectors.set(f.replace(/\.ya?ml$/, ''), loadFile<Connector>(join(connDir, f), 'connector', diagnostics));
+        project.connectors.set(
+          f.replace(/\.ya?ml$/, ''),
+          loadFile<Connector>(join(connDir, f), 'connector', diagnostics),
+        );
       }
     }
   }

@@ -32,7 +32,9 @@ export function stringLeaves(schemaName: SchemaName, data: unknown): Leaf[] {
       }
       if (node.oneOf && node.discriminator && value && typeof value === 'object') {
         const tag = (value as Record<string, unknown>)[node.discriminator.propertyName];
-        node = node.oneOf.find((b) => (resolve(b, undefined).node?.properties?.[node!.discriminator!.propertyName]?.const ?? null) === tag);
+        node = node.oneOf.find(
+          (b) => (resolve(b, undefined).node?.properties?.[node!.discriminator!.propertyName]?.const ?? null) === tag,
+        );
         continue;
       }
       break;
@@ -51,7 +53,9 @@ export function stringLeaves(schemaName: SchemaName, data: unknown): Leaf[] {
     }
     if (value && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) {
-        const child = r.node?.properties?.[k] ?? (typeof r.node?.additionalProperties === 'object' ? r.node.additionalProperties : undefined);
+        const child =
+          r.node?.properties?.[k] ??
+          (typeof r.node?.additionalProperties === 'object' ? r.node.additionalProperties : undefined);
         visit(child, v, [...path, k]);
       }
     }

@@ -1,4 +1,15 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Document, type Node } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  Scalar,
+  visit,
+  type Document,
+  type Node,
+} from 'yaml';
 import type { Diagnostic, Severity } from './diagnostic.js';
 import { pathToString } from './diagnostic.js';
 import { readConfigText } from './read-text.js';
@@ -22,7 +33,10 @@ export class YamlFile {
     this.lines = new LineCounter();
     // uniqueKeys makes duplicate keys an error with the position of the second one.
     this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
-    for (const e of this.doc.errors) this.parseDiagnostics.push(this.diag(e.pos[0], 'error', yamlMessage(e.code, e.message, /^[\w$.-]+/.exec(text.slice(e.pos[0]))?.[0]), []));
+    for (const e of this.doc.errors)
+      this.parseDiagnostics.push(
+        this.diag(e.pos[0], 'error', yamlMessage(e.code, e.message, /^[\w$.-]+/.exec(text.slice(e.pos[0]))?.[0]), []),
+      );
     for (const w of this.doc.warnings) this.parseDiagnostics.push(this.diag(w.pos[0], 'warning', w.message, []));
     if (this.ok) this.convert();
   }
@@ -32,7 +46,14 @@ export class YamlFile {
     const r = readConfigText(file);
     if ('text' in r) return new YamlFile(displayName, r.text);
     const f = new YamlFile(displayName, '');
-    f.parseDiagnostics.push({ file: displayName, line: r.line, col: r.col, severity: 'error', message: `this file ${r.problem}`, path: '' });
+    f.parseDiagnostics.push({
+      file: displayName,
+      line: r.line,
+      col: r.col,
+      severity: 'error',
+      message: `this file ${r.problem}`,
+      path: '',
+    });
     return f;
   }
 
@@ -58,8 +79,19 @@ export class YamlFile {
         const at = node.range?.[0] ?? 0;
         first ??= at;
         const target = node.resolve(this.doc);
-        if (!target) this.parseDiagnostics.push(this.diag(at, 'error', `alias *${node.source} has no anchor &${node.source} before it`, []));
-        else if (path.includes(target)) this.parseDiagnostics.push(this.diag(at, 'error', `alias *${node.source} is inside its own anchor &${node.source}, which would make endless data`, []));
+        if (!target)
+          this.parseDiagnostics.push(
+            this.diag(at, 'error', `alias *${node.source} has no anchor &${node.source} before it`, []),
+          );
+        else if (path.includes(target))
+          this.parseDiagnostics.push(
+            this.diag(
+              at,
+              'error',
+              `alias *${node.source} is inside its own anchor &${node.source}, which would make endless data`,
+              [],
+            ),
+          );
       },
     });
     if (this.parseDiagnostics.length > before) return;
@@ -139,9 +171,13 @@ export class YamlFile {
         const headerEnd = this.text.indexOf('\n', start);
         if (headerEnd < 0) return start;
         const body = this.text.slice(headerEnd + 1, node.range[1]);
-        const explicit = /^[|>][+-]?([1-9])/.exec(this.text.slice(start, headerEnd).trim()) ?? /^[|>][1-9]/.exec(this.text.slice(start, headerEnd).trim());
+        const explicit =
+          /^[|>][+-]?([1-9])/.exec(this.text.slice(start, headerEnd).trim()) ??
+          /^[|>][1-9]/.exec(this.text.slice(start, headerEnd).trim());
         const parentIndent = this.text.slice(this.text.lastIndexOf('\n', start) + 1, start).search(/\S/);
-        const indent = explicit ? Math.max(0, parentIndent) + Number(explicit[1]) : /^[ ]*/.exec(body.split('\n').find((l) => l.trim() !== '') ?? '')![0].length;
+        const indent = explicit
+          ? Math.max(0, parentIndent) + Number(explicit[1])
+          : /^[ ]*/.exec(body.split('\n').find((l) => l.trim() !== '') ?? '')![0].length;
         return this.walk(headerEnd + 1, value, clamped, node.type, indent);
       }
       default:
@@ -197,6 +233,7 @@ export class YamlFile {
 }
 
 function yamlMessage(code: string, message: string, key?: string): string {
-  if (code === 'DUPLICATE_KEY') return `duplicate key${key ? ` "${key}"` : ''}: it is already defined above in the same mapping; remove one of them`;
+  if (code === 'DUPLICATE_KEY')
+    return `duplicate key${key ? ` "${key}"` : ''}: it is already defined above in the same mapping; remove one of them`;
   return `invalid YAML: ${message.split('\n')[0]}`;
 }

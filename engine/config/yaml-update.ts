@@ -25,7 +25,13 @@ function reconcile(doc: Document, node: unknown, value: unknown): Node {
     return node;
   }
   // A scalar of the same type keeps its quoting style; the yaml library still quotes a string that would read as another type.
-  if (isScalar(node) && value !== null && typeof node.value === typeof value && !isObject(value) && !Array.isArray(value)) {
+  if (
+    isScalar(node) &&
+    value !== null &&
+    typeof node.value === typeof value &&
+    !isObject(value) &&
+    !Array.isArray(value)
+  ) {
     if (node.value !== value) node.value = value;
     return node;
   }
@@ -42,7 +48,11 @@ export function setTopLevel(doc: Document, key: string, value: unknown): void {
 }
 
 /** The paths (a.b[0].c) of what differs between two JSON values, by kind. */
-export function changedPaths(before: unknown, after: unknown, at = ''): { added: string[]; changed: string[]; removed: string[] } {
+export function changedPaths(
+  before: unknown,
+  after: unknown,
+  at = '',
+): { added: string[]; changed: string[]; removed: string[] } {
   const out = { added: [] as string[], changed: [] as string[], removed: [] as string[] };
   const join = (k: string) => (at ? `${at}.${k}` : k);
   if (isObject(before) && isObject(after)) {

@@ -3,7 +3,10 @@ import { compileJsonata, FALLBACK, type CompiledExpression } from './jsonata-com
 
 /** An error in a JSONata expression, naming where the expression came from. */
 export class ExpressionError extends Error {
-  constructor(readonly label: string, cause: unknown) {
+  constructor(
+    readonly label: string,
+    cause: unknown,
+  ) {
     const e = cause as { message?: string; position?: number };
     super(`${label}: ${e.message ?? String(cause)}${e.position ? ` (at character ${e.position})` : ''}`);
     this.name = 'ExpressionError';
@@ -61,7 +64,12 @@ function compiledAnswer(expr: string, input: unknown, bindings?: Record<string, 
 }
 
 /** The interpreter's answer alone (fixtures check the compiled answer against it). */
-export async function interpret(expr: string, input: unknown, label: string, bindings?: Record<string, unknown>): Promise<unknown> {
+export async function interpret(
+  expr: string,
+  input: unknown,
+  label: string,
+  bindings?: Record<string, unknown>,
+): Promise<unknown> {
   try {
     return plain(await compile(expr, label).evaluate(input, bindings));
   } catch (e) {
@@ -92,16 +100,32 @@ function nonFinite(v: unknown, path: string): { path: string; value: number } | 
  * JSONata's either way, except that a result holding NaN or Infinity (JSONata's $round of 1e308,
  * say) is an error rather than a null written to the target.
  */
-export async function evaluate(expr: string, input: unknown, label: string, bindings?: Record<string, unknown>): Promise<unknown> {
+export async function evaluate(
+  expr: string,
+  input: unknown,
+  label: string,
+  bindings?: Record<string, unknown>,
+): Promise<unknown> {
   const v = compiledAnswer(expr, input, bindings);
   const out = v === FALLBACK ? await interpret(expr, input, label, bindings) : plain(v);
   const bad = nonFinite(out, '');
-  if (bad) throw new ExpressionError(label, new Error(`${bad.path || 'the result'} is ${bad.value}, a number out of range (a calculation overflowed); the value is not written`));
+  if (bad)
+    throw new ExpressionError(
+      label,
+      new Error(
+        `${bad.path || 'the result'} is ${bad.value}, a number out of range (a calculation overflowed); the value is not written`,
+      ),
+    );
   return out;
 }
 
 /** Whether a filter expression holds for a record (`=== true`, as JSONata answers it); synchronous when compiled. */
-export function holds(expr: string, input: unknown, label: string, bindings?: Record<string, unknown>): boolean | Promise<boolean> {
+export function holds(
+  expr: string,
+  input: unknown,
+  label: string,
+  bindings?: Record<string, unknown>,
+): boolean | Promise<boolean> {
   const v = compiledAnswer(expr, input, bindings);
   return v === FALLBACK ? interpret(expr, input, label, bindings).then((x) => x === true) : v === true;
 }

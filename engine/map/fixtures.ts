@@ -40,7 +40,11 @@ export interface FixtureResult {
  * them silently. Only flows that declare custom fields are checked; keys of a flow that declares
  * none are the target's own, created outside mlc.
  */
-export function undeclaredCustomFields(payload: Record<string, unknown>, setKey: string | undefined, declared: Mapping['flows'][string]['custom_fields']): string[] {
+export function undeclaredCustomFields(
+  payload: Record<string, unknown>,
+  setKey: string | undefined,
+  declared: Mapping['flows'][string]['custom_fields'],
+): string[] {
   if (!setKey || !declared?.length) return [];
   const set = payload[setKey];
   if (!set || typeof set !== 'object' || Array.isArray(set)) return [];
@@ -56,7 +60,11 @@ export function fixtureFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-async function crossCheck(mapper: FlowMapper, input: Record<string, unknown>, payload: Record<string, unknown>): Promise<string | undefined> {
+async function crossCheck(
+  mapper: FlowMapper,
+  input: Record<string, unknown>,
+  payload: Record<string, unknown>,
+): Promise<string | undefined> {
   const interpreted = await mapper.interpretTransform(input).catch((e: Error) => ({ error: e.message }));
   if (canonicalJson(interpreted) === canonicalJson(payload)) return undefined;
   return `the compiled transform and the JSONata interpreter disagree on this record: an mlc bug, please report it (MLC_JSONATA_COMPILER=off runs the interpreter only). - interpreter, + compiled:\n${jsonDiff(interpreted, payload)}`;
@@ -104,11 +112,20 @@ export async function runFixtures(plan: MappingPlan, dir: string): Promise<Fixtu
         out.push({ file, name, flow: c.flow, ok: false, payload, error: disagreement });
         continue;
       }
-      const setKey = op.custom_fields ? plan.target.connector.custom_fields?.[op.custom_fields]?.payload_path : undefined;
+      const setKey = op.custom_fields
+        ? plan.target.connector.custom_fields?.[op.custom_fields]?.payload_path
+        : undefined;
       const undeclared = undeclaredCustomFields(payload, setKey, flow.custom_fields);
       if (undeclared.length) {
         const list = undeclared.map((k) => `"${k}"`).join(', ');
-        out.push({ file, name, flow: c.flow, ok: false, payload, error: `the payload writes ${setKey} ${list}, which the flow's custom_fields do not declare: the target would drop ${undeclared.length > 1 ? 'them' : 'it'} (a typo, or a field to add to custom_fields)` });
+        out.push({
+          file,
+          name,
+          flow: c.flow,
+          ok: false,
+          payload,
+          error: `the payload writes ${setKey} ${list}, which the flow's custom_fields do not declare: the target would drop ${undeclared.length > 1 ? 'them' : 'it'} (a typo, or a field to add to custom_fields)`,
+        });
         continue;
       }
       const ok = c.expect === undefined || canonicalJson(c.expect) === canonicalJson(payload);
@@ -156,7 +173,8 @@ export async function updateFixtures(plan: MappingPlan, dir: string): Promise<Fi
       setTopLevel(doc, 'expect', r.payload);
       const next = doc.toString({ lineWidth: 0 });
       // What is written must read back as exactly the payload, or the file is left alone.
-      if (canonicalJson((parse(next) as FixtureCase).expect) !== canonicalJson(r.payload)) throw new Error('the rewritten file would not read back as the payload (an mlc bug, please report it)');
+      if (canonicalJson((parse(next) as FixtureCase).expect) !== canonicalJson(r.payload))
+        throw new Error('the rewritten file would not read back as the payload (an mlc bug, please report it)');
       writeFileSync(r.file, next);
     } catch (e) {
       out.push({ ...base, status: 'not updated', error: (e as Error).message });

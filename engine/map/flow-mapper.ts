@@ -67,17 +67,27 @@ export class FlowMapper {
 
   /** Maps one input; throws an Error whose message names what went wrong (the caller adds the record key). */
   async map(input: Record<string, unknown>): Promise<MappedRecord> {
-    const out = await this.run(this.transformExpr, input, this.transformFile ? `transform ${this.flow.transform}` : 'transform');
-    if (!out || typeof out !== 'object' || Array.isArray(out)) throw new Error(`transform must produce one object, got ${Array.isArray(out) ? 'a list' : JSON.stringify(out)}`);
+    const out = await this.run(
+      this.transformExpr,
+      input,
+      this.transformFile ? `transform ${this.flow.transform}` : 'transform',
+    );
+    if (!out || typeof out !== 'object' || Array.isArray(out))
+      throw new Error(`transform must produce one object, got ${Array.isArray(out) ? 'a list' : JSON.stringify(out)}`);
     const payload = out as Record<string, unknown>;
     if (this.validate && !this.validate(payload)) {
       const errs = (this.validate.errors ?? []).map((e) => `${e.instancePath || '(payload)'} ${e.message}`).join('; ');
       throw new Error(`payload does not match operation ${this.flow.to}'s payload_schema: ${errs}`);
     }
     const mv = getPath(payload, this.op.match_key);
-    if (mv === undefined || mv === null || mv === '') throw new Error(`payload has no match key "${this.op.match_key}"`);
+    if (mv === undefined || mv === null || mv === '')
+      throw new Error(`payload has no match key "${this.op.match_key}"`);
     const when = this.flow.recompute?.when;
-    const clockDependent = this.flow.recompute ? (when ? await holds(when, input, this.label('recompute.when'), this.bindings) : true) : false;
+    const clockDependent = this.flow.recompute
+      ? when
+        ? await holds(when, input, this.label('recompute.when'), this.bindings)
+        : true
+      : false;
     return { payload, matchValue: String(mv), clockDependent };
   }
 }

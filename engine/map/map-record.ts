@@ -11,7 +11,14 @@ export interface MapInput {
 export type MapOutput =
   | { key: string; kind: 'skip' }
   | { key: string; kind: 'error'; message: string }
-  | { key: string; kind: 'mapped'; payload: Record<string, unknown>; matchValue: string; clockDependent: boolean; hash: string };
+  | {
+      key: string;
+      kind: 'mapped';
+      payload: Record<string, unknown>;
+      matchValue: string;
+      clockDependent: boolean;
+      hash: string;
+    };
 
 /** Where the target's custom fields sit in a payload, and the keys the target gave them (provisioning). */
 export interface PayloadShape {
@@ -41,14 +48,19 @@ export async function mapRecord(mapper: FlowMapper, shape: PayloadShape, input: 
     const { setKey, renames } = shape;
     if (setKey && renames.length && mapped.payload[setKey] && typeof mapped.payload[setKey] === 'object') {
       const fields = { ...(mapped.payload[setKey] as Record<string, unknown>) };
-      for (const [from, to] of renames) if (from in fields) {
-        fields[to] = fields[from];
-        delete fields[from];
-      }
+      for (const [from, to] of renames)
+        if (from in fields) {
+          fields[to] = fields[from];
+          delete fields[from];
+        }
       mapped.payload[setKey] = fields;
     }
     return { key, kind: 'mapped', ...mapped, hash: payloadHash(mapped.payload) };
   } catch (e) {
-    return { key, kind: 'error', message: `mapping ${mapper.mappingName}, flow ${mapper.flowName}, record ${key}: ${(e as Error).message}` };
+    return {
+      key,
+      kind: 'error',
+      message: `mapping ${mapper.mappingName}, flow ${mapper.flowName}, record ${key}: ${(e as Error).message}`,
+    };
   }
 }

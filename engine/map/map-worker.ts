@@ -13,7 +13,14 @@ const init = workerData as MapWorkerInit;
 // The mapping's custom functions are modules: this thread imports its own copies by path.
 await loadMappingFunctions(init.mappingFile);
 let now = Date.now();
-const mapper = new FlowMapper(init.mappingName, init.flowName, init.flow, init.op, init.mappingFile, () => new Date(now));
+const mapper = new FlowMapper(
+  init.mappingName,
+  init.flowName,
+  init.flow,
+  init.op,
+  init.mappingFile,
+  () => new Date(now),
+);
 
 parentPort!.on('message', async (msg: { id: number; now: number; inputs: MapInput[] }) => {
   now = msg.now;

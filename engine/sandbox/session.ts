@@ -64,14 +64,20 @@ export async function openSandboxSession(o: SandboxSessionOptions): Promise<Sand
   }
   if (snapshot) {
     const kept = keptParams(snapshot);
-    const differs = (k: 'size' | 'seed') => o.asked?.[k] !== undefined && kept[k] !== undefined && o.asked[k] !== kept[k];
+    const differs = (k: 'size' | 'seed') =>
+      o.asked?.[k] !== undefined && kept[k] !== undefined && o.asked[k] !== kept[k];
     if (differs('size') || differs('seed')) {
       notes.push(
         `reused the existing sandbox in ${dirname(o.dataFile)}/ (${kept.size} customers, seed ${kept.seed}): --size and --seed only shape a new one; add --fresh to delete it and start over`,
       );
     }
   }
-  const sandbox = await startSandbox({ systems: o.systems as SystemName[], size: o.size ?? 200, seed: o.seed ?? 1, snapshot });
+  const sandbox = await startSandbox({
+    systems: o.systems as SystemName[],
+    size: o.size ?? 200,
+    seed: o.seed ?? 1,
+    snapshot,
+  });
   if (snapshot && o.changeSource !== false) {
     const changes = changeSources(sandbox);
     if (changes.length) notes.push(`continued the sandbox from ${o.dataFile}; ${changes.join('; ')}`);

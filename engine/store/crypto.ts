@@ -30,7 +30,11 @@ export class SecretBox {
    * `secretsExist` says whether anything is stored under a key already: then a missing key file
    * is an error, never a reason to make a new key (the old secrets would be unreadable for good).
    */
-  static fromEnvOrFile(keyFile: string, env: NodeJS.ProcessEnv = process.env, o: { secretsExist?: () => boolean } = {}): SecretBox {
+  static fromEnvOrFile(
+    keyFile: string,
+    env: NodeJS.ProcessEnv = process.env,
+    o: { secretsExist?: () => boolean } = {},
+  ): SecretBox {
     const fromEnv = env.MLC_MASTER_KEY;
     if (fromEnv) {
       const key = deriveKey(fromEnv);

@@ -17,7 +17,9 @@ export function listRuns(state: StateStore, mapping?: string, limit = 20): RunRo
 /** What happened to one record (by key) or in one run (by run id). */
 export function auditOf(state: StateStore, idOrKey: string, limit = 200): AuditRow[] {
   const byRun = state.all<AuditRow>('SELECT * FROM audit WHERE run_id = ? ORDER BY id LIMIT ?', [idOrKey, limit]);
-  return byRun.length ? byRun : state.all<AuditRow>('SELECT * FROM audit WHERE key = ? ORDER BY id DESC LIMIT ?', [idOrKey, limit]);
+  return byRun.length
+    ? byRun
+    : state.all<AuditRow>('SELECT * FROM audit WHERE key = ? ORDER BY id DESC LIMIT ?', [idOrKey, limit]);
 }
 
 export function failuresOf(state: StateStore, mapping?: string): FailureRow[] {

@@ -14,9 +14,13 @@ export function checkMasterKey(state: StateStore, o: { remember?: boolean } = {}
   const mine = state.secrets.checkValue();
   const stored = state.getMeta(KEY_CHECK_META);
   if (stored === mine) return;
-  const sample = state.get<{ value: string }>('SELECT value FROM credentials UNION ALL SELECT value FROM tokens LIMIT 1');
+  const sample = state.get<{ value: string }>(
+    'SELECT value FROM credentials UNION ALL SELECT value FROM tokens LIMIT 1',
+  );
   if (sample) {
-    const wrong = new MasterKeyError(`${state.secrets.source} is not the master key the secrets in ${state.path ?? 'this state'} were stored with; use that key (MLC_MASTER_KEY or the key file beside the state), nothing was changed`);
+    const wrong = new MasterKeyError(
+      `${state.secrets.source} is not the master key the secrets in ${state.path ?? 'this state'} were stored with; use that key (MLC_MASTER_KEY or the key file beside the state), nothing was changed`,
+    );
     if (stored) throw wrong;
     try {
       state.secrets.decrypt(sample.value);

@@ -3,8 +3,13 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
 export class LockedError extends Error {
-  constructor(readonly lockFile: string, readonly holder: string) {
-    super(`another mlc process (${holder}) is using this state file; wait for it to finish, or delete ${lockFile} if that process is gone`);
+  constructor(
+    readonly lockFile: string,
+    readonly holder: string,
+  ) {
+    super(
+      `another mlc process (${holder}) is using this state file; wait for it to finish, or delete ${lockFile} if that process is gone`,
+    );
     this.name = 'LockedError';
   }
 }

@@ -39,7 +39,11 @@ export function findDamagedValues(db: Database, log: ValueLog | undefined, missi
     st.free();
   }
   const damaged = (r: LoggedValue, reason: string): DamagedValue => ({
-    tbl: r.tbl, scope: r.scope, part: r.part, key: r.key, reason,
+    tbl: r.tbl,
+    scope: r.scope,
+    part: r.part,
+    key: r.key,
+    reason,
   });
   if (!log) return rows.map((r) => damaged(r, missing ?? 'its value log is missing'));
   return log.verify(rows).map(({ index, reason }) => damaged(rows[index], reason));
@@ -78,7 +82,10 @@ export function dropDamagedValues(db: Database, logPath: string, damaged: Damage
   const notes: string[] = [];
   if (records.length) {
     const keys = (list: DamagedValue[]) =>
-      `${list.slice(0, 5).map((d) => d.key).join(', ')}${list.length > 5 ? ', ...' : ''}`;
+      `${list
+        .slice(0, 5)
+        .map((d) => d.key)
+        .join(', ')}${list.length > 5 ? ', ...' : ''}`;
     const streams = [...byStream.entries()].map(([s, list]) => `${s}: ${list.length} (${keys(list)})`);
     notes.push(
       `${records.length} stored source record(s) in ${logPath} could not be trusted (${reasons(records)}); ` +

@@ -16,7 +16,10 @@ export async function interruptRecorder(path: string): Promise<(runId: string, s
     if (!existsSync(path)) return false;
     const db = loadStateDatabase(SQL, path);
     try {
-      db.run("UPDATE runs SET status = 'interrupted', finished_at = ?, summary = ? WHERE id = ? AND status = 'running'", [new Date().toISOString(), summary, runId]);
+      db.run(
+        "UPDATE runs SET status = 'interrupted', finished_at = ?, summary = ? WHERE id = ? AND status = 'running'",
+        [new Date().toISOString(), summary, runId],
+      );
       if (!db.getRowsModified()) return false;
       writeFileAtomic(path, db.export());
       return true;

@@ -7,7 +7,8 @@ export class StateFileError extends Error {}
 
 /** Why a state database cannot be used, or undefined when it passes SQLite's quick check. */
 export function databaseDamage(SQL: SqlJsStatic, bytes: Uint8Array): { reason: string; db?: Database } {
-  if (bytes.length === 0) return { reason: 'it is empty (0 bytes); an existing state file is never treated as a new one' };
+  if (bytes.length === 0)
+    return { reason: 'it is empty (0 bytes); an existing state file is never treated as a new one' };
   let db: Database | undefined;
   try {
     db = new SQL.Database(bytes);
@@ -92,7 +93,9 @@ export function removeLeftoverTemps(SQL: SqlJsStatic, path: string, locked: bool
       }
       const db = new SQL.Database(bytes);
       try {
-        runs = (db.exec("SELECT id, mapping, started_at FROM runs WHERE status = 'running'")[0]?.values ?? []).map(([id, mapping, started_at]) => ({ id: String(id), mapping: String(mapping), started_at: String(started_at) }));
+        runs = (db.exec("SELECT id, mapping, started_at FROM runs WHERE status = 'running'")[0]?.values ?? []).map(
+          ([id, mapping, started_at]) => ({ id: String(id), mapping: String(mapping), started_at: String(started_at) }),
+        );
       } finally {
         db.close();
       }
@@ -118,7 +121,16 @@ interface CheckpointMarker {
  */
 export function leaveCheckpointMarker(path: string, db: Database, since: string, error: string): void {
   try {
-    const runs = (db.exec("SELECT id, mapping, started_at FROM runs WHERE status = 'running' OR started_at >= ? OR finished_at >= ?", [since, since])[0]?.values ?? []).map(([id, mapping, started_at]) => ({ id: String(id), mapping: String(mapping), started_at: String(started_at) }));
+    const runs = (
+      db.exec(
+        "SELECT id, mapping, started_at FROM runs WHERE status = 'running' OR started_at >= ? OR finished_at >= ?",
+        [since, since],
+      )[0]?.values ?? []
+    ).map(([id, mapping, started_at]) => ({
+      id: String(id),
+      mapping: String(mapping),
+      started_at: String(started_at),
+    }));
     const marker: CheckpointMarker = { pid: process.pid, error, runs };
     writeFileSync(`${path}.tmp-${process.pid}`, JSON.stringify(marker), { mode: 0o600 });
   } catch {
@@ -129,14 +141,27 @@ export function leaveCheckpointMarker(path: string, db: Database, since: string,
 /** Records in `runs` the runs whose checkpoint was cut short, so `mlc runs` shows they failed. */
 export function recordLeftovers(db: Database, leftovers: Leftover[]): void {
   for (const l of leftovers) {
-    const why = l.error ? `could not save the state (${l.error})` : 'stopped while saving the state (killed, or the disk was full)';
+    const why = l.error
+      ? `could not save the state (${l.error})`
+      : 'stopped while saving the state (killed, or the disk was full)';
     const error = `mlc process ${l.pid} ${why}: its unfinished checkpoint ${basename(l.file)} (${l.bytes} bytes, ${l.at.toISOString()}) was removed; work after its last saved checkpoint is done again by the next run`;
     const summary = JSON.stringify({ flows: [], error });
-    const runs = l.runs.length ? l.runs : [{ id: `${stamp()}-pid${l.pid}`, mapping: '(unknown: its checkpoint was unreadable)', started_at: l.at.toISOString() }];
+    const runs = l.runs.length
+      ? l.runs
+      : [
+          {
+            id: `${stamp()}-pid${l.pid}`,
+            mapping: '(unknown: its checkpoint was unreadable)',
+            started_at: l.at.toISOString(),
+          },
+        ];
     for (const r of runs) {
       const known = db.exec('SELECT status FROM runs WHERE id = ?', [r.id])[0]?.values[0]?.[0];
       if (known !== undefined && known !== 'running') continue;
-      db.run('INSERT OR REPLACE INTO runs (id, mapping, started_at, finished_at, status, summary) VALUES (?, ?, ?, ?, ?, ?)', [r.id, r.mapping, r.started_at, l.at.toISOString(), 'interrupted', summary]);
+      db.run(
+        'INSERT OR REPLACE INTO runs (id, mapping, started_at, finished_at, status, summary) VALUES (?, ?, ?, ?, ?, ?)',
+        [r.id, r.mapping, r.started_at, l.at.toISOString(), 'interrupted', summary],
+      );
     }
   }
 }

@@ -6,7 +6,14 @@ import { writeFileAtomic } from './atomic-file.js';
 import { acquireLock } from './lock.js';
 import { SecretBox } from './crypto.js';
 import { ValueLog } from './value-log.js';
-import { leaveCheckpointMarker, loadStateDatabase, recordLeftovers, removeLeftoverTemps, restrictPermissions, StateFileError } from './state-file.js';
+import {
+  leaveCheckpointMarker,
+  loadStateDatabase,
+  recordLeftovers,
+  removeLeftoverTemps,
+  restrictPermissions,
+  StateFileError,
+} from './state-file.js';
 import { dropDamagedValues, findDamagedValues, LOGGED_VALUES, type LoggedValue } from './mirror-check.js';
 import { absorbWriteJournal } from './write-journal.js';
 
@@ -21,19 +28,26 @@ let sqlJs: Promise<SqlJsStatic> | undefined;
 export const TABLES: Record<string, string> = {
   meta: '(key TEXT PRIMARY KEY, value TEXT)',
   cursors: '(connection TEXT, stream TEXT, value TEXT, updated_at TEXT, PRIMARY KEY (connection, stream))',
-  mirror: '(connection TEXT, stream TEXT, key TEXT, version TEXT, data TEXT, pos INTEGER, len INTEGER, PRIMARY KEY (connection, stream, key)) WITHOUT ROWID',
-  links: '(mapping TEXT, flow TEXT, rel TEXT, child_key TEXT, parent_key TEXT, PRIMARY KEY (mapping, flow, rel, child_key)) WITHOUT ROWID',
-  targets: '(mapping TEXT, flow TEXT, key TEXT, match_value TEXT, target_id TEXT, hash TEXT, mapped_at TEXT, clock_dependent INTEGER, PRIMARY KEY (mapping, flow, key)) WITHOUT ROWID',
+  mirror:
+    '(connection TEXT, stream TEXT, key TEXT, version TEXT, data TEXT, pos INTEGER, len INTEGER, PRIMARY KEY (connection, stream, key)) WITHOUT ROWID',
+  links:
+    '(mapping TEXT, flow TEXT, rel TEXT, child_key TEXT, parent_key TEXT, PRIMARY KEY (mapping, flow, rel, child_key)) WITHOUT ROWID',
+  targets:
+    '(mapping TEXT, flow TEXT, key TEXT, match_value TEXT, target_id TEXT, hash TEXT, mapped_at TEXT, clock_dependent INTEGER, PRIMARY KEY (mapping, flow, key)) WITHOUT ROWID',
   pending: '(mapping TEXT, flow TEXT, key TEXT, PRIMARY KEY (mapping, flow, key)) WITHOUT ROWID',
-  failures: '(mapping TEXT, flow TEXT, key TEXT, run_id TEXT, stage TEXT, reason TEXT, attempts INTEGER, first_at TEXT, last_at TEXT, PRIMARY KEY (mapping, flow, key))',
+  failures:
+    '(mapping TEXT, flow TEXT, key TEXT, run_id TEXT, stage TEXT, reason TEXT, attempts INTEGER, first_at TEXT, last_at TEXT, PRIMARY KEY (mapping, flow, key))',
   runs: '(id TEXT PRIMARY KEY, mapping TEXT, started_at TEXT, finished_at TEXT, status TEXT, summary TEXT)',
-  audit: '(id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, mapping TEXT, flow TEXT, key TEXT, action TEXT, target_id TEXT, payload_hash TEXT, source_version TEXT, error TEXT, at TEXT)',
+  audit:
+    '(id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, mapping TEXT, flow TEXT, key TEXT, action TEXT, target_id TEXT, payload_hash TEXT, source_version TEXT, error TEXT, at TEXT)',
   tokens: '(connection TEXT, kind TEXT, value TEXT, expires_at TEXT, PRIMARY KEY (connection, kind))',
   credentials: '(name TEXT PRIMARY KEY, value TEXT, updated_at TEXT)',
-  provisioned: '(mapping TEXT, flow TEXT, connection TEXT, spec_hash TEXT, ids TEXT, PRIMARY KEY (mapping, flow, connection))',
+  provisioned:
+    '(mapping TEXT, flow TEXT, connection TEXT, spec_hash TEXT, ids TEXT, PRIMARY KEY (mapping, flow, connection))',
   fingerprints: '(mapping TEXT, flow TEXT, fingerprint TEXT, updated_at TEXT, PRIMARY KEY (mapping, flow))',
   // The payload last written per target record (values in the value log, like the mirror's).
-  written: '(mapping TEXT, flow TEXT, key TEXT, hash TEXT, data TEXT, pos INTEGER, len INTEGER, PRIMARY KEY (mapping, flow, key)) WITHOUT ROWID',
+  written:
+    '(mapping TEXT, flow TEXT, key TEXT, hash TEXT, data TEXT, pos INTEGER, len INTEGER, PRIMARY KEY (mapping, flow, key)) WITHOUT ROWID',
 };
 
 const INDEXES = `
@@ -43,7 +57,10 @@ CREATE INDEX IF NOT EXISTS audit_key ON audit (key);
 CREATE INDEX IF NOT EXISTS audit_run ON audit (run_id);
 `;
 
-const SCHEMA = Object.entries(TABLES).map(([name, def]) => `CREATE TABLE IF NOT EXISTS ${name} ${def};`).join('\n') + INDEXES;
+const SCHEMA =
+  Object.entries(TABLES)
+    .map(([name, def]) => `CREATE TABLE IF NOT EXISTS ${name} ${def};`)
+    .join('\n') + INDEXES;
 
 /**
  * Kept payloads used to live in the mirror under a connection no real one can be named
@@ -63,10 +80,14 @@ function moveWrittenPayloads(db: Database): void {
 function upgradeTables(db: Database): void {
   for (const [name, def] of Object.entries(TABLES)) {
     if (!def.endsWith('WITHOUT ROWID')) continue;
-    const sql = db.exec("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [name])[0]?.values[0]?.[0] as string | undefined;
+    const sql = db.exec("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [name])[0]
+      ?.values[0]?.[0] as string | undefined;
     if (!sql || /WITHOUT\s+ROWID/i.test(sql)) continue;
     const cols = (db.exec(`SELECT name FROM pragma_table_info('${name}')`)[0]?.values ?? []).map((r) => String(r[0]));
-    const key = /PRIMARY KEY \(([^)]*)\)/.exec(def)![1].split(',').map((c) => `${c.trim()} IS NOT NULL`);
+    const key = /PRIMARY KEY \(([^)]*)\)/
+      .exec(def)![1]
+      .split(',')
+      .map((c) => `${c.trim()} IS NOT NULL`);
     db.exec(`BEGIN; ALTER TABLE ${name} RENAME TO ${name}_rowid; CREATE TABLE ${name} ${def};
       INSERT OR REPLACE INTO ${name} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${name}_rowid WHERE ${key.join(' AND ')};
       DROP TABLE ${name}_rowid; COMMIT;`);
@@ -95,13 +116,15 @@ function nextLogPath(statePath: string, current: string): string {
  * `notes` says so. Without the lock (history views while a sync runs) it is only read.
  */
 function openValueLog(db: Database, statePath: string, locked: boolean, notes: string[]): ValueLog | undefined {
-  const named = db.exec('SELECT value FROM meta WHERE key = ?', [VALUE_LOG_META])[0]?.values[0]?.[0] as string | undefined;
+  const named = db.exec('SELECT value FROM meta WHERE key = ?', [VALUE_LOG_META])[0]?.values[0]?.[0] as
+    string | undefined;
   const name = named ?? `${basename(statePath)}.values.1`;
   const path = join(dirname(statePath), name);
   const present = existsSync(path);
   if (!locked) return present ? ValueLog.open(path, false) : undefined;
   const prefix = `${basename(statePath)}.values.`;
-  for (const f of readdirSync(dirname(statePath))) if (f.startsWith(prefix) && f !== name) rmSync(join(dirname(statePath), f), { force: true });
+  for (const f of readdirSync(dirname(statePath)))
+    if (f.startsWith(prefix) && f !== name) rmSync(join(dirname(statePath), f), { force: true });
   if (!named) db.run('INSERT INTO meta (key, value) VALUES (?, ?)', [VALUE_LOG_META, name]);
   const log = ValueLog.open(path, true);
   const wasChecked = db.exec('SELECT 1 FROM meta WHERE key = ?', [VALUE_LOG_CHECKED_META]).length > 0;
@@ -153,7 +176,10 @@ export class StateStore {
    * Opens (or creates) a state file and takes its lock. `path` null keeps everything in memory
    * (dry runs, tests).
    */
-  static async open(path: string | null, opts: { secrets?: SecretBox; lock?: boolean; compactMinBytes?: number } = {}): Promise<StateStore> {
+  static async open(
+    path: string | null,
+    opts: { secrets?: SecretBox; lock?: boolean; compactMinBytes?: number } = {},
+  ): Promise<StateStore> {
     sqlJs ??= initSqlJs();
     const SQL = await sqlJs;
     let release = () => {};
@@ -171,22 +197,43 @@ export class StateStore {
       db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY');
       db.exec(SCHEMA);
       // State files from before the value log keep their records inline; both forms are read.
-      if (!db.exec("SELECT 1 FROM pragma_table_info('mirror') WHERE name = 'pos'").length) db.exec('ALTER TABLE mirror ADD COLUMN pos INTEGER; ALTER TABLE mirror ADD COLUMN len INTEGER');
+      if (!db.exec("SELECT 1 FROM pragma_table_info('mirror') WHERE name = 'pos'").length)
+        db.exec('ALTER TABLE mirror ADD COLUMN pos INTEGER; ALTER TABLE mirror ADD COLUMN len INTEGER');
       upgradeTables(db);
       moveWrittenPayloads(db);
       if (locked) recordLeftovers(db, leftovers);
       // A new key is made only while nothing is encrypted under the old one (a lost key file must not be replaced silently).
-      const secretsExist = () => db.exec("SELECT 1 FROM credentials UNION ALL SELECT 1 FROM tokens UNION ALL SELECT 1 FROM meta WHERE key = 'master_key_check' LIMIT 1").length > 0;
+      const secretsExist = () =>
+        db.exec(
+          "SELECT 1 FROM credentials UNION ALL SELECT 1 FROM tokens UNION ALL SELECT 1 FROM meta WHERE key = 'master_key_check' LIMIT 1",
+        ).length > 0;
       // A state in memory keeps nothing past the process, so a key of its own serves: no key file is read or made.
-      const secrets = opts.secrets ?? (path ? SecretBox.fromEnvOrFile(join(dirname(path), 'master.key'), process.env, { secretsExist }) : SecretBox.fromKey(randomBytes(32).toString('hex')));
+      const secrets =
+        opts.secrets ??
+        (path
+          ? SecretBox.fromEnvOrFile(join(dirname(path), 'master.key'), process.env, { secretsExist })
+          : SecretBox.fromKey(randomBytes(32).toString('hex')));
       const notes: string[] = [];
       const log = path ? openValueLog(db, path, locked, notes) : undefined;
-      const store = new StateStore(path, db, secrets, release, log && { values: log, append: log.writable, owned: true });
-      store.notes.push(...notes, ...leftovers.map((l) => `removed ${l.file}, an unfinished checkpoint of mlc process ${l.pid}; the run it belonged to is recorded as interrupted`));
+      const store = new StateStore(
+        path,
+        db,
+        secrets,
+        release,
+        log && { values: log, append: log.writable, owned: true },
+      );
+      store.notes.push(
+        ...notes,
+        ...leftovers.map(
+          (l) =>
+            `removed ${l.file}, an unfinished checkpoint of mlc process ${l.pid}; the run it belonged to is recorded as interrupted`,
+        ),
+      );
       if (leftovers.length || notes.length) store.dirty = true;
       if (log?.writable) {
         store.compactValues(opts.compactMinBytes ?? COMPACT_MIN_BYTES);
-        if (store.log!.values.checked && store.getMeta(VALUE_LOG_CHECKED_META) === undefined) store.setMeta(VALUE_LOG_CHECKED_META, '1');
+        if (store.log!.values.checked && store.getMeta(VALUE_LOG_CHECKED_META) === undefined)
+          store.setMeta(VALUE_LOG_CHECKED_META, '1');
       }
       if (locked) restrictPermissions(path!);
       // Writes a killed run sent without recording their outcome become "in doubt" (see write-journal.ts).
@@ -202,7 +249,13 @@ export class StateStore {
   async clone(): Promise<StateStore> {
     const SQL = await (sqlJs ??= initSqlJs());
     // It reads the records the log already has, and keeps what it stages itself in memory.
-    return new StateStore(null, new SQL.Database(this.db.export()), this.secrets, () => {}, this.log && { values: this.log.values, append: false, owned: false });
+    return new StateStore(
+      null,
+      new SQL.Database(this.db.export()),
+      this.secrets,
+      () => {},
+      this.log && { values: this.log.values, append: false, owned: false },
+    );
   }
 
   private statement(sql: string): Statement {
@@ -292,7 +345,9 @@ export class StateStore {
     } catch (e) {
       const reason = (e as Error).message;
       leaveCheckpointMarker(this.path, this.db, this.openedAt, reason);
-      throw new StateFileError(`could not save the state file ${this.path} (${reason}); the last saved state is intact, and the next run redoes what was done since`);
+      throw new StateFileError(
+        `could not save the state file ${this.path} (${reason}); the last saved state is intact, and the next run redoes what was done since`,
+      );
     }
     this.lastCostMs = Date.now() - started;
     this.dirty = false;
@@ -344,7 +399,8 @@ export class StateStore {
   loadValue(row: { data: string | null; pos: number | null; len: number | null }): string | null {
     if (row.data !== null) return row.data;
     if (row.pos === null || row.len === null) return null;
-    if (!this.log) throw new StateFileError(`state file ${this.path ?? '(memory)'} refers to a value log that is not open`);
+    if (!this.log)
+      throw new StateFileError(`state file ${this.path ?? '(memory)'} refers to a value log that is not open`);
     return this.log.values.read({ pos: row.pos, len: row.len });
   }
 

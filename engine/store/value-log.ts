@@ -97,16 +97,27 @@ export class ValueLog {
   /** Reads a value; a damaged one throws ValueDamagedError (never returns bytes that fail their check). */
   read(ref: ValueRef): string {
     const frame = this.checked ? CRC_BYTES : 0;
-    if (ref.pos - frame < 0 || ref.pos + ref.len > this.end) throw new ValueDamagedError(this.path, ref, `lies beyond the end of the log (${this.end} bytes): the log was truncated`);
+    if (ref.pos - frame < 0 || ref.pos + ref.len > this.end)
+      throw new ValueDamagedError(
+        this.path,
+        ref,
+        `lies beyond the end of the log (${this.end} bytes): the log was truncated`,
+      );
     const buf = Buffer.allocUnsafe(ref.len + frame);
     let got = 0;
     while (got < buf.length) {
       const n = readSync(this.fd, buf, got, buf.length - got, ref.pos - frame + got);
-      if (n === 0) throw new ValueDamagedError(this.path, ref, `lies beyond the end of the log (${ref.pos - frame + got} bytes): the log was truncated`);
+      if (n === 0)
+        throw new ValueDamagedError(
+          this.path,
+          ref,
+          `lies beyond the end of the log (${ref.pos - frame + got} bytes): the log was truncated`,
+        );
       got += n;
     }
     const value = buf.subarray(frame);
-    if (frame && buf.readUInt32BE(0) !== checksum(value, ref.pos)) throw new ValueDamagedError(this.path, ref, 'does not match its checksum: the log was changed on disk');
+    if (frame && buf.readUInt32BE(0) !== checksum(value, ref.pos))
+      throw new ValueDamagedError(this.path, ref, 'does not match its checksum: the log was changed on disk');
     return value.toString('utf8');
   }
 
@@ -122,7 +133,8 @@ export class ValueLog {
     refs.forEach((ref, index) => {
       const start = ref.pos - frame;
       const stop = ref.pos + ref.len;
-      if (start < 0 || stop > this.end) return bad.push({ index, reason: `lies beyond the end of the log (${this.end} bytes): the log was truncated` });
+      if (start < 0 || stop > this.end)
+        return bad.push({ index, reason: `lies beyond the end of the log (${this.end} bytes): the log was truncated` });
       if (!frame) return;
       if (start < windowStart || stop > windowStart + window.length) {
         window = Buffer.allocUnsafe(Math.min(Math.max(SCAN_WINDOW, stop - start), this.end - start));
@@ -138,7 +150,8 @@ export class ValueLog {
       }
       const at = start - windowStart;
       const value = window.subarray(at + frame, at + frame + ref.len);
-      if (window.readUInt32BE(at) !== checksum(value, ref.pos)) bad.push({ index, reason: 'does not match its checksum: the log was changed on disk' });
+      if (window.readUInt32BE(at) !== checksum(value, ref.pos))
+        bad.push({ index, reason: 'does not match its checksum: the log was changed on disk' });
     });
     return bad;
   }

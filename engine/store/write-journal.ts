@@ -22,7 +22,8 @@ export type { DoubtfulBatch, JournalBatch, JournalItem };
 
 type Line = ({ t: 'w'; b: string } & JournalBatch) | { t: 'j'; b: string; job: string };
 
-const TABLE = 'CREATE TABLE IF NOT EXISTS write_doubts (mapping TEXT, flow TEXT, batch TEXT, kind TEXT, job_id TEXT, items TEXT, doubtful TEXT, PRIMARY KEY (mapping, flow, batch))';
+const TABLE =
+  'CREATE TABLE IF NOT EXISTS write_doubts (mapping TEXT, flow TEXT, batch TEXT, kind TEXT, job_id TEXT, items TEXT, doubtful TEXT, PRIMARY KEY (mapping, flow, batch))';
 
 export const journalPath = (statePath: string) => `${statePath}.journal`;
 
@@ -142,15 +143,22 @@ export function absorbWriteJournal(state: StateStore, locked: boolean): void {
       // A key still pending in the last checkpoint was sent, and its outcome never recorded.
       const pending = new Set(
         state
-          .all<{ key: string }>('SELECT p.key FROM json_each(?) j CROSS JOIN pending p ON p.mapping = ? AND p.flow = ? AND p.key = j.value', [JSON.stringify(b.items.map((i) => i.key)), b.mapping, b.flow])
+          .all<{ key: string }>(
+            'SELECT p.key FROM json_each(?) j CROSS JOIN pending p ON p.mapping = ? AND p.flow = ? AND p.key = j.value',
+            [JSON.stringify(b.items.map((i) => i.key)), b.mapping, b.flow],
+          )
           .map((x) => x.key),
       );
       if (!pending.size) continue;
       const doubtful = [...pending];
-      state.run('UPDATE targets SET hash = NULL WHERE mapping = ? AND flow = ? AND key IN (SELECT value FROM json_each(?))', [b.mapping, b.flow, JSON.stringify(doubtful)]);
-      state.run('INSERT OR REPLACE INTO write_doubts (mapping, flow, batch, kind, job_id, items, doubtful) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-        b.mapping, b.flow, batch, b.kind, b.job ?? null, JSON.stringify(b.items), JSON.stringify(doubtful),
-      ]);
+      state.run(
+        'UPDATE targets SET hash = NULL WHERE mapping = ? AND flow = ? AND key IN (SELECT value FROM json_each(?))',
+        [b.mapping, b.flow, JSON.stringify(doubtful)],
+      );
+      state.run(
+        'INSERT OR REPLACE INTO write_doubts (mapping, flow, batch, kind, job_id, items, doubtful) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [b.mapping, b.flow, batch, b.kind, b.job ?? null, JSON.stringify(b.items), JSON.stringify(doubtful)],
+      );
     }
   });
   state.checkpoint();
@@ -161,8 +169,19 @@ export function absorbWriteJournal(state: StateStore, locked: boolean): void {
 export function doubtfulBatches(state: StateStore, mapping: string, flow: string): DoubtfulBatch[] {
   state.db.exec(TABLE);
   return state
-    .all<{ batch: string; kind: string; job_id: string | null; items: string; doubtful: string }>('SELECT batch, kind, job_id, items, doubtful FROM write_doubts WHERE mapping = ? AND flow = ? ORDER BY rowid', [mapping, flow])
-    .map((r) => ({ mapping, flow, batch: r.batch, kind: r.kind as JournalBatch['kind'], job: r.job_id ?? undefined, items: JSON.parse(r.items) as JournalItem[], doubtful: JSON.parse(r.doubtful) as string[] }));
+    .all<{ batch: string; kind: string; job_id: string | null; items: string; doubtful: string }>(
+      'SELECT batch, kind, job_id, items, doubtful FROM write_doubts WHERE mapping = ? AND flow = ? ORDER BY rowid',
+      [mapping, flow],
+    )
+    .map((r) => ({
+      mapping,
+      flow,
+      batch: r.batch,
+      kind: r.kind as JournalBatch['kind'],
+      job: r.job_id ?? undefined,
+      items: JSON.parse(r.items) as JournalItem[],
+      doubtful: JSON.parse(r.doubtful) as string[],
+    }));
 }
 
 /**
@@ -170,15 +189,28 @@ export function doubtfulBatches(state: StateStore, mapping: string, flow: string
  * batch carried, as if the killed run had recorded it. A key the target does not confirm keeps
  * its cleared hash, so it is written again.
  */
-export function confirmWrite(state: StateStore, c: { runId: string; mapping: string; flow: string; item: JournalItem; action: string; targetId?: string; nowIso: string }): void {
+export function confirmWrite(
+  state: StateStore,
+  c: {
+    runId: string;
+    mapping: string;
+    flow: string;
+    item: JournalItem;
+    action: string;
+    targetId?: string;
+    nowIso: string;
+  },
+): void {
   const id = c.targetId ?? c.item.target ?? null;
-  state.run('INSERT OR REPLACE INTO targets (mapping, flow, key, match_value, target_id, hash, mapped_at, clock_dependent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-    c.mapping, c.flow, c.item.key, c.item.match, id, c.item.hash, c.nowIso, c.item.cd ? 1 : 0,
-  ]);
+  state.run(
+    'INSERT OR REPLACE INTO targets (mapping, flow, key, match_value, target_id, hash, mapped_at, clock_dependent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    [c.mapping, c.flow, c.item.key, c.item.match, id, c.item.hash, c.nowIso, c.item.cd ? 1 : 0],
+  );
   // Recorded in the run that learnt the outcome (the run that sent it was killed first).
-  state.run('INSERT INTO audit (run_id, mapping, flow, key, action, target_id, payload_hash, source_version, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)', [
-    c.runId, c.mapping, c.flow, c.item.key, c.action, id, c.item.hash, c.nowIso,
-  ]);
+  state.run(
+    'INSERT INTO audit (run_id, mapping, flow, key, action, target_id, payload_hash, source_version, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)',
+    [c.runId, c.mapping, c.flow, c.item.key, c.action, id, c.item.hash, c.nowIso],
+  );
 }
 
 export function settleBatch(state: StateStore, mapping: string, flow: string, batch: string): void {

@@ -77,7 +77,10 @@ export function planMapping(o: PlanOptions): MappingPlan {
  */
 export async function prepareMapping(o: PlanOptions): Promise<MappingPlan> {
   const plan = planMapping(o);
-  const used = [plan.mappingFile, ...[plan.source, plan.target].map((e) => plan.project.connectors.get(e.connector?.name)?.path)]
+  const used = [
+    plan.mappingFile,
+    ...[plan.source, plan.target].map((e) => plan.project.connectors.get(e.connector?.name)?.path),
+  ]
     .filter((f): f is string => !!f)
     .map(displayPath);
   const errors = (await loadCustomModules(plan.project)).filter((d) => d.severity === 'error' && used.includes(d.file));

@@ -11,7 +11,8 @@ export interface FieldChange {
 /** Leaves of a payload by dotted path; arrays are values (a changed list shows as one change). */
 function leaves(v: unknown, prefix: string, out: Map<string, unknown>): Map<string, unknown> {
   if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length) {
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) leaves(x, prefix ? `${prefix}.${k}` : k, out);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>))
+      if (x !== undefined) leaves(x, prefix ? `${prefix}.${k}` : k, out);
   } else out.set(prefix, v);
   return out;
 }
@@ -21,7 +22,9 @@ export function fieldChanges(before: Record<string, unknown>, after: Record<stri
   const a = leaves(before, '', new Map());
   const b = leaves(after, '', new Map());
   const paths = [...new Set([...a.keys(), ...b.keys()])].sort();
-  return paths.filter((p) => !a.has(p) || !b.has(p) || canonicalJson(a.get(p)) !== canonicalJson(b.get(p))).map((p) => ({ path: p, before: a.get(p), after: b.get(p) }));
+  return paths
+    .filter((p) => !a.has(p) || !b.has(p) || canonicalJson(a.get(p)) !== canonicalJson(b.get(p)))
+    .map((p) => ({ path: p, before: a.get(p), after: b.get(p) }));
 }
 
 const shown = (v: unknown) => (v === undefined ? '(absent)' : JSON.stringify(v));

@@ -7,7 +7,10 @@ const PLACEHOLDER = /\{\{|\}\}|\{([A-Za-z_][\w.]*)\}/g;
 export type TemplateVars = Readonly<Record<string, unknown>>;
 
 export class MissingVariableError extends Error {
-  constructor(readonly variable: string, readonly template: string) {
+  constructor(
+    readonly variable: string,
+    readonly template: string,
+  ) {
     super(`template "${template}" needs {${variable}}, which is not set`);
   }
 }
@@ -24,14 +27,17 @@ export function variablesIn(template: string): { name: string; index: number }[]
  */
 export function unclosedPlaceholders(template: string): { name: string; index: number }[] {
   const out: { name: string; index: number }[] = [];
-  for (const m of template.matchAll(/\{\{|\}\}|\{([A-Za-z_][\w.]*)(\}?)/g)) if (m[1] && !m[2]) out.push({ name: m[1], index: m.index ?? 0 });
+  for (const m of template.matchAll(/\{\{|\}\}|\{([A-Za-z_][\w.]*)(\}?)/g))
+    if (m[1] && !m[2]) out.push({ name: m[1], index: m.index ?? 0 });
   return out;
 }
 
 function lookup(vars: TemplateVars, name: string): unknown {
   if (Object.hasOwn(vars, name)) return vars[name];
   let cur: unknown = vars;
-  for (const part of name.split('.')) cur = cur && typeof cur === 'object' && Object.hasOwn(cur, part) ? (cur as Record<string, unknown>)[part] : undefined;
+  for (const part of name.split('.'))
+    cur =
+      cur && typeof cur === 'object' && Object.hasOwn(cur, part) ? (cur as Record<string, unknown>)[part] : undefined;
   return cur;
 }
 
@@ -49,7 +55,11 @@ export function render(template: string, vars: TemplateVars, encode: (s: string)
  * Renders, or returns undefined when a placeholder has no value or an empty one (optional headers
  * and params: an unset company id sends no header rather than an empty one).
  */
-export function renderOptional(template: string, vars: TemplateVars, encode?: (s: string) => string): string | undefined {
+export function renderOptional(
+  template: string,
+  vars: TemplateVars,
+  encode?: (s: string) => string,
+): string | undefined {
   if (variablesIn(template).some(({ name }) => lookup(vars, name) === '')) return undefined;
   try {
     return render(template, vars, encode);
@@ -59,7 +69,10 @@ export function renderOptional(template: string, vars: TemplateVars, encode?: (s
   }
 }
 
-export function renderMap(map: Readonly<Record<string, string>> | undefined, vars: TemplateVars): Record<string, string> {
+export function renderMap(
+  map: Readonly<Record<string, string>> | undefined,
+  vars: TemplateVars,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, t] of Object.entries(map ?? {})) {
     const v = renderOptional(t, vars);

@@ -21,17 +21,155 @@ export const COUNTRIES: Record<CountryCode, Country> = {
 };
 
 const NAME_STEMS: Record<CountryCode, readonly string[]> = {
-  NO: ['Fjordkraft', 'Nordvik', 'Bergheim', 'Solberg', 'Havbris', 'Fjelltopp', 'Storli', 'Vestland', 'Østmark', 'Lillestrand', 'Granli', 'Bjørkås', 'Heggeli', 'Sjøholt', 'Trollvik', 'Nordlys', 'Hagen', 'Dalheim', 'Skogly', 'Breivik'],
-  SE: ['Nordvik', 'Lindqvist', 'Björkdal', 'Sjöberg', 'Ekholm', 'Strandvik', 'Malmgren', 'Åkerlund', 'Granström', 'Fjällbacka', 'Sundqvist', 'Lövgren', 'Hällström', 'Norrsken', 'Vikström', 'Bergslagen', 'Ängsö', 'Dalarö', 'Östlund', 'Wallin'],
-  DK: ['Vesterhav', 'Kronborg', 'Søndergaard', 'Bøgelund', 'Fyrtårn', 'Nørrebro', 'Strandhøj', 'Egedal', 'Havnegade', 'Lyngby', 'Rosenholm', 'Skovlund', 'Åbyhøj', 'Klitgaard', 'Ravnsborg'],
-  FI: ['Järvinen', 'Virtanen', 'Korhonen', 'Mäkinen', 'Nieminen', 'Lahtinen', 'Heikkinen', 'Koskinen', 'Saarinen', 'Lindholm', 'Pohjola', 'Kallio', 'Rantanen', 'Salo', 'Laaksonen'],
+  NO: [
+    'Fjordkraft',
+    'Nordvik',
+    'Bergheim',
+    'Solberg',
+    'Havbris',
+    'Fjelltopp',
+    'Storli',
+    'Vestland',
+    'Østmark',
+    'Lillestrand',
+    'Granli',
+    'Bjørkås',
+    'Heggeli',
+    'Sjøholt',
+    'Trollvik',
+    'Nordlys',
+    'Hagen',
+    'Dalheim',
+    'Skogly',
+    'Breivik',
+  ],
+  SE: [
+    'Nordvik',
+    'Lindqvist',
+    'Björkdal',
+    'Sjöberg',
+    'Ekholm',
+    'Strandvik',
+    'Malmgren',
+    'Åkerlund',
+    'Granström',
+    'Fjällbacka',
+    'Sundqvist',
+    'Lövgren',
+    'Hällström',
+    'Norrsken',
+    'Vikström',
+    'Bergslagen',
+    'Ängsö',
+    'Dalarö',
+    'Östlund',
+    'Wallin',
+  ],
+  DK: [
+    'Vesterhav',
+    'Kronborg',
+    'Søndergaard',
+    'Bøgelund',
+    'Fyrtårn',
+    'Nørrebro',
+    'Strandhøj',
+    'Egedal',
+    'Havnegade',
+    'Lyngby',
+    'Rosenholm',
+    'Skovlund',
+    'Åbyhøj',
+    'Klitgaard',
+    'Ravnsborg',
+  ],
+  FI: [
+    'Järvinen',
+    'Virtanen',
+    'Korhonen',
+    'Mäkinen',
+    'Nieminen',
+    'Lahtinen',
+    'Heikkinen',
+    'Koskinen',
+    'Saarinen',
+    'Lindholm',
+    'Pohjola',
+    'Kallio',
+    'Rantanen',
+    'Salo',
+    'Laaksonen',
+  ],
 };
 
 const INDUSTRIES: Record<CountryCode, readonly string[]> = {
-  NO: ['Handel', 'Bygg', 'Elektro', 'Transport', 'Rørlegger', 'Trelast', 'Sjømat', 'Regnskap', 'Eiendom', 'Logistikk', 'Maskin', 'Data', 'Bakeri', 'Rådgivning', 'Energi'],
-  SE: ['Bygg', 'Handel', 'El', 'Transport', 'Konsult', 'Trä', 'Fastigheter', 'Logistik', 'Maskin', 'Data', 'Bageri', 'Revision', 'Media', 'Verkstad', 'Energi'],
-  DK: ['Handel', 'Byg', 'El', 'Transport', 'Rådgivning', 'Tømmer', 'Ejendomme', 'Logistik', 'Maskiner', 'Data', 'Bageri', 'Revision', 'Design', 'Fisk', 'Energi'],
-  FI: ['Rakennus', 'Kauppa', 'Sähkö', 'Kuljetus', 'Konsultointi', 'Puu', 'Kiinteistöt', 'Logistiikka', 'Kone', 'Data', 'Leipomo', 'Tilitoimisto', 'Media', 'Energia', 'Teknologia'],
+  NO: [
+    'Handel',
+    'Bygg',
+    'Elektro',
+    'Transport',
+    'Rørlegger',
+    'Trelast',
+    'Sjømat',
+    'Regnskap',
+    'Eiendom',
+    'Logistikk',
+    'Maskin',
+    'Data',
+    'Bakeri',
+    'Rådgivning',
+    'Energi',
+  ],
+  SE: [
+    'Bygg',
+    'Handel',
+    'El',
+    'Transport',
+    'Konsult',
+    'Trä',
+    'Fastigheter',
+    'Logistik',
+    'Maskin',
+    'Data',
+    'Bageri',
+    'Revision',
+    'Media',
+    'Verkstad',
+    'Energi',
+  ],
+  DK: [
+    'Handel',
+    'Byg',
+    'El',
+    'Transport',
+    'Rådgivning',
+    'Tømmer',
+    'Ejendomme',
+    'Logistik',
+    'Maskiner',
+    'Data',
+    'Bageri',
+    'Revision',
+    'Design',
+    'Fisk',
+    'Energi',
+  ],
+  FI: [
+    'Rakennus',
+    'Kauppa',
+    'Sähkö',
+    'Kuljetus',
+    'Konsultointi',
+    'Puu',
+    'Kiinteistöt',
+    'Logistiikka',
+    'Kone',
+    'Data',
+    'Leipomo',
+    'Tilitoimisto',
+    'Media',
+    'Energia',
+    'Teknologia',
+  ],
 };
 
 const QUALIFIERS: Record<CountryCode, readonly string[]> = {
@@ -49,30 +187,169 @@ const FIRST_NAMES: Record<CountryCode, readonly string[]> = {
 };
 
 const LAST_NAMES: Record<CountryCode, readonly string[]> = {
-  NO: ['Hansen', 'Johansen', 'Olsen', 'Larsen', 'Andersen', 'Berg', 'Haugen', 'Nilsen', 'Dahl', 'Bakke', 'Solheim', 'Lie'],
-  SE: ['Andersson', 'Johansson', 'Karlsson', 'Nilsson', 'Eriksson', 'Larsson', 'Lindberg', 'Svensson', 'Öberg', 'Holm', 'Ström', 'Lund'],
-  DK: ['Nielsen', 'Jensen', 'Hansen', 'Pedersen', 'Andersen', 'Christensen', 'Larsen', 'Sørensen', 'Rasmussen', 'Møller', 'Poulsen', 'Kristensen'],
-  FI: ['Korhonen', 'Virtanen', 'Mäkinen', 'Nieminen', 'Mäkelä', 'Hämäläinen', 'Laine', 'Heikkinen', 'Koskinen', 'Järvinen', 'Lehtonen', 'Saarinen'],
+  NO: [
+    'Hansen',
+    'Johansen',
+    'Olsen',
+    'Larsen',
+    'Andersen',
+    'Berg',
+    'Haugen',
+    'Nilsen',
+    'Dahl',
+    'Bakke',
+    'Solheim',
+    'Lie',
+  ],
+  SE: [
+    'Andersson',
+    'Johansson',
+    'Karlsson',
+    'Nilsson',
+    'Eriksson',
+    'Larsson',
+    'Lindberg',
+    'Svensson',
+    'Öberg',
+    'Holm',
+    'Ström',
+    'Lund',
+  ],
+  DK: [
+    'Nielsen',
+    'Jensen',
+    'Hansen',
+    'Pedersen',
+    'Andersen',
+    'Christensen',
+    'Larsen',
+    'Sørensen',
+    'Rasmussen',
+    'Møller',
+    'Poulsen',
+    'Kristensen',
+  ],
+  FI: [
+    'Korhonen',
+    'Virtanen',
+    'Mäkinen',
+    'Nieminen',
+    'Mäkelä',
+    'Hämäläinen',
+    'Laine',
+    'Heikkinen',
+    'Koskinen',
+    'Järvinen',
+    'Lehtonen',
+    'Saarinen',
+  ],
 };
 
 const STREETS: Record<CountryCode, readonly string[]> = {
-  NO: ['Storgata', 'Kongens gate', 'Dronningens gate', 'Strandveien', 'Industriveien', 'Bryggen', 'Kirkegata', 'Fjordveien', 'Sjøgata', 'Parkveien'],
-  SE: ['Drottninggatan', 'Storgatan', 'Kungsgatan', 'Industrivägen', 'Sveavägen', 'Hamngatan', 'Järnvägsgatan', 'Skolgatan', 'Åsgatan', 'Ringvägen'],
-  DK: ['Vesterbrogade', 'Nørregade', 'Algade', 'Havnevej', 'Industrivej', 'Strandvejen', 'Østergade', 'Bredgade', 'Skovvej', 'Kongevejen'],
-  FI: ['Mannerheimintie', 'Hämeenkatu', 'Aleksanterinkatu', 'Teollisuustie', 'Rantatie', 'Kauppakatu', 'Satamakatu', 'Puistokatu', 'Koulukatu', 'Asemakatu'],
+  NO: [
+    'Storgata',
+    'Kongens gate',
+    'Dronningens gate',
+    'Strandveien',
+    'Industriveien',
+    'Bryggen',
+    'Kirkegata',
+    'Fjordveien',
+    'Sjøgata',
+    'Parkveien',
+  ],
+  SE: [
+    'Drottninggatan',
+    'Storgatan',
+    'Kungsgatan',
+    'Industrivägen',
+    'Sveavägen',
+    'Hamngatan',
+    'Järnvägsgatan',
+    'Skolgatan',
+    'Åsgatan',
+    'Ringvägen',
+  ],
+  DK: [
+    'Vesterbrogade',
+    'Nørregade',
+    'Algade',
+    'Havnevej',
+    'Industrivej',
+    'Strandvejen',
+    'Østergade',
+    'Bredgade',
+    'Skovvej',
+    'Kongevejen',
+  ],
+  FI: [
+    'Mannerheimintie',
+    'Hämeenkatu',
+    'Aleksanterinkatu',
+    'Teollisuustie',
+    'Rantatie',
+    'Kauppakatu',
+    'Satamakatu',
+    'Puistokatu',
+    'Koulukatu',
+    'Asemakatu',
+  ],
 };
 
 const CITIES: Record<CountryCode, ReadonlyArray<readonly [string, string]>> = {
-  NO: [['Oslo', '0155'], ['Bergen', '5003'], ['Trondheim', '7011'], ['Stavanger', '4006'], ['Tromsø', '9008'], ['Drammen', '3015'], ['Kristiansand', '4611'], ['Ålesund', '6002']],
-  SE: [['Stockholm', '111 51'], ['Göteborg', '411 06'], ['Malmö', '211 20'], ['Uppsala', '753 20'], ['Umeå', '903 26'], ['Örebro', '702 10'], ['Linköping', '582 24'], ['Västerås', '722 15']],
-  DK: [['København V', '1620'], ['Aarhus C', '8000'], ['Odense C', '5000'], ['Aalborg', '9000'], ['Esbjerg', '6700'], ['Vejle', '7100'], ['Roskilde', '4000'], ['Helsingør', '3000']],
-  FI: [['Helsinki', '00100'], ['Espoo', '02100'], ['Tampere', '33100'], ['Turku', '20100'], ['Oulu', '90100'], ['Vaasa', '65100'], ['Jyväskylä', '40100'], ['Lahti', '15110']],
+  NO: [
+    ['Oslo', '0155'],
+    ['Bergen', '5003'],
+    ['Trondheim', '7011'],
+    ['Stavanger', '4006'],
+    ['Tromsø', '9008'],
+    ['Drammen', '3015'],
+    ['Kristiansand', '4611'],
+    ['Ålesund', '6002'],
+  ],
+  SE: [
+    ['Stockholm', '111 51'],
+    ['Göteborg', '411 06'],
+    ['Malmö', '211 20'],
+    ['Uppsala', '753 20'],
+    ['Umeå', '903 26'],
+    ['Örebro', '702 10'],
+    ['Linköping', '582 24'],
+    ['Västerås', '722 15'],
+  ],
+  DK: [
+    ['København V', '1620'],
+    ['Aarhus C', '8000'],
+    ['Odense C', '5000'],
+    ['Aalborg', '9000'],
+    ['Esbjerg', '6700'],
+    ['Vejle', '7100'],
+    ['Roskilde', '4000'],
+    ['Helsingør', '3000'],
+  ],
+  FI: [
+    ['Helsinki', '00100'],
+    ['Espoo', '02100'],
+    ['Tampere', '33100'],
+    ['Turku', '20100'],
+    ['Oulu', '90100'],
+    ['Vaasa', '65100'],
+    ['Jyväskylä', '40100'],
+    ['Lahti', '15110'],
+  ],
 };
 
 const PHONE_PREFIX: Record<CountryCode, string> = { NO: '+47', SE: '+46', DK: '+45', FI: '+358' };
 
 export function pickCountry(rng: Prng): Country {
-  return COUNTRIES[rng.weighted<CountryCode>([['NO', 40], ['SE', 30], ['DK', 15], ['FI', 15]])];
+  return COUNTRIES[
+    rng.weighted<CountryCode>([
+      ['NO', 40],
+      ['SE', 30],
+      ['DK', 15],
+      ['FI', 15],
+    ])
+  ];
 }
 
 /** e.g. "Fjordkraft Handel AS", "Järvinen Oy", "Nordvik Bygg AB". */
@@ -89,7 +366,10 @@ export function disambiguateCompanyName(name: string, country: Country, attempt:
   const parts = name.split(' ');
   const form = parts.pop() ?? '';
   const quals = QUALIFIERS[country.code];
-  const q = attempt <= quals.length ? quals[attempt - 1] : `${quals[(attempt - 1) % quals.length]} ${Math.ceil(attempt / quals.length)}`;
+  const q =
+    attempt <= quals.length
+      ? quals[attempt - 1]
+      : `${quals[(attempt - 1) % quals.length]} ${Math.ceil(attempt / quals.length)}`;
   return `${parts.join(' ')} ${q} ${form}`;
 }
 
@@ -118,7 +398,13 @@ export function streetAddress(rng: Prng, country: Country): StreetAddress {
   const street = rng.pick(STREETS[country.code]);
   const no = rng.int(1, 120);
   const letter = rng.chance(0.15) ? rng.pick(['A', 'B', 'C']) : '';
-  return { addressLine1: `${street} ${no}${letter}`, postalCode, city, countryId: country.code, countryName: country.name };
+  return {
+    addressLine1: `${street} ${no}${letter}`,
+    postalCode,
+    city,
+    countryId: country.code,
+    countryName: country.name,
+  };
 }
 
 /** ASCII slug suitable for e-mail local parts and domains. */

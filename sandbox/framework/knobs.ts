@@ -12,7 +12,10 @@ export interface KnobSpec<T> {
 
 export type KnobValues<S> = { [K in keyof S]: S[K] extends KnobSpec<infer T> ? T : never };
 
-export function numberKnob(def: number, opts: { min?: number; max?: number; integer?: boolean } = {}): KnobSpec<number> {
+export function numberKnob(
+  def: number,
+  opts: { min?: number; max?: number; integer?: boolean } = {},
+): KnobSpec<number> {
   return {
     default: def,
     parse(v, key) {
@@ -26,7 +29,10 @@ export function numberKnob(def: number, opts: { min?: number; max?: number; inte
   };
 }
 
-export function nullableNumberKnob(def: number | null, opts: { min?: number; max?: number; integer?: boolean } = {}): KnobSpec<number | null> {
+export function nullableNumberKnob(
+  def: number | null,
+  opts: { min?: number; max?: number; integer?: boolean } = {},
+): KnobSpec<number | null> {
   const inner = numberKnob(def ?? 0, opts);
   return { default: def, parse: (v, key) => (v === null ? null : inner.parse(v, key)) };
 }
@@ -89,7 +95,10 @@ export class KnobSet<S extends Record<string, KnobSpec<unknown>>> {
 }
 
 /** Splits a mixed record into the keys one KnobSet knows and the rest. */
-export function splitKnobs(all: Record<string, unknown>, keys: readonly string[]): [Record<string, unknown>, Record<string, unknown>] {
+export function splitKnobs(
+  all: Record<string, unknown>,
+  keys: readonly string[],
+): [Record<string, unknown>, Record<string, unknown>] {
   const mine: Record<string, unknown> = {};
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(all)) (keys.includes(k) ? mine : rest)[k] = v;

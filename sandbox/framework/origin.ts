@@ -13,7 +13,10 @@ const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 export function originFromHeaders(headers: IncomingHttpHeaders, fallback: string): string {
   const host = headers.host;
   if (!host || !HOST.test(host)) return fallback;
-  const forwarded = String(headers['x-forwarded-proto'] ?? '').split(',')[0].trim().toLowerCase();
+  const forwarded = String(headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]
+    .trim()
+    .toLowerCase();
   const proto = forwarded === 'https' || forwarded === 'http' ? forwarded : new URL(fallback).protocol.replace(':', '');
   return `${proto}://${host}`;
 }

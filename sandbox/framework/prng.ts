@@ -61,7 +61,11 @@ export class Prng {
     const parts: string[] = [];
     for (let left = n; left > 0; left -= 6) {
       const k = Math.min(6, left);
-      parts.push(Math.floor(this.next() * 16 ** k).toString(16).padStart(k, '0'));
+      parts.push(
+        Math.floor(this.next() * 16 ** k)
+          .toString(16)
+          .padStart(k, '0'),
+      );
     }
     return parts.join('');
   }

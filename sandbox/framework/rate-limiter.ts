@@ -15,9 +15,7 @@ export interface RateDecision {
 export class FixedWindowLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
 
-  constructor(
-    private readonly opts: { limit: () => number; windowMs: number; clock: Clock },
-  ) {}
+  constructor(private readonly opts: { limit: () => number; windowMs: number; clock: Clock }) {}
 
   take(key = 'default'): RateDecision {
     const now = this.opts.clock().getTime();

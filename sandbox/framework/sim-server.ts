@@ -153,7 +153,9 @@ export class SimServer {
       } catch (err) {
         const r = errors.serverError(500);
         // Header values must be plain ASCII or setHeader throws.
-        const message = String(err instanceof Error ? err.message : err).replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+        const message = String(err instanceof Error ? err.message : err)
+          .replace(/[^\x20-\x7e]/g, '?')
+          .slice(0, 200);
         r.headers = { ...r.headers, 'X-Sim-Error': message };
         return r;
       }

@@ -23,7 +23,9 @@ export interface BaseSimulatorOptions extends Omit<SimServerOptions, 'clock'> {
 }
 
 /** Fault knobs may be passed with the other knobs (the sandbox only has `knobs`); they are split off here. */
-export function splitFaultKnobs(knobs: Record<string, unknown> = {}): [Record<string, unknown>, Record<string, unknown>] {
+export function splitFaultKnobs(
+  knobs: Record<string, unknown> = {},
+): [Record<string, unknown>, Record<string, unknown>] {
   return splitKnobs(knobs, FAULT_KNOB_NAMES);
 }
 
@@ -92,7 +94,8 @@ export abstract class BaseSimulator<N extends string> {
       try {
         return json(status, fn(req));
       } catch (err) {
-        if (err instanceof KnobError || err instanceof AdminError) return json(err instanceof AdminError ? err.status : 400, { error: err.message });
+        if (err instanceof KnobError || err instanceof AdminError)
+          return json(err instanceof AdminError ? err.status : 400, { error: err.message });
         throw err;
       }
     };
@@ -100,28 +103,55 @@ export abstract class BaseSimulator<N extends string> {
 
   private registerCommonAdmin(): void {
     const a = this.server.admin;
-    a.get('/__sim/stats', this.adminAction(() => this.stats()));
-    a.post('/__sim/stats/reset', this.adminAction(() => {
-      this.resetStats();
-      return { ok: true };
-    }));
-    a.get('/__sim/faults', this.adminAction(() => this.faults()));
-    a.post('/__sim/faults', this.adminAction((req) => {
-      this.setFaults(objectBody(req));
-      return this.faults();
-    }));
-    a.get('/__sim/knobs', this.adminAction(() => this.knobs()));
-    a.post('/__sim/knobs', this.adminAction((req) => {
-      this.setKnobs(objectBody(req));
-      return this.knobs();
-    }));
-    a.post('/__sim/expire-tokens', this.adminAction((req) => {
-      const body = req.body === undefined ? {} : objectBody(req);
-      this.expireTokens({ includeRefresh: body.includeRefresh === true });
-      return { ok: true };
-    }));
-    a.get('/__sim/state', this.adminAction((req) => this.state(req.query.full === 'true' || req.query.full === '1')));
-    a.get('/__sim/snapshot', this.adminAction(() => this.snapshot()));
+    a.get(
+      '/__sim/stats',
+      this.adminAction(() => this.stats()),
+    );
+    a.post(
+      '/__sim/stats/reset',
+      this.adminAction(() => {
+        this.resetStats();
+        return { ok: true };
+      }),
+    );
+    a.get(
+      '/__sim/faults',
+      this.adminAction(() => this.faults()),
+    );
+    a.post(
+      '/__sim/faults',
+      this.adminAction((req) => {
+        this.setFaults(objectBody(req));
+        return this.faults();
+      }),
+    );
+    a.get(
+      '/__sim/knobs',
+      this.adminAction(() => this.knobs()),
+    );
+    a.post(
+      '/__sim/knobs',
+      this.adminAction((req) => {
+        this.setKnobs(objectBody(req));
+        return this.knobs();
+      }),
+    );
+    a.post(
+      '/__sim/expire-tokens',
+      this.adminAction((req) => {
+        const body = req.body === undefined ? {} : objectBody(req);
+        this.expireTokens({ includeRefresh: body.includeRefresh === true });
+        return { ok: true };
+      }),
+    );
+    a.get(
+      '/__sim/state',
+      this.adminAction((req) => this.state(req.query.full === 'true' || req.query.full === '1')),
+    );
+    a.get(
+      '/__sim/snapshot',
+      this.adminAction(() => this.snapshot()),
+    );
   }
 }
 

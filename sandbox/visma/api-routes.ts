@@ -36,16 +36,25 @@ export function registerVismaApi(server: SimServer, ctx: VismaApiContext): void 
 
   server.api.get('/v1/customer', (req) =>
     guarded(() =>
-      listPage(ctx, req, ctx.store.customers, customerCache, [
-        dateCondition<CustomerRecord>(req.query, 'lastModifiedDateTime', (c) => c.modifiedMs, offset()),
-        dateCondition<CustomerRecord>(req.query, 'createdDateTime', (c) => c.createdMs, offset()),
-        enumFilter<CustomerRecord>(req.query, 'status', CUSTOMER_STATUSES, (c) => c.status),
-      ], (c, m) => customerDto(c, ctx.render, m)),
+      listPage(
+        ctx,
+        req,
+        ctx.store.customers,
+        customerCache,
+        [
+          dateCondition<CustomerRecord>(req.query, 'lastModifiedDateTime', (c) => c.modifiedMs, offset()),
+          dateCondition<CustomerRecord>(req.query, 'createdDateTime', (c) => c.createdMs, offset()),
+          enumFilter<CustomerRecord>(req.query, 'status', CUSTOMER_STATUSES, (c) => c.status),
+        ],
+        (c, m) => customerDto(c, ctx.render, m),
+      ),
     ),
   );
   server.api.get('/v1/customer/{customerCd}', (req) => {
     const c = ctx.store.customer(req.params.customerCd);
-    return c ? { status: 200, body: customerDto(c, ctx.render) } : ippError(404, `Customer ${req.params.customerCd} not found.`, '10404');
+    return c
+      ? { status: 200, body: customerDto(c, ctx.render) }
+      : ippError(404, `Customer ${req.params.customerCd} not found.`, '10404');
   });
 
   server.api.get('/v1/customerinvoice', (req) =>
@@ -53,34 +62,50 @@ export function registerVismaApi(server: SimServer, ctx: VismaApiContext): void 
       const customer = req.query.customer;
       // The per-customer index keeps `customer=` queries from scanning every invoice.
       const base = customer ? ctx.store.invoicesOf(customer) : ctx.store.invoices;
-      return listPage(ctx, req, base, invoiceCache, [
-        customer ? { predicate: () => true, key: `customer=${customer}` } : null,
-        dateCondition<InvoiceRecord>(req.query, 'lastModifiedDateTime', (i) => i.modifiedMs, offset()),
-        dateCondition<InvoiceRecord>(req.query, 'createdDateTime', (i) => i.createdMs, offset()),
-        dateCondition<InvoiceRecord>(req.query, 'documentDate', (i) => i.documentDateMs, offset()),
-        dateCondition<InvoiceRecord>(req.query, 'documentDueDate', (i) => i.documentDueDateMs, offset()),
-        enumFilter<InvoiceRecord>(req.query, 'status', INVOICE_STATUSES, (i) => i.status),
-        enumFilter<InvoiceRecord>(req.query, 'documentType', DOCUMENT_TYPES, (i) => i.documentType),
-      ], (i, m) => invoiceDto(i, ctx.render, m));
+      return listPage(
+        ctx,
+        req,
+        base,
+        invoiceCache,
+        [
+          customer ? { predicate: () => true, key: `customer=${customer}` } : null,
+          dateCondition<InvoiceRecord>(req.query, 'lastModifiedDateTime', (i) => i.modifiedMs, offset()),
+          dateCondition<InvoiceRecord>(req.query, 'createdDateTime', (i) => i.createdMs, offset()),
+          dateCondition<InvoiceRecord>(req.query, 'documentDate', (i) => i.documentDateMs, offset()),
+          dateCondition<InvoiceRecord>(req.query, 'documentDueDate', (i) => i.documentDueDateMs, offset()),
+          enumFilter<InvoiceRecord>(req.query, 'status', INVOICE_STATUSES, (i) => i.status),
+          enumFilter<InvoiceRecord>(req.query, 'documentType', DOCUMENT_TYPES, (i) => i.documentType),
+        ],
+        (i, m) => invoiceDto(i, ctx.render, m),
+      );
     }),
   );
   server.api.get('/v1/customerinvoice/{invoiceNumber}', (req) => {
     const i = ctx.store.invoice(req.params.invoiceNumber);
-    return i ? { status: 200, body: invoiceDto(i, ctx.render) } : ippError(404, `Invoice ${req.params.invoiceNumber} not found.`, '10404');
+    return i
+      ? { status: 200, body: invoiceDto(i, ctx.render) }
+      : ippError(404, `Invoice ${req.params.invoiceNumber} not found.`, '10404');
   });
 
   registerSupplierApi(server, ctx);
 
   server.api.get('/v1/contact', (req) =>
     guarded(() =>
-      listPage(ctx, req, ctx.store.contacts, contactCache, [
-        dateCondition<ContactRecord>(req.query, 'lastModifiedDateTime', (c) => c.modifiedMs, offset()),
-      ], (c, m) => contactDto(c, ctx.render, m)),
+      listPage(
+        ctx,
+        req,
+        ctx.store.contacts,
+        contactCache,
+        [dateCondition<ContactRecord>(req.query, 'lastModifiedDateTime', (c) => c.modifiedMs, offset())],
+        (c, m) => contactDto(c, ctx.render, m),
+      ),
     ),
   );
   server.api.get('/v1/contact/{contactId}', (req) => {
     const c = ctx.store.contacts.find((x) => String(x.contactId) === req.params.contactId);
-    return c ? { status: 200, body: contactDto(c, ctx.render) } : ippError(404, `Contact ${req.params.contactId} not found.`, '10404');
+    return c
+      ? { status: 200, body: contactDto(c, ctx.render) }
+      : ippError(404, `Contact ${req.params.contactId} not found.`, '10404');
   });
 }
 
@@ -117,7 +142,8 @@ function requireAuth(ctx: VismaApiContext): Middleware {
     if (ctx.knobs.requireCompanyHeader) {
       const company = req.headers['ipp-company-id'];
       if (company === undefined) return ippError(401, 'ipp-company-id header is required.', '10401');
-      if (company !== ctx.auth.credentials.company_id) return ippError(401, `No access to company ${String(company)}.`, '10401');
+      if (company !== ctx.auth.credentials.company_id)
+        return ippError(401, `No access to company ${String(company)}.`, '10401');
     }
     return next();
   };

@@ -26,7 +26,8 @@ export interface VismaAuthState {
   tokens: Array<[string, IssuedToken]>;
 }
 
-export const DEFAULT_SCOPE = 'vismanet_erp_service_api:create vismanet_erp_service_api:delete vismanet_erp_service_api:read vismanet_erp_service_api:update';
+export const DEFAULT_SCOPE =
+  'vismanet_erp_service_api:create vismanet_erp_service_api:delete vismanet_erp_service_api:read vismanet_erp_service_api:update';
 
 function uuidFrom(rng: Prng): string {
   const h = rng.hex(32);
@@ -65,7 +66,9 @@ export class VismaAuth {
     const form = isRecord(body) ? body : {};
     const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined);
     if (str('grant_type') !== 'client_credentials') {
-      return str('grant_type') === undefined ? oauthError('invalid_request', 'grant_type is required') : oauthError('unsupported_grant_type');
+      return str('grant_type') === undefined
+        ? oauthError('invalid_request', 'grant_type is required')
+        : oauthError('unsupported_grant_type');
     }
     if (str('client_id') !== this.credentials.client_id || str('client_secret') !== this.credentials.client_secret) {
       return oauthError('invalid_client');
@@ -76,7 +79,13 @@ export class VismaAuth {
     const token = randomToken(32);
     this.prune(nowMs);
     // A token for another tenant (e.g. the customer tenant) is still issued; the API rejects it (fix401error doc).
-    this.tokens.set(token, { clientId: this.credentials.client_id, tenantId, scope, expiresMs: nowMs + expiresIn * 1000, epoch: this.epoch });
+    this.tokens.set(token, {
+      clientId: this.credentials.client_id,
+      tenantId,
+      scope,
+      expiresMs: nowMs + expiresIn * 1000,
+      epoch: this.epoch,
+    });
     return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope } };
   }
 

@@ -113,7 +113,11 @@ export function invoiceDto(i: InvoiceRecord, ctx: RenderContext, metadata?: Meta
  * SupplierInvoiceDto. Unlike CustomerInvoiceDto its dates are `date` and `dueDate`, the text is
  * `description`, the KID is `paymentRefNo`, and it has no `amountInCurrency`.
  */
-export function supplierInvoiceDto(i: SupplierInvoiceRecord, ctx: RenderContext, metadata?: Metadata): Record<string, unknown> {
+export function supplierInvoiceDto(
+  i: SupplierInvoiceRecord,
+  ctx: RenderContext,
+  metadata?: Metadata,
+): Record<string, unknown> {
   const net = Math.round((i.amount / 1.25) * 100) / 100;
   const vat = Math.round((i.amount - net) * 100) / 100;
   const period = financialPeriod(i.dateMs);
@@ -135,7 +139,11 @@ export function supplierInvoiceDto(i: SupplierInvoiceRecord, ctx: RenderContext,
     amount: i.amount,
     vatAmount: vat,
     taxCalculationMode: 'TaxSetting',
-    supplier: { ...(supplier ? { internalId: supplier.internalId } : {}), number: i.supplierNumber, name: supplier?.name ?? '' },
+    supplier: {
+      ...(supplier ? { internalId: supplier.internalId } : {}),
+      number: i.supplierNumber,
+      name: supplier?.name ?? '',
+    },
     documentType: i.documentType,
     referenceNumber: i.referenceNumber,
     postPeriod: period,

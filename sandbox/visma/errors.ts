@@ -32,7 +32,8 @@ export function unauthorized(message: string): SimResponse {
 
 export const vismaErrorBodies: ErrorBodies = {
   notFound: (req) => gatewayError(404, `Resource not found: ${req.method} ${req.path}`),
-  tooManyRequests: (retryAfterSec) => gatewayError(429, `Rate limit is exceeded. Try again in ${retryAfterSec} seconds.`),
+  tooManyRequests: (retryAfterSec) =>
+    gatewayError(429, `Rate limit is exceeded. Try again in ${retryAfterSec} seconds.`),
   serverError: (status) => gatewayError(status, status === 503 ? 'Service unavailable' : 'Internal server error'),
   invalidBody: (message) => ippError(400, message, '10400'),
 };

@@ -9,7 +9,8 @@ export type Predicate<T> = (r: T) => boolean;
 const OPERATORS = ['>', '<', '>=', '<='] as const;
 type Operator = (typeof OPERATORS)[number];
 
-const ACCEPTED = 'yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, yyyy-MM-dd HH:mm:ss.FFF, yyyy-MM-ddTHH:mm:ss, yyyy-MM-ddTHH:mm:ss.FFF';
+const ACCEPTED =
+  'yyyy-MM-dd, yyyy-MM-dd HH:mm:ss, yyyy-MM-dd HH:mm:ss.FFF, yyyy-MM-ddTHH:mm:ss, yyyy-MM-ddTHH:mm:ss.FFF';
 
 function compare(op: Operator, a: number, b: number): boolean {
   switch (op) {
@@ -47,7 +48,8 @@ function conditionPair(query: Record<string, string>, param: string): { value: s
   const cond = query[`${param}Condition`];
   if (value === undefined && cond === undefined) return null;
   if (value === undefined || value === '') throw new FilterError(`${param}Condition requires ${param}.`);
-  if (cond === undefined || cond === '') throw new FilterError(`${param} requires ${param}Condition (one of >, <, >=, <=).`);
+  if (cond === undefined || cond === '')
+    throw new FilterError(`${param} requires ${param}Condition (one of >, <, >=, <=).`);
   if (!(OPERATORS as readonly string[]).includes(cond)) {
     throw new FilterError(`Invalid ${param}Condition '${cond}'. Valid operators are >, <, >=, <=.`);
   }
@@ -68,7 +70,11 @@ export function numberCondition<T>(
 }
 
 /** A plain equality filter on a string property (e.g. financialPeriod=202605). */
-export function equalsFilter<T>(query: Record<string, string>, param: string, get: (r: T) => string): { predicate: Predicate<T>; key: string } | null {
+export function equalsFilter<T>(
+  query: Record<string, string>,
+  param: string,
+  get: (r: T) => string,
+): { predicate: Predicate<T>; key: string } | null {
   const v = query[param];
   if (v === undefined || v === '') return null;
   return { predicate: (r) => get(r) === v, key: `${param}=${v}` };
@@ -82,7 +88,8 @@ export function enumFilter<T>(
 ): { predicate: Predicate<T>; key: string } | null {
   const v = query[param];
   if (v === undefined || v === '') return null;
-  if (!values.includes(v)) throw new FilterError(`Invalid value '${v}' for ${param}. Valid values: ${values.join(', ')}.`);
+  if (!values.includes(v))
+    throw new FilterError(`Invalid value '${v}' for ${param}. Valid values: ${values.join(', ')}.`);
   return { predicate: (r) => get(r) === v, key: `${param}=${v}` };
 }
 
@@ -96,8 +103,10 @@ export interface Paging {
 export function parsePaging(query: Record<string, string>, defaultPageSize: number, maxPageSize: number): Paging {
   const pn = intParam(query.pageNumber);
   const ps = intParam(query.pageSize);
-  if (pn !== undefined && (!Number.isInteger(pn) || pn < 1)) throw new FilterError(`Invalid pageNumber '${query.pageNumber}'. It must be a positive integer.`);
-  if (ps !== undefined && (!Number.isInteger(ps) || ps < 1)) throw new FilterError(`Invalid pageSize '${query.pageSize}'. It must be a positive integer.`);
+  if (pn !== undefined && (!Number.isInteger(pn) || pn < 1))
+    throw new FilterError(`Invalid pageNumber '${query.pageNumber}'. It must be a positive integer.`);
+  if (ps !== undefined && (!Number.isInteger(ps) || ps < 1))
+    throw new FilterError(`Invalid pageSize '${query.pageSize}'. It must be a positive integer.`);
   return { pageNumber: pn ?? 1, pageSize: Math.min(ps ?? defaultPageSize, maxPageSize), maxPageSize };
 }
 

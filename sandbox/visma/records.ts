@@ -9,14 +9,51 @@ export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
 export const SUPPLIER_STATUSES = ['Active', 'OnHold', 'HoldPayments', 'Inactive', 'OneTime'] as const;
 export type SupplierStatus = (typeof SUPPLIER_STATUSES)[number];
 
-export const INVOICE_STATUSES = ['Hold', 'Balanced', 'Voided', 'Scheduled', 'Open', 'Closed', 'PendingPrint', 'PendingEmail', 'CreditHold', 'CcHold', 'Reserved'] as const;
+export const INVOICE_STATUSES = [
+  'Hold',
+  'Balanced',
+  'Voided',
+  'Scheduled',
+  'Open',
+  'Closed',
+  'PendingPrint',
+  'PendingEmail',
+  'CreditHold',
+  'CcHold',
+  'Reserved',
+] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-export const DOCUMENT_TYPES = ['Invoice', 'DebitNote', 'CreditNote', 'Payment', 'VoidPayment', 'Prepayment', 'Refund', 'FinCharge', 'SmallBalanceWo', 'SmallCreditWo', 'CashSale', 'CashReturn', 'Undefined', 'NoUpdate'] as const;
+export const DOCUMENT_TYPES = [
+  'Invoice',
+  'DebitNote',
+  'CreditNote',
+  'Payment',
+  'VoidPayment',
+  'Prepayment',
+  'Refund',
+  'FinCharge',
+  'SmallBalanceWo',
+  'SmallCreditWo',
+  'CashSale',
+  'CashReturn',
+  'Undefined',
+  'NoUpdate',
+] as const;
 export type DocumentType = (typeof DOCUMENT_TYPES)[number];
 
 /** SupplierInvoiceDto.status (the list's `status` filter takes the same values). */
-export const SUPPLIER_INVOICE_STATUSES = ['Hold', 'Balanced', 'Voided', 'Scheduled', 'Open', 'Closed', 'Printed', 'Prebooked', 'Reserved'] as const;
+export const SUPPLIER_INVOICE_STATUSES = [
+  'Hold',
+  'Balanced',
+  'Voided',
+  'Scheduled',
+  'Open',
+  'Closed',
+  'Printed',
+  'Prebooked',
+  'Reserved',
+] as const;
 export type SupplierInvoiceStatus = (typeof SUPPLIER_INVOICE_STATUSES)[number];
 
 /** SupplierInvoiceDto.documentType. */
@@ -34,7 +71,14 @@ export const SUPPLIER_DOCUMENT_TYPES = [
 export type SupplierDocumentType = (typeof SUPPLIER_DOCUMENT_TYPES)[number];
 
 /** The list's `documentType` filter: the spec gives it its own enum (Payment matches no invoice). */
-export const SUPPLIER_DOCUMENT_TYPE_FILTER = ['Invoice', 'CreditAdj', 'DebitAdj', 'Prepayment', 'Refund', 'Payment'] as const;
+export const SUPPLIER_DOCUMENT_TYPE_FILTER = [
+  'Invoice',
+  'CreditAdj',
+  'DebitAdj',
+  'Prepayment',
+  'Refund',
+  'Payment',
+] as const;
 
 export const CREDIT_VERIFICATIONS = ['Disabled', 'DaysPastDue', 'CreditLimit', 'LimitAndDaysPastDue'] as const;
 export type CreditVerification = (typeof CREDIT_VERIFICATIONS)[number];

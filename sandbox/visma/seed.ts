@@ -102,7 +102,10 @@ export function generateSeed(p: SeedParams): SeedData {
 }
 
 /** Most companies list a web site on their main contact: `www.` and the domain their e-mail uses. */
-function addWebsites(rng: Prng, companies: { name: string; mainContact: MainContact; mainAddress: { country: { id: string } } }[]): void {
+function addWebsites(
+  rng: Prng,
+  companies: { name: string; mainContact: MainContact; mainAddress: { country: { id: string } } }[],
+): void {
   for (const c of companies) {
     if (!rng.chance(0.7)) continue;
     const country = COUNTRIES[c.mainAddress.country.id as keyof typeof COUNTRIES];
@@ -134,20 +137,44 @@ function applyDuplicateNames(rng: Prng, customers: CustomerRecord[], n: number):
   }
 }
 
-function makeCustomer(rng: Prng, counters: Counters, nowMs: number, number: string, internalId: number, name: string, country: Country): CustomerRecord {
+function makeCustomer(
+  rng: Prng,
+  counters: Counters,
+  nowMs: number,
+  number: string,
+  internalId: number,
+  name: string,
+  country: Country,
+): CustomerRecord {
   const createdMs = nowMs - rng.int(365, 6 * 365) * DAY_MS - rng.int(0, 86_399_999);
   const modifiedMs = createdMs + Math.floor(rng.next() * (nowMs - HOUR_MS - createdMs));
-  const status = rng.weighted<CustomerStatus>([['Active', 82], ['OnHold', 6], ['CreditHold', 5], ['Inactive', 6], ['OneTime', 1]]);
-  const verification = rng.weighted<CreditVerification>([['CreditLimit', 50], ['LimitAndDaysPastDue', 30], ['DaysPastDue', 10], ['Disabled', 10]]);
+  const status = rng.weighted<CustomerStatus>([
+    ['Active', 82],
+    ['OnHold', 6],
+    ['CreditHold', 5],
+    ['Inactive', 6],
+    ['OneTime', 1],
+  ]);
+  const verification = rng.weighted<CreditVerification>([
+    ['CreditLimit', 50],
+    ['LimitAndDaysPastDue', 30],
+    ['DaysPastDue', 10],
+    ['Disabled', 10],
+  ]);
   const currencyId = rng.chance(0.05) ? 'EUR' : country.currency;
   const scale = currencyId === 'EUR' ? 0.1 : 1;
-  const creditLimit = verification === 'Disabled' || verification === 'DaysPastDue' ? 0 : rng.pick([10_000, 25_000, 50_000, 100_000, 250_000, 500_000]) * scale;
+  const creditLimit =
+    verification === 'Disabled' || verification === 'DaysPastDue'
+      ? 0
+      : rng.pick([10_000, 25_000, 50_000, 100_000, 250_000, 500_000]) * scale;
   const address = streetAddress(rng, country);
   const hasAddress = !rng.chance(0.05);
   const person = personName(rng, country);
   const domain = companyDomain(name, country);
   const hasEmail = !rng.chance(0.08);
-  const email = rng.chance(0.5) ? personEmail(person, domain) : `${rng.pick(['post', 'faktura', 'invoice', 'firma'])}@${domain}`;
+  const email = rng.chance(0.5)
+    ? personEmail(person, domain)
+    : `${rng.pick(['post', 'faktura', 'invoice', 'firma'])}@${domain}`;
   const ids = companyIds(rng, country);
   const segment = rng.pick(['SMB', 'MID', 'ENT']);
   return {
@@ -168,11 +195,16 @@ function makeCustomer(rng: Prng, counters: Counters, nowMs: number, number: stri
       phone1: phoneNumber(rng, country),
     },
     customerClassId: creditLimit >= 250_000 * scale ? '2' : rng.chance(0.05) ? '3' : '1',
-    creditTermsId: rng.weighted([['14', 40], ['30', 50], ['10', 10]]),
+    creditTermsId: rng.weighted([
+      ['14', 40],
+      ['30', 50],
+      ['10', 10],
+    ]),
     currencyId,
     creditVerification: verification,
     creditLimit,
-    creditDaysPastDue: verification === 'DaysPastDue' || verification === 'LimitAndDaysPastDue' ? rng.pick([15, 30, 45]) : 0,
+    creditDaysPastDue:
+      verification === 'DaysPastDue' || verification === 'LimitAndDaysPastDue' ? rng.pick([15, 30, 45]) : 0,
     ...(rng.chance(0.97) ? ids : {}),
     attributes: [{ id: 'SEGMENT', value: segment, description: 'Customer segment' }],
     createdMs,
@@ -230,7 +262,15 @@ function makeInvoices(rng: Prng, counters: Counters, customers: CustomerRecord[]
 
 function makeInvoice(rng: Prng, c: CustomerRecord, today: number, nowMs: number, force?: 'open'): Draft {
   const terms = Number(c.creditTermsId);
-  const kind = force ?? rng.weighted<'closed' | 'open' | 'overdue' | 'credit' | 'hold'>([['closed', 58], ['open', 22], ['overdue', 14], ['credit', 3], ['hold', 3]]);
+  const kind =
+    force ??
+    rng.weighted<'closed' | 'open' | 'overdue' | 'credit' | 'hold'>([
+      ['closed', 58],
+      ['open', 22],
+      ['overdue', 14],
+      ['credit', 3],
+      ['hold', 3],
+    ]);
   let documentDateMs: number;
   let status: InvoiceStatus = 'Open';
   let documentType: DocumentType = 'Invoice';
@@ -255,8 +295,14 @@ function makeInvoice(rng: Prng, c: CustomerRecord, today: number, nowMs: number,
       documentDateMs = today - rng.int(terms + 1, 720) * DAY_MS;
   }
   // Never newer than "now" (documents dated today were created during the past hours).
-  const createdMs = Math.min(documentDateMs + rng.int(7, 16) * HOUR_MS + rng.int(0, 3_599_999), nowMs - rng.int(2, 60) * 60_000);
-  const amount = Math.round(Math.exp(Math.log(500) + rng.next() * (Math.log(150_000) - Math.log(500))) * (c.currencyId === 'EUR' ? 10 : 100)) / 100;
+  const createdMs = Math.min(
+    documentDateMs + rng.int(7, 16) * HOUR_MS + rng.int(0, 3_599_999),
+    nowMs - rng.int(2, 60) * 60_000,
+  );
+  const amount =
+    Math.round(
+      Math.exp(Math.log(500) + rng.next() * (Math.log(150_000) - Math.log(500))) * (c.currencyId === 'EUR' ? 10 : 100),
+    ) / 100;
   let balance = status === 'Closed' ? 0 : amount;
   let modifiedMs = createdMs;
   if (status === 'Closed') {
@@ -297,7 +343,13 @@ function makeSuppliers(rng: Prng, counters: Counters, n: number, nowMs: number):
       internalId: i + 1,
       number: String(FIRST_SUPPLIER + i),
       name,
-      status: rng.weighted<SupplierStatus>([['Active', 86], ['OnHold', 4], ['HoldPayments', 3], ['Inactive', 5], ['OneTime', 2]]),
+      status: rng.weighted<SupplierStatus>([
+        ['Active', 86],
+        ['OnHold', 4],
+        ['HoldPayments', 3],
+        ['Inactive', 5],
+        ['OneTime', 2],
+      ]),
       mainAddress: {
         addressId: counters.nextAddressId++,
         addressLine1: address.addressLine1,

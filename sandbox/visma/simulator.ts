@@ -51,7 +51,8 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
     this.knobSet = new KnobSet(VISMA_KNOBS, runtime);
 
     const snap = opts.snapshot;
-    if (snap !== undefined && !isVismaSnapshot(snap)) throw new KnobError('snapshot is not a Visma simulator snapshot (format mlc-sandbox/visma, version 1)');
+    if (snap !== undefined && !isVismaSnapshot(snap))
+      throw new KnobError('snapshot is not a Visma simulator snapshot (format mlc-sandbox/visma, version 1)');
     this.base = snap?.base ?? {
       seed,
       size: opts.size ?? 100,
@@ -92,7 +93,12 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
       connector: 'visma',
       base_url: this.url,
       token_url: `${this.url}/connect/token`,
-      values: { client_id: c.client_id, client_secret: c.client_secret, tenant_id: c.tenant_id, company_id: c.company_id },
+      values: {
+        client_id: c.client_id,
+        client_secret: c.client_secret,
+        tenant_id: c.tenant_id,
+        company_id: c.company_id,
+      },
     };
   }
 
@@ -110,7 +116,11 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
   }
 
   knobs(): Record<string, unknown> {
-    return { ...this.knobSet.toJSON(), invoicesPerCustomer: this.base.invoicesPerCustomer, duplicateNames: this.base.duplicateNames };
+    return {
+      ...this.knobSet.toJSON(),
+      invoicesPerCustomer: this.base.invoicesPerCustomer,
+      duplicateNames: this.base.duplicateNames,
+    };
   }
 
   private get nowMs(): number {
@@ -281,6 +291,7 @@ export class VismaSimulator extends BaseSimulator<'visma'> {
 
 function numberOption(v: unknown, def: number, key: string): number {
   if (v === undefined) return def;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new KnobError(`${key} must be a non-negative number`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw new KnobError(`${key} must be a non-negative number`);
   return v;
 }

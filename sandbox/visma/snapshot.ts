@@ -1,5 +1,12 @@
 import type { VismaAuthState } from './auth.js';
-import type { ContactRecord, Counters, CustomerRecord, InvoiceRecord, SupplierInvoiceRecord, SupplierRecord } from './records.js';
+import type {
+  ContactRecord,
+  Counters,
+  CustomerRecord,
+  InvoiceRecord,
+  SupplierInvoiceRecord,
+  SupplierRecord,
+} from './records.js';
 import { generateSeed, type SeedParams } from './seed.js';
 import { VismaStore } from './store.js';
 import { FIRST_SUPPLIER_INVOICE_REF } from './supplier-invoice-seed.js';
@@ -31,17 +38,35 @@ export interface VismaSnapshot {
 }
 
 export function isVismaSnapshot(v: unknown): v is VismaSnapshot {
-  return typeof v === 'object' && v !== null && (v as { format?: unknown }).format === 'mlc-sandbox/visma' && (v as { version?: unknown }).version === 1;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v as { format?: unknown }).format === 'mlc-sandbox/visma' &&
+    (v as { version?: unknown }).version === 1
+  );
 }
 
 /** The data part of a snapshot: compact (seed recipe + changes) or full (every record). */
-export function storeSnapshot(s: VismaStore, base: SeedParams, full: boolean): Omit<VismaSnapshot, 'format' | 'version' | 'auth'> {
+export function storeSnapshot(
+  s: VismaStore,
+  base: SeedParams,
+  full: boolean,
+): Omit<VismaSnapshot, 'format' | 'version' | 'auth'> {
   const ap = s.payables;
   if (full) {
     const { customers, invoices, suppliers, contacts } = s;
-    return { base: null, customers, invoices, suppliers, supplierInvoices: ap.invoices, contacts, counters: { ...s.counters } };
+    return {
+      base: null,
+      customers,
+      invoices,
+      suppliers,
+      supplierInvoices: ap.invoices,
+      contacts,
+      counters: { ...s.counters },
+    };
   }
-  const pick = <T>(keys: Set<string>, get: (k: string) => T | undefined) => [...keys].map(get).filter((x): x is T => x !== undefined);
+  const pick = <T>(keys: Set<string>, get: (k: string) => T | undefined) =>
+    [...keys].map(get).filter((x): x is T => x !== undefined);
   return {
     base,
     customers: pick(s.dirtyCustomers, (n) => s.customer(n)),

@@ -1,6 +1,14 @@
 import { hashSeed, Prng } from '../framework/prng.js';
 import { mutateLifecycle, type DeletePolicy } from './customer-lifecycle.js';
-import { patchAddress, patchContact, requireDate, requireEnum, requireNumber, requireObject, setOptional } from './patch-values.js';
+import {
+  patchAddress,
+  patchContact,
+  requireDate,
+  requireEnum,
+  requireNumber,
+  requireObject,
+  setOptional,
+} from './patch-values.js';
 import {
   CREDIT_TERMS,
   CREDIT_VERIFICATIONS,
@@ -17,7 +25,12 @@ import {
 import { byNumeric, insertSorted } from './ordering.js';
 import { pickDistinct } from './pick.js';
 import { SupplierLedger } from './supplier-ledger.js';
-import { emptySupplierResult, mutateSuppliers, type SupplierMutationRequest, type SupplierMutationResult } from './supplier-mutate.js';
+import {
+  emptySupplierResult,
+  mutateSuppliers,
+  type SupplierMutationRequest,
+  type SupplierMutationResult,
+} from './supplier-mutate.js';
 import { StoreError } from './store-error.js';
 import type { SeedData } from './seed.js';
 
@@ -228,7 +241,10 @@ export class VismaStore {
       documentType: 'Invoice',
       customerNumber: c.number,
       documentDateMs,
-      documentDueDateMs: input.documentDueDate !== undefined ? requireDate(input.documentDueDate, 'documentDueDate') : documentDateMs + termsDays * 86_400_000,
+      documentDueDateMs:
+        input.documentDueDate !== undefined
+          ? requireDate(input.documentDueDate, 'documentDueDate')
+          : documentDateMs + termsDays * 86_400_000,
       status: 'Open',
       currencyId: input.currencyId ?? c.currencyId,
       amount: input.amount,
@@ -241,7 +257,10 @@ export class VismaStore {
       rowVersion: 0,
     };
     const { status, documentType } = input;
-    applyInvoicePatch(inv, { ...(status !== undefined ? { status } : {}), ...(documentType !== undefined ? { documentType } : {}) });
+    applyInvoicePatch(inv, {
+      ...(status !== undefined ? { status } : {}),
+      ...(documentType !== undefined ? { documentType } : {}),
+    });
     this.touch(inv, nowMs);
     this.upsertInvoice(inv);
     return inv;
@@ -268,18 +287,37 @@ export class VismaStore {
       result.customers.push(c.number);
     }
     for (let k = 0; k < (req.invoices ?? 0); k++) {
-      const open = rng.chance(0.5) ? pickDistinct(rng, this.invoices, 1, (i) => i.status === 'Open' && i.balance > 1 && !touchedInvoices.has(i.referenceNumber))[0] : undefined;
+      const open = rng.chance(0.5)
+        ? pickDistinct(
+            rng,
+            this.invoices,
+            1,
+            (i) => i.status === 'Open' && i.balance > 1 && !touchedInvoices.has(i.referenceNumber),
+          )[0]
+        : undefined;
       if (open) {
-        this.patchInvoice(open.referenceNumber, { balance: Math.round(open.balance * (0.2 + rng.next() * 0.6) * 100) / 100 }, nowMs);
+        this.patchInvoice(
+          open.referenceNumber,
+          { balance: Math.round(open.balance * (0.2 + rng.next() * 0.6) * 100) / 100 },
+          nowMs,
+        );
         touchedInvoices.add(open.referenceNumber);
       } else if (this.customers.length > 0) {
         const c = rng.pick(this.customers);
-        const inv = this.createInvoice({ customerNumber: c.number, amount: rng.money(500, 50_000), invoiceText: 'Varer levert' }, nowMs);
+        const inv = this.createInvoice(
+          { customerNumber: c.number, amount: rng.money(500, 50_000), invoiceText: 'Varer levert' },
+          nowMs,
+        );
         touchedInvoices.add(inv.referenceNumber);
         result.createdInvoices.push(inv.referenceNumber);
       }
     }
-    for (const i of pickDistinct(rng, this.invoices, req.payInvoices ?? 0, (x) => x.status === 'Open' && !touchedInvoices.has(x.referenceNumber))) {
+    for (const i of pickDistinct(
+      rng,
+      this.invoices,
+      req.payInvoices ?? 0,
+      (x) => x.status === 'Open' && !touchedInvoices.has(x.referenceNumber),
+    )) {
       this.payInvoice(i.referenceNumber, nowMs);
       touchedInvoices.add(i.referenceNumber);
       result.paidInvoices.push(i.referenceNumber);
@@ -305,7 +343,9 @@ function randomCustomerChange(rng: Prng, c: CustomerRecord): Record<string, unkn
     case 3:
       return { mainAddress: { addressLine1: `Nyveien ${rng.int(1, 99)}` } };
     default:
-      return { mainContact: { email: `kontakt${rng.int(1, 999)}@${(c.mainContact.email ?? 'example.no').split('@')[1]}` } };
+      return {
+        mainContact: { email: `kontakt${rng.int(1, 999)}@${(c.mainContact.email ?? 'example.no').split('@')[1]}` },
+      };
   }
 }
 

@@ -49,7 +49,8 @@ export interface Grant {
   scope: string;
 }
 
-const expiry = (nowMs: number, ttlSec: number | null): number | null => (ttlSec === null ? null : nowMs + ttlSec * 1000);
+const expiry = (nowMs: number, ttlSec: number | null): number | null =>
+  ttlSec === null ? null : nowMs + ttlSec * 1000;
 const alive = (expiresMs: number | null, nowMs: number): boolean => expiresMs === null || expiresMs > nowMs;
 
 /** Credentials derive from the seed, so a re-started sandbox accepts the same client and API token. */
@@ -104,8 +105,16 @@ export class ZendeskAuth {
   issuePair(nowMs: number, ttls: TokenTtls, scope = 'read write'): { access_token: string; refresh_token: string } {
     const access_token = randomToken(32);
     const refresh_token = randomToken(32);
-    this.access.set(access_token, { scope, expiresMs: expiry(nowMs, ttls.accessTokenTtlSec), refreshToken: refresh_token });
-    this.refresh.set(refresh_token, { scope, expiresMs: nowMs + ttls.refreshTokenTtlSec * 1000, accessToken: access_token });
+    this.access.set(access_token, {
+      scope,
+      expiresMs: expiry(nowMs, ttls.accessTokenTtlSec),
+      refreshToken: refresh_token,
+    });
+    this.refresh.set(refresh_token, {
+      scope,
+      expiresMs: nowMs + ttls.refreshTokenTtlSec * 1000,
+      accessToken: access_token,
+    });
     return { access_token, refresh_token };
   }
 
@@ -123,21 +132,42 @@ export class ZendeskAuth {
   grant(body: unknown, basicHeader: string | undefined, nowMs: number, ttls: TokenTtls, durable?: string): SimResponse {
     const b = isRecord(body) ? body : {};
     const str = (k: string) => (typeof b[k] === 'string' ? (b[k] as string) : undefined);
-    const num = (k: string) => (typeof b[k] === 'number' ? (b[k] as number) : typeof b[k] === 'string' && /^\d+$/.test(b[k] as string) ? Number(b[k]) : undefined);
+    const num = (k: string) =>
+      typeof b[k] === 'number'
+        ? (b[k] as number)
+        : typeof b[k] === 'string' && /^\d+$/.test(b[k] as string)
+          ? Number(b[k])
+          : undefined;
 
     const client = clientFromBasic(basicHeader) ?? { id: str('client_id'), secret: str('client_secret') };
     if (client.id !== this.credentials.client_id || client.secret !== this.credentials.client_secret) {
-      return oauthError(401, 'invalid_client', 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.');
+      return oauthError(
+        401,
+        'invalid_client',
+        'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
+      );
     }
 
     // Bounds from ZD-OAS: 300 < expires_in < 172,800 and < refresh_token_expires_in; 604,800 < refresh < 7,776,000.
     const refreshTtl = num('refresh_token_expires_in') ?? ttls.refreshTokenTtlSec;
     const accessTtl = num('expires_in') ?? ttls.accessTokenTtlSec;
     if (num('refresh_token_expires_in') !== undefined && (refreshTtl <= 604_800 || refreshTtl >= 7_776_000)) {
-      return oauthError(400, 'invalid_request', 'refresh_token_expires_in must be more than 604800 and less than 7776000 seconds');
+      return oauthError(
+        400,
+        'invalid_request',
+        'refresh_token_expires_in must be more than 604800 and less than 7776000 seconds',
+      );
     }
-    if (accessTtl !== null && num('expires_in') !== undefined && (accessTtl <= 300 || accessTtl >= 172_800 || accessTtl >= refreshTtl)) {
-      return oauthError(400, 'invalid_request', 'expires_in must be more than 300 and less than 172800 seconds, and less than refresh_token_expires_in');
+    if (
+      accessTtl !== null &&
+      num('expires_in') !== undefined &&
+      (accessTtl <= 300 || accessTtl >= 172_800 || accessTtl >= refreshTtl)
+    ) {
+      return oauthError(
+        400,
+        'invalid_request',
+        'expires_in must be more than 300 and less than 172800 seconds, and less than refresh_token_expires_in',
+      );
     }
 
     // The docs: a token asked for with a malformed scope (an array, say) is still issued, and every
@@ -174,14 +204,25 @@ export class ZendeskAuth {
       case undefined:
         return oauthError(400, 'invalid_request', 'grant_type is required');
       default:
-        return oauthError(400, 'unsupported_grant_type', 'The authorization grant type is not supported by the authorization server.');
+        return oauthError(
+          400,
+          'unsupported_grant_type',
+          'The authorization grant type is not supported by the authorization server.',
+        );
     }
     const pair = this.issuePair(nowMs, { accessTokenTtlSec: accessTtl, refreshTokenTtlSec: refreshTtl }, scope);
     // expires_in is null for a token that never expires (the documented default), not left out, so
     // a client can tell "never" from "not said".
     return {
       status: 201,
-      body: { access_token: pair.access_token, token_type: 'bearer', scope, refresh_token: pair.refresh_token, expires_in: accessTtl, refresh_token_expires_in: refreshTtl },
+      body: {
+        access_token: pair.access_token,
+        token_type: 'bearer',
+        scope,
+        refresh_token: pair.refresh_token,
+        expires_in: accessTtl,
+        refresh_token_expires_in: refreshTtl,
+      },
     };
   }
 
@@ -196,7 +237,9 @@ export class ZendeskAuth {
     const basic = /^Basic\s+(\S+)$/i.exec(header);
     if (basic && apiTokensEnabled) {
       const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-      return decoded === `${this.credentials.email}/token:${this.credentials.api_token}` ? { scope: 'read write' } : null;
+      return decoded === `${this.credentials.email}/token:${this.credentials.api_token}`
+        ? { scope: 'read write' }
+        : null;
     }
     return null;
   }
@@ -208,7 +251,12 @@ export class ZendeskAuth {
   }
 
   toState(): ZendeskAuthState {
-    return { credentials: this.credentials, access: [...this.access], refresh: [...this.refresh], codes: [...this.codes] };
+    return {
+      credentials: this.credentials,
+      access: [...this.access],
+      refresh: [...this.refresh],
+      codes: [...this.codes],
+    };
   }
 }
 

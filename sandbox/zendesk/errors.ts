@@ -25,13 +25,20 @@ export function forbidden(description: string): SimResponse {
 
 /** General 429 body: UNCONFIRMED (ZD-OAS shows this shape on some endpoints). */
 export function tooManyRequests(retryAfterSec: number, title = 'Too many requests'): SimResponse {
-  return { status: 429, headers: { 'Retry-After': String(retryAfterSec) }, body: { errors: [{ code: 'TooManyRequests', title }] } };
+  return {
+    status: 429,
+    headers: { 'Retry-After': String(retryAfterSec) },
+    body: { errors: [{ code: 'TooManyRequests', title }] },
+  };
 }
 
 export const zendeskErrorBodies: ErrorBodies = {
   notFound: () => ({ status: 404, body: { error: 'InvalidEndpoint', description: 'Not found' } }),
   tooManyRequests: (s) => tooManyRequests(s),
-  serverError: (status) => ({ status, body: { error: status === 503 ? 'ServiceUnavailable' : 'InternalServerError', description: 'Something went wrong' } }),
+  serverError: (status) => ({
+    status,
+    body: { error: status === 503 ? 'ServiceUnavailable' : 'InternalServerError', description: 'Something went wrong' },
+  }),
   invalidBody: (message) => badRequest('InvalidJSON', message),
 };
 

@@ -1,6 +1,12 @@
 export { ZendeskSimulator, type ZendeskSimulatorOptions, type ZendeskCredentialsView } from './simulator.js';
 export { ZENDESK_KNOBS, PLAN_LIMITS, type Plan } from './knobs.js';
-export { signZendeskWebhook, deliverSignedWebhook, webhookTimestamp, ZENDESK_TEST_SIGNING_SECRET, type WebhookDelivery } from './webhooks.js';
+export {
+  signZendeskWebhook,
+  deliverSignedWebhook,
+  webhookTimestamp,
+  ZENDESK_TEST_SIGNING_SECRET,
+  type WebhookDelivery,
+} from './webhooks.js';
 export type { ZendeskSnapshot } from './snapshot.js';
 export type { ZendeskCredentials } from './auth.js';
 

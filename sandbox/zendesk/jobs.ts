@@ -10,8 +10,22 @@ export type JobOp =
 
 /** A row with every field; job-results.ts renders it in the shape the knob asks for. */
 export type JobResult =
-  | { index: number; id: number; action: 'create' | 'update' | 'delete'; status: 'Created' | 'Updated' | 'Deleted'; success: true }
-  | { index: number; id?: number; action: 'create' | 'update' | 'delete'; error: string; details: string; status: 'Failed'; success: false };
+  | {
+      index: number;
+      id: number;
+      action: 'create' | 'update' | 'delete';
+      status: 'Created' | 'Updated' | 'Deleted';
+      success: true;
+    }
+  | {
+      index: number;
+      id?: number;
+      action: 'create' | 'update' | 'delete';
+      error: string;
+      details: string;
+      status: 'Failed';
+      success: false;
+    };
 
 export interface Job {
   id: string;
@@ -63,7 +77,17 @@ export class JobStore {
   /** Null when the account already has the maximum of queued+working jobs. */
   enqueue(op: JobOp, jobType: string, total: number, nowMs: number): Job | null {
     if (this.activeCount >= this.rules().maxActiveJobs) return null;
-    const job: Job = { id: randomHex(16), job_type: jobType, total, status: 'queued', polls: 0, createdMs: nowMs, completedMs: null, op, results: null };
+    const job: Job = {
+      id: randomHex(16),
+      job_type: jobType,
+      total,
+      status: 'queued',
+      polls: 0,
+      createdMs: nowMs,
+      completedMs: null,
+      op,
+      results: null,
+    };
     this.jobs.set(job.id, job);
     if (this.rules().jobPollsToComplete === 0) this.complete(job, nowMs);
     return job;
@@ -93,7 +117,8 @@ export class JobStore {
   sweep(nowMs: number): void {
     const after = this.rules().jobCompleteAfterMs;
     for (const j of this.jobs.values()) {
-      if (after !== null && (j.status === 'queued' || j.status === 'working') && j.createdMs + after <= nowMs) this.complete(j, nowMs);
+      if (after !== null && (j.status === 'queued' || j.status === 'working') && j.createdMs + after <= nowMs)
+        this.complete(j, nowMs);
       if (j.completedMs !== null && j.completedMs + RETENTION_MS < nowMs) this.jobs.delete(j.id);
     }
   }

@@ -17,8 +17,16 @@ function isApi(req: SimRequest): boolean {
  */
 export function rateLimits(ctx: ZendeskContext): Middleware {
   const clock = () => new Date(ctx.nowMs());
-  const account = new FixedWindowLimiter({ limit: () => ctx.knobs.rateLimitPerMinute ?? PLAN_LIMITS[ctx.knobs.plan], windowMs: MINUTE_MS, clock });
-  const incremental = new FixedWindowLimiter({ limit: () => ctx.knobs.incrementalRateLimitPerMinute, windowMs: MINUTE_MS, clock });
+  const account = new FixedWindowLimiter({
+    limit: () => ctx.knobs.rateLimitPerMinute ?? PLAN_LIMITS[ctx.knobs.plan],
+    windowMs: MINUTE_MS,
+    clock,
+  });
+  const incremental = new FixedWindowLimiter({
+    limit: () => ctx.knobs.incrementalRateLimitPerMinute,
+    windowMs: MINUTE_MS,
+    clock,
+  });
   return async (req, next) => {
     if (!isApi(req) || !ctx.knobs.rateLimitEnabled) return next();
     const d = account.take();
@@ -54,7 +62,8 @@ export function requireAuth(ctx: ZendeskContext): Middleware {
     const grant = ctx.auth.authenticate(req.headers.authorization, ctx.nowMs(), ctx.knobs.apiTokensEnabled);
     if (!grant) return unauthorized();
     // The docs name the error only as "Forbidden"; the body follows the other 403s here.
-    if (!scopeAllows(grant.scope, req.method, req.path)) return forbidden(`The access token's scope (${grant.scope || 'none'}) does not allow ${req.method} ${req.path}`);
+    if (!scopeAllows(grant.scope, req.method, req.path))
+      return forbidden(`The access token's scope (${grant.scope || 'none'}) does not allow ${req.method} ${req.path}`);
     return next();
   };
 }

@@ -1,7 +1,18 @@
 import { isRecord } from '../framework/types.js';
 import type { ErrorDetails } from './errors.js';
 
-export const FIELD_TYPES = ['text', 'textarea', 'checkbox', 'date', 'integer', 'decimal', 'regexp', 'dropdown', 'lookup', 'multiselect'] as const;
+export const FIELD_TYPES = [
+  'text',
+  'textarea',
+  'checkbox',
+  'date',
+  'integer',
+  'decimal',
+  'regexp',
+  'dropdown',
+  'lookup',
+  'multiselect',
+] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 export interface FieldOption {
@@ -62,7 +73,8 @@ export function coerceFieldValue(f: OrgField, v: unknown): Coerced {
       return Number.isSafeInteger(n) ? { ok: true, value: n } : bad('an integer');
     }
     case 'decimal': {
-      const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?(\d+\.?\d*|\.\d+)\s*$/.test(v) ? Number(v) : NaN;
+      const n =
+        typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?(\d+\.?\d*|\.\d+)\s*$/.test(v) ? Number(v) : NaN;
       return Number.isFinite(n) ? { ok: true, value: n } : bad('a number');
     }
     case 'date': {
@@ -82,7 +94,8 @@ export function coerceFieldValue(f: OrgField, v: unknown): Coerced {
     case 'multiselect': {
       const values = (f.custom_field_options ?? []).map((o) => o.value);
       const list = typeof v === 'string' ? [v] : v;
-      if (!Array.isArray(list) || !list.every((x) => typeof x === 'string' && values.includes(x))) return bad(`a list of ${values.join(', ')}`);
+      if (!Array.isArray(list) || !list.every((x) => typeof x === 'string' && values.includes(x)))
+        return bad(`a list of ${values.join(', ')}`);
       return { ok: true, value: [...new Set(list as string[])] };
     }
     case 'lookup': {
@@ -120,7 +133,8 @@ export class OrgFieldStore {
   }
 
   create(input: unknown, nowMs: number): { field: OrgField } | { errors: ErrorDetails } {
-    if (!isRecord(input)) return { errors: { base: [{ description: 'organization_field is required', error: 'InvalidValue' }] } };
+    if (!isRecord(input))
+      return { errors: { base: [{ description: 'organization_field is required', error: 'InvalidValue' }] } };
     const errors: ErrorDetails = {};
     const type = input.type ?? 'text';
     if (typeof type !== 'string' || !(FIELD_TYPES as readonly string[]).includes(type)) {
@@ -130,16 +144,24 @@ export class OrgFieldStore {
     if (!title) errors.title = [{ description: 'Title: cannot be blank', error: 'BlankValue' }];
     const key = typeof input.key === 'string' ? input.key : '';
     if (!key) errors.key = [{ description: 'Key: cannot be blank', error: 'BlankValue' }];
-    else if (!KEY_RE.test(key)) errors.key = [{ description: `Key: ${key} is invalid (letters, digits and underscores only)`, error: 'InvalidValue' }];
-    else if (this.byKey(key)) errors.key = [{ description: `Key: ${key} has already been taken`, error: 'DuplicateValue' }];
+    else if (!KEY_RE.test(key))
+      errors.key = [
+        { description: `Key: ${key} is invalid (letters, digits and underscores only)`, error: 'InvalidValue' },
+      ];
+    else if (this.byKey(key))
+      errors.key = [{ description: `Key: ${key} has already been taken`, error: 'DuplicateValue' }];
     const options = this.parseOptions(input.custom_field_options, errors);
     if ((type === 'dropdown' || type === 'multiselect') && (!options || options.length === 0)) {
-      errors.custom_field_options = [{ description: 'Custom field options: a dropdown needs at least one option', error: 'BlankValue' }];
+      errors.custom_field_options = [
+        { description: 'Custom field options: a dropdown needs at least one option', error: 'BlankValue' },
+      ];
     }
     const regexp = typeof input.regexp_for_validation === 'string' ? input.regexp_for_validation : null;
     if (type === 'regexp') {
-      if (!regexp) errors.regexp_for_validation = [{ description: 'Regexp for validation: cannot be blank', error: 'BlankValue' }];
-      else if (!validRegexp(regexp)) errors.regexp_for_validation = [{ description: 'Regexp for validation: is invalid', error: 'InvalidValue' }];
+      if (!regexp)
+        errors.regexp_for_validation = [{ description: 'Regexp for validation: cannot be blank', error: 'BlankValue' }];
+      else if (!validRegexp(regexp))
+        errors.regexp_for_validation = [{ description: 'Regexp for validation: is invalid', error: 'InvalidValue' }];
     }
     if (Object.keys(errors).length > 0) return { errors };
     const f: OrgField = {
@@ -152,7 +174,9 @@ export class OrgFieldStore {
       active: input.active === false ? false : true,
       regexp_for_validation: type === 'regexp' ? regexp : null,
       ...(options ? { custom_field_options: options } : {}),
-      ...(typeof input.relationship_target_type === 'string' ? { relationship_target_type: input.relationship_target_type } : {}),
+      ...(typeof input.relationship_target_type === 'string'
+        ? { relationship_target_type: input.relationship_target_type }
+        : {}),
       createdMs: nowMs,
       updatedMs: nowMs,
     };
@@ -161,14 +185,27 @@ export class OrgFieldStore {
   }
 
   /** Key and type cannot change. Options are replaced wholesale (documented). */
-  update(id: number, input: unknown, nowMs: number): { field: OrgField; removedOptions: string[] } | { errors: ErrorDetails } | null {
+  update(
+    id: number,
+    input: unknown,
+    nowMs: number,
+  ): { field: OrgField; removedOptions: string[] } | { errors: ErrorDetails } | null {
     const f = this.get(id);
     if (!f) return null;
-    if (!isRecord(input)) return { errors: { base: [{ description: 'organization_field is required', error: 'InvalidValue' }] } };
+    if (!isRecord(input))
+      return { errors: { base: [{ description: 'organization_field is required', error: 'InvalidValue' }] } };
     const errors: ErrorDetails = {};
-    if (input.title !== undefined && (typeof input.title !== 'string' || !input.title.trim())) errors.title = [{ description: 'Title: cannot be blank', error: 'BlankValue' }];
-    const options = input.custom_field_options !== undefined ? this.parseOptions(input.custom_field_options, errors, f.custom_field_options) : undefined;
-    if (input.regexp_for_validation !== undefined && f.type === 'regexp' && (typeof input.regexp_for_validation !== 'string' || !validRegexp(input.regexp_for_validation))) {
+    if (input.title !== undefined && (typeof input.title !== 'string' || !input.title.trim()))
+      errors.title = [{ description: 'Title: cannot be blank', error: 'BlankValue' }];
+    const options =
+      input.custom_field_options !== undefined
+        ? this.parseOptions(input.custom_field_options, errors, f.custom_field_options)
+        : undefined;
+    if (
+      input.regexp_for_validation !== undefined &&
+      f.type === 'regexp' &&
+      (typeof input.regexp_for_validation !== 'string' || !validRegexp(input.regexp_for_validation))
+    ) {
       errors.regexp_for_validation = [{ description: 'Regexp for validation: is invalid', error: 'InvalidValue' }];
     }
     if (Object.keys(errors).length > 0) return { errors };
@@ -176,7 +213,8 @@ export class OrgFieldStore {
     if (typeof input.description === 'string') f.description = input.description;
     if (typeof input.active === 'boolean') f.active = input.active;
     if (typeof input.position === 'number') f.position = input.position;
-    if (typeof input.regexp_for_validation === 'string' && f.type === 'regexp') f.regexp_for_validation = input.regexp_for_validation;
+    if (typeof input.regexp_for_validation === 'string' && f.type === 'regexp')
+      f.regexp_for_validation = input.regexp_for_validation;
     let removedOptions: string[] = [];
     if (options) {
       const kept = new Set(options.map((o) => o.value));
@@ -203,11 +241,15 @@ export class OrgFieldStore {
     const seen = new Set<string>();
     for (const [i, o] of raw.entries()) {
       if (!isRecord(o) || typeof o.name !== 'string' || typeof o.value !== 'string' || !o.name || !o.value) {
-        errors.custom_field_options = [{ description: 'Custom field options: each option needs a name and a value', error: 'InvalidValue' }];
+        errors.custom_field_options = [
+          { description: 'Custom field options: each option needs a name and a value', error: 'InvalidValue' },
+        ];
         return undefined;
       }
       if (seen.has(o.value)) {
-        errors.custom_field_options = [{ description: `Custom field options: value ${o.value} is used twice`, error: 'DuplicateValue' }];
+        errors.custom_field_options = [
+          { description: `Custom field options: value ${o.value} is used twice`, error: 'DuplicateValue' },
+        ];
         return undefined;
       }
       seen.add(o.value);
@@ -246,7 +288,15 @@ export function renderField(f: OrgField, origin: string): Record<string, unknown
     system: false,
     regexp_for_validation: f.regexp_for_validation,
     ...(f.custom_field_options
-      ? { custom_field_options: f.custom_field_options.map((o) => ({ id: o.id, name: o.name, raw_name: o.name, value: o.value, position: o.position })) }
+      ? {
+          custom_field_options: f.custom_field_options.map((o) => ({
+            id: o.id,
+            name: o.name,
+            raw_name: o.name,
+            value: o.value,
+            position: o.position,
+          })),
+        }
       : {}),
     ...(f.relationship_target_type ? { relationship_target_type: f.relationship_target_type } : {}),
     created_at: isoSeconds(f.createdMs),

@@ -28,7 +28,8 @@ export interface OrgStoreState {
   nextId: number;
 }
 
-export type OrgWrite = { ok: true; org: Org; created: boolean; changed: boolean } | { ok: false; details: ErrorDetails };
+export type OrgWrite =
+  { ok: true; org: Org; created: boolean; changed: boolean } | { ok: false; details: ErrorDetails };
 
 /**
  * Organizations with Zendesk's uniqueness rules: `external_id` unique ignoring case,
@@ -89,13 +90,16 @@ export class OrgStore {
   }
 
   create(input: unknown, nowMs: number): OrgWrite {
-    if (!isRecord(input)) return { ok: false, details: { base: [{ description: 'organization is required', error: 'InvalidValue' }] } };
+    if (!isRecord(input))
+      return { ok: false, details: { base: [{ description: 'organization is required', error: 'InvalidValue' }] } };
     const details: ErrorDetails = {};
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (!name) details.name = [{ description: 'Name: cannot be blank', error: 'BlankValue' }];
-    else if (this.findByName(name)) details.name = [{ description: `Name: ${name} has already been taken`, error: 'DuplicateValue' }];
+    else if (this.findByName(name))
+      details.name = [{ description: `Name: ${name} has already been taken`, error: 'DuplicateValue' }];
     const ext = externalId(input.external_id);
-    if (ext && this.findByExternalId(ext)) details.external_id = [{ description: `External: ${ext} has already been taken`, error: 'DuplicateValue' }];
+    if (ext && this.findByExternalId(ext))
+      details.external_id = [{ description: `External: ${ext} has already been taken`, error: 'DuplicateValue' }];
     const fieldValues = this.coerceFields(input.organization_fields, {}, details);
     if (Object.keys(details).length > 0) return { ok: false, details };
     const org: Org = {
@@ -119,20 +123,23 @@ export class OrgStore {
 
   /** Partial update. `updated_at` only moves when something actually changed. */
   update(org: Org, input: unknown, nowMs: number): OrgWrite {
-    if (!isRecord(input)) return { ok: false, details: { base: [{ description: 'organization is required', error: 'InvalidValue' }] } };
+    if (!isRecord(input))
+      return { ok: false, details: { base: [{ description: 'organization is required', error: 'InvalidValue' }] } };
     const details: ErrorDetails = {};
     const next: Org = { ...org, fields: { ...org.fields } };
     if (input.name !== undefined) {
       const name = typeof input.name === 'string' ? input.name.trim() : '';
       const holder = name ? this.findByName(name) : undefined;
       if (!name) details.name = [{ description: 'Name: cannot be blank', error: 'BlankValue' }];
-      else if (holder && holder.id !== org.id) details.name = [{ description: `Name: ${name} has already been taken`, error: 'DuplicateValue' }];
+      else if (holder && holder.id !== org.id)
+        details.name = [{ description: `Name: ${name} has already been taken`, error: 'DuplicateValue' }];
       else next.name = name;
     }
     if (input.external_id !== undefined) {
       const ext = externalId(input.external_id);
       const holder = ext ? this.findByExternalId(ext) : undefined;
-      if (holder && holder.id !== org.id) details.external_id = [{ description: `External: ${ext} has already been taken`, error: 'DuplicateValue' }];
+      if (holder && holder.id !== org.id)
+        details.external_id = [{ description: `External: ${ext} has already been taken`, error: 'DuplicateValue' }];
       else next.external_id = ext;
     }
     if (input.details !== undefined) next.details = nullableString(input.details);
@@ -187,7 +194,11 @@ export class OrgStore {
     }
   }
 
-  private coerceFields(raw: unknown, current: Record<string, FieldValue>, details: ErrorDetails): Record<string, FieldValue> {
+  private coerceFields(
+    raw: unknown,
+    current: Record<string, FieldValue>,
+    details: ErrorDetails,
+  ): Record<string, FieldValue> {
     const out = { ...current };
     if (raw === undefined || raw === null) return out;
     if (!isRecord(raw)) {
@@ -197,7 +208,8 @@ export class OrgStore {
     for (const [key, v] of Object.entries(raw)) {
       const f = this.fields.byKey(key);
       if (!f) {
-        if (this.rules().unknownFieldPolicy === 'reject') details[key] = [{ description: `${key}: is not a defined organization field`, error: 'InvalidValue' }];
+        if (this.rules().unknownFieldPolicy === 'reject')
+          details[key] = [{ description: `${key}: is not a defined organization field`, error: 'InvalidValue' }];
         continue;
       }
       const c = coerceFieldValue(f, v);
@@ -261,7 +273,8 @@ export function renderOrg(o: Org, fields: OrgFieldStore, opts: OrgRenderOptions)
   const values: Record<string, FieldValue> = {};
   for (const f of fields.list()) {
     const v = o.fields[f.key] ?? null;
-    values[f.key] = f.type === 'date' && typeof v === 'string' && opts.dateFieldFormat === 'datetime' ? `${v}T00:00:00+00:00` : v;
+    values[f.key] =
+      f.type === 'date' && typeof v === 'string' && opts.dateFieldFormat === 'datetime' ? `${v}T00:00:00+00:00` : v;
   }
   return {
     url: `${opts.origin}/api/v2/organizations/${o.id}.json`,

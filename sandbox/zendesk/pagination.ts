@@ -36,7 +36,11 @@ function invalidPage(description: string): SimResponse {
  * select cursor pagination (meta + links); otherwise offset (`page`, `per_page`, next_page),
  * which refuses pages that start beyond `offsetLimit` records.
  */
-export function paginate<T extends { id: number }>(req: SimRequest, items: readonly T[], opts: PageOptions<T>): SimResponse {
+export function paginate<T extends { id: number }>(
+  req: SimRequest,
+  items: readonly T[],
+  opts: PageOptions<T>,
+): SimResponse {
   const q = req.query;
   const cursorMode = q['page[size]'] !== undefined || q['page[after]'] !== undefined || q['page[before]'] !== undefined;
   return cursorMode ? cursorPage(req, items, opts) : offsetPage(req, items, opts);
@@ -68,7 +72,8 @@ function cursorPage<T extends { id: number }>(req: SimRequest, items: readonly T
   const page = items.slice(start, end);
   const first = page[0];
   const last = page[page.length - 1];
-  const link = (dir: 'after' | 'before', cursor: string) => `${opts.url}?${new URLSearchParams({ 'page[size]': String(size), [`page[${dir}]`]: cursor })}`;
+  const link = (dir: 'after' | 'before', cursor: string) =>
+    `${opts.url}?${new URLSearchParams({ 'page[size]': String(size), [`page[${dir}]`]: cursor })}`;
   const after = last ? encodeCursor(last.id) : null;
   const before = first ? encodeCursor(first.id) : null;
   return {
@@ -78,7 +83,10 @@ function cursorPage<T extends { id: number }>(req: SimRequest, items: readonly T
       meta: { has_more: hasMore, after_cursor: after, before_cursor: before },
       // Null, as in the spec's cursor examples, where no page lies that way: a client following
       // links.next must stop on the last page.
-      links: { next: after && end < items.length ? link('after', after) : null, prev: before && start > 0 ? link('before', before) : null },
+      links: {
+        next: after && end < items.length ? link('after', after) : null,
+        prev: before && start > 0 ? link('before', before) : null,
+      },
     },
   };
 }
@@ -91,7 +99,9 @@ function offsetPage<T>(req: SimRequest, items: readonly T[], opts: PageOptions<T
   const perPage = Math.min(perPageRaw, MAX_PAGE_SIZE);
   const offset = (page - 1) * perPage;
   if (offset >= opts.offsetLimit) {
-    return invalidPage(`Offset pagination is limited to the first ${opts.offsetLimit} records. Use cursor pagination (page[size]) instead.`);
+    return invalidPage(
+      `Offset pagination is limited to the first ${opts.offsetLimit} records. Use cursor pagination (page[size]) instead.`,
+    );
   }
   const slice = items.slice(offset, offset + perPage);
   const link = (p: number) => `${opts.url}?${new URLSearchParams({ page: String(p), per_page: String(perPage) })}`;

@@ -9,7 +9,12 @@ export function registerJobRoutes(r: Router, ctx: ZendeskContext): void {
 
   r.get('/api/v2/job_statuses', () => ({
     status: 200,
-    body: { job_statuses: ctx.jobs.list().map(render), next_page: null, previous_page: null, count: ctx.jobs.list().length },
+    body: {
+      job_statuses: ctx.jobs.list().map(render),
+      next_page: null,
+      previous_page: null,
+      count: ctx.jobs.list().length,
+    },
   }));
 
   // Every read of a job counts as a poll, here too.

@@ -17,12 +17,16 @@ export function registerOrganizationFieldRoutes(r: Router, ctx: ZendeskContext):
   const render = (f: Parameters<typeof renderField>[0]) => renderField(f, ctx.origin());
 
   r.get('/api/v2/organization_fields', (req) =>
-    paginate(req, [...ctx.fields.list()].sort((a, b) => a.id - b.id), {
-      key: 'organization_fields',
-      url: `${ctx.origin()}/api/v2/organization_fields.json`,
-      offsetLimit: ctx.knobs.offsetPaginationLimit,
-      render,
-    }),
+    paginate(
+      req,
+      [...ctx.fields.list()].sort((a, b) => a.id - b.id),
+      {
+        key: 'organization_fields',
+        url: `${ctx.origin()}/api/v2/organization_fields.json`,
+        offsetLimit: ctx.knobs.offsetPaginationLimit,
+        render,
+      },
+    ),
   );
 
   r.post('/api/v2/organization_fields', (req) => {

@@ -27,11 +27,20 @@ function idSelection(req: SimRequest): { by: 'ids' | 'external_ids'; keys: strin
 }
 
 export function registerOrganizationRoutes(r: Router, ctx: ZendeskContext): void {
-  const one = (o: Org, status = 200, extra?: Record<string, string>): SimResponse => ({ status, body: { organization: ctx.renderOrg(o) }, headers: extra });
+  const one = (o: Org, status = 200, extra?: Record<string, string>): SimResponse => ({
+    status,
+    body: { organization: ctx.renderOrg(o) },
+    headers: extra,
+  });
   const location = (o: Org) => ({ Location: `${ctx.origin()}/api/v2/organizations/${o.id}.json` });
 
   r.get('/api/v2/organizations', (req) =>
-    paginate(req, ctx.orgs.list(), { key: 'organizations', url: `${ctx.origin()}/api/v2/organizations.json`, offsetLimit: ctx.knobs.offsetPaginationLimit, render: ctx.renderOrg }),
+    paginate(req, ctx.orgs.list(), {
+      key: 'organizations',
+      url: `${ctx.origin()}/api/v2/organizations.json`,
+      offsetLimit: ctx.knobs.offsetPaginationLimit,
+      render: ctx.renderOrg,
+    }),
   );
 
   r.get('/api/v2/organizations/count', () => ({
@@ -42,19 +51,36 @@ export function registerOrganizationRoutes(r: Router, ctx: ZendeskContext): void
   r.get('/api/v2/organizations/show_many', (req) => {
     const sel = idSelection(req);
     if ('status' in sel) return sel;
-    if (sel.keys.length > MAX_BULK) return badRequest('InvalidValue', `Too many ${sel.by}: ${sel.keys.length} given, the maximum is ${MAX_BULK}`);
-    const found = sel.keys.map((k) => (sel.by === 'ids' ? ctx.orgs.get(Number(k)) : ctx.orgs.findByExternalId(k))).filter((o): o is Org => o !== undefined);
-    return { status: 200, body: { organizations: [...new Set(found)].map(ctx.renderOrg), next_page: null, previous_page: null, count: found.length } };
+    if (sel.keys.length > MAX_BULK)
+      return badRequest('InvalidValue', `Too many ${sel.by}: ${sel.keys.length} given, the maximum is ${MAX_BULK}`);
+    const found = sel.keys
+      .map((k) => (sel.by === 'ids' ? ctx.orgs.get(Number(k)) : ctx.orgs.findByExternalId(k)))
+      .filter((o): o is Org => o !== undefined);
+    return {
+      status: 200,
+      body: {
+        organizations: [...new Set(found)].map(ctx.renderOrg),
+        next_page: null,
+        previous_page: null,
+        count: found.length,
+      },
+    };
   });
 
   r.get('/api/v2/organizations/search', (req) => {
     const { external_id: ext, name } = req.query;
-    if (ext !== undefined && name !== undefined) return badRequest('InvalidValue', 'Search by external_id or name, not both');
+    if (ext !== undefined && name !== undefined)
+      return badRequest('InvalidValue', 'Search by external_id or name, not both');
     if (!ext && !name) return badRequest('InvalidValue', 'external_id or name is required');
     // Exact, case-insensitive match on either key.
-    const hit = ext ? ctx.orgs.findByExternalId(ext) : ctx.orgs.list().find((o) => o.name.toLowerCase() === name!.trim().toLowerCase());
+    const hit = ext
+      ? ctx.orgs.findByExternalId(ext)
+      : ctx.orgs.list().find((o) => o.name.toLowerCase() === name!.trim().toLowerCase());
     const list = hit ? [hit] : [];
-    return { status: 200, body: { organizations: list.map(ctx.renderOrg), next_page: null, previous_page: null, count: list.length } };
+    return {
+      status: 200,
+      body: { organizations: list.map(ctx.renderOrg), next_page: null, previous_page: null, count: list.length },
+    };
   });
 
   r.post('/api/v2/organizations', (req) => {
@@ -71,7 +97,13 @@ export function registerOrganizationRoutes(r: Router, ctx: ZendeskContext): void
   r.post('/api/v2/organizations/create_many', (req) => {
     const items = root(req, 'organizations');
     if (!Array.isArray(items)) return badRequest('InvalidValue', 'organizations must be an array');
-    return startJob(ctx, { kind: 'organizations.create_many', items }, 'bulk_create_organizations', items.length, 'organizations');
+    return startJob(
+      ctx,
+      { kind: 'organizations.create_many', items },
+      'bulk_create_organizations',
+      items.length,
+      'organizations',
+    );
   });
 
   r.put('/api/v2/organizations/update_many', (req) => {
@@ -80,19 +112,41 @@ export function registerOrganizationRoutes(r: Router, ctx: ZendeskContext): void
       if (batch.some((o) => !isRecord(o) || (typeof o.id !== 'number' && typeof o.external_id !== 'string'))) {
         return badRequest('InvalidValue', 'every organization in a batch update needs an id (or external_id)');
       }
-      return startJob(ctx, { kind: 'organizations.update_many', items: batch }, 'bulk_update_organizations', batch.length, 'organizations');
+      return startJob(
+        ctx,
+        { kind: 'organizations.update_many', items: batch },
+        'bulk_update_organizations',
+        batch.length,
+        'organizations',
+      );
     }
     const patch = root(req, 'organization');
-    if (!isRecord(patch)) return badRequest('InvalidValue', 'Send {"organizations":[...]} (batch) or ?ids=/?external_ids= with {"organization":{...}} (bulk)');
+    if (!isRecord(patch))
+      return badRequest(
+        'InvalidValue',
+        'Send {"organizations":[...]} (batch) or ?ids=/?external_ids= with {"organization":{...}} (bulk)',
+      );
     const sel = idSelection(req);
     if ('status' in sel) return sel;
-    return startJob(ctx, { kind: 'organizations.bulk_update', by: sel.by, keys: sel.keys, patch }, 'bulk_update_organizations', sel.keys.length, 'organizations');
+    return startJob(
+      ctx,
+      { kind: 'organizations.bulk_update', by: sel.by, keys: sel.keys, patch },
+      'bulk_update_organizations',
+      sel.keys.length,
+      'organizations',
+    );
   });
 
   r.delete('/api/v2/organizations/destroy_many', (req) => {
     const sel = idSelection(req);
     if ('status' in sel) return sel;
-    return startJob(ctx, { kind: 'organizations.destroy_many', by: sel.by, keys: sel.keys }, 'bulk_delete_organizations', sel.keys.length, 'organizations');
+    return startJob(
+      ctx,
+      { kind: 'organizations.destroy_many', by: sel.by, keys: sel.keys },
+      'bulk_delete_organizations',
+      sel.keys.length,
+      'organizations',
+    );
   });
 
   r.get('/api/v2/organizations/{id}', (req) => {

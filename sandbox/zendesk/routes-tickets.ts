@@ -26,7 +26,12 @@ export function registerTicketRoutes(r: Router, ctx: ZendeskContext): void {
   });
 
   r.get('/api/v2/tickets', (req) =>
-    paginate(req, ctx.tickets.list(), { key: 'tickets', url: `${ctx.origin()}/api/v2/tickets.json`, offsetLimit: ctx.knobs.offsetPaginationLimit, render }),
+    paginate(req, ctx.tickets.list(), {
+      key: 'tickets',
+      url: `${ctx.origin()}/api/v2/tickets.json`,
+      offsetLimit: ctx.knobs.offsetPaginationLimit,
+      render,
+    }),
   );
 
   r.get('/api/v2/tickets/{id}', (req) => {
@@ -40,14 +45,25 @@ export function registerTicketRoutes(r: Router, ctx: ZendeskContext): void {
     let requesterId = typeof input.requester_id === 'number' ? input.requester_id : ctx.adminUserId();
     if (isRecord(input.requester)) {
       // A requester given by name/email is found or created as an end-user.
-      const res = ctx.users.upsert({ name: input.requester.name ?? input.requester.email, email: input.requester.email }, ctx.nowMs(), (id) => ctx.orgs.get(id) !== undefined);
+      const res = ctx.users.upsert(
+        { name: input.requester.name ?? input.requester.email, email: input.requester.email },
+        ctx.nowMs(),
+        (id) => ctx.orgs.get(id) !== undefined,
+      );
       if (!res.ok) return recordInvalid(res.details);
       requesterId = res.user.id;
     } else if (!ctx.users.get(requesterId)) {
-      return recordInvalid({ requester_id: [{ description: `Requester: ${requesterId} does not exist`, error: 'InvalidValue' }] });
+      return recordInvalid({
+        requester_id: [{ description: `Requester: ${requesterId} does not exist`, error: 'InvalidValue' }],
+      });
     }
     const requester = ctx.users.get(requesterId);
-    const res = ctx.tickets.create({ organization_id: requester?.organization_id ?? undefined, ...input }, requesterId, ctx.adminUserId(), ctx.nowMs());
+    const res = ctx.tickets.create(
+      { organization_id: requester?.organization_id ?? undefined, ...input },
+      requesterId,
+      ctx.adminUserId(),
+      ctx.nowMs(),
+    );
     return 'details' in res ? recordInvalid(res.details) : withAudit(res.ticket, 201, 'Create');
   });
 
@@ -70,11 +86,15 @@ export function registerTicketRoutes(r: Router, ctx: ZendeskContext): void {
       pos = c;
     } else {
       const start = intParam(req.query.start_time);
-      if (start === undefined || !Number.isInteger(start) || start < 0) return badRequest('InvalidValue', 'start_time (unix seconds) or cursor is required');
+      if (start === undefined || !Number.isInteger(start) || start < 0)
+        return badRequest('InvalidValue', 'start_time (unix seconds) or cursor is required');
       if (start * 1000 > now) return badRequest('InvalidValue', 'start_time is in the future');
       pos = { ms: start * 1000, id: -1 };
     }
-    const perPage = Math.min(intParam(req.query.per_page) ?? ctx.knobs.incrementalPerPage, ctx.knobs.incrementalPerPage);
+    const perPage = Math.min(
+      intParam(req.query.per_page) ?? ctx.knobs.incrementalPerPage,
+      ctx.knobs.incrementalPerPage,
+    );
     const horizon = now - ctx.knobs.incrementalExcludeRecentSec * 1000;
     const eligible = ctx.tickets
       .list()

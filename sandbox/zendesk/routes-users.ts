@@ -16,7 +16,12 @@ export function registerUserRoutes(r: Router, ctx: ZendeskContext): void {
   const location = (u: User) => ({ Location: `${ctx.origin()}/api/v2/users/${u.id}.json` });
 
   r.get('/api/v2/users', (req) =>
-    paginate(req, ctx.users.list(), { key: 'users', url: `${ctx.origin()}/api/v2/users.json`, offsetLimit: ctx.knobs.offsetPaginationLimit, render: ctx.renderUser }),
+    paginate(req, ctx.users.list(), {
+      key: 'users',
+      url: `${ctx.origin()}/api/v2/users.json`,
+      offsetLimit: ctx.knobs.offsetPaginationLimit,
+      render: ctx.renderUser,
+    }),
   );
 
   r.post('/api/v2/users/create_or_update', (req) => {
@@ -28,17 +33,31 @@ export function registerUserRoutes(r: Router, ctx: ZendeskContext): void {
 
   r.post('/api/v2/users/create_or_update_many', (req) => {
     // Bulk user imports are off until Zendesk Support enables them for the account.
-    if (!ctx.knobs.bulkUserImport) return forbidden('Bulk user import is not enabled for this account. Contact Zendesk Customer Support to enable it.');
+    if (!ctx.knobs.bulkUserImport)
+      return forbidden(
+        'Bulk user import is not enabled for this account. Contact Zendesk Customer Support to enable it.',
+      );
     const items = isRecord(req.body) ? req.body.users : undefined;
     if (!Array.isArray(items)) return badRequest('InvalidValue', 'users must be an array');
-    return startJob(ctx, { kind: 'users.create_or_update_many', items }, 'bulk_create_or_update_users', items.length, 'users');
+    return startJob(
+      ctx,
+      { kind: 'users.create_or_update_many', items },
+      'bulk_create_or_update_users',
+      items.length,
+      'users',
+    );
   });
 
   r.get('/api/v2/users/search', (req) => {
     const { external_id: ext, query } = req.query;
     if (!ext && !query) return badRequest('InvalidValue', 'query or external_id is required');
-    const found = ext ? [ctx.users.findByExternalId(ext)].filter((u): u is User => u !== undefined) : ctx.users.search(query!);
-    return { status: 200, body: { users: found.map(ctx.renderUser), next_page: null, previous_page: null, count: found.length } };
+    const found = ext
+      ? [ctx.users.findByExternalId(ext)].filter((u): u is User => u !== undefined)
+      : ctx.users.search(query!);
+    return {
+      status: 200,
+      body: { users: found.map(ctx.renderUser), next_page: null, previous_page: null, count: found.length },
+    };
   });
 
   r.get('/api/v2/users/{id}', (req) => {

@@ -5,7 +5,18 @@
  * organizations, read everything). Which paths count as a scoped resource is not documented
  * beyond the list of names; here the first path segment (the second under /incremental/) is it.
  */
-const SCOPED_RESOURCES = new Set(['tickets', 'users', 'auditlogs', 'organizations', 'hc', 'apps', 'triggers', 'automations', 'targets', 'webhooks']);
+const SCOPED_RESOURCES = new Set([
+  'tickets',
+  'users',
+  'auditlogs',
+  'organizations',
+  'hc',
+  'apps',
+  'triggers',
+  'automations',
+  'targets',
+  'webhooks',
+]);
 
 function resourceOf(path: string): string | undefined {
   const parts = path.replace(/^\/api\/v2\//, '').split('/');

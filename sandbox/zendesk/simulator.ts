@@ -2,7 +2,12 @@ import { systemClock, type Clock } from '../framework/clock.js';
 import { KnobError, KnobSet, splitKnobs } from '../framework/knobs.js';
 import { requestOrigin } from '../framework/origin.js';
 import { Prng } from '../framework/prng.js';
-import { BaseSimulator, splitFaultKnobs, type ConnectionProfile, type ExpireTokensOptions } from '../framework/simulator.js';
+import {
+  BaseSimulator,
+  splitFaultKnobs,
+  type ConnectionProfile,
+  type ExpireTokensOptions,
+} from '../framework/simulator.js';
 import { registerZendeskAdmin } from './admin-routes.js';
 import { credentialsFromSeed, ZendeskAuth, type ZendeskCredentials } from './auth.js';
 import { executeJob } from './bulk.js';
@@ -66,16 +71,27 @@ export class ZendeskSimulator extends BaseSimulator<'zendesk'> {
     const seed = opts.seed ?? 1;
     const clock = opts.clock ?? systemClock;
     const [faultKnobs, otherKnobs] = splitFaultKnobs(opts.knobs);
-    super({ seed, clock, errors: zendeskErrorBodies, faults: { ...faultKnobs, ...opts.faults }, normalizePath: (p) => p.replace(/\.json$/, '') });
+    super({
+      seed,
+      clock,
+      errors: zendeskErrorBodies,
+      faults: { ...faultKnobs, ...opts.faults },
+      normalizePath: (p) => p.replace(/\.json$/, ''),
+    });
     const [seedOpts, runtime] = splitKnobs(otherKnobs, ZENDESK_SEED_OPTIONS);
     this.knobSet = new KnobSet(ZENDESK_KNOBS, runtime);
     const k = this.knobSet.values;
 
     const snap = opts.snapshot;
-    if (snap !== undefined && !isZendeskSnapshot(snap)) throw new KnobError('snapshot is not a Zendesk simulator snapshot (format mlc-sandbox/zendesk, version 1)');
+    if (snap !== undefined && !isZendeskSnapshot(snap))
+      throw new KnobError('snapshot is not a Zendesk simulator snapshot (format mlc-sandbox/zendesk, version 1)');
     const s = snap ? structuredClone(snap) : undefined;
     this.fieldStore = new OrgFieldStore(s?.organizationFields);
-    this.orgStore = new OrgStore(this.fieldStore, () => ({ unknownFieldPolicy: k.unknownFieldPolicy, orgNameCaseSensitive: k.orgNameCaseSensitive }), s?.organizations);
+    this.orgStore = new OrgStore(
+      this.fieldStore,
+      () => ({ unknownFieldPolicy: k.unknownFieldPolicy, orgNameCaseSensitive: k.orgNameCaseSensitive }),
+      s?.organizations,
+    );
     this.userStore = new UserStore(s?.users);
     this.ticketStore = new TicketStore(s?.tickets);
     this.auth = new ZendeskAuth(credentialsFromSeed(seed), s?.auth);
@@ -84,7 +100,11 @@ export class ZendeskSimulator extends BaseSimulator<'zendesk'> {
     const now = clock().getTime();
     this.adminId = s?.adminUserId ?? this.createAdminUser(now);
     // Jobs run later (on a poll), by which time ctx exists.
-    this.jobStore = new JobStore((op, nowMs) => executeJob(this.ctx, op, nowMs), () => k, s?.jobs);
+    this.jobStore = new JobStore(
+      (op, nowMs) => executeJob(this.ctx, op, nowMs),
+      () => k,
+      s?.jobs,
+    );
     this.ctx = {
       orgs: this.orgStore,
       fields: this.fieldStore,
@@ -101,17 +121,34 @@ export class ZendeskSimulator extends BaseSimulator<'zendesk'> {
     };
 
     if (!s && seedOpts.seedTickets === true) {
-      seedTickets(seed, now, { organizations: count(seedOpts.seedOrganizations, 5, 'seedOrganizations'), ticketsPerOrganization: count(seedOpts.ticketsPerOrganization, 3, 'ticketsPerOrganization') }, { orgs: this.orgStore, users: this.userStore, tickets: this.ticketStore });
+      seedTickets(
+        seed,
+        now,
+        {
+          organizations: count(seedOpts.seedOrganizations, 5, 'seedOrganizations'),
+          ticketsPerOrganization: count(seedOpts.ticketsPerOrganization, 3, 'ticketsPerOrganization'),
+        },
+        { orgs: this.orgStore, users: this.userStore, tickets: this.ticketStore },
+      );
     } else if (seedOpts.seedTickets !== undefined && typeof seedOpts.seedTickets !== 'boolean') {
       throw new KnobError('seedTickets must be a boolean');
     }
 
     // The profile must carry a refresh token that works now, even after a restore in which the old one was rotated away.
     const kept = s?.profileRefreshToken;
-    this.profileRefreshToken = kept && this.auth.refreshTokenValid(kept, now) ? kept : this.auth.issuePair(now, k).refresh_token;
+    this.profileRefreshToken =
+      kept && this.auth.refreshTokenValid(kept, now) ? kept : this.auth.issuePair(now, k).refresh_token;
 
     this.server.use(rateLimits(this.ctx)).use(requireAuth(this.ctx)).use(sweepJobs(this.ctx));
-    this.server.api.post('/oauth/tokens', (req) => this.auth.grant(req.body, req.headers.authorization, this.ctx.nowMs(), k, k.profileRefreshTokenRotates ? undefined : this.profileRefreshToken));
+    this.server.api.post('/oauth/tokens', (req) =>
+      this.auth.grant(
+        req.body,
+        req.headers.authorization,
+        this.ctx.nowMs(),
+        k,
+        k.profileRefreshTokenRotates ? undefined : this.profileRefreshToken,
+      ),
+    );
     registerOrganizationRoutes(this.server.api, this.ctx);
     registerOrganizationFieldRoutes(this.server.api, this.ctx);
     registerUserRoutes(this.server.api, this.ctx);
@@ -121,7 +158,11 @@ export class ZendeskSimulator extends BaseSimulator<'zendesk'> {
   }
 
   private createAdminUser(nowMs: number): number {
-    const r = this.userStore.create({ name: 'Integration Admin', email: this.auth.credentials.email, role: 'admin' }, nowMs, () => true);
+    const r = this.userStore.create(
+      { name: 'Integration Admin', email: this.auth.credentials.email, role: 'admin' },
+      nowMs,
+      () => true,
+    );
     if (!r.ok) throw new Error('could not create the admin user');
     return r.user.id;
   }
@@ -140,13 +181,25 @@ export class ZendeskSimulator extends BaseSimulator<'zendesk'> {
       connector: 'zendesk',
       base_url: `${this.url}/api/v2`,
       token_url: `${this.url}/oauth/tokens`,
-      values: { subdomain: c.subdomain, client_id: c.client_id, client_secret: c.client_secret, refresh_token: this.profileRefreshToken, email: c.email, api_token: c.api_token },
+      values: {
+        subdomain: c.subdomain,
+        client_id: c.client_id,
+        client_secret: c.client_secret,
+        refresh_token: this.profileRefreshToken,
+        email: c.email,
+        api_token: c.api_token,
+      },
     };
   }
 
   credentials(): ZendeskCredentialsView {
     if (!this.auth.codeValid(this.authCode, this.clock().getTime())) this.authCode = this.issueAuthorizationCode();
-    return { ...this.auth.credentials, refresh_token: this.profileRefreshToken, authorization_code: this.authCode, webhook_secret: this.webhookSecret };
+    return {
+      ...this.auth.credentials,
+      refresh_token: this.profileRefreshToken,
+      authorization_code: this.authCode,
+      webhook_secret: this.webhookSecret,
+    };
   }
 
   /** A fresh single-use authorization code (valid `authCodeTtlSec`, default 120 s). */
@@ -224,7 +277,16 @@ export class ZendeskSimulator extends BaseSimulator<'zendesk'> {
       activeJobs: this.jobStore.activeCount,
     };
     return full
-      ? { ...summary, records: { organizations: this.organizations(), organizationFields: this.organizationFields(), users: this.users(), tickets: this.tickets(), jobStatuses: this.jobStatuses() } }
+      ? {
+          ...summary,
+          records: {
+            organizations: this.organizations(),
+            organizationFields: this.organizationFields(),
+            users: this.users(),
+            tickets: this.tickets(),
+            jobStatuses: this.jobStatuses(),
+          },
+        }
       : summary;
   }
 
@@ -247,6 +309,7 @@ export class ZendeskSimulator extends BaseSimulator<'zendesk'> {
 
 function count(v: unknown, def: number, key: string): number {
   if (v === undefined) return def;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new KnobError(`${key} must be a non-negative integer`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new KnobError(`${key} must be a non-negative integer`);
   return v;
 }

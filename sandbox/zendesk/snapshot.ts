@@ -21,5 +21,10 @@ export interface ZendeskSnapshot {
 }
 
 export function isZendeskSnapshot(v: unknown): v is ZendeskSnapshot {
-  return typeof v === 'object' && v !== null && (v as { format?: unknown }).format === 'mlc-sandbox/zendesk' && (v as { version?: unknown }).version === 1;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v as { format?: unknown }).format === 'mlc-sandbox/zendesk' &&
+    (v as { version?: unknown }).version === 1
+  );
 }

@@ -32,10 +32,17 @@ export interface TicketStoreState {
   nextAuditId: number;
 }
 
-function pickEnum<T extends string>(values: readonly T[], v: unknown, field: string, details: ErrorDetails): T | undefined {
+function pickEnum<T extends string>(
+  values: readonly T[],
+  v: unknown,
+  field: string,
+  details: ErrorDetails,
+): T | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
-  details[field] = [{ description: `${field}: ${String(v)} is not one of ${values.join(', ')}`, error: 'InvalidValue' }];
+  details[field] = [
+    { description: `${field}: ${String(v)} is not one of ${values.join(', ')}`, error: 'InvalidValue' },
+  ];
   return undefined;
 }
 
@@ -61,9 +68,20 @@ export class TicketStore {
     return this.tickets.find((t) => t.id === id);
   }
 
-  create(input: Record<string, unknown>, requesterId: number, submitterId: number, nowMs: number): { ticket: Ticket } | { details: ErrorDetails } {
+  create(
+    input: Record<string, unknown>,
+    requesterId: number,
+    submitterId: number,
+    nowMs: number,
+  ): { ticket: Ticket } | { details: ErrorDetails } {
     const details: ErrorDetails = {};
-    const body = isRecord(input.comment) ? (typeof input.comment.body === 'string' ? input.comment.body : typeof input.comment.html_body === 'string' ? input.comment.html_body : '') : '';
+    const body = isRecord(input.comment)
+      ? typeof input.comment.body === 'string'
+        ? input.comment.body
+        : typeof input.comment.html_body === 'string'
+          ? input.comment.html_body
+          : ''
+      : '';
     if (!body.trim()) details.base = [{ description: 'Description: cannot be blank', error: 'BlankValue' }];
     const status = pickEnum(TICKET_STATUSES, input.status, 'status', details);
     const priority = pickEnum(TICKET_PRIORITIES, input.priority, 'priority', details);
@@ -98,7 +116,8 @@ export class TicketStore {
     const status = pickEnum(TICKET_STATUSES, input.status, 'status', details);
     const priority = pickEnum(TICKET_PRIORITIES, input.priority, 'priority', details);
     const type = pickEnum(TICKET_TYPES, input.type, 'type', details);
-    if (t.status === 'closed') details.status = [{ description: 'Status: closed prevents ticket update', error: 'InvalidValue' }];
+    if (t.status === 'closed')
+      details.status = [{ description: 'Status: closed prevents ticket update', error: 'InvalidValue' }];
     if (Object.keys(details).length > 0) return { details };
     if (status) t.status = status;
     if (priority) t.priority = priority;

@@ -100,12 +100,15 @@ export class UserStore {
       );
     }
     const q = query.trim().toLowerCase();
-    return this.list().filter((u) => u.name.toLowerCase().includes(q) || u.identities.some((i) => i.value.toLowerCase().includes(q)));
+    return this.list().filter(
+      (u) => u.name.toLowerCase().includes(q) || u.identities.some((i) => i.value.toLowerCase().includes(q)),
+    );
   }
 
   /** create_or_update: matches external_id (case-insensitive) first, then any email identity. */
   upsert(input: unknown, nowMs: number, orgExists: (id: number) => boolean): UserWrite {
-    if (!isRecord(input)) return { ok: false, details: { base: [{ description: 'user is required', error: 'InvalidValue' }] } };
+    if (!isRecord(input))
+      return { ok: false, details: { base: [{ description: 'user is required', error: 'InvalidValue' }] } };
     const ext = externalId(input.external_id);
     const email = typeof input.email === 'string' ? input.email.trim() : undefined;
     const match = (ext ? this.findByExternalId(ext) : undefined) ?? (email ? this.findByEmail(email) : undefined);
@@ -117,10 +120,15 @@ export class UserStore {
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (!name) details.name = [{ description: 'Name: cannot be blank', error: 'BlankValue' }];
     const email = typeof input.email === 'string' ? input.email.trim() : undefined;
-    if (email !== undefined && !EMAIL_RE.test(email)) details.email = [{ description: `Email: ${email} is not properly formatted`, error: 'InvalidFormat' }];
-    else if (email && this.findByEmail(email)) details.email = [{ description: `Email: ${email} is already being used by another user`, error: 'DuplicateValue' }];
+    if (email !== undefined && !EMAIL_RE.test(email))
+      details.email = [{ description: `Email: ${email} is not properly formatted`, error: 'InvalidFormat' }];
+    else if (email && this.findByEmail(email))
+      details.email = [
+        { description: `Email: ${email} is already being used by another user`, error: 'DuplicateValue' },
+      ];
     const ext = externalId(input.external_id);
-    if (ext && this.findByExternalId(ext)) details.external_id = [{ description: `External: ${ext} has already been taken`, error: 'DuplicateValue' }];
+    if (ext && this.findByExternalId(ext))
+      details.external_id = [{ description: `External: ${ext} has already been taken`, error: 'DuplicateValue' }];
     this.checkCommon(input, details, orgExists);
     if (Object.keys(details).length > 0) return { ok: false, details };
     const u: User = {
@@ -145,14 +153,20 @@ export class UserStore {
 
   update(u: User, input: Record<string, unknown>, nowMs: number, orgExists: (id: number) => boolean): UserWrite {
     const details: ErrorDetails = {};
-    if (input.name !== undefined && (typeof input.name !== 'string' || !input.name.trim())) details.name = [{ description: 'Name: cannot be blank', error: 'BlankValue' }];
+    if (input.name !== undefined && (typeof input.name !== 'string' || !input.name.trim()))
+      details.name = [{ description: 'Name: cannot be blank', error: 'BlankValue' }];
     const email = typeof input.email === 'string' ? input.email.trim() : undefined;
     const holder = email ? this.findByEmail(email) : undefined;
-    if (email !== undefined && !EMAIL_RE.test(email)) details.email = [{ description: `Email: ${email} is not properly formatted`, error: 'InvalidFormat' }];
-    else if (holder && holder.id !== u.id) details.email = [{ description: `Email: ${email} is already being used by another user`, error: 'DuplicateValue' }];
+    if (email !== undefined && !EMAIL_RE.test(email))
+      details.email = [{ description: `Email: ${email} is not properly formatted`, error: 'InvalidFormat' }];
+    else if (holder && holder.id !== u.id)
+      details.email = [
+        { description: `Email: ${email} is already being used by another user`, error: 'DuplicateValue' },
+      ];
     const ext = externalId(input.external_id);
     const extHolder = ext ? this.findByExternalId(ext) : undefined;
-    if (extHolder && extHolder.id !== u.id) details.external_id = [{ description: `External: ${ext} has already been taken`, error: 'DuplicateValue' }];
+    if (extHolder && extHolder.id !== u.id)
+      details.external_id = [{ description: `External: ${ext} has already been taken`, error: 'DuplicateValue' }];
     this.checkCommon(input, details, orgExists);
     if (Object.keys(details).length > 0) return { ok: false, details };
     if (typeof input.name === 'string') u.name = input.name.trim();
@@ -162,7 +176,8 @@ export class UserStore {
       u.external_id = ext;
       if (ext !== null) this.byExternal.set(ext.toLowerCase(), u.id);
     }
-    if (input.organization_id !== undefined) u.organization_id = typeof input.organization_id === 'number' ? input.organization_id : null;
+    if (input.organization_id !== undefined)
+      u.organization_id = typeof input.organization_id === 'number' ? input.organization_id : null;
     if ((ROLES as readonly unknown[]).includes(input.role)) u.role = input.role as User['role'];
     if (input.phone !== undefined) u.phone = typeof input.phone === 'string' ? input.phone : null;
     if (typeof input.details === 'string') u.details = input.details;
@@ -171,7 +186,14 @@ export class UserStore {
     if (isRecord(input.user_fields)) u.user_fields = { ...u.user_fields, ...input.user_fields };
     // Email is writable on create only: a new address becomes a secondary identity.
     if (email && !holder) {
-      u.identities.push(this.newIdentity('email', email, u.identities.every((i) => i.type !== 'email'), nowMs));
+      u.identities.push(
+        this.newIdentity(
+          'email',
+          email,
+          u.identities.every((i) => i.type !== 'email'),
+          nowMs,
+        ),
+      );
       this.byEmail.set(email.toLowerCase(), u.id);
     }
     u.updatedMs = nowMs;
@@ -179,12 +201,33 @@ export class UserStore {
   }
 
   addIdentity(u: User, input: unknown, nowMs: number): { identity: Identity } | { details: ErrorDetails } {
-    if (!isRecord(input) || (input.type !== 'email' && input.type !== 'phone_number') || typeof input.value !== 'string' || !input.value) {
-      return { details: { base: [{ description: 'identity needs type (email or phone_number) and value', error: 'InvalidValue' }] } };
+    if (
+      !isRecord(input) ||
+      (input.type !== 'email' && input.type !== 'phone_number') ||
+      typeof input.value !== 'string' ||
+      !input.value
+    ) {
+      return {
+        details: {
+          base: [{ description: 'identity needs type (email or phone_number) and value', error: 'InvalidValue' }],
+        },
+      };
     }
     if (input.type === 'email') {
-      if (!EMAIL_RE.test(input.value)) return { details: { value: [{ description: `Value: ${input.value} is not properly formatted`, error: 'InvalidFormat' }] } };
-      if (this.findByEmail(input.value)) return { details: { value: [{ description: `Value: ${input.value} is already being used by another user`, error: 'DuplicateValue' }] } };
+      if (!EMAIL_RE.test(input.value))
+        return {
+          details: {
+            value: [{ description: `Value: ${input.value} is not properly formatted`, error: 'InvalidFormat' }],
+          },
+        };
+      if (this.findByEmail(input.value))
+        return {
+          details: {
+            value: [
+              { description: `Value: ${input.value} is already being used by another user`, error: 'DuplicateValue' },
+            ],
+          },
+        };
     }
     const first = !u.identities.some((i) => i.type === input.type);
     const identity = this.newIdentity(input.type, input.value, first, nowMs);
@@ -205,7 +248,9 @@ export class UserStore {
 
   private checkCommon(input: Record<string, unknown>, details: ErrorDetails, orgExists: (id: number) => boolean): void {
     if (typeof input.organization_id === 'number' && !orgExists(input.organization_id)) {
-      details.organization_id = [{ description: `Organization: ${input.organization_id} does not exist`, error: 'InvalidValue' }];
+      details.organization_id = [
+        { description: `Organization: ${input.organization_id} does not exist`, error: 'InvalidValue' },
+      ];
     }
     if (input.role !== undefined && !(ROLES as readonly unknown[]).includes(input.role)) {
       details.role = [{ description: `Role: ${String(input.role)} is not a valid role`, error: 'InvalidValue' }];

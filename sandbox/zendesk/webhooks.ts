@@ -5,7 +5,9 @@ export const ZENDESK_TEST_SIGNING_SECRET = 'dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdf
 
 /** base64(HMAC-SHA256(key = secret as UTF-8, message = timestamp + rawBody)); no separator. */
 export function signZendeskWebhook(secret: string, timestamp: string, rawBody: string): string {
-  return createHmac('sha256', secret).update(timestamp + rawBody, 'utf8').digest('base64');
+  return createHmac('sha256', secret)
+    .update(timestamp + rawBody, 'utf8')
+    .digest('base64');
 }
 
 /** ISO-8601 UTC without milliseconds, like the docs' `2021-07-25T10:00:00Z`. */
@@ -21,7 +23,12 @@ export interface WebhookDelivery {
 }
 
 /** POSTs a signed webhook the way Zendesk does. */
-export async function deliverSignedWebhook(url: string, body: unknown, secret: string, at: Date): Promise<WebhookDelivery> {
+export async function deliverSignedWebhook(
+  url: string,
+  body: unknown,
+  secret: string,
+  at: Date,
+): Promise<WebhookDelivery> {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
   const timestamp = webhookTimestamp(at);
   const signature = signZendeskWebhook(secret, timestamp, raw);

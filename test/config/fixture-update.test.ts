@@ -27,10 +27,22 @@ async function mlcTest(root: string, update = false): Promise<{ code: number; ou
 /** Adds a field to the transform (and, unless told otherwise, declares it as a custom field). */
 function addVatField(root: string, key = 'vat_registration_id', declare = true): void {
   const t = join(root, 'mappings/visma-zendesk/organization.jsonata');
-  writeFileSync(t, readFileSync(t, 'utf8').replace('"erp_customer_number": number,', `"erp_customer_number": number,\n      "${key}": vatRegistrationId ? vatRegistrationId : null,`));
+  writeFileSync(
+    t,
+    readFileSync(t, 'utf8').replace(
+      '"erp_customer_number": number,',
+      `"erp_customer_number": number,\n      "${key}": vatRegistrationId ? vatRegistrationId : null,`,
+    ),
+  );
   if (declare) {
     const m = join(root, 'mappings/visma-zendesk/mapping.yaml');
-    writeFileSync(m, readFileSync(m, 'utf8').replace('    custom_fields:\n', `    custom_fields:\n      - { key: ${key}, title: VAT registration id, type: text }\n`));
+    writeFileSync(
+      m,
+      readFileSync(m, 'utf8').replace(
+        '    custom_fields:\n',
+        `    custom_fields:\n      - { key: ${key}, title: VAT registration id, type: text }\n`,
+      ),
+    );
   }
 }
 
@@ -41,7 +53,9 @@ describe('mlc test --update', () => {
     expect((await mlcTest(root)).code).toBe(1);
     const { code, out } = await mlcTest(root, true);
     expect(code).toBe(0);
-    expect(out).toMatch(/^updated  visma-zendesk\/good-standing  \(.*good-standing\.yaml\): added organization_fields\.vat_registration_id$/m);
+    expect(out).toMatch(
+      /^updated  visma-zendesk\/good-standing  \(.*good-standing\.yaml\): added organization_fields\.vat_registration_id$/m,
+    );
     expect(out).toContain('6 updated, 0 unchanged, 0 failed');
     const again = await mlcTest(root);
     expect(again).toEqual({ code: 0, out: expect.stringContaining('6 passed, 0 failed') });
@@ -53,7 +67,9 @@ describe('mlc test --update', () => {
   it('keeps comments, other keys and the layout of the file; only the new field is a new line', async () => {
     const root = project();
     const file = join(root, FIX, 'good-standing.yaml');
-    const before = readFileSync(file, 'utf8').replace('flow: organizations', '# Why this case exists.\nflow: organizations # the only flow').replace('    erp_currency: NOK', '    erp_currency: NOK # ISO 4217');
+    const before = readFileSync(file, 'utf8')
+      .replace('flow: organizations', '# Why this case exists.\nflow: organizations # the only flow')
+      .replace('    erp_currency: NOK', '    erp_currency: NOK # ISO 4217');
     writeFileSync(file, before);
     addVatField(root);
     await mlcTest(root, true);
@@ -66,9 +82,16 @@ describe('mlc test --update', () => {
   it('reports changed and removed fields by path', async () => {
     const root = project();
     const t = join(root, 'mappings/visma-zendesk/organization.jsonata');
-    writeFileSync(t, readFileSync(t, 'utf8').replace('"notes": "Synced from Visma.net ERP customer " & number,', '').replace('"erp_customer_status": status,', '"erp_customer_status": $lowercase(status),'));
+    writeFileSync(
+      t,
+      readFileSync(t, 'utf8')
+        .replace('"notes": "Synced from Visma.net ERP customer " & number,', '')
+        .replace('"erp_customer_status": status,', '"erp_customer_status": $lowercase(status),'),
+    );
     const { out } = await mlcTest(root, true);
-    expect(out).toMatch(/^updated  visma-zendesk\/good-standing .*: changed organization_fields\.erp_customer_status; removed notes$/m);
+    expect(out).toMatch(
+      /^updated  visma-zendesk\/good-standing .*: changed organization_fields\.erp_customer_status; removed notes$/m,
+    );
     expect(parse(readFileSync(join(root, FIX, 'good-standing.yaml'), 'utf8')).expect).not.toHaveProperty('notes');
   });
 
@@ -79,7 +102,9 @@ describe('mlc test --update', () => {
     const wanted = doc.expect;
     writeFileSync(file, readFileSync(file, 'utf8').replace(/^expect:[\s\S]*$/m, ''));
     const { out } = await mlcTest(root, true);
-    expect(out).toMatch(/^updated  visma-zendesk\/no-invoices .*: added external_id, name, details, notes, organization_fields$/m);
+    expect(out).toMatch(
+      /^updated  visma-zendesk\/no-invoices .*: added external_id, name, details, notes, organization_fields$/m,
+    );
     expect(parse(readFileSync(file, 'utf8')).expect).toEqual(wanted);
   });
 
@@ -90,12 +115,17 @@ describe('mlc test --update', () => {
     // $trim of a number is a JSONata type error: the mapping throws on this record.
     writeFileSync(broken, readFileSync(broken, 'utf8').replace(/^ {2}name: .*$/m, '  name: 42'));
     const badNow = join(root, FIX, 'no-invoices.yaml');
-    writeFileSync(badNow, readFileSync(badNow, 'utf8').replace('now: "2026-11-21T12:00:00Z"', 'now: "2026-02-30T12:00:00Z"'));
+    writeFileSync(
+      badNow,
+      readFileSync(badNow, 'utf8').replace('now: "2026-11-21T12:00:00Z"', 'now: "2026-02-30T12:00:00Z"'),
+    );
     const texts = [broken, badNow].map((f) => readFileSync(f, 'utf8'));
     const { code, out } = await mlcTest(root, true);
     expect(code).toBe(1);
     expect(out).toMatch(/^FAIL {5}visma-zendesk\/credit-hold .*not updated\)\n {2}.*trim/m);
-    expect(out).toMatch(/^FAIL {5}visma-zendesk\/no-invoices .*not updated\)\n {2}"now" is not a real date and time: "2026-02-30T12:00:00Z"/m);
+    expect(out).toMatch(
+      /^FAIL {5}visma-zendesk\/no-invoices .*not updated\)\n {2}"now" is not a real date and time: "2026-02-30T12:00:00Z"/m,
+    );
     expect(out).toContain('4 updated, 0 unchanged, 2 failed (left as they were)');
     expect([broken, badNow].map((f) => readFileSync(f, 'utf8'))).toEqual(texts);
   });
@@ -104,12 +134,22 @@ describe('mlc test --update', () => {
     const root = project();
     // Built with $merge, the key is out of lint's sight: the payload itself is checked.
     const t = join(root, 'mappings/visma-zendesk/organization.jsonata');
-    writeFileSync(t, readFileSync(t, 'utf8').replace('"organization_fields": {', '"organization_fields": $merge([{"vat_registraton_id": vatRegistrationId ? vatRegistrationId : null}, {').replace('"credit_standing": $standing\n    }', '"credit_standing": $standing\n    }])'));
+    writeFileSync(
+      t,
+      readFileSync(t, 'utf8')
+        .replace(
+          '"organization_fields": {',
+          '"organization_fields": $merge([{"vat_registraton_id": vatRegistrationId ? vatRegistrationId : null}, {',
+        )
+        .replace('"credit_standing": $standing\n    }', '"credit_standing": $standing\n    }])'),
+    );
     expect(lint(root, [root])).toEqual([]);
     const before = readdirSync(join(root, FIX)).map((f) => readFileSync(join(root, FIX, f), 'utf8'));
     const { code, out } = await mlcTest(root, true);
     expect(code).toBe(1);
-    expect(out).toContain(`the payload writes organization_fields "vat_registraton_id", which the flow's custom_fields do not declare`);
+    expect(out).toContain(
+      `the payload writes organization_fields "vat_registraton_id", which the flow's custom_fields do not declare`,
+    );
     expect(readdirSync(join(root, FIX)).map((f) => readFileSync(join(root, FIX, f), 'utf8'))).toEqual(before);
     expect((await mlcTest(root)).out).toContain('0 passed, 6 failed');
   });
@@ -118,24 +158,37 @@ describe('mlc test --update', () => {
     const root = project();
     addVatField(root, 'vat_registraton_id', false);
     const before = readdirSync(join(root, FIX)).map((f) => readFileSync(join(root, FIX, f), 'utf8'));
-    await expect(mlcTest(root, true)).rejects.toThrow(/organization\.jsonata:\d+:\d+ {2}error {2}custom field "vat_registraton_id" is written into organization_fields but not declared/);
+    await expect(mlcTest(root, true)).rejects.toThrow(
+      /organization\.jsonata:\d+:\d+ {2}error {2}custom field "vat_registraton_id" is written into organization_fields but not declared/,
+    );
     expect(readdirSync(join(root, FIX)).map((f) => readFileSync(join(root, FIX, f), 'utf8'))).toEqual(before);
   });
 });
 
 describe('fixture "now"', () => {
   const cases: [string, string][] = [
-    ['2026-02-30T12:00:00Z', '"now" is not a real date and time: "2026-02-30T12:00:00Z" (such as 2026-11-21T12:00:00Z)'],
+    [
+      '2026-02-30T12:00:00Z',
+      '"now" is not a real date and time: "2026-02-30T12:00:00Z" (such as 2026-11-21T12:00:00Z)',
+    ],
     ['1', '"now" must be a date and time with its offset (Z or +01:00), such as 2026-11-21T12:00:00Z; got "1"'],
-    ['2026-11-21T12:00:00', '"now" must be a date and time with its offset (Z or +01:00), such as 2026-11-21T12:00:00Z; got "2026-11-21T12:00:00"'],
-    ['2026-11-21T24:00:00Z', '"now" is not a real date and time: "2026-11-21T24:00:00Z" (such as 2026-11-21T12:00:00Z)'],
+    [
+      '2026-11-21T12:00:00',
+      '"now" must be a date and time with its offset (Z or +01:00), such as 2026-11-21T12:00:00Z; got "2026-11-21T12:00:00"',
+    ],
+    [
+      '2026-11-21T24:00:00Z',
+      '"now" is not a real date and time: "2026-11-21T24:00:00Z" (such as 2026-11-21T12:00:00Z)',
+    ],
   ];
   for (const [now, message] of cases) {
     it(`lint rejects now: "${now}" at its line, and mlc test fails the case`, async () => {
       const root = project();
       const file = join(root, FIX, 'good-standing.yaml');
       writeFileSync(file, readFileSync(file, 'utf8').replace('now: "2026-11-21T12:00:00Z"', `now: "${now}"`));
-      expect(relativeTo(root, lint(root, [root]))).toEqual([{ file: `${FIX}/good-standing.yaml`, line: 3, col: 6, severity: 'error', message, path: 'now' }]);
+      expect(relativeTo(root, lint(root, [root]))).toEqual([
+        { file: `${FIX}/good-standing.yaml`, line: 3, col: 6, severity: 'error', message, path: 'now' },
+      ]);
       const { code, out } = await mlcTest(root);
       expect(code).toBe(1);
       expect(out).toContain(`FAIL  visma-zendesk/good-standing`);
@@ -145,9 +198,26 @@ describe('fixture "now"', () => {
 
   it('accepts offsets and fractions of a second', () => {
     const root = tempProject({
-      'mappings/ar/mapping.yaml': lines('name: ar', 'source: { connector: visma }', 'target: { connector: zendesk }', 'flows:', '  orgs:', '    from: customers', '    to: upsert_organizations', `    transform: '{"external_id": number, "name": name}'`),
-      'mappings/ar/fixtures/a.yaml': lines('flow: orgs', 'now: 2026-11-21T12:00:00.250+01:00', 'record: { number: "1", name: A }'),
-      'mappings/ar/fixtures/b.yaml': lines('flow: orgs', 'now: "2024-02-29T23:59:59z"', 'record: { number: "1", name: A }'),
+      'mappings/ar/mapping.yaml': lines(
+        'name: ar',
+        'source: { connector: visma }',
+        'target: { connector: zendesk }',
+        'flows:',
+        '  orgs:',
+        '    from: customers',
+        '    to: upsert_organizations',
+        `    transform: '{"external_id": number, "name": name}'`,
+      ),
+      'mappings/ar/fixtures/a.yaml': lines(
+        'flow: orgs',
+        'now: 2026-11-21T12:00:00.250+01:00',
+        'record: { number: "1", name: A }',
+      ),
+      'mappings/ar/fixtures/b.yaml': lines(
+        'flow: orgs',
+        'now: "2024-02-29T23:59:59z"',
+        'record: { number: "1", name: A }',
+      ),
     });
     expect(lint(root, [root])).toEqual([]);
   });

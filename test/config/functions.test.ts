@@ -1,7 +1,16 @@
 // The functions mappings get in JSONata, with a fixed clock.
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
-import { AGING_BUCKETS, agingBucket, CLOCK_FUNCTION_NAMES, MAPPING_FUNCTION_NAMES, mappingFunctions, readsClock, roundHalfEven, type Clock } from '../../engine/map/functions.js';
+import {
+  AGING_BUCKETS,
+  agingBucket,
+  CLOCK_FUNCTION_NAMES,
+  MAPPING_FUNCTION_NAMES,
+  mappingFunctions,
+  readsClock,
+  roundHalfEven,
+  type Clock,
+} from '../../engine/map/functions.js';
 
 const NOW = '2024-03-15T10:00:00.000Z';
 const clockAt =
@@ -19,7 +28,20 @@ function fn(name: string, now = NOW): (...args: unknown[]) => unknown {
 describe('the function set', () => {
   it('has exactly the documented names', () => {
     expect([...MAPPING_FUNCTION_NAMES].sort()).toEqual(
-      ['aging', 'agingBucket', 'coalesce', 'compact', 'daysBetween', 'daysOverdue', 'maxBy', 'millis', 'minBy', 'now', 'toDate', 'today'].sort(),
+      [
+        'aging',
+        'agingBucket',
+        'coalesce',
+        'compact',
+        'daysBetween',
+        'daysOverdue',
+        'maxBy',
+        'millis',
+        'minBy',
+        'now',
+        'toDate',
+        'today',
+      ].sort(),
     );
   });
 });
@@ -107,34 +129,75 @@ describe('$aging', () => {
   const inv = (due: string | null | undefined, balance: unknown) => ({ due, balance });
 
   it('sums each item into the bucket of its due date, in one pass, as the per-bucket JSONata sums do', async () => {
-    const items = [inv('2024-03-20', 10.1), inv('2024-03-15', 0.2), inv('2024-03-14', 5), inv('2024-02-14', 1.005), inv('2024-01-15', 2), inv('2023-12-20', 0.5), inv('2023-12-01', 3), inv('2023-12-01', 4.25)];
+    const items = [
+      inv('2024-03-20', 10.1),
+      inv('2024-03-15', 0.2),
+      inv('2024-03-14', 5),
+      inv('2024-02-14', 1.005),
+      inv('2024-01-15', 2),
+      inv('2023-12-20', 0.5),
+      inv('2023-12-01', 3),
+      inv('2023-12-01', 4.25),
+    ];
     const out = fn('aging')(items, 'due', 'balance');
     // 2024-03-15: the 14th is 1 day overdue, 02-14 30 (6.005 rounds to even: 6), 01-15 60, 12-20 86, 12-01 105.
     expect(out).toEqual({ current: 10.3, '1_30': 6, '31_60': 2, '61_90': 0.5, over_90: 7.25 });
     // The same numbers from plain JSONata: a filter and $round($sum(...), 2) per bucket.
-    const expr = jsonata('$.{ "b": $agingBucket($daysOverdue(due)), "balance": balance } ~> | $ | {} | ~> $reduce(function($acc, $x) { $merge([$acc, { $x.b: $append($lookup($acc, $x.b), $x.balance) }]) }, {}) ~> $each(function($v, $k) { { $k: $round($sum($v), 2) } }) ~> $merge');
-    for (const [name, f] of Object.entries(mappingFunctions(clockAt(NOW)))) expr.registerFunction(name, f.fn as (...a: unknown[]) => unknown);
+    const expr = jsonata(
+      '$.{ "b": $agingBucket($daysOverdue(due)), "balance": balance } ~> | $ | {} | ~> $reduce(function($acc, $x) { $merge([$acc, { $x.b: $append($lookup($acc, $x.b), $x.balance) }]) }, {}) ~> $each(function($v, $k) { { $k: $round($sum($v), 2) } }) ~> $merge',
+    );
+    for (const [name, f] of Object.entries(mappingFunctions(clockAt(NOW))))
+      expr.registerFunction(name, f.fn as (...a: unknown[]) => unknown);
     expect(await expr.evaluate(items)).toEqual(out);
   });
 
   it('counts an item without a due date as current, leaves out one without an amount, takes one object as a list, and is all zeros for nothing', () => {
     const zeros = { current: 0, '1_30': 0, '31_60': 0, '61_90': 0, over_90: 0 };
     // The buckets add up to the whole balance: 5 + 5 + 2 with no due date are current.
-    expect(fn('aging')([inv(null, 5), inv(undefined, 5), inv('', 2), { balance: 0.5 }, inv('2024-03-01', null), { due: '2024-03-01' }], 'due', 'balance')).toEqual({ ...zeros, current: 12.5 });
+    expect(
+      fn('aging')(
+        [inv(null, 5), inv(undefined, 5), inv('', 2), { balance: 0.5 }, inv('2024-03-01', null), { due: '2024-03-01' }],
+        'due',
+        'balance',
+      ),
+    ).toEqual({ ...zeros, current: 12.5 });
     expect(fn('aging')(undefined, 'due', 'balance')).toEqual(zeros);
     expect(fn('aging')(inv('2024-03-01', 7), 'due', 'balance')).toEqual({ ...zeros, '1_30': 7 });
   });
 
   it('refuses an amount that is not a number, naming the item and field', () => {
-    expect(() => fn('aging')([inv('2024-03-01', 1), inv('2024-03-01', '12.50')], 'due', 'balance')).toThrow('$aging: item 1 has balance "12.50", not a number');
+    expect(() => fn('aging')([inv('2024-03-01', 1), inv('2024-03-01', '12.50')], 'due', 'balance')).toThrow(
+      '$aging: item 1 has balance "12.50", not a number',
+    );
   });
 
   it('rounds exactly as JSONata $round does (half to even, on the decimal text)', async () => {
     const round = jsonata('$round(x, 2)');
     let seed = 7;
-    const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
-    const values = [0.125, 0.135, 1.005, 2.675, -0.125, -1.005, 1e-7, 123456.785, 0.145 + 0.01, 5e21 / 3, 0, -0, 7, -12, 2 ** 53 + 2, 9999999999999, 123456789012345680000, 1e300, -5e22];
-    for (let i = 0; i < 2000; i++) values.push(Math.round(rnd() * 1e6) / 1000 + (rnd() < 0.5 ? 0.0005 : 0), (rnd() - 0.5) * 1e4);
+    const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const values = [
+      0.125,
+      0.135,
+      1.005,
+      2.675,
+      -0.125,
+      -1.005,
+      1e-7,
+      123456.785,
+      0.145 + 0.01,
+      5e21 / 3,
+      0,
+      -0,
+      7,
+      -12,
+      2 ** 53 + 2,
+      9999999999999,
+      123456789012345680000,
+      1e300,
+      -5e22,
+    ];
+    for (let i = 0; i < 2000; i++)
+      values.push(Math.round(rnd() * 1e6) / 1000 + (rnd() < 0.5 ? 0.0005 : 0), (rnd() - 0.5) * 1e4);
     for (const x of values) expect(roundHalfEven(x, 2), String(x)).toBe(await round.evaluate({ x }));
   });
 });
@@ -169,7 +232,15 @@ describe('$minBy and $maxBy', () => {
 
   it('count 0 as a value and keep the first of equal values', () => {
     expect(fn('minBy')([{ v: null }, { v: 0 }, { v: 2 }], 'v')).toEqual({ v: 0 });
-    expect(fn('maxBy')([{ v: 0, n: 1 }, { v: 0, n: 2 }], 'v')).toEqual({ v: 0, n: 1 });
+    expect(
+      fn('maxBy')(
+        [
+          { v: 0, n: 1 },
+          { v: 0, n: 2 },
+        ],
+        'v',
+      ),
+    ).toEqual({ v: 0, n: 1 });
   });
 
   it('compare ISO dates as text', () => {
@@ -188,7 +259,12 @@ describe('$minBy and $maxBy', () => {
 
 describe('$compact and $coalesce', () => {
   it('$compact drops null, undefined and empty-string members only, one level deep', () => {
-    expect(fn('compact')({ a: 1, b: null, c: undefined, d: '', e: 0, f: false, g: { h: null } })).toEqual({ a: 1, e: 0, f: false, g: { h: null } });
+    expect(fn('compact')({ a: 1, b: null, c: undefined, d: '', e: 0, f: false, g: { h: null } })).toEqual({
+      a: 1,
+      e: 0,
+      f: false,
+      g: { h: null },
+    });
     expect(Object.keys(fn('compact')({ b: null, c: undefined }) as object)).toEqual([]);
   });
 
@@ -214,7 +290,8 @@ describe('inside JSONata', () => {
       "today": $today(),
       "card": $compact({"name": name, "phone": phone})
     }`);
-    for (const [name, f] of Object.entries(mappingFunctions(clockAt(NOW)))) expr.registerFunction(name, f.fn as (...a: unknown[]) => unknown);
+    for (const [name, f] of Object.entries(mappingFunctions(clockAt(NOW))))
+      expr.registerFunction(name, f.fn as (...a: unknown[]) => unknown);
     const out = await expr.evaluate({
       name: 'Acme',
       phone: '',
@@ -232,23 +309,37 @@ describe('inside JSONata', () => {
 // Issue 10 item 6: a wrong call is an error of the record, never a plausible wrong value.
 describe('signatures checked at every call', () => {
   it('refuse a missing argument: $aging($open) is not all-zero aging', () => {
-    expect(() => fn('aging')([inv2('2024-01-01', 100)])).toThrow('$aging takes 3 arguments ($aging(list, dueField, amountField)), got 1');
-    expect(() => fn('daysBetween')('2024-01-01')).toThrow('$daysBetween takes 2 arguments ($daysBetween(from, to)), got 1');
+    expect(() => fn('aging')([inv2('2024-01-01', 100)])).toThrow(
+      '$aging takes 3 arguments ($aging(list, dueField, amountField)), got 1',
+    );
+    expect(() => fn('daysBetween')('2024-01-01')).toThrow(
+      '$daysBetween takes 2 arguments ($daysBetween(from, to)), got 1',
+    );
     expect(() => fn('today')('x')).toThrow('$today takes 0 arguments ($today()), got 1');
     expect(() => fn('coalesce')()).toThrow('$coalesce takes at least 1 argument ($coalesce(values...)), got 0');
     expect(() => fn('minBy')([], 'v', 'w')).toThrow('$minBy takes 2 arguments');
   });
 
   it('refuse a field name that is not a text, or that is nothing (written without quotes)', () => {
-    expect(() => fn('aging')([inv2('2024-01-01', 100)], undefined, 'balance')).toThrow('$aging(list, dueField, amountField): dueField must be a text, got nothing');
+    expect(() => fn('aging')([inv2('2024-01-01', 100)], undefined, 'balance')).toThrow(
+      '$aging(list, dueField, amountField): dueField must be a text, got nothing',
+    );
     expect(() => fn('maxBy')([{ v: 1 }], 3)).toThrow('$maxBy(list, field): field must be a text, got the number 3');
   });
 
   it('refuse arguments of the wrong type', () => {
-    expect(() => fn('aging')('invoices', 'due', 'balance')).toThrow('$aging(list, dueField, amountField): list must be a list or an object, got the text "invoices"');
-    expect(() => fn('aging')([inv2('2024-01-01', 1), 7], 'due', 'balance')).toThrow('$aging: item 1 is the number 7, not an object');
-    expect(() => fn('daysOverdue')(1762000000)).toThrow('$daysOverdue(due): due must be a text, got the number 1762000000');
-    expect(() => fn('minBy')([{ v: 2 }, { v: '1' }], 'v')).toThrow('$minBy: v is the number 2 in one item and the text "1" in item 1');
+    expect(() => fn('aging')('invoices', 'due', 'balance')).toThrow(
+      '$aging(list, dueField, amountField): list must be a list or an object, got the text "invoices"',
+    );
+    expect(() => fn('aging')([inv2('2024-01-01', 1), 7], 'due', 'balance')).toThrow(
+      '$aging: item 1 is the number 7, not an object',
+    );
+    expect(() => fn('daysOverdue')(1762000000)).toThrow(
+      '$daysOverdue(due): due must be a text, got the number 1762000000',
+    );
+    expect(() => fn('minBy')([{ v: 2 }, { v: '1' }], 'v')).toThrow(
+      '$minBy: v is the number 2 in one item and the text "1" in item 1',
+    );
   });
 });
 
@@ -257,14 +348,26 @@ function inv2(due: string | null, balance: number) {
 }
 
 describe('dates: ISO 8601 only, never a guess', () => {
-  it.each(['01/10/2026', '10.01.2026', '2026/01/10', '2026-1-10', '20260110', 'Jan 10 2026', '1762000000', '2026-02-30', '2026-13-01', '2026-01-10T25:00:00Z', '2026-01-10Z', '2026-01-10T10:00:00 CET'])(
-    'refuses %s',
-    (s) => {
-      expect(() => fn('toDate')(s)).toThrow(`$toDate: date is the text ${JSON.stringify(s)}, not an ISO 8601 date`);
-      expect(() => fn('daysOverdue')(s)).toThrow('not an ISO 8601 date');
-      expect(() => fn('aging')([{ due: s, balance: 1 }], 'due', 'balance')).toThrow(`$aging: item 0's due is the text ${JSON.stringify(s)}, not an ISO 8601 date`);
-    },
-  );
+  it.each([
+    '01/10/2026',
+    '10.01.2026',
+    '2026/01/10',
+    '2026-1-10',
+    '20260110',
+    'Jan 10 2026',
+    '1762000000',
+    '2026-02-30',
+    '2026-13-01',
+    '2026-01-10T25:00:00Z',
+    '2026-01-10Z',
+    '2026-01-10T10:00:00 CET',
+  ])('refuses %s', (s) => {
+    expect(() => fn('toDate')(s)).toThrow(`$toDate: date is the text ${JSON.stringify(s)}, not an ISO 8601 date`);
+    expect(() => fn('daysOverdue')(s)).toThrow('not an ISO 8601 date');
+    expect(() => fn('aging')([{ due: s, balance: 1 }], 'due', 'balance')).toThrow(
+      `$aging: item 0's due is the text ${JSON.stringify(s)}, not an ISO 8601 date`,
+    );
+  });
 
   it.each([
     ['2026-01-10', '2026-01-10'],
@@ -283,11 +386,29 @@ describe('dates: ISO 8601 only, never a guess', () => {
 
 describe('large numbers are never written as null', () => {
   it('$aging keeps a balance of 1e308 exactly', () => {
-    expect(fn('aging')([{ due: '2020-01-01', balance: 1e308 }, { due: '2024-03-15', balance: 2.5 }], 'due', 'balance')).toEqual({ current: 2.5, '1_30': 0, '31_60': 0, '61_90': 0, over_90: 1e308 });
+    expect(
+      fn('aging')(
+        [
+          { due: '2020-01-01', balance: 1e308 },
+          { due: '2024-03-15', balance: 2.5 },
+        ],
+        'due',
+        'balance',
+      ),
+    ).toEqual({ current: 2.5, '1_30': 0, '31_60': 0, '61_90': 0, over_90: 1e308 });
   });
 
   it('$aging refuses a bucket that adds up past the largest number', () => {
-    expect(() => fn('aging')([{ due: '2020-01-01', balance: 1e308 }, { due: '2020-01-02', balance: 1e308 }], 'due', 'balance')).toThrow('$aging: the over_90 bucket adds up to more than the largest number (Infinity)');
+    expect(() =>
+      fn('aging')(
+        [
+          { due: '2020-01-01', balance: 1e308 },
+          { due: '2020-01-02', balance: 1e308 },
+        ],
+        'due',
+        'balance',
+      ),
+    ).toThrow('$aging: the over_90 bucket adds up to more than the largest number (Infinity)');
   });
 });
 
@@ -299,8 +420,18 @@ describe('functions that read the clock', () => {
       return new Date('2026-11-21T12:00:00Z');
     });
     const samples: Record<string, unknown[]> = {
-      now: [], millis: [], today: [], toDate: ['2026-01-01'], daysBetween: ['2026-01-01', '2026-01-02'], daysOverdue: ['2026-01-01'],
-      agingBucket: [3], aging: [[{ d: '2026-01-01', a: 1 }], 'd', 'a'], minBy: [[{ a: 1 }], 'a'], maxBy: [[{ a: 1 }], 'a'], compact: [{}], coalesce: [1],
+      now: [],
+      millis: [],
+      today: [],
+      toDate: ['2026-01-01'],
+      daysBetween: ['2026-01-01', '2026-01-02'],
+      daysOverdue: ['2026-01-01'],
+      agingBucket: [3],
+      aging: [[{ d: '2026-01-01', a: 1 }], 'd', 'a'],
+      minBy: [[{ a: 1 }], 'a'],
+      maxBy: [[{ a: 1 }], 'a'],
+      compact: [{}],
+      coalesce: [1],
     };
     expect(Object.keys(samples).sort()).toEqual(Object.keys(fns).sort());
     const reading = Object.entries(samples)

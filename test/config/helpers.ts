@@ -23,7 +23,8 @@ export function tempProject(files: Record<string, string>, withShipped = true): 
   created.push(root);
   mkdirSync(join(root, 'connectors'));
   if (withShipped) {
-    for (const c of ['visma.yaml', 'zendesk.yaml']) copyFileSync(join(repoRoot, 'connectors', c), join(root, 'connectors', c));
+    for (const c of ['visma.yaml', 'zendesk.yaml'])
+      copyFileSync(join(repoRoot, 'connectors', c), join(root, 'connectors', c));
   }
   for (const [rel, text] of Object.entries(files)) {
     const abs = join(root, rel);

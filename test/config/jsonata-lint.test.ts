@@ -11,26 +11,40 @@ import { lines, relativeTo, removeTempProjects, tempProject } from './helpers.js
 
 afterEach(removeTempProjects);
 
-const inMapping = (expr: string) => checkJsonata(expr, MAPPING_FUNCTION_NAMES).map(({ index, message, severity }) => ({ index, message, severity }));
-const inConnector = (expr: string) => checkJsonata(expr, []).map(({ index, message, severity }) => ({ index, message, severity }));
+const inMapping = (expr: string) =>
+  checkJsonata(expr, MAPPING_FUNCTION_NAMES).map(({ index, message, severity }) => ({ index, message, severity }));
+const inConnector = (expr: string) =>
+  checkJsonata(expr, []).map(({ index, message, severity }) => ({ index, message, severity }));
 
 describe('checkJsonata', () => {
   it('makes an unknown function an error, with a did-you-mean', () => {
-    expect(inMapping('$daysOverdu(due)')).toEqual([{ index: 0, severity: 'error', message: 'unknown function $daysOverdu; did you mean $daysOverdue?' }]);
+    expect(inMapping('$daysOverdu(due)')).toEqual([
+      { index: 0, severity: 'error', message: 'unknown function $daysOverdu; did you mean $daysOverdue?' },
+    ]);
   });
 
   it('makes a wrong argument count for one of our functions an error at its $', () => {
     expect(inMapping('( $open := open; $aging($open) )')).toEqual([
-      { index: 17, severity: 'error', message: '$aging takes 3 arguments ($aging(list, dueField, amountField)), got 1' },
+      {
+        index: 17,
+        severity: 'error',
+        message: '$aging takes 3 arguments ($aging(list, dueField, amountField)), got 1',
+      },
     ]);
-    expect(inMapping('$daysOverdue()')).toEqual([{ index: 0, severity: 'error', message: '$daysOverdue takes 1 argument ($daysOverdue(due)), got 0' }]);
-    expect(inMapping('$coalesce()')[0].message).toBe('$coalesce takes at least 1 argument ($coalesce(values...)), got 0');
+    expect(inMapping('$daysOverdue()')).toEqual([
+      { index: 0, severity: 'error', message: '$daysOverdue takes 1 argument ($daysOverdue(due)), got 0' },
+    ]);
+    expect(inMapping('$coalesce()')[0].message).toBe(
+      '$coalesce takes at least 1 argument ($coalesce(values...)), got 0',
+    );
     // Mappings get our $now, which takes no picture.
     expect(inMapping('$now("[Y]")')[0].message).toBe('$now takes 0 arguments ($now()), got 1');
   });
 
   it('makes a wrong argument count for a JSONata built-in an error', () => {
-    expect(inMapping('$round(balance, 2, 3)')).toEqual([{ index: 0, severity: 'error', message: '$round takes 0 to 2 arguments, got 3' }]);
+    expect(inMapping('$round(balance, 2, 3)')).toEqual([
+      { index: 0, severity: 'error', message: '$round takes 0 to 2 arguments, got 3' },
+    ]);
     expect(inMapping('$substringBefore()')[0].message).toBe('$substringBefore takes 1 to 2 arguments, got 0');
     expect(inMapping('$map(lines)')[0].message).toBe('$map takes 2 arguments, got 1');
     expect(inConnector('$now("[Y]", "+0100")')).toEqual([]);
@@ -39,7 +53,9 @@ describe('checkJsonata', () => {
   it('counts the left side of ~> as the first argument', () => {
     expect(inMapping('status ~> $uppercase()')).toEqual([]);
     expect(inMapping('open ~> $aging("due", "balance")')).toEqual([]);
-    expect(inMapping('open ~> $aging("due")')[0].message).toBe('$aging takes 3 arguments ($aging(list, dueField, amountField)), got 2');
+    expect(inMapping('open ~> $aging("due")')[0].message).toBe(
+      '$aging takes 3 arguments ($aging(list, dueField, amountField)), got 2',
+    );
   });
 
   it('leaves calls of functions the expression defines, and partial applications, alone', () => {
@@ -51,7 +67,11 @@ describe('checkJsonata', () => {
 
   it('knows that connector expressions cannot call the mapping functions', () => {
     expect(inConnector("$aging(errors, 'a', 'b')")).toEqual([
-      { index: 0, severity: 'error', message: 'unknown function $aging; $aging is a mapping function, which connector expressions cannot call' },
+      {
+        index: 0,
+        severity: 'error',
+        message: 'unknown function $aging; $aging is a mapping function, which connector expressions cannot call',
+      },
     ]);
   });
 
@@ -91,7 +111,17 @@ const lintProject = (files: Record<string, string>) => {
   const root = tempProject(files);
   return relativeTo(root, lint(root));
 };
-const mapping = (...flow: string[]) => lines('name: ar', 'source: { connector: visma }', 'target: { connector: zendesk }', 'flows:', '  orgs:', '    from: customers', '    to: upsert_organizations', ...flow);
+const mapping = (...flow: string[]) =>
+  lines(
+    'name: ar',
+    'source: { connector: visma }',
+    'target: { connector: zendesk }',
+    'flows:',
+    '  orgs:',
+    '    from: customers',
+    '    to: upsert_organizations',
+    ...flow,
+  );
 
 describe('mlc lint', () => {
   it('reports $aging with a missing argument in a .jsonata file at its line and column', () => {
@@ -105,7 +135,15 @@ describe('mlc lint', () => {
       ),
     });
     // (open_invoices is not a join of this flow: that is a warning of its own.)
-    expect(diags.filter((x) => x.severity === 'error')).toEqual([d('mappings/ar/orgs.jsonata', 3, 37, '$aging takes 3 arguments ($aging(list, dueField, amountField)), got 1', 'flows.orgs.transform')]);
+    expect(diags.filter((x) => x.severity === 'error')).toEqual([
+      d(
+        'mappings/ar/orgs.jsonata',
+        3,
+        37,
+        '$aging takes 3 arguments ($aging(list, dueField, amountField)), got 1',
+        'flows.orgs.transform',
+      ),
+    ]);
   });
 
   it('reports an unknown function in a connector error rule, and a mapping function there, as errors', () => {
@@ -117,28 +155,52 @@ describe('mlc lint', () => {
         'errors:',
         '  - body: "$exist(error)"', // line 5: `  - body: "` is 11 chars -> "$" col 12
         '    action: fail_record',
-        "error_message: \"$coalesce(error, 'x')\"", // line 7: `error_message: "` is 16 chars -> col 17
+        'error_message: "$coalesce(error, \'x\')"', // line 7: `error_message: "` is 16 chars -> col 17
       ),
     });
     expect(diags).toEqual([
       d(CONNECTOR, 5, 12, 'unknown function $exist; did you mean $exists?', 'errors[0].body'),
-      d(CONNECTOR, 7, 17, 'unknown function $coalesce; $coalesce is a mapping function, which connector expressions cannot call', 'error_message'),
+      d(
+        CONNECTOR,
+        7,
+        17,
+        'unknown function $coalesce; $coalesce is a mapping function, which connector expressions cannot call',
+        'error_message',
+      ),
     ]);
   });
 
-  it('reports a webhook section without a secret, at the section\'s first key, and an empty one at its value', () => {
-    const head = ['name: acme', 'base_url: https://api.acme.test', 'auth: { type: none }', 'variables:', '  hook_secret: { secret: true }'];
+  it("reports a webhook section without a secret, at the section's first key, and an empty one at its value", () => {
+    const head = [
+      'name: acme',
+      'base_url: https://api.acme.test',
+      'auth: { type: none }',
+      'variables:',
+      '  hook_secret: { secret: true }',
+    ];
     const missing = lintProject({
       [CONNECTOR]: lines(...head, 'webhook:', '  verifier: hmac_sha256', '  signature_header: X-Sig'), // line 6: "webhook" col 1
     });
     expect(missing).toEqual([
-      d(CONNECTOR, 7, 3, 'webhook verifier hmac_sha256 needs "secret" (the connection value that holds the signing secret, e.g. "{webhook_secret}"; without it every delivery is refused)', 'webhook'),
+      d(
+        CONNECTOR,
+        7,
+        3,
+        'webhook verifier hmac_sha256 needs "secret" (the connection value that holds the signing secret, e.g. "{webhook_secret}"; without it every delivery is refused)',
+        'webhook',
+      ),
     ]);
     const empty = lintProject({
       [CONNECTOR]: lines(...head, 'webhook:', '  verifier: shared_header', '  header: X-Token', '  secret: ""'), // line 9: `  secret: ` -> col 11
     });
     expect(empty).toEqual([
-      d(CONNECTOR, 9, 11, 'webhook verifier shared_header needs "secret" (the connection value that holds the secret, e.g. "{webhook_secret}"; without it every delivery is refused)', 'webhook.secret'),
+      d(
+        CONNECTOR,
+        9,
+        11,
+        'webhook verifier shared_header needs "secret" (the connection value that holds the secret, e.g. "{webhook_secret}"; without it every delivery is refused)',
+        'webhook.secret',
+      ),
     ]);
     const basic = lintProject({
       [CONNECTOR]: lines(...head, 'webhook:', '  verifier: basic_auth', '  username: "{hook_secret}"'),

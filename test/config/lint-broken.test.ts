@@ -20,19 +20,21 @@ const CONNECTOR = 'connectors/acme.yaml';
 const MAPPING = 'mappings/ar/mapping.yaml';
 const CONNECTIONS = 'connections.yaml';
 
-function d(file: string, line: number, col: number, severity: 'error' | 'warning', message: string, path: string): Diagnostic {
+function d(
+  file: string,
+  line: number,
+  col: number,
+  severity: 'error' | 'warning',
+  message: string,
+  path: string,
+): Diagnostic {
   return { file, line, col, severity, message, path };
 }
 
 describe('YAML syntax', () => {
   it('reports an unclosed double quote where the parser runs out of input', () => {
     const diags = lintProject({
-      [CONNECTOR]: lines(
-        'name: acme',
-        'base_url: "https://api.acme.test',
-        'auth:',
-        '  type: none',
-      ),
+      [CONNECTOR]: lines('name: acme', 'base_url: "https://api.acme.test', 'auth:', '  type: none'),
     });
     // The quoted scalar runs to the end of the file: line 5 is the empty line after the final newline.
     expect(diags).toEqual([d(CONNECTOR, 5, 1, 'error', 'invalid YAML: Missing closing "quote', '')]);
@@ -48,7 +50,9 @@ describe('YAML syntax', () => {
         ' timeout: 30s', // one space: neither a member of auth (2) nor of the root (0)
       ),
     });
-    expect(diags).toEqual([d(CONNECTOR, 5, 1, 'error', 'invalid YAML: All mapping items must start at the same column', '')]);
+    expect(diags).toEqual([
+      d(CONNECTOR, 5, 1, 'error', 'invalid YAML: All mapping items must start at the same column', ''),
+    ]);
   });
 
   it('reports a tab used as indentation', () => {
@@ -67,7 +71,16 @@ describe('YAML syntax', () => {
         'base_url: https://b.acme.test', // line 4, col 1
       ),
     });
-    expect(diags).toEqual([d(CONNECTOR, 4, 1, 'error', 'duplicate key "base_url": it is already defined above in the same mapping; remove one of them', '')]);
+    expect(diags).toEqual([
+      d(
+        CONNECTOR,
+        4,
+        1,
+        'error',
+        'duplicate key "base_url": it is already defined above in the same mapping; remove one of them',
+        '',
+      ),
+    ]);
   });
 });
 
@@ -97,7 +110,9 @@ describe('connector schema', () => {
         '    recrods: items', // key at col 5
       ),
     });
-    expect(diags).toEqual([d(CONNECTOR, 8, 5, 'error', 'unknown key "recrods"; did you mean "records"?', 'streams.widgets.recrods')]);
+    expect(diags).toEqual([
+      d(CONNECTOR, 8, 5, 'error', 'unknown key "recrods"; did you mean "records"?', 'streams.widgets.recrods'),
+    ]);
   });
 
   it('lists the expected keys when an unknown key is close to none of them', () => {
@@ -111,7 +126,9 @@ describe('connector schema', () => {
         '  colour: blue', // key at col 3
       ),
     });
-    expect(diags).toEqual([d(CONNECTOR, 6, 3, 'error', 'unknown key "colour" (expected one of: path, query)', 'ping.colour')]);
+    expect(diags).toEqual([
+      d(CONNECTOR, 6, 3, 'error', 'unknown key "colour" (expected one of: path, query)', 'ping.colour'),
+    ]);
   });
 
   it('reports an auth type typo with the known types and a did-you-mean', () => {
@@ -199,7 +216,16 @@ describe('connector schema', () => {
         'timeout: 30 seconds', // "timeout: " is 9 chars -> col 10
       ),
     });
-    expect(diags).toEqual([d(CONNECTOR, 4, 10, 'error', 'expected a duration such as 30s, 5m, 2h or 1d, got the string "30 seconds"', 'timeout')]);
+    expect(diags).toEqual([
+      d(
+        CONNECTOR,
+        4,
+        10,
+        'error',
+        'expected a duration such as 30s, 5m, 2h or 1d, got the string "30 seconds"',
+        'timeout',
+      ),
+    ]);
   });
 
   it('reports a missing required key on the mapping that lacks it', () => {
@@ -242,7 +268,14 @@ describe('connector semantics', () => {
       ),
     });
     expect(diags).toEqual([
-      d(CONNECTOR, 7, 13, 'error', 'unknown template variable {acount}: declare it under variables; did you mean "account"?', 'ping.path'),
+      d(
+        CONNECTOR,
+        7,
+        13,
+        'error',
+        'unknown template variable {acount}: declare it under variables; did you mean "account"?',
+        'ping.path',
+      ),
     ]);
   });
 
@@ -263,7 +296,14 @@ describe('connector semantics', () => {
       ),
     });
     expect(diags).toEqual([
-      d(CONNECTOR, 8, 7, 'error', 'upsert writer async_job needs "job" (how to poll the job)', 'operations.upsert_widgets.upsert'),
+      d(
+        CONNECTOR,
+        8,
+        7,
+        'error',
+        'upsert writer async_job needs "job" (how to poll the job)',
+        'operations.upsert_widgets.upsert',
+      ),
     ]);
   });
 
@@ -271,12 +311,17 @@ describe('connector semantics', () => {
     const diags = lintProject({
       [CONNECTOR]: lines('name: acme_api', 'base_url: https://api.acme.test', 'auth: { type: none }'),
     });
-    expect(diags).toEqual([d(CONNECTOR, 1, 7, 'error', 'connector name "acme_api" must equal the file name "acme"', 'name')]);
+    expect(diags).toEqual([
+      d(CONNECTOR, 1, 7, 'error', 'connector name "acme_api" must equal the file name "acme"', 'name'),
+    ]);
   });
 });
 
 /** A valid mapping of Visma customers to Zendesk organizations, with `flow` lines for flows.orgs (from line 6 on). */
-function mapping(flow: string[], head: string[] = ['source: { connector: visma }', 'target: { connector: zendesk }']): string {
+function mapping(
+  flow: string[],
+  head: string[] = ['source: { connector: visma }', 'target: { connector: zendesk }'],
+): string {
   return lines('name: ar', ...head, 'flows:', '  orgs:', ...flow);
 }
 
@@ -289,7 +334,16 @@ describe('mapping references', () => {
         `    transform: '{"external_id": number, "name": name}'`,
       ]),
     });
-    expect(diags).toEqual([d(MAPPING, 6, 11, 'error', 'connector "visma" has no stream "customerz"; did you mean "customers"?', 'flows.orgs.from')]);
+    expect(diags).toEqual([
+      d(
+        MAPPING,
+        6,
+        11,
+        'error',
+        'connector "visma" has no stream "customerz"; did you mean "customers"?',
+        'flows.orgs.from',
+      ),
+    ]);
   });
 
   it('reports an operation the target connector does not have', () => {
@@ -301,18 +355,31 @@ describe('mapping references', () => {
       ]),
     });
     expect(diags).toEqual([
-      d(MAPPING, 7, 9, 'error', 'connector "zendesk" has no operation "upsert_organisations"; did you mean "upsert_organizations"?', 'flows.orgs.to'),
+      d(
+        MAPPING,
+        7,
+        9,
+        'error',
+        'connector "zendesk" has no operation "upsert_organisations"; did you mean "upsert_organizations"?',
+        'flows.orgs.to',
+      ),
     ]);
   });
 
   it('reports a connector that is not in connectors/', () => {
     const diags = lintProject({
       [MAPPING]: mapping(
-        ['    from: customers', '    to: upsert_organizations', `    transform: '{"external_id": number, "name": name}'`],
+        [
+          '    from: customers',
+          '    to: upsert_organizations',
+          `    transform: '{"external_id": number, "name": name}'`,
+        ],
         ['source: { connector: visma }', 'target: { connector: zendsk }'], // line 3; "target: { connector: " is 21 chars -> col 22
       ),
     });
-    expect(diags).toEqual([d(MAPPING, 3, 22, 'error', 'no connector "zendsk" in connectors/; did you mean "zendesk"?', 'target.connector')]);
+    expect(diags).toEqual([
+      d(MAPPING, 3, 22, 'error', 'no connector "zendsk" in connectors/; did you mean "zendesk"?', 'target.connector'),
+    ]);
   });
 
   it('reports a transform file that does not exist', () => {
@@ -323,7 +390,9 @@ describe('mapping references', () => {
         '    transform: orgs.jsonata', // line 8; "    transform: " is 15 chars -> col 16
       ]),
     });
-    expect(diags).toEqual([d(MAPPING, 8, 16, 'error', 'transform file "orgs.jsonata" not found beside mapping.yaml', 'flows.orgs.transform')]);
+    expect(diags).toEqual([
+      d(MAPPING, 8, 16, 'error', 'transform file "orgs.jsonata" not found beside mapping.yaml', 'flows.orgs.transform'),
+    ]);
   });
 
   it('reports a join on a field the joined stream does not declare', () => {
@@ -339,7 +408,14 @@ describe('mapping references', () => {
       ]),
     });
     expect(diags).toEqual([
-      d(MAPPING, 11, 13, 'error', 'stream "customer_invoices" has no field "custmer"; did you mean "customer"?', 'flows.orgs.join.invoices.on'),
+      d(
+        MAPPING,
+        11,
+        13,
+        'error',
+        'stream "customer_invoices" has no field "custmer"; did you mean "customer"?',
+        'flows.orgs.join.invoices.on',
+      ),
     ]);
   });
 
@@ -354,7 +430,14 @@ describe('mapping references', () => {
       ]),
     });
     expect(diags).toEqual([
-      d(MAPPING, 8, 49, 'warning', 'field "nmae" is not a field of stream "customers" nor a join; did you mean "name"?', 'flows.orgs.transform'),
+      d(
+        MAPPING,
+        8,
+        49,
+        'warning',
+        'field "nmae" is not a field of stream "customers" nor a join; did you mean "name"?',
+        'flows.orgs.transform',
+      ),
     ]);
   });
 });
@@ -372,7 +455,9 @@ describe('JSONata in mappings', () => {
         '      }',
       ]),
     });
-    expect(diags).toEqual([d(MAPPING, 11, 22, 'error', 'JSONata syntax error: Expected "}", got ")"', 'flows.orgs.transform')]);
+    expect(diags).toEqual([
+      d(MAPPING, 11, 22, 'error', 'JSONata syntax error: Expected "}", got ")"', 'flows.orgs.transform'),
+    ]);
   });
 
   it('reports a syntax error in a .jsonata file at its position in that file', () => {
@@ -385,7 +470,16 @@ describe('JSONata in mappings', () => {
         '}',
       ),
     });
-    expect(diags).toEqual([d('mappings/ar/orgs.jsonata', 3, 17, 'error', 'JSONata syntax error: Expected ")", got "]"', 'flows.orgs.transform')]);
+    expect(diags).toEqual([
+      d(
+        'mappings/ar/orgs.jsonata',
+        3,
+        17,
+        'error',
+        'JSONata syntax error: Expected ")", got "]"',
+        'flows.orgs.transform',
+      ),
+    ]);
   });
 
   it('reports a syntax error in a one-line double-quoted string', () => {
@@ -399,7 +493,14 @@ describe('JSONata in mappings', () => {
       ]),
     });
     expect(diags).toEqual([
-      d(MAPPING, 8, 35, 'error', 'JSONata syntax error: The symbol "]" cannot be used as a unary operator', 'flows.orgs.where'),
+      d(
+        MAPPING,
+        8,
+        35,
+        'error',
+        'JSONata syntax error: The symbol "]" cannot be used as a unary operator',
+        'flows.orgs.where',
+      ),
     ]);
   });
 
@@ -427,7 +528,16 @@ describe('JSONata in mappings', () => {
         '}',
       ),
     });
-    expect(diags).toEqual([d('mappings/ar/orgs.jsonata', 3, 12, 'error', 'unknown function $toDat; did you mean $toDate?', 'flows.orgs.transform')]);
+    expect(diags).toEqual([
+      d(
+        'mappings/ar/orgs.jsonata',
+        3,
+        12,
+        'error',
+        'unknown function $toDat; did you mean $toDate?',
+        'flows.orgs.transform',
+      ),
+    ]);
   });
 
   // Regression (was a bug): offsetInFlow counts one source character per value character, so each escape sequence
@@ -444,7 +554,14 @@ describe('JSONata in mappings', () => {
       ]),
     });
     expect(diags).toEqual([
-      d(MAPPING, 8, 33, 'error', 'JSONata syntax error: The symbol "]" cannot be used as a unary operator', 'flows.orgs.where'),
+      d(
+        MAPPING,
+        8,
+        33,
+        'error',
+        'JSONata syntax error: The symbol "]" cannot be used as a unary operator',
+        'flows.orgs.where',
+      ),
     ]);
   });
 
@@ -460,7 +577,14 @@ describe('JSONata in mappings', () => {
       ]),
     });
     expect(diags).toEqual([
-      d(MAPPING, 8, 33, 'error', 'JSONata syntax error: The symbol "]" cannot be used as a unary operator', 'flows.orgs.where'),
+      d(
+        MAPPING,
+        8,
+        33,
+        'error',
+        'JSONata syntax error: The symbol "]" cannot be used as a unary operator',
+        'flows.orgs.where',
+      ),
     ]);
   });
 
@@ -476,7 +600,9 @@ describe('JSONata in mappings', () => {
         `    transform: '{"external_id": number name}'`,
       ]),
     });
-    expect(diags).toEqual([d(MAPPING, 8, 40, 'error', 'JSONata syntax error: Expected "}", got "name"', 'flows.orgs.transform')]);
+    expect(diags).toEqual([
+      d(MAPPING, 8, 40, 'error', 'JSONata syntax error: Expected "}", got "name"', 'flows.orgs.transform'),
+    ]);
   });
 });
 
@@ -490,7 +616,14 @@ describe('more connector and mapping checks', () => {
       ),
     });
     expect(diags).toEqual([
-      d(CONNECTOR, 3, 7, 'error', 'auth type basic needs "password" (the password or API token, usually a template naming a secret connection value)', 'auth'),
+      d(
+        CONNECTOR,
+        3,
+        7,
+        'error',
+        'auth type basic needs "password" (the password or API token, usually a template naming a secret connection value)',
+        'auth',
+      ),
       d(CONNECTOR, 3, 35, 'error', 'unknown key "pasword"; did you mean "password"?', 'auth.pasword'),
     ]);
   });
@@ -509,7 +642,14 @@ describe('more connector and mapping checks', () => {
       ),
     });
     expect(diags).toEqual([
-      d(CONNECTOR, 8, 17, 'error', 'pagination type page_number needs "page_param" (the page number parameter)', 'streams.widgets.pagination'),
+      d(
+        CONNECTOR,
+        8,
+        17,
+        'error',
+        'pagination type page_number needs "page_param" (the page number parameter)',
+        'streams.widgets.pagination',
+      ),
     ]);
   });
 
@@ -528,7 +668,9 @@ describe('more connector and mapping checks', () => {
         '  & $strin(error.detail)', // line 6: "  & " is 4 chars -> "$" at col 5
       ),
     });
-    expect(diags).toEqual([d(CONNECTOR, 6, 5, 'error', 'unknown function $strin; did you mean $string?', 'error_message')]);
+    expect(diags).toEqual([
+      d(CONNECTOR, 6, 5, 'error', 'unknown function $strin; did you mean $string?', 'error_message'),
+    ]);
   });
 
   it('reports depends_on naming a flow that does not exist', () => {
@@ -540,7 +682,9 @@ describe('more connector and mapping checks', () => {
         `    transform: '{"external_id": number}'`,
       ]),
     });
-    expect(diags).toEqual([d(MAPPING, 8, 17, 'error', 'no flow "persns" in this mapping (known: orgs)', 'flows.orgs.depends_on')]);
+    expect(diags).toEqual([
+      d(MAPPING, 8, 17, 'error', 'no flow "persns" in this mapping (known: orgs)', 'flows.orgs.depends_on'),
+    ]);
   });
 
   it('warns about a field the stream does not declare in a .jsonata file at its line and column', () => {
@@ -554,14 +698,25 @@ describe('more connector and mapping checks', () => {
       ),
     });
     expect(diags).toEqual([
-      d('mappings/ar/orgs.jsonata', 3, 8, 'warning', 'field "nmae" is not a field of stream "customers" nor a join; did you mean "name"?', 'flows.orgs.transform'),
+      d(
+        'mappings/ar/orgs.jsonata',
+        3,
+        8,
+        'warning',
+        'field "nmae" is not a field of stream "customers" nor a join; did you mean "name"?',
+        'flows.orgs.transform',
+      ),
     ]);
   });
 
   // Regression (was a bug): jsonata-check.ts's BUILTINS list lacks JSONata's $clone, so a valid call is flagged.
   it('knows every JSONata built-in function ($clone)', () => {
     const diags = lintProject({
-      [MAPPING]: mapping(['    from: customers', '    to: upsert_organizations', `    transform: '$clone({"external_id": number})'`]),
+      [MAPPING]: mapping([
+        '    from: customers',
+        '    to: upsert_organizations',
+        `    transform: '$clone({"external_id": number})'`,
+      ]),
     });
     expect(diags).toEqual([]);
   });
@@ -586,7 +741,14 @@ describe('more connector and mapping checks', () => {
     });
     expect(diags).toEqual([
       d(MAPPING, 10, 9, 'error', 'missing required key "on"', 'flows.orgs.join.invoices'),
-      d(MAPPING, 13, 11, 'error', 'connector "visma" has no stream "contactz"; did you mean "contacts"?', 'flows.persons.from'),
+      d(
+        MAPPING,
+        13,
+        11,
+        'error',
+        'connector "visma" has no stream "contactz"; did you mean "contacts"?',
+        'flows.persons.from',
+      ),
     ]);
   });
 });
@@ -617,7 +779,14 @@ describe('connections', () => {
       ),
     });
     expect(diags).toEqual([
-      d(CONNECTIONS, 5, 7, 'error', 'missing value "host" that connector "acme" requires (API host name)', 'connections.acme.values'),
+      d(
+        CONNECTIONS,
+        5,
+        7,
+        'error',
+        'missing value "host" that connector "acme" requires (API host name)',
+        'connections.acme.values',
+      ),
     ]);
   });
 
@@ -679,7 +848,14 @@ describe('connections', () => {
       ),
     });
     expect(diags).toEqual([
-      d(CONNECTIONS, 5, 19, 'error', 'unknown reference "${foo}": expected ${env:NAME} or ${store:NAME}', 'connections.acme.values.host'),
+      d(
+        CONNECTIONS,
+        5,
+        19,
+        'error',
+        'unknown reference "${foo}": expected ${env:NAME} or ${store:NAME}',
+        'connections.acme.values.host',
+      ),
     ]);
   });
 
@@ -721,7 +897,14 @@ describe('connections', () => {
       ),
     });
     expect(diags).toEqual([
-      d(CONNECTIONS, 7, 7, 'warning', 'connector "acme" does not use a value "hots"; did you mean "host"?', 'connections.acme.values.hots'),
+      d(
+        CONNECTIONS,
+        7,
+        7,
+        'warning',
+        'connector "acme" does not use a value "hots"; did you mean "host"?',
+        'connections.acme.values.hots',
+      ),
     ]);
   });
 });
@@ -744,21 +927,53 @@ describe('several problems in one file', () => {
     });
     expect(diags).toEqual([
       d(MAPPING, 2, 1, 'error', 'unknown key "descripton"; did you mean "description"?', 'descripton'),
-      d(MAPPING, 7, 11, 'error', 'connector "visma" has no stream "customerz"; did you mean "customers"?', 'flows.orgs.from'),
-      d(MAPPING, 8, 9, 'error', 'connector "zendesk" has no operation "upsert_organisations"; did you mean "upsert_organizations"?', 'flows.orgs.to'),
+      d(
+        MAPPING,
+        7,
+        11,
+        'error',
+        'connector "visma" has no stream "customerz"; did you mean "customers"?',
+        'flows.orgs.from',
+      ),
+      d(
+        MAPPING,
+        8,
+        9,
+        'error',
+        'connector "zendesk" has no operation "upsert_organisations"; did you mean "upsert_organizations"?',
+        'flows.orgs.to',
+      ),
       d(MAPPING, 9, 17, 'error', 'unknown function $daysOverdu; did you mean $daysOverdue?', 'flows.orgs.transform'),
-      d(MAPPING, 10, 25, 'error', 'expected a duration such as 30s, 5m, 2h or 1d, got the string "1 day"', 'flows.orgs.recompute.every'),
+      d(
+        MAPPING,
+        10,
+        25,
+        'error',
+        'expected a duration such as 30s, 5m, 2h or 1d, got the string "1 day"',
+        'flows.orgs.recompute.every',
+      ),
     ]);
   });
 
   it('reports problems in several files of one project, each under its own file', () => {
     const diags = lintProject({
       [CONNECTOR]: lines('name: acme', 'base_url: https://api.acme.test', 'auth: { type: none }', 'timeout: soon'),
-      [MAPPING]: mapping(['    from: customers', '    to: upsert_organisations', `    transform: '{"external_id": number}'`]),
+      [MAPPING]: mapping([
+        '    from: customers',
+        '    to: upsert_organisations',
+        `    transform: '{"external_id": number}'`,
+      ]),
     });
     expect(diags).toEqual([
       d(CONNECTOR, 4, 10, 'error', 'expected a duration such as 30s, 5m, 2h or 1d, got the string "soon"', 'timeout'),
-      d(MAPPING, 7, 9, 'error', 'connector "zendesk" has no operation "upsert_organisations"; did you mean "upsert_organizations"?', 'flows.orgs.to'),
+      d(
+        MAPPING,
+        7,
+        9,
+        'error',
+        'connector "zendesk" has no operation "upsert_organisations"; did you mean "upsert_organizations"?',
+        'flows.orgs.to',
+      ),
     ]);
   });
 });
@@ -766,10 +981,23 @@ describe('several problems in one file', () => {
 describe('lint of single files', () => {
   it('resolves a mapping file against the project it belongs to', () => {
     const root = tempProject({
-      [MAPPING]: mapping(['    from: customerz', '    to: upsert_organizations', `    transform: '{"external_id": number}'`]),
+      [MAPPING]: mapping([
+        '    from: customerz',
+        '    to: upsert_organizations',
+        `    transform: '{"external_id": number}'`,
+      ]),
     });
     const diags = relativeTo(root, lint(root, [`${root}/${MAPPING}`]));
-    expect(diags).toEqual([d(MAPPING, 6, 11, 'error', 'connector "visma" has no stream "customerz"; did you mean "customers"?', 'flows.orgs.from')]);
+    expect(diags).toEqual([
+      d(
+        MAPPING,
+        6,
+        11,
+        'error',
+        'connector "visma" has no stream "customerz"; did you mean "customers"?',
+        'flows.orgs.from',
+      ),
+    ]);
   });
 
   it('reports a path that does not exist', () => {

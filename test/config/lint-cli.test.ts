@@ -80,7 +80,10 @@ describe('mlc lint', () => {
   });
 
   it('checks the file given with --connections instead of connections.yaml', () => {
-    const root = tempProject({ 'connectors/acme.yaml': PLAIN_SECRET['connectors/acme.yaml'], 'prod/connections.prod.yaml': PLAIN_SECRET['connections.yaml'] });
+    const root = tempProject({
+      'connectors/acme.yaml': PLAIN_SECRET['connectors/acme.yaml'],
+      'prod/connections.prod.yaml': PLAIN_SECRET['connections.yaml'],
+    });
     expect(mlcLint(root).stdout).toBe('0 error(s), 0 warning(s)\n');
     const r = mlcLint(root, ['--connections', 'prod/connections.prod.yaml', '--strict']);
     expect(r.stdout.split('\n')[0]).toBe(PLAIN_SECRET_LINE.replace('connections.yaml:', 'prod/connections.prod.yaml:'));
@@ -119,7 +122,11 @@ describe('mlc lint', () => {
 
   it('exits 2 for a path that does not exist', () => {
     const r = mlcLint(tempProject({}), ['connectors/nope.yaml']);
-    expect(r.stdout.split('\n')).toEqual(['connectors/nope.yaml:1:1  error  no such file or folder', '1 error(s), 0 warning(s)', '']);
+    expect(r.stdout.split('\n')).toEqual([
+      'connectors/nope.yaml:1:1  error  no such file or folder',
+      '1 error(s), 0 warning(s)',
+      '',
+    ]);
     expect(r.status).toBe(2);
   });
 

@@ -15,7 +15,6 @@ import { ensureBuilt, prng } from '../e2e/helpers.js';
 
 const SEED = Number(process.env.MLC_FUZZ_SEED ?? 20261121);
 
-
 type Kind = 'connector' | 'mapping' | 'connections' | 'fixture';
 const FILE: Record<Kind, string> = {
   connector: 'connectors/acme.yaml',
@@ -26,18 +25,53 @@ const FILE: Record<Kind, string> = {
 
 // Valid files; each ends with a required, quoted value, so cutting any byte before its closing quote breaks the file.
 const VALID: Record<Kind, string> = {
-  connector: lines('name: acme', 'base_url: https://api.acme.test', 'variables:', '  api_key: { required: true, secret: true }', 'auth:', '  type: bearer', '  token: "{api_key}"'),
-  mapping: lines('name: ar', 'source: { connector: visma }', 'target: { connector: zendesk }', 'flows:', '  orgs:', '    from: customers', '    to: upsert_organizations', `    transform: '{"external_id": number, "name": name}'`),
-  connections: lines('connections:', '  acme:', '    connector: acme', '    values:', '      api_key: "${store:acme_key}"'),
+  connector: lines(
+    'name: acme',
+    'base_url: https://api.acme.test',
+    'variables:',
+    '  api_key: { required: true, secret: true }',
+    'auth:',
+    '  type: bearer',
+    '  token: "{api_key}"',
+  ),
+  mapping: lines(
+    'name: ar',
+    'source: { connector: visma }',
+    'target: { connector: zendesk }',
+    'flows:',
+    '  orgs:',
+    '    from: customers',
+    '    to: upsert_organizations',
+    `    transform: '{"external_id": number, "name": name}'`,
+  ),
+  connections: lines(
+    'connections:',
+    '  acme:',
+    '    connector: acme',
+    '    values:',
+    '      api_key: "${store:acme_key}"',
+  ),
   fixture: lines('flow: orgs', 'now: "2026-11-21T12:00:00Z"', 'record: { number: "1", name: "A" }'),
 };
 
 /** A line (whole, by its start) and the text that replaces it with a value of the wrong type, an unknown name, etc. */
 const WRONG_TYPE: Record<Kind, [string, string[]][]> = {
-  connector: [['base_url:', ['base_url: 42', 'base_url: [a, b]', 'base_url: { x: 1 }', 'base_url: true', 'base_url:']], ['  type:', ['  type: 7', '  type: [bearer]']]],
-  mapping: [['    from:', ['    from: [customers]', '    from: 3.5', '    from: { a: 1 }']], ['flows:', ['flows: [orgs]', 'flows: 1\nx:']]],
-  connections: [['    connector:', ['    connector: 17', '    connector: [acme]', '    connector: { name: acme }']], ['    values:', ['    values: [1, 2]\n    x:']]],
-  fixture: [['record:', ['record: [1, 2]', 'record: "text"', 'record: 12']], ['flow:', ['flow: [orgs]', 'flow: { name: orgs }']]],
+  connector: [
+    ['base_url:', ['base_url: 42', 'base_url: [a, b]', 'base_url: { x: 1 }', 'base_url: true', 'base_url:']],
+    ['  type:', ['  type: 7', '  type: [bearer]']],
+  ],
+  mapping: [
+    ['    from:', ['    from: [customers]', '    from: 3.5', '    from: { a: 1 }']],
+    ['flows:', ['flows: [orgs]', 'flows: 1\nx:']],
+  ],
+  connections: [
+    ['    connector:', ['    connector: 17', '    connector: [acme]', '    connector: { name: acme }']],
+    ['    values:', ['    values: [1, 2]\n    x:']],
+  ],
+  fixture: [
+    ['record:', ['record: [1, 2]', 'record: "text"', 'record: 12']],
+    ['flow:', ['flow: [orgs]', 'flow: { name: orgs }']],
+  ],
 };
 const REQUIRED_LINES: Record<Kind, string[]> = {
   connector: ['name:', 'base_url:', 'auth:'],
@@ -46,9 +80,19 @@ const REQUIRED_LINES: Record<Kind, string[]> = {
   fixture: ['flow:', 'record:'],
 };
 /** Lines whose value is a name that must be known; a made-up word there is an error. */
-const NAME_LINES: Record<Kind, string> = { connector: '  type:', mapping: '    to:', connections: '    connector:', fixture: 'flow:' };
+const NAME_LINES: Record<Kind, string> = {
+  connector: '  type:',
+  mapping: '    to:',
+  connections: '    connector:',
+  fixture: 'flow:',
+};
 /** Lines whose value must equal a fixed name, so a huge random value there is an error. */
-const HUGE_LINES: Record<Kind, string> = { connector: 'name:', mapping: 'name:', connections: '    connector:', fixture: 'flow:' };
+const HUGE_LINES: Record<Kind, string> = {
+  connector: 'name:',
+  mapping: 'name:',
+  connections: '    connector:',
+  fixture: 'flow:',
+};
 
 interface Case {
   name: string;
@@ -80,19 +124,26 @@ function deleteBlock(text: string, start: string): string {
   return [...ls.slice(0, i), ...ls.slice(j)].join('\n');
 }
 
-const valueOf = (text: string, start: string) => text.split('\n').find((l) => l.startsWith(start))!.slice(start.length).trim();
+const valueOf = (text: string, start: string) =>
+  text
+    .split('\n')
+    .find((l) => l.startsWith(start))!
+    .slice(start.length)
+    .trim();
 
 function generate(seed: number): Case[] {
   const rnd = prng(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
-  const pick = <T,>(xs: readonly T[]): T => xs[int(0, xs.length - 1)];
-  const word = () => `zq${Array.from({ length: int(3, 10) }, () => 'abcdefghijklmnopqrstuvwxyz_'[int(0, 26)]).join('')}`;
+  const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)];
+  const word = () =>
+    `zq${Array.from({ length: int(3, 10) }, () => 'abcdefghijklmnopqrstuvwxyz_'[int(0, 26)]).join('')}`;
   const cases: Case[] = [];
   const kinds: Kind[] = ['connector', 'mapping', 'connections', 'fixture'];
   for (let round = 0; round < 2; round++) {
     for (const kind of kinds) {
       const text = VALID[kind];
-      const add = (name: string, c: Omit<Case, 'name' | 'kind'>) => cases.push({ name: `${kind}/${name}#${round}`, kind, ...c });
+      const add = (name: string, c: Omit<Case, 'name' | 'kind'>) =>
+        cases.push({ name: `${kind}/${name}#${round}`, kind, ...c });
       const cut = int(0, text.length - 2);
       add(`truncated at ${cut}`, { bytes: Buffer.from(text.slice(0, cut)) });
       const flips = Array.from({ length: int(1, 3) }, () => int(0, text.length - 1));
@@ -105,28 +156,50 @@ function generate(seed: number): Case[] {
       const gone = pick(REQUIRED_LINES[kind]);
       add(`required ${JSON.stringify(gone)} deleted`, { bytes: Buffer.from(deleteBlock(text, gone)) });
       const unknown = word();
-      add(`unknown name ${unknown}`, { bytes: Buffer.from(replaceLine(text, NAME_LINES[kind], `${NAME_LINES[kind]} ${unknown}`)) });
+      add(`unknown name ${unknown}`, {
+        bytes: Buffer.from(replaceLine(text, NAME_LINES[kind], `${NAME_LINES[kind]} ${unknown}`)),
+      });
       const alias = pick(['undefined', 'bomb', 'cycle'] as const);
       const aliased =
         alias === 'undefined'
           ? replaceLine(text, NAME_LINES[kind], `${NAME_LINES[kind]} *${word()}`)
           : alias === 'cycle'
             ? `${text}zz_loop: &l [1, *l]\n`
-            : `${text}${Array.from({ length: 9 }, (_, i) => (i === 0 ? 'b0: &b0 [x, x, x, x, x, x, x, x, x, x]' : `b${i}: &b${i} [${Array(10).fill(`*b${i - 1}`).join(', ')}]`)).join('\n')}\n`;
+            : `${text}${Array.from({ length: 9 }, (_, i) =>
+                i === 0
+                  ? 'b0: &b0 [x, x, x, x, x, x, x, x, x, x]'
+                  : `b${i}: &b${i} [${Array(10)
+                      .fill(`*b${i - 1}`)
+                      .join(', ')}]`,
+              ).join('\n')}\n`;
       add(`alias ${alias}`, { bytes: Buffer.from(aliased) });
       const depth = int(200, 20_000);
       const nest = pick(['flow', 'block'] as const);
-      const deep = nest === 'flow' ? `${'['.repeat(depth)}x${']'.repeat(depth)}` : `\n${Array.from({ length: Math.min(depth, 3000) }, (_, i) => `${' '.repeat(i + 1)}k:`).join('\n')} x`;
-      add(`nested ${depth} deep (${nest})`, { bytes: Buffer.from(replaceLine(text, HUGE_LINES[kind], `${HUGE_LINES[kind]} ${deep}`)) });
-      const huge = Array.from({ length: int(100_000, 1_000_000) }, () => String.fromCharCode(pick([int(0x30, 0x7a), int(0x30, 0x7a), int(0x01, 0x1f), int(0xa0, 0x2fff)]))).join('');
-      add(`huge value of ${huge.length} characters`, { bytes: Buffer.from(replaceLine(text, HUGE_LINES[kind], `${HUGE_LINES[kind]} x${huge.replace(/[\n\r]/g, 'n')}`)), huge });
+      const deep =
+        nest === 'flow'
+          ? `${'['.repeat(depth)}x${']'.repeat(depth)}`
+          : `\n${Array.from({ length: Math.min(depth, 3000) }, (_, i) => `${' '.repeat(i + 1)}k:`).join('\n')} x`;
+      add(`nested ${depth} deep (${nest})`, {
+        bytes: Buffer.from(replaceLine(text, HUGE_LINES[kind], `${HUGE_LINES[kind]} ${deep}`)),
+      });
+      const huge = Array.from({ length: int(100_000, 1_000_000) }, () =>
+        String.fromCharCode(pick([int(0x30, 0x7a), int(0x30, 0x7a), int(0x01, 0x1f), int(0xa0, 0x2fff)])),
+      ).join('');
+      add(`huge value of ${huge.length} characters`, {
+        bytes: Buffer.from(replaceLine(text, HUGE_LINES[kind], `${HUGE_LINES[kind]} x${huge.replace(/[\n\r]/g, 'n')}`)),
+        huge,
+      });
       const garbage = Buffer.from(Array.from({ length: int(1, 4096) }, () => int(0, 255)));
       const bad = int(0, garbage.length - 1);
       garbage[bad] = 0xff;
       // Random bytes before the forced 0xFF may already be invalid; the decoder's answer was checked by hand in lint-hostile.test.ts.
       add(`binary garbage of ${garbage.length} bytes`, { bytes: garbage, badByte: firstInvalidUtf8(garbage) });
-      if (kind === 'connector') add('unclosed {template}', { bytes: Buffer.from(replaceLine(text, '  token:', '  token: "{api_key"')) });
-      if (kind === 'connections') add('unclosed ${reference}', { bytes: Buffer.from(replaceLine(text, '      api_key:', '      api_key: "${env:MLC_FUZZ_X"')) });
+      if (kind === 'connector')
+        add('unclosed {template}', { bytes: Buffer.from(replaceLine(text, '  token:', '  token: "{api_key"')) });
+      if (kind === 'connections')
+        add('unclosed ${reference}', {
+          bytes: Buffer.from(replaceLine(text, '      api_key:', '      api_key: "${env:MLC_FUZZ_X"')),
+        });
       if (round === 0) for (const fs of ['symlink-loop', 'folder', 'fifo'] as const) add(fs, { fs });
     }
   }
@@ -152,12 +225,16 @@ function problems(c: Case, diags: Diagnostic[]): string[] {
   if (!hasErrors(diags)) out.push('no error: lint would exit 0');
   if (!diags.some((d) => d.severity === 'error' && d.file === FILE[c.kind])) out.push(`no error in ${FILE[c.kind]}`);
   for (const d of diags) {
-    if (!d.file || !Number.isInteger(d.line) || d.line < 1 || !Number.isInteger(d.col) || d.col < 1) out.push(`no file and line: ${JSON.stringify(d)}`);
+    if (!d.file || !Number.isInteger(d.line) || d.line < 1 || !Number.isInteger(d.col) || d.col < 1)
+      out.push(`no file and line: ${JSON.stringify(d)}`);
     if (d.message.length > 700) out.push(`message of ${d.message.length} characters`);
-    if (/[\u0000-\u001f\u007f]/.test(d.message)) out.push(`control character in message: ${JSON.stringify(d.message.slice(0, 200))}`);
-    if (c.huge && d.message.includes(c.huge.slice(0, 81))) out.push('message echoes more than 80 characters of the value');
+    if (/[\u0000-\u001f\u007f]/.test(d.message))
+      out.push(`control character in message: ${JSON.stringify(d.message.slice(0, 200))}`);
+    if (c.huge && d.message.includes(c.huge.slice(0, 81)))
+      out.push('message echoes more than 80 characters of the value');
   }
-  if (c.badByte !== undefined && !diags.some((d) => d.message.includes(`at byte offset ${c.badByte}`))) out.push(`first invalid byte ${c.badByte} not named: ${JSON.stringify(diags.map((d) => d.message))}`);
+  if (c.badByte !== undefined && !diags.some((d) => d.message.includes(`at byte offset ${c.badByte}`)))
+    out.push(`first invalid byte ${c.badByte} not named: ${JSON.stringify(diags.map((d) => d.message))}`);
   return out;
 }
 
@@ -180,7 +257,10 @@ describe(`lint fuzz (seed ${SEED}, MLC_FUZZ_SEED to change)`, () => {
     } catch (e) {
       throw new Error(`seed ${SEED}, case ${c.name}: lint threw ${(e as Error).stack}`);
     }
-    expect(problems(c, diags), `seed ${SEED}, case ${c.name}; diagnostics: ${JSON.stringify(diags).slice(0, 2000)}`).toEqual([]);
+    expect(
+      problems(c, diags),
+      `seed ${SEED}, case ${c.name}; diagnostics: ${JSON.stringify(diags).slice(0, 2000)}`,
+    ).toEqual([]);
     rmSync(root, { recursive: true, force: true });
   });
 });
@@ -190,7 +270,12 @@ describe('lint fuzz through the CLI', () => {
   beforeAll(() => ensureBuilt(), 200_000);
 
   // One case of each kind of damage that used to crash or pass, run as a user runs it.
-  const picked = CASES.filter((c) => /#0$/.test(c.name) && /alias|binary|symlink-loop|fifo|truncated|unclosed/.test(c.name) && (c.kind === 'connector' || c.kind === 'mapping' || c.name.includes('unclosed')));
+  const picked = CASES.filter(
+    (c) =>
+      /#0$/.test(c.name) &&
+      /alias|binary|symlink-loop|fifo|truncated|unclosed/.test(c.name) &&
+      (c.kind === 'connector' || c.kind === 'mapping' || c.name.includes('unclosed')),
+  );
   for (const alias of ['alias undefined', 'alias bomb', 'alias cycle']) {
     const first = CASES.find((c) => c.name.includes(alias));
     if (first && !picked.includes(first)) picked.push(first);
@@ -198,7 +283,11 @@ describe('lint fuzz through the CLI', () => {
 
   it.each(picked.map((c) => [c.name, c] as const))('%s: exit 2, diagnostics only, no stack trace', (_name, c) => {
     const root = writeCase(c);
-    const r = spawnSync(process.execPath, [MLC, 'lint', '--format', 'json'], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [MLC, 'lint', '--format', 'json'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     const why = `seed ${SEED}, case ${c.name}; stderr: ${r.stderr.slice(0, 2000)}`;
     expect(r.stderr, why).toBe('');
     expect(r.status, why).toBe(2);

@@ -15,7 +15,8 @@ const project = (files: Record<string, string>) =>
     'mappings/visma-zendesk/organization.jsonata': shipped('mappings/visma-zendesk/organization.jsonata'),
     ...files,
   });
-const plan = (root: string) => planMapping({ root, mapping: 'visma-zendesk', connections: {}, requireConnections: false });
+const plan = (root: string) =>
+  planMapping({ root, mapping: 'visma-zendesk', connections: {}, requireConnections: false });
 
 describe('planning a sync', () => {
   it('is not stopped by a broken connector the mapping does not use', () => {

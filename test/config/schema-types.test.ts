@@ -8,13 +8,20 @@ import { repoRoot } from './helpers.js';
 
 describe('schemas and generated types', () => {
   it('engine/config/types.generated.ts is current (gen-types --check exits 0)', () => {
-    const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/gen-types.mjs'), '--check'], { cwd: repoRoot, encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/gen-types.mjs'), '--check'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
   });
 
   it('every schema is valid JSON with a title', () => {
     for (const name of ['connector', 'mapping', 'connections']) {
-      const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', `${name}.schema.json`), 'utf8')) as { title?: string; type?: string };
+      const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', `${name}.schema.json`), 'utf8')) as {
+        title?: string;
+        type?: string;
+      };
       expect(schema.type).toBe('object');
       expect(typeof schema.title).toBe('string');
     }

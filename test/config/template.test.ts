@@ -4,7 +4,9 @@ import { MissingVariableError, render, renderMap, renderOptional, variablesIn } 
 
 describe('render', () => {
   it('fills every placeholder, repeated ones too', () => {
-    expect(render('/v1/{tenant}/customers/{id}?t={tenant}', { tenant: 'acme', id: 42 })).toBe('/v1/acme/customers/42?t=acme');
+    expect(render('/v1/{tenant}/customers/{id}?t={tenant}', { tenant: 'acme', id: 42 })).toBe(
+      '/v1/acme/customers/42?t=acme',
+    );
   });
 
   it('renders falsy values that are set: 0 and false', () => {
@@ -37,7 +39,9 @@ describe('render', () => {
 
   // An empty fragment is a value: QuickBooks' {where} is empty before the first cursor exists.
   it('renders an empty string value as empty, while renderOptional leaves it out', () => {
-    expect(render('SELECT * FROM Customer{where} MAXRESULTS 10', { where: '' })).toBe('SELECT * FROM Customer MAXRESULTS 10');
+    expect(render('SELECT * FROM Customer{where} MAXRESULTS 10', { where: '' })).toBe(
+      'SELECT * FROM Customer MAXRESULTS 10',
+    );
     expect(renderOptional('{company}', { company: '' })).toBeUndefined();
   });
 
@@ -79,7 +83,12 @@ describe('renderOptional and renderMap', () => {
   });
 
   it('renderMap leaves out entries whose template names an unset variable', () => {
-    expect(renderMap({ Accept: 'application/json', 'ipp-company-id': '{company_id}', Authorization: 'Bearer {token}' }, { token: 't' })).toEqual({
+    expect(
+      renderMap(
+        { Accept: 'application/json', 'ipp-company-id': '{company_id}', Authorization: 'Bearer {token}' },
+        { token: 't' },
+      ),
+    ).toEqual({
       Accept: 'application/json',
       Authorization: 'Bearer t',
     });

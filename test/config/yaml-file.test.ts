@@ -31,12 +31,20 @@ describe('offsetInScalar: flow scalars', () => {
 
   it('plain, continued on the next line', () => {
     // value "foo and bar or HERE"; line 2 "  bar or " is 9 chars -> col 10
-    expect(locate(lines('expr: foo and', '  bar or HERE', 'next: 1'), ['expr'])).toEqual({ line: 2, col: 10, text: 'HERE' });
+    expect(locate(lines('expr: foo and', '  bar or HERE', 'next: 1'), ['expr'])).toEqual({
+      line: 2,
+      col: 10,
+      text: 'HERE',
+    });
   });
 
   it('plain, over three lines with deeper continuation indentation', () => {
     // value "a b c HERE"; line 3 "      c " is 8 chars -> col 9
-    expect(locate(lines('top:', '  expr: a', '      b', '      c HERE'), ['top', 'expr'])).toEqual({ line: 4, col: 9, text: 'HERE' });
+    expect(locate(lines('top:', '  expr: a', '      b', '      c HERE'), ['top', 'expr'])).toEqual({
+      line: 4,
+      col: 9,
+      text: 'HERE',
+    });
   });
 
   // Regression (was a bug): offsetInFlow maps a "\n" of the value to one source line break; an empty line in a
@@ -96,22 +104,40 @@ describe('offsetInScalar: flow scalars', () => {
 describe('offsetInScalar: block scalars', () => {
   it('literal (|): a character on the 2nd content line', () => {
     // line 3 "  two " is 6 chars -> col 7
-    expect(locate(lines('expr: |', '  line one', '  two HERE', 'next: 1'), ['expr'])).toEqual({ line: 3, col: 7, text: 'HERE' });
+    expect(locate(lines('expr: |', '  line one', '  two HERE', 'next: 1'), ['expr'])).toEqual({
+      line: 3,
+      col: 7,
+      text: 'HERE',
+    });
   });
 
   it('literal: after an empty line and on a more-indented line', () => {
     // line 4 '    "a": ' is 9 chars -> col 10
-    expect(locate(lines('expr: |', '  {', '', '    "a": HERE', '  }'), ['expr'])).toEqual({ line: 4, col: 10, text: 'HERE' });
+    expect(locate(lines('expr: |', '  {', '', '    "a": HERE', '  }'), ['expr'])).toEqual({
+      line: 4,
+      col: 10,
+      text: 'HERE',
+    });
   });
 
   it('literal with strip chomping and a comment on the header line', () => {
     // line 3 "  b " is 4 chars -> col 5
-    expect(locate(lines('expr: |- # a comment', '  a', '  b HERE'), ['expr'])).toEqual({ line: 3, col: 5, text: 'HERE' });
+    expect(locate(lines('expr: |- # a comment', '  a', '  b HERE'), ['expr'])).toEqual({
+      line: 3,
+      col: 5,
+      text: 'HERE',
+    });
   });
 
   it('literal nested two levels deep', () => {
     // line 5 "        x " is 10 chars -> col 11
-    expect(locate(lines('flows:', '  orgs:', '    transform: |', '        w', '        x HERE'), ['flows', 'orgs', 'transform'])).toEqual({
+    expect(
+      locate(lines('flows:', '  orgs:', '    transform: |', '        w', '        x HERE'), [
+        'flows',
+        'orgs',
+        'transform',
+      ]),
+    ).toEqual({
       line: 5,
       col: 11,
       text: 'HERE',
@@ -120,7 +146,11 @@ describe('offsetInScalar: block scalars', () => {
 
   it('literal as a sequence item', () => {
     // line 4 "    b " is 6 chars -> col 7
-    expect(locate(lines('list:', '  - |', '    a', '    b HERE'), ['list', 0])).toEqual({ line: 4, col: 7, text: 'HERE' });
+    expect(locate(lines('list:', '  - |', '    a', '    b HERE'), ['list', 0])).toEqual({
+      line: 4,
+      col: 7,
+      text: 'HERE',
+    });
   });
 
   it('literal with CRLF line ends', () => {
@@ -233,7 +263,14 @@ describe('parse diagnostics', () => {
     const f = new YamlFile('t.yaml', lines('a: 1', 'b: 2', '  # comment', 'a: 3'));
     expect(f.ok).toBe(false);
     expect(f.parseDiagnostics).toEqual([
-      { file: 't.yaml', line: 4, col: 1, severity: 'error', message: 'duplicate key "a": it is already defined above in the same mapping; remove one of them', path: '' },
+      {
+        file: 't.yaml',
+        line: 4,
+        col: 1,
+        severity: 'error',
+        message: 'duplicate key "a": it is already defined above in the same mapping; remove one of them',
+        path: '',
+      },
     ]);
   });
 });

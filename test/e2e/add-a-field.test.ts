@@ -13,17 +13,27 @@ let root: string;
 
 /** `mlc <args>` in the temp project (its cwd is the project root, as for a user). */
 function mlc(...args: string[]): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'mlc.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'mlc.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
 /** The simulated systems as the sandbox saved them. */
 async function savedSandbox() {
-  const snapshot = JSON.parse(readFileSync(join(root, '.mlc', 'sandbox', 'data.json'), 'utf8')) as Partial<Record<SystemName, unknown>>;
+  const snapshot = JSON.parse(readFileSync(join(root, '.mlc', 'sandbox', 'data.json'), 'utf8')) as Partial<
+    Record<SystemName, unknown>
+  >;
   const sb = await startSandbox({ systems: ['visma', 'zendesk'], snapshot });
   try {
     // Record URLs name the port this start happened to get.
-    const data = { customers: vismaOf(sb).customers(), invoices: vismaOf(sb).invoices({}), organizations: zendeskOf(sb).organizations() };
+    const data = {
+      customers: vismaOf(sb).customers(),
+      invoices: vismaOf(sb).invoices({}),
+      organizations: zendeskOf(sb).organizations(),
+    };
     return JSON.parse(JSON.stringify(data, (k, v: unknown) => (k === 'url' ? undefined : v))) as typeof data;
   } finally {
     await sb.stop();
@@ -60,7 +70,9 @@ describe('adding a field to a mapping (README "To add a field")', () => {
     const before = await savedSandbox();
     const dry = mlc('dry-run', 'visma-zendesk', '--live', '--sandbox');
     expect(dry.code, dry.out).toBe(0);
-    expect(dry.out).toContain(`organizations: mapping changed: ${SIZE} re-mapped, 0 created, ${SIZE} updated, 0 unchanged`);
+    expect(dry.out).toContain(
+      `organizations: mapping changed: ${SIZE} re-mapped, 0 created, ${SIZE} updated, 0 unchanged`,
+    );
     expect(dry.out).toMatch(/organization_fields\.vat_registration_id: \(absent\) -> "[A-Z]{2}\w+"/);
     expect(dry.out).not.toMatch(/\brun \d{8}T/);
     expect(await savedSandbox()).toEqual(before);
@@ -74,8 +86,12 @@ describe('adding a field to a mapping (README "To add a field")', () => {
     const vat = new Map(after.customers.map((c) => [String(c.number), c.vatRegistrationId ?? null]));
     const orgs = after.organizations.filter((o) => o.external_id !== null);
     expect(orgs).toHaveLength(SIZE);
-    const wrong = orgs.filter((o) => (o.organization_fields as Record<string, unknown>).vat_registration_id !== vat.get(String(o.external_id)));
+    const wrong = orgs.filter(
+      (o) => (o.organization_fields as Record<string, unknown>).vat_registration_id !== vat.get(String(o.external_id)),
+    );
     expect(wrong.map((o) => o.external_id)).toEqual([]);
-    expect(orgs.filter((o) => (o.organization_fields as Record<string, unknown>).vat_registration_id).length).toBeGreaterThan(SIZE / 2);
+    expect(
+      orgs.filter((o) => (o.organization_fields as Record<string, unknown>).vat_registration_id).length,
+    ).toBeGreaterThan(SIZE / 2);
   }, 240_000);
 });

@@ -19,7 +19,9 @@ describe('bad source records', () => {
     const env = e;
     const customers = env.visma.customers();
     const [first, future, undated] = customers.map((c) => String(c.number));
-    const badInvoice = env.visma.invoices().find((i) => i.status === 'Open' && Number(i.balance) > 0 && (i.customer as Dto).number !== first)!;
+    const badInvoice = env.visma
+      .invoices()
+      .find((i) => i.status === 'Open' && Number(i.balance) > 0 && (i.customer as Dto).number !== first)!;
     const badInvoiceOwner = String((badInvoice.customer as Dto).number);
     env.visma.spoilPage = (path, page) => {
       if (path === '/v1/customer') {
@@ -41,7 +43,8 @@ describe('bad source records', () => {
         );
         return out;
       }
-      if (path === '/v1/customerinvoice') return page.map((i) => (i.referenceNumber === badInvoice.referenceNumber ? { ...i, balance: '100' } : i));
+      if (path === '/v1/customerinvoice')
+        return page.map((i) => (i.referenceNumber === badInvoice.referenceNumber ? { ...i, balance: '100' } : i));
       return page;
     };
 
@@ -54,11 +57,25 @@ describe('bad source records', () => {
     const read = failures.filter((f) => f.stage === 'read');
     const reasons = read.map((f) => `${f.key} ${f.reason}`);
     // Unkeyable records: one failure each, by position (never merged), naming stream and page.
-    for (const what of ['null', 'empty', 'missing']) expect(reasons.some((x) => x.startsWith('#customers:p1:') && x.includes(`stream customers, page 1, record`) && x.includes(`primary key number is ${what}`))).toBe(true);
+    for (const what of ['null', 'empty', 'missing'])
+      expect(
+        reasons.some(
+          (x) =>
+            x.startsWith('#customers:p1:') &&
+            x.includes(`stream customers, page 1, record`) &&
+            x.includes(`primary key number is ${what}`),
+        ),
+      ).toBe(true);
     expect(read.filter((f) => f.key.startsWith('#customers:{"id":'))).toHaveLength(2);
     expect(reasons.some((x) => x.includes('the record is a string ("garbage"), not an object'))).toBe(true);
     // The unreadable timestamp names the record key and field; the record itself was synced.
-    expect(reasons.some((x) => x.startsWith(`#customers:${undated} `) && x.includes('lastModifiedDateTime null cannot be read as a timestamp'))).toBe(true);
+    expect(
+      reasons.some(
+        (x) =>
+          x.startsWith(`#customers:${undated} `) &&
+          x.includes('lastModifiedDateTime null cannot be read as a timestamp'),
+      ),
+    ).toBe(true);
     // The join filter names the real operator and the invoice key.
     const inv = read.find((f) => f.key === `#customer_invoices:${badInvoice.referenceNumber}`);
     expect(inv?.reason).toContain(`record ${badInvoice.referenceNumber}`);
@@ -73,14 +90,18 @@ describe('bad source records', () => {
     // The future-stamped record was synced, with a warning; the cursor did not follow it.
     expect(r.warnings?.some((w) => w.key === future && w.message.includes('lies in the future'))).toBe(true);
     // ... and kept with the run, for `mlc runs`.
-    const stored = await env.withState((s) => s.get<{ summary: string }>('SELECT summary FROM runs WHERE id = ?', [r.runId])!.summary);
+    const stored = await env.withState(
+      (s) => s.get<{ summary: string }>('SELECT summary FROM runs WHERE id = ?', [r.runId])!.summary,
+    );
     expect((JSON.parse(stored) as { warnings: { key: string }[] }).warnings.map((w) => w.key)).toContain(future);
     const orgs = new Map(env.zendesk.organizations().map((o) => [String(o.external_id), o]));
     expect(orgs.has(future)).toBe(true);
     expect(orgs.has(undated)).toBe(true);
     expect(orgs.get(first)?.name).toBe(customers[0].name);
     expect(orgs.has(badInvoiceOwner)).toBe(false);
-    const cursor = await env.withState((s) => s.get<{ value: string }>("SELECT value FROM cursors WHERE stream = 'customers'")?.value);
+    const cursor = await env.withState(
+      (s) => s.get<{ value: string }>("SELECT value FROM cursors WHERE stream = 'customers'")?.value,
+    );
     expect(Date.parse(cursor!)).toBeLessThanOrEqual(started + 5 * 60_000 + 60_000);
 
     // Later: the source is fixed and a customer changes. The change is read (the cursor was not
@@ -89,7 +110,9 @@ describe('bad source records', () => {
     env.visma.patchCustomer(first, { name: 'Renamed after the bad run' });
     const r2 = await env.sync();
     expect(r2.error).toBeUndefined();
-    expect(env.zendesk.organizations().find((o) => String(o.external_id) === first)?.name).toBe('Renamed after the bad run');
+    expect(env.zendesk.organizations().find((o) => String(o.external_id) === first)?.name).toBe(
+      'Renamed after the bad run',
+    );
     const left = (await env.failures()).filter((f) => f.stage === 'read').map((f) => f.key);
     expect(left).toContain(`#customer_invoices:${badInvoice.referenceNumber}`);
   }, 60_000);

@@ -72,7 +72,9 @@ describe('exit codes per command', () => {
 
   it('credentials: 0 for set, list and delete; 2 to delete a name that is not stored', async () => {
     const env = { MLC_MASTER_KEY: 'a'.repeat(64) };
-    expect((await p.run(['credentials', 'set', 'tok', '--value', 's3cret', '--state', state('cred')], { env })).code).toBe(0);
+    expect(
+      (await p.run(['credentials', 'set', 'tok', '--value', 's3cret', '--state', state('cred')], { env })).code,
+    ).toBe(0);
     const list = await p.run(['credentials', 'list', '--state', state('cred')], { env });
     expect(list.code).toBe(0);
     expect(list.stdout).not.toContain('s3cret');
@@ -92,7 +94,10 @@ describe('exit codes per command', () => {
 
 describe('what the user sees', () => {
   it('a closed stdout (mlc runs | head) ends quietly, without an EPIPE stack trace', async () => {
-    for (const args of [['runs', '--state', state('sync')], ['test', MAPPING]]) {
+    for (const args of [
+      ['runs', '--state', state('sync')],
+      ['test', MAPPING],
+    ]) {
       const r = await new Promise<{ code: number | null; stderr: string }>((res) => {
         const proc = p.spawn(args);
         // The reader goes away before mlc writes, as head does after its lines.
@@ -112,7 +117,10 @@ describe('what the user sees', () => {
     const s = await StateStore.open(file);
     try {
       for (let i = 0; i < 57; i++) {
-        s.run('INSERT INTO failures (mapping, flow, key, run_id, stage, reason, attempts, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [MAPPING, 'organizations', `k${i}`, 'r1', 'write', 'HTTP 422', 1, '2026-01-01', '2026-01-01']);
+        s.run(
+          'INSERT INTO failures (mapping, flow, key, run_id, stage, reason, attempts, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          [MAPPING, 'organizations', `k${i}`, 'r1', 'write', 'HTTP 422', 1, '2026-01-01', '2026-01-01'],
+        );
       }
       s.checkpoint();
     } finally {

@@ -37,7 +37,9 @@ describe('Ctrl-C during sync', () => {
     expect(runId, r.stdout).toBeDefined();
     expect(r.stdout).toMatch(/read customers: \d+ records|nothing was read/);
 
-    const runs = JSON.parse((await p.run(['runs', '--state', state, '--json'])).stdout) as { runs: { id: string; status: string; summary: { error?: string } }[] };
+    const runs = JSON.parse((await p.run(['runs', '--state', state, '--json'])).stdout) as {
+      runs: { id: string; status: string; summary: { error?: string } }[];
+    };
     const run = runs.runs.find((x) => x.id === runId)!;
     expect(run.status).toBe('interrupted');
     expect(run.summary.error).toContain('interrupted');
@@ -45,7 +47,9 @@ describe('Ctrl-C during sync', () => {
     expect(existsSync(`${state}.lock`)).toBe(false);
     const next = await p.run(['sync', MAPPING, '--sandbox', '--state', state, '--json']);
     expect(next.code, next.stderr).toBe(0);
-    const after = JSON.parse((await p.run(['runs', '--state', state, '--json'])).stdout) as { runs: { status: string; summary: { flows: { created: number; updated: number }[] } }[] };
+    const after = JSON.parse((await p.run(['runs', '--state', state, '--json'])).stdout) as {
+      runs: { status: string; summary: { flows: { created: number; updated: number }[] } }[];
+    };
     expect(after.runs.map((x) => x.status)).toEqual(['ok', 'interrupted']);
   }, 180_000);
 });

@@ -22,11 +22,15 @@ describe('the repository passes its own checks (CLI)', () => {
     expect(diags.filter((d) => d.severity === 'error')).toEqual([]);
   }, 60_000);
 
-  it.skipIf(!hasFixtures)(`mlc test ${MAPPING} passes every fixture case`, async () => {
-    const r = await runCli(['test', MAPPING]);
-    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout).toMatch(/\d+ passed, 0 failed/);
-    const cases = readdirSync(fixturesDir).filter((f) => /\.ya?ml$/.test(f)).length;
-    expect(Number(/(\d+) passed/.exec(r.stdout)?.[1])).toBeGreaterThanOrEqual(cases);
-  }, 60_000);
+  it.skipIf(!hasFixtures)(
+    `mlc test ${MAPPING} passes every fixture case`,
+    async () => {
+      const r = await runCli(['test', MAPPING]);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/\d+ passed, 0 failed/);
+      const cases = readdirSync(fixturesDir).filter((f) => /\.ya?ml$/.test(f)).length;
+      expect(Number(/(\d+) passed/.exec(r.stdout)?.[1])).toBeGreaterThanOrEqual(cases);
+    },
+    60_000,
+  );
 });

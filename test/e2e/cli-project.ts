@@ -27,10 +27,17 @@ export class Project {
   }
 
   spawn(args: string[], env: Record<string, string> = {}): ChildProcess {
-    return spawn(process.execPath, [CLI_PATH, ...args], { cwd: this.dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn(process.execPath, [CLI_PATH, ...args], {
+      cwd: this.dir,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   }
 
-  run(args: string[], o: { env?: Record<string, string>; onStdout?: (all: string, p: ChildProcess) => void; timeoutMs?: number } = {}): Promise<Run> {
+  run(
+    args: string[],
+    o: { env?: Record<string, string>; onStdout?: (all: string, p: ChildProcess) => void; timeoutMs?: number } = {},
+  ): Promise<Run> {
     return new Promise((res, rej) => {
       const p = this.spawn(args, o.env);
       let stdout = '';

@@ -45,7 +45,12 @@ describe('sync --sandbox, then runs, audit and replay --sandbox', () => {
     const note = second.stdout.split('\n').find((l) => l.includes('changed in Visma since the last run'))!;
     expect(note).toMatch(/customers? edited/);
     expect(note).not.toMatch(/createdInvoices|paidInvoices|[a-z][A-Z]/);
-    const written = (JSON.parse((await p.run(['audit', runIdOf(second.stdout)!, '--sandbox', '--json'])).stdout) as { key: string; action: string }[])
+    const written = (
+      JSON.parse((await p.run(['audit', runIdOf(second.stdout)!, '--sandbox', '--json'])).stdout) as {
+        key: string;
+        action: string;
+      }[]
+    )
       .filter((a) => a.action === 'created' || a.action === 'updated')
       .map((a) => a.key);
     const shown = [...second.stdout.matchAll(/\(external_id (\d+)\)/g)].map((m) => m[1]);
@@ -117,7 +122,11 @@ describe('sandbox start', () => {
     expect(sys.stderr).toContain('quickbooks');
     expect(sys.stderr).toContain('visma, zendesk');
     expect(sys.stdout).not.toContain('Simulators running');
-    for (const bad of [['--size', 'abc'], ['--size', '0'], ['--seed', 'x']]) {
+    for (const bad of [
+      ['--size', 'abc'],
+      ['--size', '0'],
+      ['--seed', 'x'],
+    ]) {
       const r = await p.run(['sandbox', 'start', ...bad], { timeoutMs: 15_000 });
       expect(r.code, bad.join(' ')).toBe(2);
       expect(r.stdout).not.toContain('Simulators running');
@@ -141,10 +150,11 @@ describe('sandbox start', () => {
           resolve();
         }
       });
-      stop = () => new Promise((res) => {
-        proc.once('close', () => res());
-        proc.kill('SIGINT');
-      });
+      stop = () =>
+        new Promise((res) => {
+          proc.once('close', () => res());
+          proc.kill('SIGINT');
+        });
     });
     await ready;
     try {

@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../engine/store/state.js';
-import { compareAll, customerNumbers, ensureBuilt, MAPPING, prng, runCli, setup, startHoldingProxy, type E2E } from './helpers.js';
+import {
+  compareAll,
+  customerNumbers,
+  ensureBuilt,
+  MAPPING,
+  prng,
+  runCli,
+  setup,
+  startHoldingProxy,
+  type E2E,
+} from './helpers.js';
 
 /**
  * Recovery after a SIGKILL between the moment Zendesk applied a write and the moment mlc recorded
@@ -21,7 +31,15 @@ afterEach(async () => {
 function connectionsVia(env: E2E, zendeskUrl: string): string {
   const zd = env.sb.connections.zendesk;
   const file = join(env.dir, 'connections-proxy.yaml');
-  writeFileSync(file, stringify({ connections: { ...env.sb.connections, zendesk: { ...zd, base_url: `${zendeskUrl}/api/v2`, token_url: `${zendeskUrl}/oauth/tokens` } } }));
+  writeFileSync(
+    file,
+    stringify({
+      connections: {
+        ...env.sb.connections,
+        zendesk: { ...zd, base_url: `${zendeskUrl}/api/v2`, token_url: `${zendeskUrl}/oauth/tokens` },
+      },
+    }),
+  );
   return file;
 }
 
@@ -78,7 +96,10 @@ describe('bulk jobs of a killed run', () => {
     expect(last.code, last.stderr).toBe(0);
     const st = env.zendesk.stats();
     const log = st.total > mark ? st.log.slice(mark - st.total) : [];
-    expect(log.filter((l) => /_many$/.test(l.path) && l.method !== 'GET'), JSON.stringify(log.map((l) => `${l.method} ${l.path}`))).toEqual([]);
+    expect(
+      log.filter((l) => /_many$/.test(l.path) && l.method !== 'GET'),
+      JSON.stringify(log.map((l) => `${l.method} ${l.path}`)),
+    ).toEqual([]);
     expect(log.filter((l) => l.method === 'GET' && l.path === '/api/v2/organizations')).toEqual([]);
     expect(recordsReceived(env)).toBe(SIZE);
     const c = compareAll(env.visma, env.zendesk, new Date());
@@ -86,7 +107,10 @@ describe('bulk jobs of a killed run', () => {
     expect(c.problems).toEqual([]);
     const s = await StateStore.open(env.statePath, { lock: false });
     try {
-      const known = s.all<{ n: number }>("SELECT count(*) AS n FROM targets WHERE mapping = ? AND flow = 'organizations' AND target_id IS NOT NULL AND hash IS NOT NULL", [MAPPING]);
+      const known = s.all<{ n: number }>(
+        "SELECT count(*) AS n FROM targets WHERE mapping = ? AND flow = 'organizations' AND target_id IS NOT NULL AND hash IS NOT NULL",
+        [MAPPING],
+      );
       expect(known[0].n).toBe(SIZE);
     } finally {
       s.abandon();
@@ -110,7 +134,11 @@ describe('recovery after kills during a load re-sends little and lists the targe
     // Zendesk runs jobs whether or not anybody polls them (as the real one does), here 1.5 s after
     // each is queued, two at a time (fewer slots than max_in_flight: 429 TooManyJobs is part of
     // the load), so the writes take several seconds and kills land among them.
-    e = await setup({ size: SIZE, seed: 73, knobs: { zendesk: { rateLimitEnabled: false, jobCompleteAfterMs: 1500, maxActiveJobs: 2 } } });
+    e = await setup({
+      size: SIZE,
+      seed: 73,
+      knobs: { zendesk: { rateLimitEnabled: false, jobCompleteAfterMs: 1500, maxActiveJobs: 2 } },
+    });
     e.zendesk.setFaults({ latencyMs: 15 });
     const args = ['sync', MAPPING, '--connections', e.connectionsFile(), '--state', e.statePath];
     const rnd = prng(20261203);
@@ -129,12 +157,26 @@ describe('recovery after kills during a load re-sends little and lists the targe
       // Kill moments land among the bulk writes, counted in jobs Zendesk accepted from this run (not
       // in time, which a faster engine or a loaded machine moves): shortly after its k-th job.
       const k = 1 + Math.floor(rnd() * 3);
-      const accepted = () => since().filter((l) => /\/(create|update)_many$/.test(l.path) && l.status === 200).length >= k;
+      const accepted = () =>
+        since().filter((l) => /\/(create|update)_many$/.test(l.path) && l.status === 200).length >= k;
       const at = Math.round(rnd() * 300);
       const r = await runCli(args, { killAfterMs: at, killWhen: accepted, timeoutMs: 120_000 });
       // A listing starts with a first page (no page[after]).
-      listings.push(since().filter((l) => l.method === 'GET' && l.path === '/api/v2/organizations' && !l.query.includes('page%5Bafter%5D') && !l.query.includes('page[after]')).length);
-      story.push(`#${attempts} kill ${at}ms after job ${k} -> ${r.killed ? 'killed' : `exit ${r.code}`} after ${r.ms}ms; ${env.zendesk.organizationCount()} orgs, ${recordsReceived(env)} records received, listings ${listings.at(-1)}, statuses ${JSON.stringify(env.zendesk.stats().byStatus)}, jobs ${JSON.stringify(env.zendesk.jobStatuses().reduce<Record<string, number>>((m, j) => ({ ...m, [String(j.status)]: (m[String(j.status)] ?? 0) + 1 }), {}))}, writes ${since().filter((l) => /_many$/.test(l.path)).map((l) => `${l.method[0]}${l.status}`).join(' ')} ${r.stderr.trim().slice(0, 300)}`);
+      listings.push(
+        since().filter(
+          (l) =>
+            l.method === 'GET' &&
+            l.path === '/api/v2/organizations' &&
+            !l.query.includes('page%5Bafter%5D') &&
+            !l.query.includes('page[after]'),
+        ).length,
+      );
+      story.push(
+        `#${attempts} kill ${at}ms after job ${k} -> ${r.killed ? 'killed' : `exit ${r.code}`} after ${r.ms}ms; ${env.zendesk.organizationCount()} orgs, ${recordsReceived(env)} records received, listings ${listings.at(-1)}, statuses ${JSON.stringify(env.zendesk.stats().byStatus)}, jobs ${JSON.stringify(env.zendesk.jobStatuses().reduce<Record<string, number>>((m, j) => ({ ...m, [String(j.status)]: (m[String(j.status)] ?? 0) + 1 }), {}))}, writes ${since()
+          .filter((l) => /_many$/.test(l.path))
+          .map((l) => `${l.method[0]}${l.status}`)
+          .join(' ')} ${r.stderr.trim().slice(0, 300)}`,
+      );
       if (r.killed) kills++;
       else break;
     }
@@ -142,7 +184,15 @@ describe('recovery after kills during a load re-sends little and lists the targe
     const final = await runCli([...args, '--json'], { timeoutMs: 180_000 });
     const after = env.zendesk.stats();
     const finalLog = after.total > finalMark ? after.log.slice(finalMark - after.total) : [];
-    listings.push(finalLog.filter((l) => l.method === 'GET' && l.path === '/api/v2/organizations' && !l.query.includes('page%5Bafter%5D') && !l.query.includes('page[after]')).length);
+    listings.push(
+      finalLog.filter(
+        (l) =>
+          l.method === 'GET' &&
+          l.path === '/api/v2/organizations' &&
+          !l.query.includes('page%5Bafter%5D') &&
+          !l.query.includes('page[after]'),
+      ).length,
+    );
     const text = `${story.join('\n')}\nfinal: ${final.stdout.slice(0, 400)} ${final.stderr.slice(0, 400)}`;
     expect(final.code, text).toBe(0);
     expect(kills, text).toBe(KILLS);
@@ -157,7 +207,9 @@ describe('recovery after kills during a load re-sends little and lists the targe
     const resent = recordsReceived(env) - SIZE;
     // The dead runs' jobs held the account's slots: 429 TooManyJobs was answered, and failed nothing.
     expect(env.zendesk.stats().byStatus['429'] ?? 0, text).toBeGreaterThan(0);
-    console.log(`crash recovery: ${KILLS} kills during a ${SIZE}-organization load, ${resent} re-sent writes (bound ${KILLS * BATCH}), listings per run ${JSON.stringify(listings)}\n${story.join('\n')}`);
+    console.log(
+      `crash recovery: ${KILLS} kills during a ${SIZE}-organization load, ${resent} re-sent writes (bound ${KILLS * BATCH}), listings per run ${JSON.stringify(listings)}\n${story.join('\n')}`,
+    );
     expect(resent, text).toBeLessThanOrEqual(KILLS * BATCH);
     for (const n of listings) expect(n, text).toBeLessThanOrEqual(1);
 

@@ -45,7 +45,9 @@ describe('crash safety of mlc sync (SIGKILL at random moments)', () => {
         return st.total > mark && st.log.slice(mark - st.total).some((l) => /\/(create|update)_many$/.test(l.path));
       };
       const r = await runCli(args, { killAfterMs: at, killWhen: fromWrite ? wrote : undefined });
-      history.push(`#${attempts} kill@${at}ms${fromWrite ? ' after the first write' : ''} -> ${r.killed ? 'killed' : `exit ${r.code}`} after ${r.ms}ms, ${e.zendesk.organizationCount()} orgs, ${e.zendesk.jobStatuses().length} jobs ${r.stderr.trim().slice(0, 200)} ${r.killed ? "" : r.stdout.trim().slice(-300)}`);
+      history.push(
+        `#${attempts} kill@${at}ms${fromWrite ? ' after the first write' : ''} -> ${r.killed ? 'killed' : `exit ${r.code}`} after ${r.ms}ms, ${e.zendesk.organizationCount()} orgs, ${e.zendesk.jobStatuses().length} jobs ${r.stderr.trim().slice(0, 200)} ${r.killed ? '' : r.stdout.trim().slice(-300)}`,
+      );
       if (r.killed) kills++;
       else {
         // A run that got to the end on its own must have ended well.
@@ -74,7 +76,10 @@ describe('crash safety of mlc sync (SIGKILL at random moments)', () => {
     // The state knows every organization by its real Zendesk id, and nothing is left failed or pending.
     const s = await StateStore.open(e.statePath, { lock: false });
     try {
-      const targets = s.all<{ key: string; target_id: string }>("SELECT key, target_id FROM targets WHERE mapping = ? AND flow = 'organizations' ORDER BY key", [MAPPING]);
+      const targets = s.all<{ key: string; target_id: string }>(
+        "SELECT key, target_id FROM targets WHERE mapping = ? AND flow = 'organizations' ORDER BY key",
+        [MAPPING],
+      );
       expect(targets.map((t) => t.key).sort(), story).toEqual(customerNumbers(e.visma));
       for (const t of targets) expect(t.target_id, t.key).toBe(String(e.zendesk.findOrganization(t.key)!.id));
       expect(s.all('SELECT * FROM failures'), story).toEqual([]);

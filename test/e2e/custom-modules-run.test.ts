@@ -22,7 +22,11 @@ describe('a run with custom modules', () => {
     const dir = join(root, 'mappings', 'visma-zendesk');
     mkdirSync(join(dir, 'functions'));
     writeFileSync(join(dir, 'functions', 'tag.js'), 'export const notDefault = 1;\n');
-    editFile(join(dir, 'mapping.yaml'), 'flows:\n', 'functions:\n  tag: { module: ./functions/tag.js, params: [s] }\nflows:\n');
+    editFile(
+      join(dir, 'mapping.yaml'),
+      'flows:\n',
+      'functions:\n  tag: { module: ./functions/tag.js, params: [s] }\nflows:\n',
+    );
     e = await setup({ size: 5, seed: 3 });
     const err = await e.sync({ root }).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(ConfigError);
@@ -37,8 +41,16 @@ describe('a run with custom modules', () => {
     const dir = join(root, 'mappings', 'visma-zendesk');
     mkdirSync(join(dir, 'functions'));
     writeFileSync(join(dir, 'functions', 'same.js'), 'export default function same(s) { return s; }\n');
-    editFile(join(dir, 'mapping.yaml'), 'flows:\n', 'functions:\n  same: { module: ./functions/same.js, params: [s] }\nflows:\n');
-    editFile(join(dir, 'mapping.yaml'), `where: "status = 'Open' and balance > 0"`, `where: "$same(status) = 'Open' and balance > 0"`);
+    editFile(
+      join(dir, 'mapping.yaml'),
+      'flows:\n',
+      'functions:\n  same: { module: ./functions/same.js, params: [s] }\nflows:\n',
+    );
+    editFile(
+      join(dir, 'mapping.yaml'),
+      `where: "status = 'Open' and balance > 0"`,
+      `where: "$same(status) = 'Open' and balance > 0"`,
+    );
     e = await setup({ size: 20, seed: 3 });
     const r = await e.sync({ root });
     expect(r.status, r.error).toBe('ok');

@@ -1,6 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../../sandbox/index.js';
-import { compareAll, DAY_MS, expectedOrganization, FIXED_NOW, openInvoices, setup, writeRequests, type Dto, type E2E } from './helpers.js';
+import {
+  compareAll,
+  DAY_MS,
+  expectedOrganization,
+  FIXED_NOW,
+  openInvoices,
+  setup,
+  writeRequests,
+  type Dto,
+  type E2E,
+} from './helpers.js';
 
 let e: E2E | undefined;
 afterEach(async () => {
@@ -31,9 +41,24 @@ describe('visma-zendesk delta runs', () => {
     const renamed = pick(customers, used, () => true, 'exists');
     const limitChanged = pick(customers, used, (c) => Number(c.creditLimit) > 0, 'has a credit limit');
     // Overdue, so paying everything visibly moves it back to good standing.
-    const paidInFull = pick(customers, used, (c) => active(c) && expectedOrganization(v, c, FIXED_NOW).fields.credit_standing === 'credit_overdue', 'is active and overdue');
-    const paidOne = pick(customers, used, (c) => openInvoices(v, String(c.number)).length >= 2, 'has two open invoices');
-    const newInvoice = pick(customers, used, (c) => openInvoices(v, String(c.number)).length === 0 && active(c), 'is active with nothing open');
+    const paidInFull = pick(
+      customers,
+      used,
+      (c) => active(c) && expectedOrganization(v, c, FIXED_NOW).fields.credit_standing === 'credit_overdue',
+      'is active and overdue',
+    );
+    const paidOne = pick(
+      customers,
+      used,
+      (c) => openInvoices(v, String(c.number)).length >= 2,
+      'has two open invoices',
+    );
+    const newInvoice = pick(
+      customers,
+      used,
+      (c) => openInvoices(v, String(c.number)).length === 0 && active(c),
+      'is active with nothing open',
+    );
 
     clock.advance(60_000);
     const at = clock.now();
@@ -41,7 +66,12 @@ describe('visma-zendesk delta runs', () => {
     v.patchCustomer(String(limitChanged.number), { creditLimit: Number(limitChanged.creditLimit) + 12_345 });
     for (const inv of openInvoices(v, String(paidInFull.number))) v.payInvoice(String(inv.referenceNumber));
     v.payInvoice(String(openInvoices(v, String(paidOne.number))[0].referenceNumber));
-    v.createInvoice({ customerNumber: String(newInvoice.number), amount: 4321.5, documentDate: new Date(at.getTime() - 40 * DAY_MS).toISOString(), documentDueDate: new Date(at.getTime() - 10 * DAY_MS).toISOString() });
+    v.createInvoice({
+      customerNumber: String(newInvoice.number),
+      amount: 4321.5,
+      documentDate: new Date(at.getTime() - 40 * DAY_MS).toISOString(),
+      documentDueDate: new Date(at.getTime() - 10 * DAY_MS).toISOString(),
+    });
     const changed = [renamed, limitChanged, paidInFull, paidOne, newInvoice].map((c) => String(c.number)).sort();
 
     e.zendesk.resetStats();
@@ -52,10 +82,19 @@ describe('visma-zendesk delta runs', () => {
 
     // The audit log of the run names exactly the changed customers as updated.
     const audit = await e.audit(r2.runId);
-    expect(audit.filter((a) => a.action === 'updated').map((a) => a.key).sort()).toEqual(changed);
+    expect(
+      audit
+        .filter((a) => a.action === 'updated')
+        .map((a) => a.key)
+        .sort(),
+    ).toEqual(changed);
     expect(audit.filter((a) => a.action === 'created' || a.action === 'failed')).toEqual([]);
     // Zendesk agrees: only those organizations have a new updated_at.
-    const touched = e.zendesk.organizations().filter((o) => o.updated_at === isoSeconds(at)).map((o) => String(o.external_id)).sort();
+    const touched = e.zendesk
+      .organizations()
+      .filter((o) => o.updated_at === isoSeconds(at))
+      .map((o) => String(o.external_id))
+      .sort();
     expect(touched).toEqual(changed);
     expect(writeRequests(e.zendesk).filter((w) => w.path.endsWith('/create_many'))).toEqual([]);
 
@@ -63,10 +102,22 @@ describe('visma-zendesk delta runs', () => {
     expect(c.problems).toEqual([]);
     expect(c.organizations).toBe(80);
     expect(c.duplicates).toEqual([]);
-    const fields = (n: unknown) => e!.zendesk.findOrganization(String(n))!.organization_fields as Record<string, unknown>;
+    const fields = (n: unknown) =>
+      e!.zendesk.findOrganization(String(n))!.organization_fields as Record<string, unknown>;
     expect(e.zendesk.findOrganization(String(renamed.number))!.name).toBe(`${String(renamed.name).trim()} Holding`);
-    expect(fields(paidInFull.number)).toMatchObject({ credit_standing: 'credit_good', outstanding_balance: 0, open_invoice_count: 0, days_overdue: 0, oldest_unpaid_invoice: null });
-    expect(fields(newInvoice.number)).toMatchObject({ open_invoice_count: 1, outstanding_balance: 4321.5, days_overdue: 10, aging_1_30: 4321.5 });
+    expect(fields(paidInFull.number)).toMatchObject({
+      credit_standing: 'credit_good',
+      outstanding_balance: 0,
+      open_invoice_count: 0,
+      days_overdue: 0,
+      oldest_unpaid_invoice: null,
+    });
+    expect(fields(newInvoice.number)).toMatchObject({
+      open_invoice_count: 1,
+      outstanding_balance: 4321.5,
+      days_overdue: 10,
+      aging_1_30: 4321.5,
+    });
 
     // And once written, the delta is not written again.
     e.zendesk.resetStats();
@@ -82,14 +133,25 @@ describe('visma-zendesk delta runs', () => {
     expect(r1.status, r1.error).toBe('ok');
     const v = e.visma;
     const before = new Map(e.zendesk.organizations().map((o) => [String(o.external_id), o]));
-    const withOpen = v.customers().filter((c) => openInvoices(v, String(c.number)).length > 0).map((c) => String(c.number)).sort();
-    const withoutOpen = v.customers().filter((c) => openInvoices(v, String(c.number)).length === 0).map((c) => String(c.number));
+    const withOpen = v
+      .customers()
+      .filter((c) => openInvoices(v, String(c.number)).length > 0)
+      .map((c) => String(c.number))
+      .sort();
+    const withoutOpen = v
+      .customers()
+      .filter((c) => openInvoices(v, String(c.number)).length === 0)
+      .map((c) => String(c.number));
     expect(withOpen.length).toBeGreaterThan(10);
     expect(withoutOpen.length).toBeGreaterThan(3);
     const later = new Date(FIXED_NOW.getTime() + 2 * DAY_MS);
     // Which payloads a 2-day move changes, computed from the Visma data alone.
     const shouldChange = withOpen
-      .filter((n) => JSON.stringify(expectedOrganization(v, v.customer(n)!, FIXED_NOW).fields) !== JSON.stringify(expectedOrganization(v, v.customer(n)!, later).fields))
+      .filter(
+        (n) =>
+          JSON.stringify(expectedOrganization(v, v.customer(n)!, FIXED_NOW).fields) !==
+          JSON.stringify(expectedOrganization(v, v.customer(n)!, later).fields),
+      )
       .sort();
     expect(shouldChange.length).toBeGreaterThan(5);
 
@@ -100,8 +162,18 @@ describe('visma-zendesk delta runs', () => {
     const audit = await e.audit(r2.runId);
     // Every customer with open invoices was re-mapped, and nobody else.
     expect(audit.map((a) => a.key).sort()).toEqual(withOpen);
-    expect(audit.filter((a) => a.action === 'updated').map((a) => a.key).sort()).toEqual(shouldChange);
-    expect(r2.flows[0]).toMatchObject({ created: 0, updated: shouldChange.length, unchanged: withOpen.length - shouldChange.length, failed: 0 });
+    expect(
+      audit
+        .filter((a) => a.action === 'updated')
+        .map((a) => a.key)
+        .sort(),
+    ).toEqual(shouldChange);
+    expect(r2.flows[0]).toMatchObject({
+      created: 0,
+      updated: shouldChange.length,
+      unchanged: withOpen.length - shouldChange.length,
+      failed: 0,
+    });
 
     const after = new Map(e.zendesk.organizations().map((o) => [String(o.external_id), o]));
     for (const n of withoutOpen) expect(after.get(n), n).toEqual(before.get(n));

@@ -11,7 +11,11 @@ import { copyProject } from './temp-project.js';
 let root: string;
 
 function mlc(...args: string[]): { code: number | null; out: string; stdout: string } {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'mlc.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'mlc.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, out: `${r.stdout}${r.stderr}`, stdout: r.stdout };
 }
 

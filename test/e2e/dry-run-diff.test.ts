@@ -22,20 +22,24 @@ describe('dry-run would-update', () => {
     expect(planned.map((p) => p.key)).toEqual([number]);
     const [p] = planned;
     expect(p.before).toBeDefined();
-    expect(describeChanges(fieldChanges(p.before!, p.payload))).toEqual([`name: ${JSON.stringify(String(c.name).trim())} -> "Renamed Handel AS"`]);
+    expect(describeChanges(fieldChanges(p.before!, p.payload))).toEqual([
+      `name: ${JSON.stringify(String(c.name).trim())} -> "Renamed Handel AS"`,
+    ]);
 
     // The payload kept is the one the sync then writes.
     expect((await e.sync()).flows[0].updated).toBe(1);
     e.visma.patchCustomer(number, { name: 'Renamed Again AS' });
     const [q] = (await e.sync({ dryRun: true })).flows[0].planned!.filter((x) => x.action === 'update');
-    expect(describeChanges(fieldChanges(q.before!, q.payload))).toEqual(['name: "Renamed Handel AS" -> "Renamed Again AS"']);
+    expect(describeChanges(fieldChanges(q.before!, q.payload))).toEqual([
+      'name: "Renamed Handel AS" -> "Renamed Again AS"',
+    ]);
   });
 
   it('has no old payload for records written before payloads were kept', async () => {
     e = await setup({ size: 10, seed: 6 });
     expect((await e.sync()).status).toBe('ok');
     await e.withState((s) => {
-      s.run("DELETE FROM written");
+      s.run('DELETE FROM written');
       s.checkpoint();
     });
     e.visma.patchCustomer(String(e.visma.customers()[0].number), { name: 'Someone Else AS' });
@@ -46,7 +50,15 @@ describe('dry-run would-update', () => {
 
 describe('fieldChanges', () => {
   it('lists changed, added and removed leaves by path; equal ones are left out', () => {
-    const changes = fieldChanges({ a: 1, f: { x: 'old', y: [1, 2], gone: true }, same: null }, { a: 1, f: { x: 'new', y: [1, 3], z: null }, same: null });
-    expect(describeChanges(changes)).toEqual(['f.gone: true -> (absent)', 'f.x: "old" -> "new"', 'f.y: [1,2] -> [1,3]', 'f.z: (absent) -> null']);
+    const changes = fieldChanges(
+      { a: 1, f: { x: 'old', y: [1, 2], gone: true }, same: null },
+      { a: 1, f: { x: 'new', y: [1, 3], z: null }, same: null },
+    );
+    expect(describeChanges(changes)).toEqual([
+      'f.gone: true -> (absent)',
+      'f.x: "old" -> "new"',
+      'f.y: [1,2] -> [1,3]',
+      'f.z: (absent) -> null',
+    ]);
   });
 });

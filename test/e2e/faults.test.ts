@@ -2,7 +2,17 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../../sandbox/index.js';
 import type { SyncEvent } from '../../engine/sync/events.js';
-import { compareAll, customerNumbers, FIXED_NOW, jobOutcomes, runningClock, setup, startSpoilingProxy, type E2E, type Proxy } from './helpers.js';
+import {
+  compareAll,
+  customerNumbers,
+  FIXED_NOW,
+  jobOutcomes,
+  runningClock,
+  setup,
+  startSpoilingProxy,
+  type E2E,
+  type Proxy,
+} from './helpers.js';
 
 let e: E2E | undefined;
 let proxy: Proxy | undefined;
@@ -86,7 +96,9 @@ describe('visma-zendesk initial load under faults', () => {
     const env = e;
     e.visma.setFaults({ malformedRate: 0.15 });
     // Zendesk from the writes on (lookups, jobs, polls); a lost answer to a field create is its own test below.
-    const r = await e.sync({ onEvent: (ev) => ev.type === 'provision' && env.zendesk.setFaults({ malformedRate: 0.15 }) });
+    const r = await e.sync({
+      onEvent: (ev) => ev.type === 'provision' && env.zendesk.setFaults({ malformedRate: 0.15 }),
+    });
     expect(r.error).toBeUndefined();
     expect(e.visma.stats().total).toBeGreaterThan(20);
     await expectCleanInitialLoad(e, r.status, clock());
@@ -130,7 +142,9 @@ describe('visma-zendesk initial load under faults', () => {
     expect(waited).toBeGreaterThanOrEqual(60_000);
     // The client never went over the plan: at most 8 served requests per clock minute.
     const perMinute = new Map<string, number>();
-    for (const l of e.zendesk.stats().log) if (l.status !== 429 && l.path.startsWith('/api/v2/')) perMinute.set(l.timestamp.slice(0, 16), (perMinute.get(l.timestamp.slice(0, 16)) ?? 0) + 1);
+    for (const l of e.zendesk.stats().log)
+      if (l.status !== 429 && l.path.startsWith('/api/v2/'))
+        perMinute.set(l.timestamp.slice(0, 16), (perMinute.get(l.timestamp.slice(0, 16)) ?? 0) + 1);
     expect(Math.max(...perMinute.values())).toBeLessThanOrEqual(8);
     expect(clock.now().getTime() - FIXED_NOW.getTime()).toBeLessThan(6 * 3_600_000);
     await expectCleanInitialLoad(e, r.status, clock.now());
@@ -164,8 +178,14 @@ describe('visma-zendesk initial load under faults', () => {
     // Real Zendesk runs a job whether or not anybody polls it.
     e = await setup({ size: SIZE, seed: 38, clock, knobs: { zendesk: { jobCompleteAfterMs: 0 } } });
     const zd = e.sb.connections.zendesk;
-    proxy = await startSpoilingProxy(e.zendesk.url, (m, p, nth) => m === 'POST' && p.endsWith('/organizations/create_many') && nth === 1);
-    const connections = { ...e.sb.connections, zendesk: { ...zd, base_url: `${proxy.url}/api/v2`, token_url: `${proxy.url}/oauth/tokens` } };
+    proxy = await startSpoilingProxy(
+      e.zendesk.url,
+      (m, p, nth) => m === 'POST' && p.endsWith('/organizations/create_many') && nth === 1,
+    );
+    const connections = {
+      ...e.sb.connections,
+      zendesk: { ...zd, base_url: `${proxy.url}/api/v2`, token_url: `${proxy.url}/oauth/tokens` },
+    };
     const r = await e.sync({ connections });
     expect(proxy.seen.filter((s) => s.endsWith('/create_many')).length).toBeGreaterThanOrEqual(2);
     expect(r.flows[0].failures).toEqual([]);
@@ -189,8 +209,14 @@ describe('visma-zendesk initial load under faults', () => {
     const clock = runningClock();
     e = await setup({ size: SIZE, seed: 39, clock });
     const zd = e.sb.connections.zendesk;
-    proxy = await startSpoilingProxy(e.zendesk.url, (m, p, nth) => m === 'POST' && p.endsWith('/organization_fields') && nth === 3);
-    const connections = { ...e.sb.connections, zendesk: { ...zd, base_url: `${proxy.url}/api/v2`, token_url: `${proxy.url}/oauth/tokens` } };
+    proxy = await startSpoilingProxy(
+      e.zendesk.url,
+      (m, p, nth) => m === 'POST' && p.endsWith('/organization_fields') && nth === 3,
+    );
+    const connections = {
+      ...e.sb.connections,
+      zendesk: { ...zd, base_url: `${proxy.url}/api/v2`, token_url: `${proxy.url}/oauth/tokens` },
+    };
     const r = await e.sync({ connections });
     expect(r.error).toBeUndefined();
     expect(e.zendesk.organizationFields()).toHaveLength(17);

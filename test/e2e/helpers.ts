@@ -11,7 +11,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import { startSandbox, vismaOf, zendeskOf, type Sandbox, type SandboxOptions, type VismaSimulator, type ZendeskSimulator } from '../../sandbox/index.js';
+import {
+  startSandbox,
+  vismaOf,
+  zendeskOf,
+  type Sandbox,
+  type SandboxOptions,
+  type VismaSimulator,
+  type ZendeskSimulator,
+} from '../../sandbox/index.js';
 import { runSync, type SyncOptions } from '../../engine/sync/run.js';
 import type { SyncResult } from '../../engine/sync/events.js';
 import { StateStore } from '../../engine/store/state.js';
@@ -75,7 +83,13 @@ export function expectedOrganization(visma: VismaSimulator, customer: Dto, now: 
   const limit = typeof customer.creditLimit === 'number' && customer.creditLimit ? customer.creditLimit : 0;
   const status = String(customer.status);
   const standing: Standing =
-    status === 'CreditHold' || status === 'OnHold' ? 'credit_hold' : limit > 0 && balance > limit ? 'credit_over_limit' : days > 0 ? 'credit_overdue' : 'credit_good';
+    status === 'CreditHold' || status === 'OnHold'
+      ? 'credit_hold'
+      : limit > 0 && balance > limit
+        ? 'credit_over_limit'
+        : days > 0
+          ? 'credit_overdue'
+          : 'credit_good';
   const contact = (customer.mainContact ?? {}) as Dto;
   return {
     external_id: number,
@@ -114,12 +128,14 @@ export function actualFields(org: Dto): Record<string, unknown> {
 export function diffOrganization(org: Dto | undefined, exp: ExpectedOrg): string[] {
   if (!org) return [`${exp.external_id}: no organization in Zendesk`];
   const out: string[] = [];
-  if (org.name !== exp.name) out.push(`${exp.external_id}: name ${JSON.stringify(org.name)} != ${JSON.stringify(exp.name)}`);
+  if (org.name !== exp.name)
+    out.push(`${exp.external_id}: name ${JSON.stringify(org.name)} != ${JSON.stringify(exp.name)}`);
   const actual = actualFields(org);
   for (const [k, want] of Object.entries(exp.fields)) {
     let w = want;
     if (k === 'oldest_unpaid_invoice' && exp.oldestCandidates.includes(String(actual[k]))) w = actual[k] as string;
-    if (actual[k] !== w) out.push(`${exp.external_id}: ${k} = ${JSON.stringify(actual[k])}, expected ${JSON.stringify(w)}`);
+    if (actual[k] !== w)
+      out.push(`${exp.external_id}: ${k} = ${JSON.stringify(actual[k])}, expected ${JSON.stringify(w)}`);
   }
   return out;
 }
@@ -158,7 +174,11 @@ export function compareAll(visma: VismaSimulator, zendesk: ZendeskSimulator, now
   };
 }
 
-export const customerNumbers = (visma: VismaSimulator) => visma.customers().map((c) => String(c.number)).sort();
+export const customerNumbers = (visma: VismaSimulator) =>
+  visma
+    .customers()
+    .map((c) => String(c.number))
+    .sort();
 
 // ---------------------------------------------------------------------------------------------
 // Sandbox + engine
@@ -191,8 +211,19 @@ export interface E2E {
   stop(): Promise<void>;
 }
 
-export async function setup(o: { size: number; seed: number; clock?: Clock; knobs?: SandboxOptions['knobs'] }): Promise<E2E> {
-  const sb = await startSandbox({ systems: ['visma', 'zendesk'], size: o.size, seed: o.seed, now: o.clock, knobs: o.knobs });
+export async function setup(o: {
+  size: number;
+  seed: number;
+  clock?: Clock;
+  knobs?: SandboxOptions['knobs'];
+}): Promise<E2E> {
+  const sb = await startSandbox({
+    systems: ['visma', 'zendesk'],
+    size: o.size,
+    seed: o.seed,
+    now: o.clock,
+    knobs: o.knobs,
+  });
   const dir = tempDir();
   const statePath = join(dir, 'state.db');
   const withState = async <T>(fn: (s: StateStore) => T): Promise<T> => {
@@ -210,7 +241,15 @@ export async function setup(o: { size: number; seed: number; clock?: Clock; knob
     dir,
     statePath,
     clock: o.clock,
-    sync: (extra = {}) => runSync({ root: ROOT, mapping: MAPPING, connections: sb.connections, statePath, ...(o.clock ? { clock: o.clock } : {}), ...extra }),
+    sync: (extra = {}) =>
+      runSync({
+        root: ROOT,
+        mapping: MAPPING,
+        connections: sb.connections,
+        statePath,
+        ...(o.clock ? { clock: o.clock } : {}),
+        ...extra,
+      }),
     withState,
     failures: () => withState((s) => failuresOf(s, MAPPING)),
     audit: (idOrKey) => withState((s) => auditOf(s, idOrKey, 10_000)),
@@ -226,12 +265,20 @@ export async function setup(o: { size: number; seed: number; clock?: Clock; knob
   };
 }
 
-export function writeRequests(sim: VismaSimulator | ZendeskSimulator): { method: string; path: string; status: number }[] {
-  return sim.stats().log.filter((e) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(e.method) && e.path !== '/oauth/tokens');
+export function writeRequests(
+  sim: VismaSimulator | ZendeskSimulator,
+): { method: string; path: string; status: number }[] {
+  return sim
+    .stats()
+    .log.filter((e) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(e.method) && e.path !== '/oauth/tokens');
 }
 
 /** Per external_id: how many successful creates and updates the Zendesk jobs applied. */
-export function jobOutcomes(zendesk: ZendeskSimulator): { creates: Map<string, number>; updates: number; failed: number } {
+export function jobOutcomes(zendesk: ZendeskSimulator): {
+  creates: Map<string, number>;
+  updates: number;
+  failed: number;
+} {
   const byId = new Map(zendesk.organizations().map((o) => [Number(o.id), String(o.external_id)]));
   const creates = new Map<string, number>();
   let updates = 0;
@@ -306,9 +353,14 @@ async function buildIfStale(): Promise<void> {
   }
   try {
     if (builtIsFresh()) return;
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     // tsc emits even with type errors elsewhere in the tree (others are editing it): the CLI is usable then.
-    if (!existsSync(BUILT) || (r.status !== 0 && !builtIsFresh())) throw new Error(`npm run build failed:\n${r.stdout}\n${r.stderr}`);
+    if (!existsSync(BUILT) || (r.status !== 0 && !builtIsFresh()))
+      throw new Error(`npm run build failed:\n${r.stdout}\n${r.stderr}`);
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
@@ -323,7 +375,11 @@ export interface CliResult {
 }
 
 export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Node could not load the compiled CLI: dist/ is being rewritten by a build (ours or a colleague's). */
@@ -334,7 +390,10 @@ const TORN_BUILD = /SyntaxError: The requested module|ERR_MODULE_NOT_FOUND|Canno
  * that long after `killWhen()` first returns true; it is checked every 5 ms). A start that failed
  * only because dist/ was being rebuilt at that moment is retried: that is the environment, not mlc.
  */
-export async function runCli(args: string[], o: { killAfterMs?: number; killWhen?: () => boolean; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult & { killed: boolean }> {
+export async function runCli(
+  args: string[],
+  o: { killAfterMs?: number; killWhen?: () => boolean; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<CliResult & { killed: boolean }> {
   for (let attempt = 1; ; attempt++) {
     const r = await runCliOnce(args, o);
     if (r.killed || r.code === 0 || !TORN_BUILD.test(r.stderr) || attempt >= 4) return r;
@@ -342,7 +401,10 @@ export async function runCli(args: string[], o: { killAfterMs?: number; killWhen
   }
 }
 
-function runCliOnce(args: string[], o: { killAfterMs?: number; killWhen?: () => boolean; timeoutMs?: number; env?: Record<string, string> }): Promise<CliResult & { killed: boolean }> {
+function runCliOnce(
+  args: string[],
+  o: { killAfterMs?: number; killWhen?: () => boolean; timeoutMs?: number; env?: Record<string, string> },
+): Promise<CliResult & { killed: boolean }> {
   return new Promise((res, rej) => {
     const t0 = Date.now();
     const p = spawnCli(args, o.env);
@@ -402,7 +464,10 @@ export interface Proxy {
  * Forwards every request to `upstream` and hands the client what `answer` makes of upstream's
  * body (the nth request of its method and path): the request always took effect upstream.
  */
-async function startProxy(upstream: string, answer: (method: string, path: string, nth: number, text: string) => string | Promise<string>): Promise<Proxy> {
+async function startProxy(
+  upstream: string,
+  answer: (method: string, path: string, nth: number, text: string) => string | Promise<string>,
+): Promise<Proxy> {
   const { createServer } = await import('node:http');
   const seen: string[] = [];
   const counts = new Map<string, number>();
@@ -418,13 +483,15 @@ async function startProxy(upstream: string, answer: (method: string, path: strin
         const nth = (counts.get(key) ?? 0) + 1;
         counts.set(key, nth);
         const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v;
+        for (const [k, v] of Object.entries(req.headers))
+          if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v;
         try {
           const up = await fetch(url, { method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
           const text = await answer(method, url.pathname, nth, await up.text());
           const out: Record<string, string> = {};
           up.headers.forEach((v, k) => {
-            if (!['content-length', 'connection', 'keep-alive', 'transfer-encoding', 'content-encoding'].includes(k)) out[k] = v;
+            if (!['content-length', 'connection', 'keep-alive', 'transfer-encoding', 'content-encoding'].includes(k))
+              out[k] = v;
           });
           res.writeHead(up.status, out);
           res.end(text);
@@ -452,14 +519,23 @@ async function startProxy(upstream: string, answer: (method: string, path: strin
  * For requests `spoil` picks, the client gets the JSON body cut in half: the request took effect
  * and its answer was lost, which is what a truncated or dropped response to a POST means in real life.
  */
-export const startSpoilingProxy = (upstream: string, spoil: (method: string, path: string, nth: number) => boolean): Promise<Proxy> =>
-  startProxy(upstream, (method, path, nth, text) => (spoil(method, path, nth) ? text.slice(0, Math.floor(text.length / 2)) : text));
+export const startSpoilingProxy = (
+  upstream: string,
+  spoil: (method: string, path: string, nth: number) => boolean,
+): Promise<Proxy> =>
+  startProxy(upstream, (method, path, nth, text) =>
+    spoil(method, path, nth) ? text.slice(0, Math.floor(text.length / 2)) : text,
+  );
 
 /**
  * Holds the answers `slow` picks for `holdMs` after upstream handled the request: the target has
  * applied it, the client does not know yet (the window a kill hits).
  */
-export const startHoldingProxy = (upstream: string, slow: (method: string, path: string) => boolean, holdMs: number): Promise<Proxy> =>
+export const startHoldingProxy = (
+  upstream: string,
+  slow: (method: string, path: string) => boolean,
+  holdMs: number,
+): Promise<Proxy> =>
   startProxy(upstream, async (method, path, _nth, text) => {
     if (slow(method, path)) await delay(holdMs);
     return text;

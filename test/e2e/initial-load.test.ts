@@ -37,8 +37,16 @@ describe('visma-zendesk initial load, then a run with no change', () => {
 
   it('has data worth testing: every credit standing and every aging bucket occurs', () => {
     const exp = [...expectedAll(e.visma, FIXED_NOW).values()];
-    for (const s of STANDINGS) expect(exp.some((x) => x.fields.credit_standing === s), s).toBe(true);
-    for (const k of ['aging_current', 'aging_1_30', 'aging_31_60', 'aging_61_90', 'aging_over_90']) expect(exp.some((x) => Number(x.fields[k]) > 0), k).toBe(true);
+    for (const s of STANDINGS)
+      expect(
+        exp.some((x) => x.fields.credit_standing === s),
+        s,
+      ).toBe(true);
+    for (const k of ['aging_current', 'aging_1_30', 'aging_31_60', 'aging_61_90', 'aging_over_90'])
+      expect(
+        exp.some((x) => Number(x.fields[k]) > 0),
+        k,
+      ).toBe(true);
     expect(exp.some((x) => x.fields.open_invoice_count === 0)).toBe(true);
   });
 
@@ -70,7 +78,9 @@ describe('visma-zendesk initial load, then a run with no change', () => {
       expect(byKey.get(key)!.type, key).toBe(type);
     }
     expect(defs).toHaveLength(Object.keys(FIELDS).length);
-    const options = (byKey.get('credit_standing')!.custom_field_options as { name: string; value: string }[]).map((o) => o.value);
+    const options = (byKey.get('credit_standing')!.custom_field_options as { name: string; value: string }[]).map(
+      (o) => o.value,
+    );
     expect(options.sort()).toEqual([...STANDINGS].sort());
     expect(first.provisioned.flatMap((p) => p.created).sort()).toEqual(Object.keys(FIELDS).sort());
   });

@@ -15,12 +15,16 @@ describe('mapping on the worker thread (compiled CLI)', () => {
   }, 200_000);
   afterAll(() => e?.stop());
 
-  const sync = (env: Record<string, string>) => runCli(['sync', MAPPING, '--connections', e.connectionsFile(), '--state', e.statePath, '--json'], { env });
+  const sync = (env: Record<string, string>) =>
+    runCli(['sync', MAPPING, '--connections', e.connectionsFile(), '--state', e.statePath, '--json'], { env });
 
   it('writes every organization, correct field by field, when the worker maps', async () => {
     const r = await sync({ MLC_MAP_WORKER: 'on', MLC_MAP_WORKER_MIN_RECORDS: '1' });
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { status: string; flows: { created: number; mapWorkers: number; failed: number }[] };
+    const out = JSON.parse(r.stdout) as {
+      status: string;
+      flows: { created: number; mapWorkers: number; failed: number }[];
+    };
     expect(out.status).toBe('ok');
     expect(out.flows[0]).toMatchObject({ created: 90, failed: 0, mapWorkers: 1 });
     const c = compareAll(e.visma, e.zendesk, new Date());
@@ -33,7 +37,9 @@ describe('mapping on the worker thread (compiled CLI)', () => {
     e.visma.mutate({ customers: 5, invoices: 5, payInvoices: 2 });
     const small = await sync({ MLC_MAP_WORKER: 'on' });
     expect(small.code, small.stderr).toBe(0);
-    expect((JSON.parse(small.stdout) as { flows: { mapWorkers: number; updated: number }[] }).flows[0]).toMatchObject({ mapWorkers: 0 });
+    expect((JSON.parse(small.stdout) as { flows: { mapWorkers: number; updated: number }[] }).flows[0]).toMatchObject({
+      mapWorkers: 0,
+    });
     e.visma.mutate({ customers: 5, invoices: 5, payInvoices: 2 });
     const off = await sync({ MLC_MAP_WORKER_MIN_RECORDS: '1', MLC_MAP_WORKER: 'off' });
     expect(off.code, off.stderr).toBe(0);
@@ -49,7 +55,9 @@ describe('mapping on the worker thread (compiled CLI)', () => {
     e.visma.mutate({ customers: 5, invoices: 5, payInvoices: 2 });
     const interpreted = await sync({ MLC_MAP_WORKER_MIN_RECORDS: '1', MLC_JSONATA_COMPILER: 'off' });
     expect(interpreted.code, interpreted.stderr).toBe(0);
-    expect((JSON.parse(interpreted.stdout) as { flows: { mapWorkers: number; failed: number }[] }).flows[0]).toMatchObject({ mapWorkers: 1, failed: 0 });
+    expect(
+      (JSON.parse(interpreted.stdout) as { flows: { mapWorkers: number; failed: number }[] }).flows[0],
+    ).toMatchObject({ mapWorkers: 1, failed: 0 });
     expect(compareAll(e.visma, e.zendesk, new Date()).problems).toEqual([]);
   }, 60_000);
 });

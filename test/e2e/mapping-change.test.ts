@@ -28,7 +28,8 @@ async function synced(): Promise<{ e: E2E; root: string }> {
   return { e, root };
 }
 
-const vatOf = (org: Record<string, unknown>) => (org.organization_fields as Record<string, unknown>).vat_registration_id;
+const vatOf = (org: Record<string, unknown>) =>
+  (org.organization_fields as Record<string, unknown>).vat_registration_id;
 
 describe('a changed mapping', () => {
   it('is counted by a dry run and written to every record by the next sync, once', async () => {
@@ -37,12 +38,23 @@ describe('a changed mapping', () => {
 
     const dry = await e.sync({ root, dryRun: true });
     expect(dry.status, dry.error).toBe('ok');
-    expect(dry.flows[0]).toMatchObject({ affected: SIZE, updated: SIZE, created: 0, remapped: { reason: 'mapping changed', records: SIZE } });
+    expect(dry.flows[0]).toMatchObject({
+      affected: SIZE,
+      updated: SIZE,
+      created: 0,
+      remapped: { reason: 'mapping changed', records: SIZE },
+    });
 
     e.zendesk.resetStats();
     const r = await e.sync({ root });
     expect(r.status, r.error).toBe('ok');
-    expect(r.flows[0]).toMatchObject({ affected: SIZE, updated: SIZE, created: 0, failed: 0, remapped: { reason: 'mapping changed', records: SIZE } });
+    expect(r.flows[0]).toMatchObject({
+      affected: SIZE,
+      updated: SIZE,
+      created: 0,
+      failed: 0,
+      remapped: { reason: 'mapping changed', records: SIZE },
+    });
     const byExt = new Map(e.visma.customers().map((c) => [String(c.number), c.vatRegistrationId ?? null]));
     const orgs = e.zendesk.organizations().filter((o) => o.external_id !== null);
     expect(orgs).toHaveLength(SIZE);
@@ -57,17 +69,32 @@ describe('a changed mapping', () => {
 
   it('that alters no payload re-maps every record and writes nothing', async () => {
     const { e, root } = await synced();
-    editFile(join(root, 'mappings', 'visma-zendesk', 'organization.jsonata'), '(\n', '(\n  /* a comment changes the text, not a payload */\n');
+    editFile(
+      join(root, 'mappings', 'visma-zendesk', 'organization.jsonata'),
+      '(\n',
+      '(\n  /* a comment changes the text, not a payload */\n',
+    );
     e.zendesk.resetStats();
     const r = await e.sync({ root });
-    expect(r.flows[0]).toMatchObject({ affected: SIZE, unchanged: SIZE, updated: 0, created: 0, remapped: { reason: 'mapping changed', records: SIZE } });
+    expect(r.flows[0]).toMatchObject({
+      affected: SIZE,
+      unchanged: SIZE,
+      updated: 0,
+      created: 0,
+      remapped: { reason: 'mapping changed', records: SIZE },
+    });
     expect(writeRequests(e.zendesk)).toEqual([]);
   });
 
   it('--full re-maps every record', async () => {
     const { e } = await synced();
     const r = await e.sync({ root, full: true });
-    expect(r.flows[0]).toMatchObject({ read: SIZE, affected: SIZE, unchanged: SIZE, remapped: { reason: 'full run', records: SIZE } });
+    expect(r.flows[0]).toMatchObject({
+      read: SIZE,
+      affected: SIZE,
+      unchanged: SIZE,
+      remapped: { reason: 'full run', records: SIZE },
+    });
   });
 
   it('after a run that stopped before the flow finished, the next run re-maps what it left', async () => {
@@ -95,14 +122,22 @@ describe('a changed mapping', () => {
       s.checkpoint();
     });
     const r = await e.sync({ root });
-    expect(r.flows[0]).toMatchObject({ affected: SIZE, unchanged: SIZE, remapped: { reason: 'mapping changed', records: SIZE } });
+    expect(r.flows[0]).toMatchObject({
+      affected: SIZE,
+      unchanged: SIZE,
+      remapped: { reason: 'mapping changed', records: SIZE },
+    });
   });
   it('whose custom function module changed re-maps every record (the module shapes payloads as the transform does)', async () => {
     root = copyProject();
     const dir = join(root, 'mappings', 'visma-zendesk');
     mkdirSync(join(dir, 'functions'));
     writeFileSync(join(dir, 'functions', 'tag.js'), 'export default function tag(s) { return s; }\n');
-    editFile(join(dir, 'mapping.yaml'), 'flows:\n', 'functions:\n  tag: { module: ./functions/tag.js, params: [s] }\nflows:\n');
+    editFile(
+      join(dir, 'mapping.yaml'),
+      'flows:\n',
+      'functions:\n  tag: { module: ./functions/tag.js, params: [s] }\nflows:\n',
+    );
     e = await setup({ size: SIZE, seed: 12 });
     expect((await e.sync({ root })).flows[0]).toMatchObject({ created: SIZE, failed: 0 });
     expect((await e.sync({ root })).flows[0]).toMatchObject({ affected: 0 });

@@ -19,7 +19,9 @@ afterEach(async () => {
 async function mirrorCounts(statePath: string): Promise<{ withData: number; withoutData: number }> {
   const st = await StateStore.open(statePath, { lock: false });
   try {
-    const row = st.get<{ a: number; b: number }>("SELECT sum(data IS NOT NULL OR pos IS NOT NULL) AS a, sum(data IS NULL AND pos IS NULL) AS b FROM mirror WHERE stream = 'customer_invoices'");
+    const row = st.get<{ a: number; b: number }>(
+      "SELECT sum(data IS NOT NULL OR pos IS NOT NULL) AS a, sum(data IS NULL AND pos IS NULL) AS b FROM mirror WHERE stream = 'customer_invoices'",
+    );
     return { withData: row?.a ?? 0, withoutData: row?.b ?? 0 };
   } finally {
     st.abandon();
@@ -33,10 +35,14 @@ describe('source mirror of join-only streams', () => {
     cpSync(join(repo, 'connectors'), join(dir, 'connectors'), { recursive: true });
     cpSync(join(repo, 'mappings', 'visma-zendesk'), join(dir, 'mappings', 'visma-zendesk'), { recursive: true });
     const statePath = join(dir, 'state.db');
-    const open = vismaOf(sb).invoices().filter((i) => i.status === 'Open' && Number(i.balance) > 0).length;
+    const open = vismaOf(sb)
+      .invoices()
+      .filter((i) => i.status === 'Open' && Number(i.balance) > 0).length;
     const all = vismaOf(sb).invoices().length;
     // The mapping's source_query asks Visma for open invoices only on this first load.
-    const statusOpen = vismaOf(sb).invoices().filter((i) => i.status === 'Open').length;
+    const statusOpen = vismaOf(sb)
+      .invoices()
+      .filter((i) => i.status === 'Open').length;
     expect(open).toBeGreaterThan(0);
     expect(all).toBeGreaterThan(open);
 
@@ -46,7 +52,9 @@ describe('source mirror of join-only streams', () => {
 
     // Widen the filter (and the source query) to every invoice: the stream is read again in full, nothing is left out.
     const file = join(dir, 'mappings', 'visma-zendesk', 'mapping.yaml');
-    const widened = readFileSync(file, 'utf8').replace(`where: "status = 'Open' and balance > 0"`, 'where: "balance >= 0"').replace('source_query: { status: Open }', '');
+    const widened = readFileSync(file, 'utf8')
+      .replace(`where: "status = 'Open' and balance > 0"`, 'where: "balance >= 0"')
+      .replace('source_query: { status: Open }', '');
     expect(widened).not.toContain('source_query');
     writeFileSync(file, widened);
     const second = await runSync({ root: dir, mapping: 'visma-zendesk', connections: sb.connections, statePath });

@@ -13,7 +13,10 @@ async function createField(e: E2E, field: Record<string, unknown>): Promise<Reco
   const c = e.zendesk.credentials();
   const res = await fetch(`${e.zendesk.url}/api/v2/organization_fields`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${c.email}/token:${c.api_token}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${c.email}/token:${c.api_token}`).toString('base64')}`,
+    },
     body: JSON.stringify({ organization_field: field }),
   });
   expect(res.status).toBe(201);
@@ -49,13 +52,18 @@ describe('custom fields that already exist', () => {
     const options = field.custom_field_options as { id: number; name: string; value: string }[];
     // The options the admin made are still there with their ids and names (dropping one deletes its values).
     const old = before.custom_field_options as { id: number; name: string; value: string }[];
-    for (const o of old) expect(options).toContainEqual(expect.objectContaining({ id: o.id, name: o.name, value: o.value }));
+    for (const o of old)
+      expect(options).toContainEqual(expect.objectContaining({ id: o.id, name: o.name, value: o.value }));
     expect(options.map((o) => o.value).sort()).toEqual([...STANDINGS, 'watch_list'].sort());
     // One PUT of the field; a second run makes no provisioning request at all.
-    expect(writeRequests(e.zendesk).filter((w) => w.method === 'PUT' && w.path.startsWith('/api/v2/organization_fields/'))).toHaveLength(1);
+    expect(
+      writeRequests(e.zendesk).filter((w) => w.method === 'PUT' && w.path.startsWith('/api/v2/organization_fields/')),
+    ).toHaveLength(1);
     const again = await e.sync();
     expect(again.status, again.error).toBe('ok');
-    expect(writeRequests(e.zendesk).filter((w) => w.path.startsWith('/api/v2/organization_fields'))).toHaveLength(1 + 16 + 1);
+    expect(writeRequests(e.zendesk).filter((w) => w.path.startsWith('/api/v2/organization_fields'))).toHaveLength(
+      1 + 16 + 1,
+    );
   }, 60_000);
 
   it('credit_standing exists as a text field: one run error naming it, no field created, no record written', async () => {
@@ -78,7 +86,12 @@ describe('a run authenticates every connection before it writes', () => {
     // A slow identity provider: the target would have had time to be changed meanwhile.
     e = await setup({ size: 20, seed: 5, clock, knobs: { visma: { latencyMs: 400 } } });
     const visma = e.sb.connections.visma;
-    const r = await e.sync({ connections: { ...e.sb.connections, visma: { ...visma, values: { ...visma.values, client_secret: 'WRONG-SECRET-123' } } } });
+    const r = await e.sync({
+      connections: {
+        ...e.sb.connections,
+        visma: { ...visma, values: { ...visma.values, client_secret: 'WRONG-SECRET-123' } },
+      },
+    });
     // Nothing may go on after the run has returned either.
     await new Promise((res) => setTimeout(res, 1000));
     expect(r.status).toBe('error');
@@ -92,7 +105,12 @@ describe('a run authenticates every connection before it writes', () => {
     // A customer tenant gets a token that the API rejects: the error comes while fields are being created.
     e = await setup({ size: 20, seed: 5, clock, knobs: { zendesk: { latencyMs: 150 } } });
     const visma = e.sb.connections.visma;
-    const r = await e.sync({ connections: { ...e.sb.connections, visma: { ...visma, values: { ...visma.values, tenant_id: '00000000-0000-4000-8000-000000000000' } } } });
+    const r = await e.sync({
+      connections: {
+        ...e.sb.connections,
+        visma: { ...visma, values: { ...visma.values, tenant_id: '00000000-0000-4000-8000-000000000000' } },
+      },
+    });
     expect(r.status).toBe('error');
     const atReturn = writeRequests(e.zendesk).length;
     await new Promise((res) => setTimeout(res, 1500));

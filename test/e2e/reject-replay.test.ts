@@ -26,7 +26,10 @@ describe('a record Zendesk rejects (422), the failure queue and replay', () => {
 
     const sync = await runCli(['sync', MAPPING, ...conn, ...state, '--json']);
     expect(sync.code, sync.stderr).toBe(1);
-    const r = JSON.parse(sync.stdout) as { status: string; flows: { created: number; failed: number; failures: { key: string; reason: string }[] }[] };
+    const r = JSON.parse(sync.stdout) as {
+      status: string;
+      flows: { created: number; failed: number; failures: { key: string; reason: string }[] }[];
+    };
     expect(r.status).toBe('failed_records');
     expect(r.flows[0]).toMatchObject({ created: SIZE - 1, failed: 1 });
     expect(r.flows[0].failures.map((f) => f.key)).toEqual([key]);
@@ -56,7 +59,10 @@ describe('a record Zendesk rejects (422), the failure queue and replay', () => {
     expect(e.zendesk.orgStore.update(held!, { name: `${name} (manual)` }, Date.now()).ok).toBe(true);
     const replay = await runCli(['replay', MAPPING, '--all-failed', ...conn, ...state, '--json']);
     expect(replay.code, `${replay.stdout}\n${replay.stderr}`).toBe(0);
-    const rr = JSON.parse(replay.stdout) as { status: string; flows: { created: number; updated: number; failed: number }[] };
+    const rr = JSON.parse(replay.stdout) as {
+      status: string;
+      flows: { created: number; updated: number; failed: number }[];
+    };
     expect(rr.status).toBe('ok');
     expect(rr.flows[0]).toMatchObject({ created: 1, updated: 0, failed: 0 });
     expect(await e.failures()).toEqual([]);
@@ -70,7 +76,9 @@ describe('a record Zendesk rejects (422), the failure queue and replay', () => {
     expect(audit.code, audit.stderr).toBe(0);
     const lines = audit.stdout.trim().split('\n');
     expect(lines.some((l) => l.includes(' failed') && l.includes('already been taken'))).toBe(true);
-    expect(lines.some((l) => l.includes(' created') && l.includes(`target ${String(e!.zendesk.findOrganization(key)!.id)}`))).toBe(true);
+    expect(
+      lines.some((l) => l.includes(' created') && l.includes(`target ${String(e!.zendesk.findOrganization(key)!.id)}`)),
+    ).toBe(true);
     const rows = JSON.parse((await runCli(['audit', key, ...state, '--json'])).stdout) as AuditRow[];
     expect([...rows].sort((a, b) => a.id - b.id).map((a) => a.action)).toEqual(['failed', 'created']);
     const runsAfter = await runCli(['runs', MAPPING, ...state]);

@@ -12,7 +12,8 @@ afterEach(async () => {
   e = undefined;
 });
 
-const invoiceReads = (e: E2E) => e.visma.stats().log.filter((l) => l.method === 'GET' && l.path === '/v1/customerinvoice');
+const invoiceReads = (e: E2E) =>
+  e.visma.stats().log.filter((l) => l.method === 'GET' && l.path === '/v1/customerinvoice');
 
 describe('visma-zendesk invoices filtered at the source', () => {
   it('reads only open invoices on the initial load, then every change', async () => {

@@ -3,7 +3,16 @@
 // with its name, a kept copy and a remedy, `mlc state check` reports both, and `sync --sandbox`
 // takes the lock before it touches any file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -19,7 +28,11 @@ afterEach(async () => {
 });
 beforeAll(ensureBuilt, 240_000);
 
-const logOf = (dir: string) => join(dir, readdirSync(dir).find((f) => /^state\.db\.values\.\d+$/.test(f))!);
+const logOf = (dir: string) =>
+  join(
+    dir,
+    readdirSync(dir).find((f) => /^state\.db\.values\.\d+$/.test(f))!,
+  );
 const later = () => new Date(FIXED_NOW.getTime() + 2 * DAY_MS);
 
 /** Changes one digit of every stored credit limit: same length, still valid JSON, wrong values. */
@@ -45,7 +58,9 @@ describe('a damaged value log', () => {
     const c = compareAll(e.visma, e.zendesk, later());
     expect(c.problems).toEqual([]);
     expect(c.missing).toEqual([]);
-    expect(r.stateNotes?.join('\n')).toMatch(/stored source record\(s\) in .* could not be trusted \(does not match its checksum.*read again in full from the source: visma\/customers: \d+/);
+    expect(r.stateNotes?.join('\n')).toMatch(
+      /stored source record\(s\) in .* could not be trusted \(does not match its checksum.*read again in full from the source: visma\/customers: \d+/,
+    );
   }, 120_000);
 
   it('a truncated log and garbage in it never brick the state: --full (and a plain run) re-read what was lost; state check finds it first', async () => {
@@ -55,7 +70,9 @@ describe('a damaged value log', () => {
     truncateSync(log, Math.floor(statSync(log).size * 0.6));
     const check = await runCli(['state', 'check', '--state', e.statePath]);
     expect(check.code, check.stderr).toBe(1);
-    expect(check.stdout).toMatch(/damaged .*stored source records are damaged \(lies beyond the end of the log .*the log was truncated\)/);
+    expect(check.stdout).toMatch(
+      /damaged .*stored source records are damaged \(lies beyond the end of the log .*the log was truncated\)/,
+    );
     const r = await e.sync({ full: true, clock: later });
     expect(r.status, r.error).toBe('ok');
     expect(r.stateNotes?.join('\n')).toMatch(/the log was truncated/);
@@ -87,7 +104,9 @@ describe('a damaged state.db', () => {
     const r = await runCli(['sync', MAPPING, '--connections', conn, '--state', e.statePath]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`state file ${e.statePath} is damaged`);
-    expect(r.stderr).toMatch(/A copy is kept as .*state\.db\.damaged-\d{8}T\d{6}Z\. Restore .* from a backup, or delete .* to start a fresh state/);
+    expect(r.stderr).toMatch(
+      /A copy is kept as .*state\.db\.damaged-\d{8}T\d{6}Z\. Restore .* from a backup, or delete .* to start a fresh state/,
+    );
     const copies = readdirSync(e.dir).filter((f) => f.startsWith('state.db.damaged-'));
     expect(copies).toHaveLength(1);
     expect(readFileSync(join(e.dir, copies[0])).equals(bad)).toBe(true);
@@ -113,7 +132,15 @@ describe('a damaged state.db', () => {
 describe('sync --sandbox and the state lock', () => {
   function holdLock(lockFile: string): Promise<ChildProcess> {
     // A second process holds the lock the way a running sync does.
-    const p = spawn(process.execPath, ['--input-type=module', '-e', `const { acquireLock } = await import(${JSON.stringify(join(ROOT, 'dist', 'engine', 'store', 'lock.js'))}); acquireLock(${JSON.stringify(lockFile)}); console.log('held'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { acquireLock } = await import(${JSON.stringify(join(ROOT, 'dist', 'engine', 'store', 'lock.js'))}); acquireLock(${JSON.stringify(lockFile)}); console.log('held'); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     return new Promise((res, rej) => {
       p.stdout!.once('data', () => res(p));
       p.once('exit', (code) => rej(new Error(`lock holder exited ${code}`)));
@@ -128,8 +155,10 @@ describe('sync --sandbox and the state lock', () => {
     expect(first.code, first.stderr).toBe(0);
     const data = join(root, '.mlc', 'sandbox', 'data.json');
     expect(existsSync(data)).toBe(true);
-    for (const d of [join(root, '.mlc'), join(root, '.mlc', 'sandbox')]) expect((statSync(d).mode & 0o777).toString(8), d).toBe('700');
-    for (const f of readdirSync(join(root, '.mlc', 'sandbox'))) expect((statSync(join(root, '.mlc', 'sandbox', f)).mode & 0o777).toString(8), f).toBe('600');
+    for (const d of [join(root, '.mlc'), join(root, '.mlc', 'sandbox')])
+      expect((statSync(d).mode & 0o777).toString(8), d).toBe('700');
+    for (const f of readdirSync(join(root, '.mlc', 'sandbox')))
+      expect((statSync(join(root, '.mlc', 'sandbox', f)).mode & 0o777).toString(8), f).toBe('600');
 
     const holder = await holdLock(`${state}.lock`);
     try {

@@ -20,6 +20,14 @@ export function editFile(file: string, from: string, to: string): void {
 /** The "add a field" edit of visma-zendesk: the VAT registration id, in the transform and custom_fields. */
 export function addVatField(root: string): void {
   const dir = join(root, 'mappings', 'visma-zendesk');
-  editFile(join(dir, 'organization.jsonata'), '"erp_customer_number": number,', '"erp_customer_number": number,\n      "vat_registration_id": vatRegistrationId ? vatRegistrationId : null,');
-  editFile(join(dir, 'mapping.yaml'), '      - { key: erp_customer_number, title: ERP customer number, type: text }\n', '      - { key: erp_customer_number, title: ERP customer number, type: text }\n      - { key: vat_registration_id, title: VAT registration id, type: text }\n');
+  editFile(
+    join(dir, 'organization.jsonata'),
+    '"erp_customer_number": number,',
+    '"erp_customer_number": number,\n      "vat_registration_id": vatRegistrationId ? vatRegistrationId : null,',
+  );
+  editFile(
+    join(dir, 'mapping.yaml'),
+    '      - { key: erp_customer_number, title: ERP customer number, type: text }\n',
+    '      - { key: erp_customer_number, title: ERP customer number, type: text }\n      - { key: vat_registration_id, title: VAT registration id, type: text }\n',
+  );
 }

@@ -32,7 +32,10 @@ for (const shape of ['spec', 'all_fields'] as const) {
       for (const r of audit) expect(r.target_id).toBe(String(e.zendesk.findOrganization(r.key)!.id));
 
       clock.advance(60_000);
-      const renamed = e.visma.customers().slice(3, 6).map((x) => String(x.number));
+      const renamed = e.visma
+        .customers()
+        .slice(3, 6)
+        .map((x) => String(x.number));
       for (const k of renamed) e.visma.patchCustomer(k, { name: `Renamed ${k}` });
       const second = await e.sync();
       expect(second.status, second.error).toBe('ok');
@@ -47,17 +50,21 @@ for (const shape of ['spec', 'all_fields'] as const) {
       expect(third.flows[0]).toMatchObject({ created: 0, updated: 0, failed: 0 });
     }, 90_000);
 
-    it('a rejected create and a rejected update fail only their records, with Zendesk\'s reason', async () => {
+    it("a rejected create and a rejected update fail only their records, with Zendesk's reason", async () => {
       const clock = manualClock(FIXED_NOW);
       e = await setup({ size: 60, seed: 78, clock: clock.now, knobs: { zendesk: { jobResultShape: shape } } });
       const customers = e.visma.customers();
       const blocked = customers[11];
       const blockedKey = String(blocked.number);
-      expect(e.zendesk.orgStore.create({ name: String(blocked.name).trim(), notes: 'made by hand' }, FIXED_NOW.getTime()).ok).toBe(true);
+      expect(
+        e.zendesk.orgStore.create({ name: String(blocked.name).trim(), notes: 'made by hand' }, FIXED_NOW.getTime()).ok,
+      ).toBe(true);
       const first = await e.sync();
       expect(first.status).toBe('failed_records');
       expect(first.flows[0]).toMatchObject({ created: 59, failed: 1 });
-      expect((await e.failures()).map((f) => [f.key, /already been taken/.test(f.reason)])).toEqual([[blockedKey, true]]);
+      expect((await e.failures()).map((f) => [f.key, /already been taken/.test(f.reason)])).toEqual([
+        [blockedKey, true],
+      ]);
 
       // An update Zendesk refuses: a customer takes another's name.
       const [renamed, holder] = [customers[5], customers[9]];

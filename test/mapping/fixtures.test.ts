@@ -15,19 +15,31 @@ describe('mapping fixtures', () => {
       const plan = planMapping({ root, mapping: name, connections: {}, requireConnections: false });
       const results = await runFixtures(plan, join(dirname(plan.mappingFile), 'fixtures'));
       expect(results.length).toBeGreaterThan(0);
-      for (const r of results) expect({ case: r.name, error: r.error, diff: r.diff }).toEqual({ case: r.name, error: undefined, diff: undefined });
+      for (const r of results)
+        expect({ case: r.name, error: r.error, diff: r.diff }).toEqual({
+          case: r.name,
+          error: undefined,
+          diff: undefined,
+        });
     });
   }
 
   it('computes the overdue-buckets case from its invoices', async () => {
     const plan = planMapping({ root, mapping: 'visma-zendesk', connections: {}, requireConnections: false });
-    const [good] = (await runFixtures(plan, join(root, 'mappings', 'visma-zendesk', 'fixtures'))).filter((r) => r.name === 'overdue-buckets');
+    const [good] = (await runFixtures(plan, join(root, 'mappings', 'visma-zendesk', 'fixtures'))).filter(
+      (r) => r.name === 'overdue-buckets',
+    );
     expect(good.payload?.organization_fields).toMatchObject({ days_overdue: 173, aging_over_90: 4000.25 });
   });
 
   it('fails a case where the compiled transform and the interpreter disagree (every fixture is a cross-check)', async () => {
     const plan = planMapping({ root, mapping: 'visma-zendesk', connections: {}, requireConnections: false });
-    const spy = vi.spyOn(FlowMapper.prototype, 'interpretTransform').mockImplementation(async (input) => ({ external_id: (input as { number: string }).number, name: 'not what the compiled transform says' }));
+    const spy = vi
+      .spyOn(FlowMapper.prototype, 'interpretTransform')
+      .mockImplementation(async (input) => ({
+        external_id: (input as { number: string }).number,
+        name: 'not what the compiled transform says',
+      }));
     try {
       const results = await runFixtures(plan, join(root, 'mappings', 'visma-zendesk', 'fixtures'));
       expect(results.every((r) => !r.ok)).toBe(true);
@@ -35,6 +47,8 @@ describe('mapping fixtures', () => {
     } finally {
       spy.mockRestore();
     }
-    expect((await runFixtures(plan, join(root, 'mappings', 'visma-zendesk', 'fixtures'))).every((r) => r.ok)).toBe(true);
+    expect((await runFixtures(plan, join(root, 'mappings', 'visma-zendesk', 'fixtures'))).every((r) => r.ok)).toBe(
+      true,
+    );
   });
 });

@@ -13,7 +13,11 @@ function mapper(transform: string): FlowMapper {
   return new FlowMapper('ar', 'orgs', flow, op, '/nowhere/mappings/ar/mapping.yaml', clock);
 }
 
-const input = (key: string, invoices: unknown[]) => ({ key, data: JSON.stringify({ number: key }), related: [['open', invoices.map((i) => JSON.stringify(i))]] as [string, string[]][] });
+const input = (key: string, invoices: unknown[]) => ({
+  key,
+  data: JSON.stringify({ number: key }),
+  related: [['open', invoices.map((i) => JSON.stringify(i))]] as [string, string[]][],
+});
 
 describe('a wrong value fails its record, with mapping, flow, key and reason', () => {
   it('$aging($open) with a missing argument', async () => {
@@ -21,7 +25,8 @@ describe('a wrong value fails its record, with mapping, flow, key and reason', (
     expect(await mapRecord(m, { renames: [] }, input('10001', [{ due: '2026-01-01', balance: 100 }]))).toEqual({
       key: '10001',
       kind: 'error',
-      message: 'mapping ar, flow orgs, record 10001: mapping ar, flow orgs, transform: $aging takes 3 arguments ($aging(list, dueField, amountField)), got 1 (at character 58)',
+      message:
+        'mapping ar, flow orgs, record 10001: mapping ar, flow orgs, transform: $aging takes 3 arguments ($aging(list, dueField, amountField)), got 1 (at character 58)',
     });
   });
 
@@ -29,9 +34,21 @@ describe('a wrong value fails its record, with mapping, flow, key and reason', (
     const m = mapper('{ "external_id": number, "aging": $aging(open, "due", "balance") }');
     const bad = await mapRecord(m, { renames: [] }, input('10002', [{ due: '01/10/2026', balance: 5 }]));
     expect(bad).toMatchObject({ key: '10002', kind: 'error' });
-    expect((bad as { message: string }).message).toContain('record 10002: mapping ar, flow orgs, transform: $aging: item 0\'s due is the text "01/10/2026", not an ISO 8601 date');
-    const good = await mapRecord(m, { renames: [] }, input('10003', [{ due: '2026-01-10', balance: 5 }, { due: null, balance: 1 }]));
-    expect(good).toMatchObject({ kind: 'mapped', payload: { external_id: '10003', aging: { current: 1, '61_90': 5 } } });
+    expect((bad as { message: string }).message).toContain(
+      'record 10002: mapping ar, flow orgs, transform: $aging: item 0\'s due is the text "01/10/2026", not an ISO 8601 date',
+    );
+    const good = await mapRecord(
+      m,
+      { renames: [] },
+      input('10003', [
+        { due: '2026-01-10', balance: 5 },
+        { due: null, balance: 1 },
+      ]),
+    );
+    expect(good).toMatchObject({
+      kind: 'mapped',
+      payload: { external_id: '10003', aging: { current: 1, '61_90': 5 } },
+    });
   });
 
   it('a balance of 1e308 that $round turns into NaN', async () => {

@@ -344,13 +344,10 @@ describe('refresh-token grants with rotation', () => {
         where: 'test',
       });
       // A token endpoint that echoes what it got (some do, in error_description).
-      nock('https://acme.zendesk.com')
-        .post('/oauth/tokens')
-        .times(10)
-        .reply(400, {
-          error: 'invalid_grant',
-          error_description: 'refresh token ZD-REFRESH-TOKEN-456 for client ZD-CLIENT-SECRET-123 is revoked',
-        });
+      nock('https://acme.zendesk.com').post('/oauth/tokens').times(10).reply(400, {
+        error: 'invalid_grant',
+        error_description: 'refresh token ZD-REFRESH-TOKEN-456 for client ZD-CLIENT-SECRET-123 is revoked',
+      });
       const err = await conn.client.request({ url: `${API}/organizations` }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(HttpError);
       const e = err as HttpError;

@@ -31,10 +31,17 @@ describe('a wrong master key', () => {
     const path = join(tempDir(), 'state.db');
     await withCreds(path, KEY_A, (c) => c.set('zendesk_secret', 'zd-value'));
     type Op = (c: CredentialRepository) => unknown;
-    for (const op of [(c) => c.set('other', 'x'), (c) => c.list(), (c) => c.get('zendesk_secret'), (c) => c.remove('zendesk_secret')] as Op[]) {
+    for (const op of [
+      (c) => c.set('other', 'x'),
+      (c) => c.list(),
+      (c) => c.get('zendesk_secret'),
+      (c) => c.remove('zendesk_secret'),
+    ] as Op[]) {
       await expect(withCreds(path, KEY_B, op)).rejects.toThrow(MasterKeyError);
     }
-    await expect(withCreds(path, KEY_B, (c) => c.list())).rejects.toThrow(/is not the master key the secrets in .*state\.db were stored with/);
+    await expect(withCreds(path, KEY_B, (c) => c.list())).rejects.toThrow(
+      /is not the master key the secrets in .*state\.db were stored with/,
+    );
     expect(await withCreds(path, KEY_A, async (c) => (await c.list()).map((r) => r.name))).toEqual(['zendesk_secret']);
     expect(await withCreds(path, KEY_A, (c) => c.get('zendesk_secret'))).toBe('zd-value');
     expect(await withCreds(path, KEY_A, (c) => c.remove('zendesk_secret'))).toBe(true);
@@ -79,7 +86,9 @@ describe('a missing key file', () => {
       await s.close();
       rmSync(join(dir, 'master.key'));
       s = await SqlJsBackend.open(path);
-      await expect(s.credentials.list()).rejects.toThrow(/the key file .*master\.key is missing, but the state holds secrets encrypted with it.*Restore .*master\.key from a backup, or set MLC_MASTER_KEY/);
+      await expect(s.credentials.list()).rejects.toThrow(
+        /the key file .*master\.key is missing, but the state holds secrets encrypted with it.*Restore .*master\.key from a backup, or set MLC_MASTER_KEY/,
+      );
       await expect(s.credentials.set('t', 'w')).rejects.toThrow(MasterKeyError);
       expect(() => s.credentials.get('s')).toThrow(MasterKeyError);
       await s.abandon();
@@ -98,14 +107,21 @@ describe('mlc credentials (CLI)', () => {
     const path = join(tempDir(), 'state.db');
     const good = { MLC_MASTER_KEY: KEY_A };
     const secret = 'Zq-81-secret-value-Xy';
-    expect((await runCli(['credentials', 'set', 'zendesk_secret', '--value', secret, '--state', path], { env: good })).code).toBe(0);
+    expect(
+      (await runCli(['credentials', 'set', 'zendesk_secret', '--value', secret, '--state', path], { env: good })).code,
+    ).toBe(0);
     expect((await runCli(['credentials', 'set', 'pin', '--value', 'k7', '--state', path], { env: good })).code).toBe(0);
     const list = await runCli(['credentials', 'list', '--state', path], { env: good });
     expect(list.code).toBe(0);
     const lines = list.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
-    for (const [line, name] of [[lines[0], 'pin'], [lines[1], 'zendesk_secret']]) expect(line).toMatch(new RegExp(`^${name} {2}\\(set \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\)$`));
-    for (const v of [secret, 'k7']) for (const piece of [v.slice(0, 2), v.slice(-2)]) expect(list.stdout).not.toContain(piece);
+    for (const [line, name] of [
+      [lines[0], 'pin'],
+      [lines[1], 'zendesk_secret'],
+    ])
+      expect(line).toMatch(new RegExp(`^${name} {2}\\(set \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\)$`));
+    for (const v of [secret, 'k7'])
+      for (const piece of [v.slice(0, 2), v.slice(-2)]) expect(list.stdout).not.toContain(piece);
 
     const wrong = { MLC_MASTER_KEY: KEY_B };
     for (const args of [['set', 'other', '--value', 'x'], ['list'], ['delete', 'pin']]) {
@@ -114,7 +130,12 @@ describe('mlc credentials (CLI)', () => {
       expect(r.stderr).toMatch(/MLC_MASTER_KEY is not the master key the secrets in .* were stored with/);
     }
     const after = await runCli(['credentials', 'list', '--state', path], { env: good });
-    expect(after.stdout.trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['pin', 'zendesk_secret']);
+    expect(
+      after.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(['pin', 'zendesk_secret']);
     expect(readFileSync(path).includes(Buffer.from(secret))).toBe(false);
   }, 60_000);
 });

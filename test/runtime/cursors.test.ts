@@ -36,7 +36,11 @@ describe('datetime cursor', () => {
 
   it('no saved cursor: no params and empty vars fragments', () => {
     expect(createCursor(visma(), undefined, 'x').request()).toEqual({ query: {}, vars: {}, firstPageOnly: false });
-    expect(createCursor(quickbooks(), undefined, 'x').request()).toEqual({ query: {}, vars: { where: '' }, firstPageOnly: false });
+    expect(createCursor(quickbooks(), undefined, 'x').request()).toEqual({
+      query: {},
+      vars: { where: '' },
+      firstPageOnly: false,
+    });
   });
 
   it("QuickBooks: the vars fragment carries the cursor with a literal '+00:00'", () => {
@@ -51,8 +55,12 @@ describe('datetime cursor', () => {
 
   it('iso8601 (and no format) write toISOString', () => {
     const base: Cursor = { type: 'datetime', field: 'm', params: { since: '{cursor}' } };
-    expect(createCursor({ ...base, format: 'iso8601' }, '2026-03-10T12:00:00Z', 'x').request().query).toEqual({ since: '2026-03-10T12:00:00.000Z' });
-    expect(createCursor(base, '2026-03-10T12:00:00Z', 'x').request().query).toEqual({ since: '2026-03-10T12:00:00.000Z' });
+    expect(createCursor({ ...base, format: 'iso8601' }, '2026-03-10T12:00:00Z', 'x').request().query).toEqual({
+      since: '2026-03-10T12:00:00.000Z',
+    });
+    expect(createCursor(base, '2026-03-10T12:00:00Z', 'x').request().query).toEqual({
+      since: '2026-03-10T12:00:00.000Z',
+    });
   });
 
   it('XXX writes the offset of the zone: Z in UTC, -04:00 / -05:00 in New York local time', () => {
@@ -61,12 +69,25 @@ describe('datetime cursor', () => {
     expect(formatInstant(summer, "yyyy-MM-dd'T'HH:mm:ssXXX", 'UTC')).toBe('2026-07-01T12:00:00Z');
     expect(formatInstant(summer, "yyyy-MM-dd'T'HH:mm:ssXXX", 'local')).toBe('2026-07-01T08:00:00-04:00');
     expect(formatInstant(winter, "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", 'local')).toBe('2026-01-15T07:00:00.000-05:00');
-    const c = createCursor({ type: 'datetime', field: 'm', params: { since: '{cursor}' }, format: "yyyy-MM-dd'T'HH:mm:ssXXX", timezone: 'local', lookback: '1h' }, '2026-07-01T12:00:00Z', 'x');
+    const c = createCursor(
+      {
+        type: 'datetime',
+        field: 'm',
+        params: { since: '{cursor}' },
+        format: "yyyy-MM-dd'T'HH:mm:ssXXX",
+        timezone: 'local',
+        lookback: '1h',
+      },
+      '2026-07-01T12:00:00Z',
+      'x',
+    );
     expect(c.request().query).toEqual({ since: '2026-07-01T07:00:00-04:00' });
   });
 
   it('quoted literals are copied, pattern letters outside quotes are not', () => {
-    expect(formatInstant(Date.UTC(2026, 1, 3, 4, 5, 6, 7), "'at' dd.MM.yyyy 'T' HH:mm:ss.SSS")).toBe('at 03.02.2026 T 04:05:06.007');
+    expect(formatInstant(Date.UTC(2026, 1, 3, 4, 5, 6, 7), "'at' dd.MM.yyyy 'T' HH:mm:ss.SSS")).toBe(
+      'at 03.02.2026 T 04:05:06.007',
+    );
   });
 
   it('timestamps without an offset are read in the cursor timezone', () => {
@@ -120,14 +141,21 @@ describe('datetime cursor', () => {
     for (const bad of [null, 'not a date', '1762000000']) {
       const note = c.observeRecord({ lastModifiedDateTime: bad });
       expect(note?.level).toBe('failure');
-      expect(note?.message).toContain(`stream customers: lastModifiedDateTime ${JSON.stringify(bad)} cannot be read as a timestamp`);
+      expect(note?.message).toContain(
+        `stream customers: lastModifiedDateTime ${JSON.stringify(bad)} cannot be read as a timestamp`,
+      );
     }
     expect(c.result()).toBe('2026-03-10T12:00:00.000Z');
   });
 });
 
 describe('epoch_seconds cursor', () => {
-  const spec: Cursor = { type: 'epoch_seconds', field: 'updated_at', params: { start_time: '{cursor}' }, lookback: '1m' };
+  const spec: Cursor = {
+    type: 'epoch_seconds',
+    field: 'updated_at',
+    params: { start_time: '{cursor}' },
+    lookback: '1m',
+  };
 
   it('lookback in seconds, the mark from seconds or milliseconds, as a string', () => {
     const c = createCursor(spec, '1780000000', 'x');
@@ -158,8 +186,16 @@ describe('response_token cursor', () => {
 
   it('first run: start_param=0 on the first request; the saved token otherwise; first page only', () => {
     const spec = tickets().incremental!;
-    expect(createCursor(spec, undefined, 'x').request()).toEqual({ query: { start_time: '0' }, vars: {}, firstPageOnly: true });
-    expect(createCursor(spec, 'TOKEN-9', 'x').request()).toEqual({ query: { cursor: 'TOKEN-9' }, vars: {}, firstPageOnly: true });
+    expect(createCursor(spec, undefined, 'x').request()).toEqual({
+      query: { start_time: '0' },
+      vars: {},
+      firstPageOnly: true,
+    });
+    expect(createCursor(spec, 'TOKEN-9', 'x').request()).toEqual({
+      query: { cursor: 'TOKEN-9' },
+      vars: {},
+      firstPageOnly: true,
+    });
   });
 
   it('the result is the last token a page carried', async () => {
@@ -180,7 +216,10 @@ describe('response_token cursor', () => {
       .reply((uri) => {
         seen.push(Object.fromEntries(new URL(uri, API).searchParams));
         const n = seen.length;
-        return [200, { tickets: [{ id: n, updated_at: '2026-01-01T00:00:00Z' }], after_cursor: `AC${n}`, end_of_stream: n === 3 }];
+        return [
+          200,
+          { tickets: [{ id: n, updated_at: '2026-01-01T00:00:00Z' }], after_cursor: `AC${n}`, end_of_stream: n === 3 },
+        ];
       });
     const { client } = makeClient(testConnector());
     const reader = new StreamReader({ client, baseUrl: API, vars: {}, name: 'tickets', stream: tickets() });
@@ -202,7 +241,15 @@ describe('response_token cursor', () => {
     const { client } = makeClient(testConnector());
     const r1 = new StreamReader({ client, baseUrl: API, vars: {}, name: 'tickets', stream: tickets(), saved: 'SAVED' });
     for await (const _p of r1.pages()) void _p;
-    const r2 = new StreamReader({ client, baseUrl: API, vars: {}, name: 'tickets', stream: tickets(), saved: 'SAVED', full: true });
+    const r2 = new StreamReader({
+      client,
+      baseUrl: API,
+      vars: {},
+      name: 'tickets',
+      stream: tickets(),
+      saved: 'SAVED',
+      full: true,
+    });
     for await (const _p of r2.pages()) void _p;
     expect(seen).toEqual([{ cursor: 'SAVED' }, { start_time: '0' }]);
     expect(r1.cursor()).toBe('NEXT');
@@ -220,14 +267,29 @@ describe('datetime cursor through StreamReader', () => {
         seen.push(Object.fromEntries(new URL(uri, API).searchParams));
         const page = seen.length;
         const recs = [
-          { number: `${page}a`, lastModifiedDateTime: page === 1 ? '2026-03-10T12:30:00.000' : '2026-03-10T12:10:00.000', metadata: { totalCount: 4 } },
-          { number: `${page}b`, lastModifiedDateTime: page === 1 ? '2026-03-10T12:20:00.000' : '2026-03-10T12:40:00.123', metadata: { totalCount: 4 } },
+          {
+            number: `${page}a`,
+            lastModifiedDateTime: page === 1 ? '2026-03-10T12:30:00.000' : '2026-03-10T12:10:00.000',
+            metadata: { totalCount: 4 },
+          },
+          {
+            number: `${page}b`,
+            lastModifiedDateTime: page === 1 ? '2026-03-10T12:20:00.000' : '2026-03-10T12:40:00.123',
+            metadata: { totalCount: 4 },
+          },
         ];
         return [200, recs];
       });
     // The read happens after the data was stamped (a record stamped after the read's start is not trusted).
     const { client } = makeClient(testConnector(), { clock: fakeClock(Date.UTC(2026, 2, 11)) });
-    const reader = new StreamReader({ client, baseUrl: API, vars: {}, name: 'customers', stream: shippedConnector('visma').streams!.customers, saved: '2026-03-10T12:05:00.000Z' });
+    const reader = new StreamReader({
+      client,
+      baseUrl: API,
+      vars: {},
+      name: 'customers',
+      stream: shippedConnector('visma').streams!.customers,
+      saved: '2026-03-10T12:05:00.000Z',
+    });
     for await (const _p of reader.pages()) void _p;
     expect(seen.map((q) => [q.lastModifiedDateTime, q.lastModifiedDateTimeCondition, q.pageNumber])).toEqual([
       ['2026-03-10 12:00:00.000', '>=', '1'],
@@ -247,9 +309,18 @@ describe('datetime cursor through StreamReader', () => {
       });
     // The read happens after the data was stamped (a record stamped after the read's start is not trusted).
     const { client } = makeClient(testConnector(), { clock: fakeClock(Date.UTC(2026, 2, 11)) });
-    const reader = new StreamReader({ client, baseUrl: API, vars: {}, name: 'customers', stream: shippedConnector('quickbooks').streams!.customers, saved: '2026-03-10T12:05:00.000Z' });
+    const reader = new StreamReader({
+      client,
+      baseUrl: API,
+      vars: {},
+      name: 'customers',
+      stream: shippedConnector('quickbooks').streams!.customers,
+      saved: '2026-03-10T12:05:00.000Z',
+    });
     for await (const _p of reader.pages()) void _p;
-    expect(query).toBe("SELECT * FROM Customer WHERE MetaData.LastUpdatedTime >= '2026-03-10T12:00:00+00:00' STARTPOSITION 1 MAXRESULTS 1000");
+    expect(query).toBe(
+      "SELECT * FROM Customer WHERE MetaData.LastUpdatedTime >= '2026-03-10T12:00:00+00:00' STARTPOSITION 1 MAXRESULTS 1000",
+    );
     expect(reader.cursor()).toBe('2026-03-10T12:05:00.000Z');
   });
 });

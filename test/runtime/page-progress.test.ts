@@ -17,14 +17,22 @@ describe('page events', () => {
     const dir = tempDir();
     const events: SyncEvent[] = [];
     try {
-      const r = await runSync({ root: ROOT, mapping: MAPPING, connections: sb.connections, statePath: join(dir, 'state.db'), onEvent: (e) => events.push(e) });
+      const r = await runSync({
+        root: ROOT,
+        mapping: MAPPING,
+        connections: sb.connections,
+        statePath: join(dir, 'state.db'),
+        onEvent: (e) => events.push(e),
+      });
       expect(r.status).toBe('ok');
     } finally {
       await sb.stop();
       await closeDefaultDispatcher();
       rmSync(dir, { recursive: true, force: true });
     }
-    const pages = events.filter((e): e is Extract<SyncEvent, { type: 'page' }> => e.type === 'page' && e.stream === 'customers');
+    const pages = events.filter(
+      (e): e is Extract<SyncEvent, { type: 'page' }> => e.type === 'page' && e.stream === 'customers',
+    );
     expect(pages.length).toBeGreaterThan(1);
     expect(pages.map((e) => e.page)).toEqual(pages.map((_, i) => i + 1));
     for (let i = 1; i < pages.length; i++) expect(pages[i].read).toBeGreaterThan(pages[i - 1].read);
@@ -35,12 +43,23 @@ describe('page events', () => {
 });
 
 describe('the progress line', () => {
-  const page = (stream: string, n: number, read: number): SyncEvent => ({ type: 'page', connection: 'visma', stream, page: n, read, changed: read });
+  const page = (stream: string, n: number, read: number): SyncEvent => ({
+    type: 'page',
+    connection: 'visma',
+    stream,
+    page: n,
+    read,
+    changed: read,
+  });
 
   it('shows pages and records per stream as they arrive, at most every 200 ms after the first page', () => {
     const out: string[] = [];
     let t = 0;
-    const show = progressReporter(true, (s) => out.push(s), () => t);
+    const show = progressReporter(
+      true,
+      (s) => out.push(s),
+      () => t,
+    );
     show(page('customers', 1, 100));
     expect(out.at(-1)).toContain('reading customers: 1 page, 100 records');
     t = 50;
@@ -65,8 +84,15 @@ describe('the progress line', () => {
 
 describe('sandbox change notes', () => {
   it('say in words what changed, each invoice under one heading', () => {
-    const text = describeMutation({ customers: ['10002'], invoices: ['100080', '100094', '100119'], createdInvoices: ['100119'], paidInvoices: ['100094'] });
-    expect(text).toBe('1 customer edited (10002); 1 new invoice (100119); 1 invoice partly paid (100080); 1 invoice paid in full (100094)');
+    const text = describeMutation({
+      customers: ['10002'],
+      invoices: ['100080', '100094', '100119'],
+      createdInvoices: ['100119'],
+      paidInvoices: ['100094'],
+    });
+    expect(text).toBe(
+      '1 customer edited (10002); 1 new invoice (100119); 1 invoice partly paid (100080); 1 invoice paid in full (100094)',
+    );
     expect(describeMutation({ customers: [], invoices: [], createdInvoices: [], paidInvoices: [] })).toBe('nothing');
   });
 });

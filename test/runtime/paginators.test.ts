@@ -10,9 +10,15 @@ import { API, makeClient, shippedConnector, testConnector, useNock } from './hel
 useNock();
 
 /** A reader for a stream with the client's auth left out (auth has its own tests). */
-function readerFor(stream: Stream, o: { vars?: Record<string, string>; query?: Record<string, string>; saved?: string } = {}) {
+function readerFor(
+  stream: Stream,
+  o: { vars?: Record<string, string>; query?: Record<string, string>; saved?: string } = {},
+) {
   const { client } = makeClient(testConnector(), { query: o.query });
-  return { client, reader: new StreamReader({ client, baseUrl: API, vars: o.vars ?? {}, name: 's', stream, saved: o.saved }) };
+  return {
+    client,
+    reader: new StreamReader({ client, baseUrl: API, vars: o.vars ?? {}, name: 's', stream, saved: o.saved }),
+  };
 }
 
 async function readAll(reader: StreamReader): Promise<unknown[][]> {
@@ -45,7 +51,10 @@ describe('page_number (Visma)', () => {
     const q = serve('/v1/customer', (qs) => {
       const page = Number(qs.get('pageNumber'));
       // The server caps the page at 2 records whatever pageSize asks for; 5 in total.
-      return customers((page - 1) * 2 + 1, Math.max(0, Math.min(2, 5 - (page - 1) * 2)), { totalCount: 5, maxPageSize: 2 });
+      return customers((page - 1) * 2 + 1, Math.max(0, Math.min(2, 5 - (page - 1) * 2)), {
+        totalCount: 5,
+        maxPageSize: 2,
+      });
     });
     const { reader } = readerFor(visma());
     const pages = await readAll(reader);
@@ -59,7 +68,10 @@ describe('page_number (Visma)', () => {
   });
 
   it('a silent cap (asked 1000, got 500, maxPageSize 500) is not a short page: reading goes on', async () => {
-    const stream: Stream = { ...visma(), pagination: { ...(visma().pagination as PageNumberPagination), total: undefined } };
+    const stream: Stream = {
+      ...visma(),
+      pagination: { ...(visma().pagination as PageNumberPagination), total: undefined },
+    };
     const q = serve('/v1/customer', (qs) => {
       const page = Number(qs.get('pageNumber'));
       return customers((page - 1) * 500 + 1, page < 3 ? 500 : 120, { maxPageSize: 500 });
@@ -81,8 +93,15 @@ describe('page_number (Visma)', () => {
   });
 
   it('an exact multiple of the cap ends on the empty page after it', async () => {
-    const stream: Stream = { ...visma(), pagination: { ...(visma().pagination as PageNumberPagination), total: undefined } };
-    const q = serve('/v1/customer', (qs) => (Number(qs.get('pageNumber')) <= 2 ? customers(Number(qs.get('pageNumber')) * 500 - 499, 500, { maxPageSize: 500 }) : []));
+    const stream: Stream = {
+      ...visma(),
+      pagination: { ...(visma().pagination as PageNumberPagination), total: undefined },
+    };
+    const q = serve('/v1/customer', (qs) =>
+      Number(qs.get('pageNumber')) <= 2
+        ? customers(Number(qs.get('pageNumber')) * 500 - 499, 500, { maxPageSize: 500 })
+        : [],
+    );
     const pages = await readAll(readerFor(stream).reader);
     expect(pages.map((p) => p.length)).toEqual([500, 500, 0]);
     expect(q).toHaveLength(3);
@@ -96,8 +115,15 @@ describe('page_number (Visma)', () => {
   });
 
   it('without total or cap, a page shorter than page_size is the last', async () => {
-    const stream: Stream = { path: '/list', primary_key: 'id', records: 'items', pagination: { type: 'page_number', page_param: 'p', page_size: 3, start: 0 } };
-    const q = serve('/list', (qs) => ({ items: Number(qs.get('p')) === 0 ? [{ id: 1 }, { id: 2 }, { id: 3 }] : [{ id: 4 }] }));
+    const stream: Stream = {
+      path: '/list',
+      primary_key: 'id',
+      records: 'items',
+      pagination: { type: 'page_number', page_param: 'p', page_size: 3, start: 0 },
+    };
+    const q = serve('/list', (qs) => ({
+      items: Number(qs.get('p')) === 0 ? [{ id: 1 }, { id: 2 }, { id: 3 }] : [{ id: 4 }],
+    }));
     const pages = await readAll(readerFor(stream).reader);
     expect(pages.map((p) => p.length)).toEqual([3, 1]);
     expect(q).toEqual([{ p: '0' }, { p: '1' }]);
@@ -112,7 +138,14 @@ describe('offset', () => {
       const m = /STARTPOSITION (\d+) MAXRESULTS (\d+)/.exec(qs.get('query') ?? '');
       const start = Number(m?.[1]);
       const n = start === 1 ? 1000 : 7;
-      return { QueryResponse: { Customer: Array.from({ length: n }, (_, i) => ({ Id: String(start + i) })), startPosition: start, maxResults: n }, time: 'x' };
+      return {
+        QueryResponse: {
+          Customer: Array.from({ length: n }, (_, i) => ({ Id: String(start + i) })),
+          startPosition: start,
+          maxResults: n,
+        },
+        time: 'x',
+      };
     });
     const { reader } = readerFor(stream, { query: { minorversion: '75' } });
     const pages = await readAll(reader);
@@ -132,7 +165,12 @@ describe('offset', () => {
   });
 
   it('offset_param and size_param go to the query; total stops the walk', async () => {
-    const stream: Stream = { path: '/rows', primary_key: 'id', records: 'rows', pagination: { type: 'offset', offset_param: 'skip', size_param: 'top', page_size: 2, total: 'count' } };
+    const stream: Stream = {
+      path: '/rows',
+      primary_key: 'id',
+      records: 'rows',
+      pagination: { type: 'offset', offset_param: 'skip', size_param: 'top', page_size: 2, total: 'count' },
+    };
     const q = serve('/rows', (qs) => {
       const skip = Number(qs.get('skip'));
       return { count: 5, rows: [{ id: skip }, { id: skip + 1 }].filter((r) => r.id < 5) };
@@ -152,7 +190,10 @@ describe('cursor', () => {
     const stream = shippedConnector('zendesk').streams!.organizations;
     const q = serve('/organizations', (_qs, n) =>
       n === 0
-        ? { organizations: [{ id: 1 }, { id: 2 }], meta: { has_more: true, after_cursor: 'AFTER-1', before_cursor: 'B' } }
+        ? {
+            organizations: [{ id: 1 }, { id: 2 }],
+            meta: { has_more: true, after_cursor: 'AFTER-1', before_cursor: 'B' },
+          }
         : { organizations: [{ id: 3 }], meta: { has_more: false, after_cursor: 'AFTER-2', before_cursor: 'B2' } },
     );
     const pages = await readAll(readerFor(stream).reader);
@@ -175,14 +216,23 @@ describe('cursor', () => {
 
   it('stop_when ends the walk even with a cursor in the body (Zendesk incremental end_of_stream)', async () => {
     const stream = { ...shippedConnector('zendesk').streams!.tickets, incremental: undefined };
-    const q = serve('/incremental/tickets/cursor', (_qs, n) => ({ tickets: [{ id: n }], after_cursor: `T${n}`, end_of_stream: n === 1 }));
+    const q = serve('/incremental/tickets/cursor', (_qs, n) => ({
+      tickets: [{ id: n }],
+      after_cursor: `T${n}`,
+      end_of_stream: n === 1,
+    }));
     const pages = await readAll(readerFor(stream).reader);
     expect(pages).toHaveLength(2);
     expect(q.map((x) => x.cursor)).toEqual([undefined, 'T0']);
   });
 
   it('an empty cursor value ends the walk', async () => {
-    const stream: Stream = { path: '/c', primary_key: 'id', records: 'data', pagination: { type: 'cursor', cursor_param: 'after', next_cursor: 'next' } };
+    const stream: Stream = {
+      path: '/c',
+      primary_key: 'id',
+      records: 'data',
+      pagination: { type: 'cursor', cursor_param: 'after', next_cursor: 'next' },
+    };
     const q = serve('/c', (_qs, n) => ({ data: [{ id: n }], next: n === 0 ? 'x' : '' }));
     await readAll(readerFor(stream).reader);
     expect(q).toEqual([{}, { after: 'x' }]);
@@ -191,7 +241,13 @@ describe('cursor', () => {
 
 describe('next_url', () => {
   it('follows the absolute URL in the body as is, until there is none', async () => {
-    const stream: Stream = { path: '/items', primary_key: 'id', records: 'items', query: { filter: 'active' }, pagination: { type: 'next_url', next_url: 'links.next', size_param: 'per_page', page_size: 2 } };
+    const stream: Stream = {
+      path: '/items',
+      primary_key: 'id',
+      records: 'items',
+      query: { filter: 'active' },
+      pagination: { type: 'next_url', next_url: 'links.next', size_param: 'per_page', page_size: 2 },
+    };
     const seen: string[] = [];
     nock(API)
       .get(/\/items.*/)
@@ -199,18 +255,30 @@ describe('next_url', () => {
       .reply((uri) => {
         seen.push(uri);
         const n = seen.length;
-        return [200, { items: [{ id: n }], links: { next: n < 3 ? `${API}/items?page_token=t${n}&per_page=2` : null } }];
+        return [
+          200,
+          { items: [{ id: n }], links: { next: n < 3 ? `${API}/items?page_token=t${n}&per_page=2` : null } },
+        ];
       });
     const pages = await readAll(readerFor(stream).reader);
     expect(pages).toHaveLength(3);
-    expect(seen).toEqual(['/items?filter=active&per_page=2', '/items?page_token=t1&per_page=2', '/items?page_token=t2&per_page=2']);
+    expect(seen).toEqual([
+      '/items?filter=active&per_page=2',
+      '/items?page_token=t1&per_page=2',
+      '/items?page_token=t2&per_page=2',
+    ]);
   });
 
   // Regression (was a bug): engine/read/reader.ts pages() passes the next_url value to the client as is, and engine/http/client.ts
   // once() does new URL(url) without a base: a relative next link ("/items?page=2", common in REST APIs) is an
   // "Invalid URL" TypeError that ends the run, instead of being resolved against the URL of the page it came from.
   it('a relative next URL is resolved against the page it came from', async () => {
-    const stream: Stream = { path: '/items', primary_key: 'id', records: 'items', pagination: { type: 'next_url', next_url: 'next' } };
+    const stream: Stream = {
+      path: '/items',
+      primary_key: 'id',
+      records: 'items',
+      pagination: { type: 'next_url', next_url: 'next' },
+    };
     const seen: string[] = [];
     nock(API)
       .get(/\/items.*/)
@@ -225,7 +293,12 @@ describe('next_url', () => {
   });
 
   it('has_more false stops before following the URL', async () => {
-    const stream: Stream = { path: '/items', primary_key: 'id', records: 'items', pagination: { type: 'next_url', next_url: 'next', has_more: 'more' } };
+    const stream: Stream = {
+      path: '/items',
+      primary_key: 'id',
+      records: 'items',
+      pagination: { type: 'next_url', next_url: 'next', has_more: 'more' },
+    };
     const q = serve('/items', () => ({ items: [{ id: 1 }], next: `${API}/items?x=2`, more: false }));
     await readAll(readerFor(stream).reader);
     expect(q).toHaveLength(1);
@@ -274,13 +347,19 @@ describe('paginator state', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(q.map((x) => x.pageNumber)).toEqual(['1', '2', '3', '4']);
     const rest: string[] = [];
-    for (let p = await pages.next(); !p.done; p = await pages.next()) rest.push((p.value as { number: string }[])[0].number);
+    for (let p = await pages.next(); !p.done; p = await pages.next())
+      rest.push((p.value as { number: string }[])[0].number);
     expect(rest).toEqual(['30', '40', '50', '60']);
     expect(q.map((x) => x.pageNumber)).toEqual(['1', '2', '3', '4', '5', '6']);
   });
 
   it('an offset guessed wrong (the source sent a shorter page) is dropped and the right page read', async () => {
-    const stream: Stream = { path: '/items', primary_key: 'id', records: 'items', pagination: { type: 'offset', offset_param: 'offset', size_param: 'limit', page_size: 3, total: 'total' } };
+    const stream: Stream = {
+      path: '/items',
+      primary_key: 'id',
+      records: 'items',
+      pagination: { type: 'offset', offset_param: 'offset', size_param: 'limit', page_size: 3, total: 'total' },
+    };
     // Ten items in pages of three, but the page at offset 6 comes back with two.
     const ids = Array.from({ length: 10 }, (_, i) => i + 1);
     const q = serve('/items', (qs) => {
@@ -296,7 +375,11 @@ describe('paginator state', () => {
   it('a caller that stops early leaves the page read ahead unread, and its failure unreported', async () => {
     const stream = visma();
     let n = 0;
-    nock(API).get('/v1/customer').query(true).times(2).reply(() => (++n === 1 ? [200, customers(10, 2, { totalCount: 6 })] : [400, { message: 'bad page' }]));
+    nock(API)
+      .get('/v1/customer')
+      .query(true)
+      .times(2)
+      .reply(() => (++n === 1 ? [200, customers(10, 2, { totalCount: 6 })] : [400, { message: 'bad page' }]));
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);

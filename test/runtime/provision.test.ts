@@ -33,18 +33,39 @@ let target: LiveConnection;
 beforeEach(async () => {
   store = await openState(null, { secrets: SecretBox.fromKey('p'.repeat(64)) });
   const connector = { ...shippedConnector('zendesk'), base_url: API, retry: { min_delay: '1ms', max_delay: '2ms' } };
-  target = openConnection({ name: 'zendesk', connection: { connector: 'zendesk', auth: 'api_token', values: { subdomain: 'acme', email: 'a@b.test', api_token: 'tok' } }, connector, ...connectionSecrets(store, 'zendesk'), where: 'test' });
+  target = openConnection({
+    name: 'zendesk',
+    connection: {
+      connector: 'zendesk',
+      auth: 'api_token',
+      values: { subdomain: 'acme', email: 'a@b.test', api_token: 'tok' },
+    },
+    connector,
+    ...connectionSecrets(store, 'zendesk'),
+    where: 'test',
+  });
 });
 afterEach(() => store.abandon());
 
 function provision(fields: CustomField[], dryRun = false) {
   const connector = target.connector;
   const flow: Flow = { from: 'customers', to: 'upsert_organizations', custom_fields: fields } as Flow;
-  return provisionFields({ store, mapping: 'm', flowName: 'organizations', flow, op: connector.operations!.upsert_organizations, target, dryRun });
+  return provisionFields({
+    store,
+    mapping: 'm',
+    flowName: 'organizations',
+    flow,
+    op: connector.operations!.upsert_organizations,
+    target,
+    dryRun,
+  });
 }
 
 function listFields(defs: Record<string, unknown>[]) {
-  nock(API).get('/organization_fields').query(true).reply(200, { organization_fields: defs, meta: { has_more: false, after_cursor: null } });
+  nock(API)
+    .get('/organization_fields')
+    .query(true)
+    .reply(200, { organization_fields: defs, meta: { has_more: false, after_cursor: null } });
 }
 
 const existingStanding = {
@@ -89,16 +110,30 @@ describe('provisionFields: fields that exist', () => {
   });
 
   it('a dropdown that has every option the mapping uses is left alone', async () => {
-    listFields([{ ...existingStanding, custom_field_options: [...existingStanding.custom_field_options, { id: 903, name: 'O', value: 'credit_overdue' }, { id: 904, name: 'H', value: 'credit_hold' }] }]);
+    listFields([
+      {
+        ...existingStanding,
+        custom_field_options: [
+          ...existingStanding.custom_field_options,
+          { id: 903, name: 'O', value: 'credit_overdue' },
+          { id: 904, name: 'H', value: 'credit_hold' },
+        ],
+      },
+    ]);
     const p = await provision([STANDING]);
     expect(p.updated).toEqual([]);
     expect(nock.pendingMocks()).toEqual([]);
   });
 
   it('a field that exists with another type is ONE error naming the field and both types, before any write', async () => {
-    listFields([{ ...existingStanding, type: 'text', custom_field_options: undefined }, { id: 79, key: 'credit_limit', type: 'checkbox', title: 'Credit limit' }]);
+    listFields([
+      { ...existingStanding, type: 'text', custom_field_options: undefined },
+      { id: 79, key: 'credit_limit', type: 'checkbox', title: 'Credit limit' },
+    ]);
     // Nothing may be created or updated: a POST or PUT would hit no interceptor and fail differently.
-    const err = await provision([STANDING, LIMIT, { key: 'erp_currency', title: 'Currency', type: 'text' }]).catch((e: unknown) => e);
+    const err = await provision([STANDING, LIMIT, { key: 'erp_currency', title: 'Currency', type: 'text' }]).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(FieldConflictError);
     const msg = (err as Error).message;
     expect(msg).toContain('"credit_standing" exists as "text", the mapping writes it as dropdown');
@@ -108,7 +143,17 @@ describe('provisionFields: fields that exist', () => {
   });
 
   it('a Zendesk "tagger" is a dropdown, not a conflict', async () => {
-    listFields([{ ...existingStanding, type: 'tagger', custom_field_options: [{ id: 1, name: 'a', value: 'credit_good' }, { id: 2, name: 'b', value: 'credit_overdue' }, { id: 3, name: 'c', value: 'credit_hold' }] }]);
+    listFields([
+      {
+        ...existingStanding,
+        type: 'tagger',
+        custom_field_options: [
+          { id: 1, name: 'a', value: 'credit_good' },
+          { id: 2, name: 'b', value: 'credit_overdue' },
+          { id: 3, name: 'c', value: 'credit_hold' },
+        ],
+      },
+    ]);
     const p = await provision([STANDING]);
     expect(p).toMatchObject({ created: [], updated: [], existing: 1 });
   });
@@ -122,7 +167,15 @@ describe('provisionFields: fields that exist', () => {
 
   it('a rejected option update stops provisioning with the target answer', async () => {
     listFields([existingStanding]);
-    nock(API).put('/organization_fields/77').reply(422, { error: 'RecordInvalid', description: 'Record validation errors', details: { custom_field_options: [{ description: 'bad option' }] } });
-    await expect(provision([STANDING])).rejects.toThrow(/could not add options to custom fields in zendesk: credit_standing: .*bad option/);
+    nock(API)
+      .put('/organization_fields/77')
+      .reply(422, {
+        error: 'RecordInvalid',
+        description: 'Record validation errors',
+        details: { custom_field_options: [{ description: 'bad option' }] },
+      });
+    await expect(provision([STANDING])).rejects.toThrow(
+      /could not add options to custom fields in zendesk: credit_standing: .*bad option/,
+    );
   });
 });

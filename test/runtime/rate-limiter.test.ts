@@ -5,12 +5,27 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RateLimit } from '../../engine/config/types.generated.js';
 import { closeDefaultDispatcher } from '../../engine/http/client.js';
 import { RateLimiter } from '../../engine/http/rate-limiter.js';
-import { API, delay, fakeClock, json, localServer, makeClient, shippedConnector, testConnector, useNock } from './helpers.js';
+import {
+  API,
+  delay,
+  fakeClock,
+  json,
+  localServer,
+  makeClient,
+  shippedConnector,
+  testConnector,
+  useNock,
+} from './helpers.js';
 
 useNock();
 afterAll(() => closeDefaultDispatcher());
 
-const HEADERS: RateLimit = { limit_header: 'x-rate-limit', remaining_header: 'x-rate-limit-remaining', reset_header: 'x-rate-limit-reset', reset_format: 'seconds' };
+const HEADERS: RateLimit = {
+  limit_header: 'x-rate-limit',
+  remaining_header: 'x-rate-limit-remaining',
+  reset_header: 'x-rate-limit-reset',
+  reset_format: 'seconds',
+};
 
 /** Answers each request with the next header set (the last one repeats). */
 function budgetReplies(headers: Record<string, string>[]) {
@@ -21,7 +36,11 @@ function budgetReplies(headers: Record<string, string>[]) {
     .reply(() => [200, {}, headers[Math.min(n++, headers.length - 1)]]);
 }
 
-const h = (limit: number, remaining: number, reset: number) => ({ 'x-rate-limit': String(limit), 'x-rate-limit-remaining': String(remaining), 'x-rate-limit-reset': String(reset) });
+const h = (limit: number, remaining: number, reset: number) => ({
+  'x-rate-limit': String(limit),
+  'x-rate-limit-remaining': String(remaining),
+  'x-rate-limit-reset': String(reset),
+});
 
 describe('server budget headers', () => {
   it('above slow_down_below nothing waits', async () => {
@@ -57,7 +76,9 @@ describe('server budget headers', () => {
 
   it('reset_format epoch_seconds is read as an instant', async () => {
     const clock = fakeClock(Date.UTC(2026, 0, 1, 0, 0, 0));
-    const { client } = makeClient(testConnector({ rate_limit: { ...HEADERS, reset_format: 'epoch_seconds' } }), { clock });
+    const { client } = makeClient(testConnector({ rate_limit: { ...HEADERS, reset_format: 'epoch_seconds' } }), {
+      clock,
+    });
     budgetReplies([h(100, 0, clock.now() / 1000 + 42), h(100, 99, 0)]);
     await client.request({ url: `${API}/items` });
     await client.request({ url: `${API}/items` });
@@ -67,7 +88,10 @@ describe('server budget headers', () => {
   it('Zendesk headers (shipped connector) drive the limiter', async () => {
     const c = { ...shippedConnector('zendesk'), auth: { type: 'none' as const } };
     const { client, clock } = makeClient(c);
-    budgetReplies([{ 'X-Rate-Limit': '700', 'X-Rate-Limit-Remaining': '0', 'ratelimit-reset': '12' }, { 'X-Rate-Limit': '700', 'X-Rate-Limit-Remaining': '699', 'ratelimit-reset': '60' }]);
+    budgetReplies([
+      { 'X-Rate-Limit': '700', 'X-Rate-Limit-Remaining': '0', 'ratelimit-reset': '12' },
+      { 'X-Rate-Limit': '700', 'X-Rate-Limit-Remaining': '699', 'ratelimit-reset': '60' },
+    ]);
     await client.request({ url: `${API}/items` });
     await client.request({ url: `${API}/items` });
     expect(clock.sleeps).toEqual([12_000]);

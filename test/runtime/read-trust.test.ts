@@ -12,7 +12,17 @@ import { StreamReader } from '../../engine/read/reader.js';
 import type { LiveConnection } from '../../engine/runtime/connection.js';
 import { openState } from '../../engine/store/open.js';
 import { provisionFields } from '../../engine/sync/provision.js';
-import { API, failure, fakeClock, localServer, makeClient, repoRoot, shippedConnector, testConnector, useNock } from './helpers.js';
+import {
+  API,
+  failure,
+  fakeClock,
+  localServer,
+  makeClient,
+  repoRoot,
+  shippedConnector,
+  testConnector,
+  useNock,
+} from './helpers.js';
 
 useNock();
 afterAll(() => closeDefaultDispatcher());
@@ -36,7 +46,11 @@ function serve(path: string, answer: (q: URLSearchParams, n: number) => [number,
       const q = new URL(uri, API).searchParams;
       calls.push(Object.fromEntries(q));
       const [status, body, headers] = answer(q, calls.length - 1);
-      return [status, typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'application/json', ...headers }];
+      return [
+        status,
+        typeof body === 'string' ? body : JSON.stringify(body),
+        { 'content-type': 'application/json', ...headers },
+      ];
     });
   return calls;
 }
@@ -50,17 +64,28 @@ describe('item 2: a future timestamp never moves the delta cursor', () => {
   const visma = () => shippedConnector('visma').streams!.customers;
 
   it('a record stamped in the future is read, noted as a warning, and the cursor stays at the newest trusted time', async () => {
-    serve('/v1/customer', () => [200, [
-      { number: '1', lastModifiedDateTime: '2026-06-01T11:00:00.000', metadata: { totalCount: 3 } },
-      { number: '2', lastModifiedDateTime: '9999-12-31T23:59:59Z', metadata: { totalCount: 3 } },
-      { number: '3', lastModifiedDateTime: '2026-06-01T12:03:00.000', metadata: { totalCount: 3 } },
-    ]]);
+    serve('/v1/customer', () => [
+      200,
+      [
+        { number: '1', lastModifiedDateTime: '2026-06-01T11:00:00.000', metadata: { totalCount: 3 } },
+        { number: '2', lastModifiedDateTime: '9999-12-31T23:59:59Z', metadata: { totalCount: 3 } },
+        { number: '3', lastModifiedDateTime: '2026-06-01T12:03:00.000', metadata: { totalCount: 3 } },
+      ],
+    ]);
     const r = reader(visma(), { saved: '2026-06-01T10:00:00.000Z' });
     const pages = await readAll(r);
     expect(pages.flat()).toHaveLength(3);
     // 12:03 is within the 5-minute skew of the read's start (12:00); 9999 is not.
     expect(r.cursor()).toBe('2026-06-01T12:03:00.000Z');
-    expect([...r.page.notes]).toEqual([[1, { level: 'warning', message: expect.stringContaining('lastModifiedDateTime "9999-12-31T23:59:59Z" lies in the future') }]]);
+    expect([...r.page.notes]).toEqual([
+      [
+        1,
+        {
+          level: 'warning',
+          message: expect.stringContaining('lastModifiedDateTime "9999-12-31T23:59:59Z" lies in the future'),
+        },
+      ],
+    ]);
   });
 
   it('future_skew is configurable, and epoch_seconds cursors follow the same rule', () => {
@@ -72,7 +97,10 @@ describe('item 2: a future timestamp never moves the delta cursor', () => {
   });
 
   it('a saved cursor already in the future (poisoned earlier) is discarded: the stream is read in full, with a warning', async () => {
-    const calls = serve('/v1/customer', () => [200, [{ number: '1', lastModifiedDateTime: '2026-06-01T09:00:00.000', metadata: { totalCount: 1 } }]]);
+    const calls = serve('/v1/customer', () => [
+      200,
+      [{ number: '1', lastModifiedDateTime: '2026-06-01T09:00:00.000', metadata: { totalCount: 1 } }],
+    ]);
     const r = reader(visma(), { saved: '9999-12-31T23:59:59.000Z' });
     await readAll(r);
     expect(calls[0].lastModifiedDateTime).toBeUndefined();
@@ -95,9 +123,15 @@ describe('item 3: an answer of the wrong shape is an error of that request', () 
     redactor.add('sekret-api-key');
     const html = `<!DOCTYPE html><html><head><title>Sign in</title></head><body>${'x'.repeat(5000)}</body></html>`;
     nock(API).get('/organizations').query(true).reply(200, html, { 'content-type': 'text/html' });
-    const err = await failure(readAll(reader(shippedConnector('zendesk').streams!.organizations, { redactor, query: { api_key: 'sekret-api-key' } })));
+    const err = await failure(
+      readAll(
+        reader(shippedConnector('zendesk').streams!.organizations, { redactor, query: { api_key: 'sekret-api-key' } }),
+      ),
+    );
     expect(err.message).toMatch(/GET https:\/\/api\.test\/organizations\?.*api_key=\*\*\*/);
-    expect(err.message).toContain('expected a JSON answer, got an HTML page with status 200: "<!DOCTYPE html><html><head><title>Sign in</title>');
+    expect(err.message).toContain(
+      'expected a JSON answer, got an HTML page with status 200: "<!DOCTYPE html><html><head><title>Sign in</title>',
+    );
     expect(err.message).not.toContain('sekret-api-key');
     expect(err.message.length).toBeLessThan(400);
   });
@@ -122,12 +156,25 @@ describe('item 3: an answer of the wrong shape is an error of that request', () 
     const connector = shippedConnector('zendesk');
     const { client } = makeClient(connector, { clock: fakeClock(NOW) });
     const target = { name: 'zendesk', connector, baseUrl: API, vars: {}, client } as unknown as LiveConnection;
-    nock(API).get('/organization_fields').query(true).reply(200, '<html><body>Help Center is closed</body></html>', { 'content-type': 'text/html; charset=utf-8' });
+    nock(API)
+      .get('/organization_fields')
+      .query(true)
+      .reply(200, '<html><body>Help Center is closed</body></html>', { 'content-type': 'text/html; charset=utf-8' });
     const created = nock(API).post('/organization_fields').reply(201, {});
     const store = await openState(null);
     try {
-      const p = provisionFields({ store, mapping: mapping.name, flowName, flow, op: connector.operations![flow.to], target, dryRun: false });
-      await expect(p).rejects.toThrow(/GET https:\/\/api\.test\/organization_fields.*expected a JSON answer, got an HTML page with status 200: "<html><body>Help Center is closed/);
+      const p = provisionFields({
+        store,
+        mapping: mapping.name,
+        flowName,
+        flow,
+        op: connector.operations![flow.to],
+        target,
+        dryRun: false,
+      });
+      await expect(p).rejects.toThrow(
+        /GET https:\/\/api\.test\/organization_fields.*expected a JSON answer, got an HTML page with status 200: "<html><body>Help Center is closed/,
+      );
       expect(created.isDone()).toBe(false);
       expect(await store.provisioned.get({ mapping: mapping.name, flow: flowName }, 'zendesk')).toBeUndefined();
     } finally {
@@ -138,21 +185,36 @@ describe('item 3: an answer of the wrong shape is an error of that request', () 
 
 describe('item 8: pagination that never ends is stopped with a clear error', () => {
   it('a cursor the server repeats (has_more true, the same cursor) stops the stream', async () => {
-    const calls = serve('/organizations', (_q, n) => [200, { organizations: [{ id: n + 1 }], meta: { has_more: true, after_cursor: 'SAME' } }]);
+    const calls = serve('/organizations', (_q, n) => [
+      200,
+      { organizations: [{ id: n + 1 }], meta: { has_more: true, after_cursor: 'SAME' } },
+    ]);
     const err = await failure(readAll(reader(shippedConnector('zendesk').streams!.organizations)));
-    expect(err.message).toMatch(/page 2 leads to a page already read .*the server repeats its cursor; the stream was stopped/);
+    expect(err.message).toMatch(
+      /page 2 leads to a page already read .*the server repeats its cursor; the stream was stopped/,
+    );
     expect(calls.length).toBeLessThanOrEqual(3);
   });
 
   it('a server that ignores pageNumber while reporting a huge totalCount (identical pages) stops the stream', async () => {
-    const calls = serve('/v1/customer', () => [200, [{ number: '1', metadata: { totalCount: 10_000_000, maxPageSize: 1 } }]]);
-    const err = await failure(readAll(reader({ ...shippedConnector('visma').streams!.customers, incremental: undefined })));
+    const calls = serve('/v1/customer', () => [
+      200,
+      [{ number: '1', metadata: { totalCount: 10_000_000, maxPageSize: 1 } }],
+    ]);
+    const err = await failure(
+      readAll(reader({ ...shippedConnector('visma').streams!.customers, incremental: undefined })),
+    );
     expect(err.message).toContain('page 2 is identical to page 1: the server ignores the paging parameters');
     expect(calls.length).toBeLessThanOrEqual(4);
   });
 
   it('a next URL the server repeats stops the stream', async () => {
-    const stream: Stream = { path: '/items', primary_key: 'id', records: 'items', pagination: { type: 'next_url', next_url: 'next' } };
+    const stream: Stream = {
+      path: '/items',
+      primary_key: 'id',
+      records: 'items',
+      pagination: { type: 'next_url', next_url: 'next' },
+    };
     const calls = serve('/items', (_q, n) => [200, { items: [{ id: n }], next: `${API}/items?page=2` }]);
     const err = await failure(readAll(reader(stream)));
     expect(err.message).toContain(`next URL ${API}/items?page=2`);
@@ -160,7 +222,12 @@ describe('item 8: pagination that never ends is stopped with a clear error', () 
   });
 
   it('pages are capped by pagination.max_pages (a server that never sends a short page)', async () => {
-    const stream: Stream = { path: '/items', primary_key: 'id', records: 'items', pagination: { type: 'page_number', page_param: 'page', page_size: 1, max_pages: 5 } };
+    const stream: Stream = {
+      path: '/items',
+      primary_key: 'id',
+      records: 'items',
+      pagination: { type: 'page_number', page_param: 'page', page_size: 1, max_pages: 5 },
+    };
     const calls = serve('/items', (q) => [200, { items: [{ id: q.get('page') }] }]);
     const err = await failure(readAll(reader(stream)));
     expect(err.message).toContain('more than pagination.max_pages (5) pages');
@@ -180,7 +247,9 @@ describe('item 9: every request has a total wait budget', () => {
     expect(calls.length).toBeLessThanOrEqual(3);
     expect(err.message).toContain('gave up after 240 s of retries and waits (retry.budget 300 s)');
     // Asked at the third answer, after two capped waits of 120 s.
-    expect(err.message).toContain(`the server asked to come back at ${new Date(NOW + 240_000 + 86_400_000).toISOString()}`);
+    expect(err.message).toContain(
+      `the server asked to come back at ${new Date(NOW + 240_000 + 86_400_000).toISOString()}`,
+    );
   });
 
   it('429 waits count against the budget (retry.budget configurable): short Retry-Afters do not go on for 50 rounds', async () => {
@@ -196,8 +265,14 @@ describe('item 9: every request has a total wait budget', () => {
 
 describe('item 10: timeouts in seconds', () => {
   it('defaults: connect 10 s, read 30 s, budget 5 min; each overridable in the connector', () => {
-    expect(makeClient(testConnector()).client.timeouts).toEqual({ connectMs: 10_000, readMs: 30_000, budgetMs: 300_000 });
-    expect(makeClient(testConnector({ connect_timeout: '2s', timeout: '5s', retry: { budget: '1m' } })).client.timeouts).toEqual({ connectMs: 2000, readMs: 5000, budgetMs: 60_000 });
+    expect(makeClient(testConnector()).client.timeouts).toEqual({
+      connectMs: 10_000,
+      readMs: 30_000,
+      budgetMs: 300_000,
+    });
+    expect(
+      makeClient(testConnector({ connect_timeout: '2s', timeout: '5s', retry: { budget: '1m' } })).client.timeouts,
+    ).toEqual({ connectMs: 2000, readMs: 5000, budgetMs: 60_000 });
   });
 
   it('a server that accepts the connection and never answers is a clear error after the read timeout', async () => {

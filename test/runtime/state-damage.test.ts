@@ -16,12 +16,31 @@ afterEach(removeTempDirs);
 function put(s: StateStore, stream: string, records: Record<string, string>): void {
   const keys = Object.keys(records);
   const stored = s.storeValues(keys.map((k) => records[k]));
-  s.transaction(() => keys.forEach((k, i) => s.run('INSERT OR REPLACE INTO mirror (connection, stream, key, version, data, pos, len) VALUES (?, ?, ?, ?, ?, ?, ?)', ['visma', stream, k, 'v1', ...stored[i]])));
-  s.run('INSERT OR REPLACE INTO cursors (connection, stream, value) VALUES (?, ?, ?)', ['visma', stream, '2026-01-01T00:00:00Z']);
+  s.transaction(() =>
+    keys.forEach((k, i) =>
+      s.run(
+        'INSERT OR REPLACE INTO mirror (connection, stream, key, version, data, pos, len) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ['visma', stream, k, 'v1', ...stored[i]],
+      ),
+    ),
+  );
+  s.run('INSERT OR REPLACE INTO cursors (connection, stream, value) VALUES (?, ?, ?)', [
+    'visma',
+    stream,
+    '2026-01-01T00:00:00Z',
+  ]);
 }
 
-const rows = (s: StateStore, stream: string) => s.all<{ key: string; data: string | null; pos: number | null; len: number | null }>('SELECT key, data, pos, len FROM mirror WHERE stream = ? ORDER BY key', [stream]);
-const logPath = (dir: string) => join(dir, readdirSync(dir).find((f) => /\.values\.\d+$/.test(f))!);
+const rows = (s: StateStore, stream: string) =>
+  s.all<{ key: string; data: string | null; pos: number | null; len: number | null }>(
+    'SELECT key, data, pos, len FROM mirror WHERE stream = ? ORDER BY key',
+    [stream],
+  );
+const logPath = (dir: string) =>
+  join(
+    dir,
+    readdirSync(dir).find((f) => /\.values\.\d+$/.test(f))!,
+  );
 
 describe('value-log checksums', () => {
   it('a same-length edit is caught at open: only the edited record is dropped and its stream read again; the others are kept', async () => {
@@ -41,7 +60,9 @@ describe('value-log checksums', () => {
 
     const again = await StateStore.open(path, { secrets: KEY });
     expect(again.notes).toHaveLength(1);
-    expect(again.notes[0]).toMatch(/1 stored source record\(s\) in .*state\.db\.values\.1 could not be trusted \(does not match its checksum: the log was changed on disk\).*visma\/customers: 1 \(c2\)/);
+    expect(again.notes[0]).toMatch(
+      /1 stored source record\(s\) in .*state\.db\.values\.1 could not be trusted \(does not match its checksum: the log was changed on disk\).*visma\/customers: 1 \(c2\)/,
+    );
     expect(rows(again, 'customers').map((r) => [r.key, again.loadValue(r)])).toEqual([['c1', '{"creditLimit":10000}']]);
     expect(rows(again, 'invoices').map((r) => again.loadValue(r))).toEqual(['{"amount":5}']);
     // The stream with the damaged record is read from the beginning again; the other keeps its cursor.
@@ -62,7 +83,9 @@ describe('value-log checksums', () => {
     const bytes = readFileSync(log);
     bytes[bytes.indexOf('10000')] = '9'.charCodeAt(0);
     writeFileSync(log, bytes);
-    expect(() => s.loadValue(rows(s, 'customers')[0])).toThrow(/value log .*state\.db\.values\.1: the record at byte \d+ \(21 bytes\) does not match its checksum/);
+    expect(() => s.loadValue(rows(s, 'customers')[0])).toThrow(
+      /value log .*state\.db\.values\.1: the record at byte \d+ \(21 bytes\) does not match its checksum/,
+    );
     s.close();
   });
 
@@ -71,7 +94,9 @@ describe('value-log checksums', () => {
     const path = join(dir, 'state.db');
     const SQL = await initSqlJs();
     const old = new SQL.Database();
-    old.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT); CREATE TABLE mirror (connection TEXT, stream TEXT, key TEXT, version TEXT, data TEXT, pos INTEGER, len INTEGER, PRIMARY KEY (connection, stream, key)) WITHOUT ROWID; INSERT INTO meta VALUES ('value_log', 'state.db.values.1'); INSERT INTO mirror VALUES ('visma', 'customers', 'a', 'v', NULL, 0, 7), ('visma', 'customers', 'b', 'v', NULL, 7, 7)");
+    old.exec(
+      "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT); CREATE TABLE mirror (connection TEXT, stream TEXT, key TEXT, version TEXT, data TEXT, pos INTEGER, len INTEGER, PRIMARY KEY (connection, stream, key)) WITHOUT ROWID; INSERT INTO meta VALUES ('value_log', 'state.db.values.1'); INSERT INTO mirror VALUES ('visma', 'customers', 'a', 'v', NULL, 0, 7), ('visma', 'customers', 'b', 'v', NULL, 7, 7)",
+    );
     writeFileSync(path, old.export());
     writeFileSync(join(dir, 'state.db.values.1'), '{"a":1}{"b":2}');
     const viewer = await StateStore.open(path, { secrets: KEY, lock: false });
@@ -101,7 +126,6 @@ describe('value-log checksums', () => {
     expect(rows(again, 'customers')).toEqual([]);
     again.close();
   });
-
 });
 
 describe('unfinished checkpoints', () => {
@@ -110,7 +134,12 @@ describe('unfinished checkpoints', () => {
     const path = join(dir, 'state.db');
     const s = await StateStore.open(path, { secrets: KEY });
     s.checkpoint();
-    s.run('INSERT INTO runs (id, mapping, started_at, status) VALUES (?, ?, ?, ?)', ['run-killed', 'visma-zendesk', '2026-01-01T00:00:00.000Z', 'running']);
+    s.run('INSERT INTO runs (id, mapping, started_at, status) VALUES (?, ?, ?, ?)', [
+      'run-killed',
+      'visma-zendesk',
+      '2026-01-01T00:00:00.000Z',
+      'running',
+    ]);
     // What the killed process was writing: a complete copy that never got renamed.
     writeFileSync(`${path}.tmp-999999`, s.db.export());
     s.abandon();
@@ -120,11 +149,17 @@ describe('unfinished checkpoints', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
     const runs = listRuns(again);
     expect(runs.find((r) => r.id === 'run-killed')).toMatchObject({ mapping: 'visma-zendesk', status: 'interrupted' });
-    expect(JSON.parse(runs.find((r) => r.id === 'run-killed')!.summary!).error).toMatch(/mlc process 999999 stopped while saving the state .*state\.db\.tmp-999999/);
+    expect(JSON.parse(runs.find((r) => r.id === 'run-killed')!.summary!).error).toMatch(
+      /mlc process 999999 stopped while saving the state .*state\.db\.tmp-999999/,
+    );
     expect(runs.find((r) => r.id.endsWith('-pid999998'))).toMatchObject({ status: 'interrupted' });
-    expect(again.notes.join('\n')).toMatch(/removed .*state\.db\.tmp-999999, an unfinished checkpoint of mlc process 999999/);
+    expect(again.notes.join('\n')).toMatch(
+      /removed .*state\.db\.tmp-999999, an unfinished checkpoint of mlc process 999999/,
+    );
     again.close();
-    expect(listRuns(await StateStore.open(path, { secrets: KEY, lock: false })).filter((r) => r.status === 'interrupted')).toHaveLength(2);
+    expect(
+      listRuns(await StateStore.open(path, { secrets: KEY, lock: false })).filter((r) => r.status === 'interrupted'),
+    ).toHaveLength(2);
   });
 
   it('a reader without the lock leaves the temp file of a live process alone', async () => {
@@ -155,7 +190,8 @@ describe('damaged state databases', () => {
     const path = join(dir, 'state.db');
     const s = await StateStore.open(path, { secrets: KEY });
     s.transaction(() => {
-      for (let i = 0; i < 3000; i++) s.run('INSERT INTO audit (run_id, key, action, at) VALUES (?, ?, ?, ?)', ['r', `k${i}`, 'created', 'now']);
+      for (let i = 0; i < 3000; i++)
+        s.run('INSERT INTO audit (run_id, key, action, at) VALUES (?, ?, ?, ?)', ['r', `k${i}`, 'created', 'now']);
     });
     s.close();
     const bytes = readFileSync(path);
@@ -164,7 +200,9 @@ describe('damaged state databases', () => {
     for (let i = 0; i < 2; i++) {
       const err = (await StateStore.open(path, { secrets: KEY }).catch((e: unknown) => e)) as Error;
       expect(err).toBeInstanceOf(StateFileError);
-      expect(err.message).toMatch(/is damaged: (SQLite's integrity check fails|it is not a readable SQLite database \(database disk image is malformed\))/);
+      expect(err.message).toMatch(
+        /is damaged: (SQLite's integrity check fails|it is not a readable SQLite database \(database disk image is malformed\))/,
+      );
       expect(err.message).toContain('mlc state check');
     }
     expect(readdirSync(dir).filter((f) => f.includes('.damaged-'))).toHaveLength(1);
@@ -181,7 +219,8 @@ describe.skipIf(process.platform === 'win32')('permissions', () => {
     expect(statSync(`${path}.lock`).mode & 0o777).toBe(0o600);
     s.close();
     expect(statSync(join(dir, '.mlc')).mode & 0o777).toBe(0o700);
-    for (const f of readdirSync(join(dir, '.mlc'))) expect((statSync(join(dir, '.mlc', f)).mode & 0o777).toString(8), f).toBe('600');
+    for (const f of readdirSync(join(dir, '.mlc')))
+      expect((statSync(join(dir, '.mlc', f)).mode & 0o777).toString(8), f).toBe('600');
     chmodSync(join(dir, '.mlc', 'state.db.values.1'), 0o644);
     chmodSync(join(dir, '.mlc'), 0o755);
     (await StateStore.open(path, { secrets: KEY })).close();

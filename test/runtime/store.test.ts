@@ -13,7 +13,11 @@ import { tokenStore } from '../../engine/store/token-store.js';
 import { removeTempDirs, tempDir } from './helpers.js';
 
 // Crash switches for the file system calls of writeFileAtomic (engine/store/atomic-file.ts).
-const crash = vi.hoisted(() => ({ midWrite: false, beforeRename: false, afterLockRead: undefined as undefined | ((path: string) => void) }));
+const crash = vi.hoisted(() => ({
+  midWrite: false,
+  beforeRename: false,
+  afterLockRead: undefined as undefined | ((path: string) => void),
+}));
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
   const writeSync = (...args: unknown[]): number => {
@@ -132,7 +136,10 @@ describe('credentials', () => {
     await creds.set('zendesk_secret', 'zd-super-secret-value-123');
     await creds.set('pin', 'abc');
     const list = await creds.list();
-    expect(list.map((r) => Object.keys(r).sort())).toEqual([['name', 'updatedAt'], ['name', 'updatedAt']]);
+    expect(list.map((r) => Object.keys(r).sort())).toEqual([
+      ['name', 'updatedAt'],
+      ['name', 'updatedAt'],
+    ]);
     expect(list.map((r) => r.name)).toEqual(['pin', 'zendesk_secret']);
     expect(creds.get('zendesk_secret')).toBe('zd-super-secret-value-123');
     expect(realFs.readFileSync(path).includes(Buffer.from('zd-super-secret'))).toBe(false);
@@ -175,7 +182,10 @@ describe('atomic checkpoints', () => {
   async function reopenAndRead(path: string) {
     const s = await StateStore.open(path, { secrets: KEY });
     try {
-      return { generation: s.getMeta('generation'), cursor: s.get<{ value: string }>('SELECT value FROM cursors')?.value };
+      return {
+        generation: s.getMeta('generation'),
+        cursor: s.get<{ value: string }>('SELECT value FROM cursors')?.value,
+      };
     } finally {
       s.abandon();
     }
@@ -200,16 +210,25 @@ describe('atomic checkpoints', () => {
   it('a run whose first checkpoint failed (disk full) is recorded as interrupted at the next open, with the reason', async () => {
     const dir = tempDir();
     const { path, state } = await withCheckpoint(dir);
-    state.run('INSERT INTO runs (id, mapping, started_at, status) VALUES (?, ?, ?, ?)', ['run-enospc', 'visma-zendesk', new Date().toISOString(), 'running']);
+    state.run('INSERT INTO runs (id, mapping, started_at, status) VALUES (?, ?, ?, ?)', [
+      'run-enospc',
+      'visma-zendesk',
+      new Date().toISOString(),
+      'running',
+    ]);
     crash.midWrite = true;
     expect(() => state.checkpoint()).toThrow(StateFileError);
     crash.midWrite = false;
     state.abandon();
     const again = await StateStore.open(path, { secrets: KEY });
     expect(realFs.readdirSync(dir).filter((f) => f.startsWith('state.db.tmp-'))).toEqual([]);
-    const run = again.get<{ status: string; summary: string }>("SELECT status, summary FROM runs WHERE id = 'run-enospc'");
+    const run = again.get<{ status: string; summary: string }>(
+      "SELECT status, summary FROM runs WHERE id = 'run-enospc'",
+    );
     expect(run?.status).toBe('interrupted');
-    expect(JSON.parse(run!.summary).error).toMatch(/could not save the state \(simulated crash in the middle of writing the temp file\)/);
+    expect(JSON.parse(run!.summary).error).toMatch(
+      /could not save the state \(simulated crash in the middle of writing the temp file\)/,
+    );
     again.close();
   });
 
@@ -268,7 +287,11 @@ describe('atomic checkpoints', () => {
     ).toThrow('abort');
     expect(state.getMeta('x')).toBeUndefined();
     state.transaction(() => {
-      for (const row of [['a', '1'], ['b', '2']]) state.run('INSERT INTO meta VALUES (?, ?)', row);
+      for (const row of [
+        ['a', '1'],
+        ['b', '2'],
+      ])
+        state.run('INSERT INTO meta VALUES (?, ?)', row);
     });
     expect(state.all('SELECT key FROM meta ORDER BY key')).toEqual([{ key: 'a' }, { key: 'b' }]);
     state.abandon();
@@ -283,7 +306,9 @@ describe('corrupt state files', () => {
     const err = await StateStore.open(path, { secrets: KEY }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StateFileError);
     expect((err as Error).message).toContain(path);
-    expect((err as Error).message).toMatch(/is damaged: it is not a readable SQLite database .*Restore .* from a backup, or delete .* to start a fresh state/);
+    expect((err as Error).message).toMatch(
+      /is damaged: it is not a readable SQLite database .*Restore .* from a backup, or delete .* to start a fresh state/,
+    );
     expect(realFs.existsSync(`${path}.lock`)).toBe(false);
   });
 
@@ -292,7 +317,14 @@ describe('corrupt state files', () => {
     const path = join(dir, 'state.db');
     const s = await StateStore.open(path, { secrets: KEY });
     s.transaction(() => {
-      for (let i = 0; i < 500; i++) s.run('INSERT INTO mirror (connection, stream, key, version, data) VALUES (?, ?, ?, ?, ?)', ['c', 's', String(i), 'v', 'x'.repeat(300)]);
+      for (let i = 0; i < 500; i++)
+        s.run('INSERT INTO mirror (connection, stream, key, version, data) VALUES (?, ?, ?, ?, ?)', [
+          'c',
+          's',
+          String(i),
+          'v',
+          'x'.repeat(300),
+        ]);
     });
     s.close();
     const bytes = realFs.readFileSync(path);
@@ -302,7 +334,8 @@ describe('corrupt state files', () => {
 });
 
 describe('lock file', () => {
-  const lockOf = (path: string) => JSON.parse(realFs.readFileSync(`${path}.lock`, 'utf8')) as { pid: number; host: string };
+  const lockOf = (path: string) =>
+    JSON.parse(realFs.readFileSync(`${path}.lock`, 'utf8')) as { pid: number; host: string };
 
   it('a second open of the same state file in a live process is refused, and allowed after close', async () => {
     const dir = tempDir();
@@ -325,15 +358,22 @@ describe('lock file', () => {
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
     try {
       await new Promise((r) => child.once('spawn', r));
-      realFs.writeFileSync(`${path}.lock`, JSON.stringify({ pid: child.pid, host: hostname(), at: new Date().toISOString() }));
-      await expect(StateStore.open(path, { secrets: KEY })).rejects.toThrow(new RegExp(`another mlc process \\(pid ${child.pid} on`));
+      realFs.writeFileSync(
+        `${path}.lock`,
+        JSON.stringify({ pid: child.pid, host: hostname(), at: new Date().toISOString() }),
+      );
+      await expect(StateStore.open(path, { secrets: KEY })).rejects.toThrow(
+        new RegExp(`another mlc process \\(pid ${child.pid} on`),
+      );
       // The parent of this test process is alive too.
       realFs.writeFileSync(`${path}.lock`, JSON.stringify({ pid: process.ppid, host: hostname() }));
       await expect(StateStore.open(path, { secrets: KEY })).rejects.toBeInstanceOf(LockedError);
       realFs.writeFileSync(`${path}.lock`, JSON.stringify({ pid: child.pid, host: hostname() }));
     } finally {
       child.kill('SIGKILL');
-      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r)));
+      await new Promise((r) =>
+        child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r),
+      );
     }
     const s = await StateStore.open(path, { secrets: KEY });
     expect(lockOf(path).pid).toBe(process.pid);

@@ -67,7 +67,10 @@ flows:
 `,
 };
 
-const connections: Connections['connections'] = { src: { connector: 'src' }, dst: { connector: 'dst', values: { token: TOKEN } } };
+const connections: Connections['connections'] = {
+  src: { connector: 'src' },
+  dst: { connector: 'dst', values: { token: TOKEN } },
+};
 
 interface Item {
   id: number;
@@ -132,7 +135,8 @@ afterEach(() => {
   removeTempDirs();
 });
 
-const sync = (events?: SyncEvent[]) => runSync({ root, mapping: 'src-dst', connections, statePath, onEvent: (e) => events?.push(e) });
+const sync = (events?: SyncEvent[]) =>
+  runSync({ root, mapping: 'src-dst', connections, statePath, onEvent: (e) => events?.push(e) });
 
 describe('runSync twice', () => {
   it('the first run creates everything; a second run over the same source makes zero write requests', async () => {
@@ -148,12 +152,23 @@ describe('runSync twice', () => {
     expect(first.status).toBe('ok');
     expect(first.error).toBeUndefined();
     expect(first.flows).toHaveLength(1);
-    expect(first.flows[0]).toMatchObject({ flow: 'things', read: 3, affected: 3, created: 3, updated: 0, unchanged: 0, failed: 0, requests: { source: 2, target: 3 } });
-    expect(target.writes.map((w) => w.body).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
-      { thing: { external_id: '1', name: 'Alpha' } },
-      { thing: { external_id: '2', name: 'Beta' } },
-      { thing: { external_id: '3', name: 'Gamma' } },
-    ]);
+    expect(first.flows[0]).toMatchObject({
+      flow: 'things',
+      read: 3,
+      affected: 3,
+      created: 3,
+      updated: 0,
+      unchanged: 0,
+      failed: 0,
+      requests: { source: 2, target: 3 },
+    });
+    expect(target.writes.map((w) => w.body).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
+      [
+        { thing: { external_id: '1', name: 'Alpha' } },
+        { thing: { external_id: '2', name: 'Beta' } },
+        { thing: { external_id: '3', name: 'Gamma' } },
+      ],
+    );
     expect(target.writes.every((w) => w.auth === `Bearer ${TOKEN}`)).toBe(true);
     expect(reads.map((q) => q.since)).toEqual([undefined, undefined]);
 
@@ -176,7 +191,10 @@ describe('runSync twice', () => {
         { key: '2', target_id: '1001' },
         { key: '3', target_id: '1002' },
       ]);
-      expect(state.all<{ status: string }>('SELECT status FROM runs ORDER BY started_at')).toEqual([{ status: 'ok' }, { status: 'ok' }]);
+      expect(state.all<{ status: string }>('SELECT status FROM runs ORDER BY started_at')).toEqual([
+        { status: 'ok' },
+        { status: 'ok' },
+      ]);
       expect(state.get<{ n: number }>('SELECT count(*) AS n FROM pending')?.n).toBe(0);
     } finally {
       state.abandon();
@@ -195,13 +213,26 @@ describe('runSync twice', () => {
     // A field the mapping does not use changed: new version, same payload.
     data[0] = { ...data[0], note: 'internal', updated: '2026-04-02T09:00:00.000Z' };
     const second = await sync();
-    expect(second.flows[0]).toMatchObject({ affected: 1, unchanged: 1, created: 0, updated: 0, failed: 0, requests: { target: 0 } });
+    expect(second.flows[0]).toMatchObject({
+      affected: 1,
+      unchanged: 1,
+      created: 0,
+      updated: 0,
+      failed: 0,
+      requests: { target: 0 },
+    });
     expect(target.writes).toHaveLength(2);
 
     // A mapped field changed: exactly one write, reported as updated.
     data[1] = { ...data[1], name: 'Beta 2', updated: '2026-04-03T09:00:00.000Z' };
     const third = await sync();
-    expect(third.flows[0]).toMatchObject({ affected: 1, updated: 1, created: 0, unchanged: 0, requests: { target: 1 } });
+    expect(third.flows[0]).toMatchObject({
+      affected: 1,
+      updated: 1,
+      created: 0,
+      unchanged: 0,
+      requests: { target: 1 },
+    });
     expect(target.writes.at(-1)?.body).toEqual({ thing: { external_id: '2', name: 'Beta 2' } });
 
     // And once more with nothing new: nothing written.

@@ -17,18 +17,30 @@ function put(s: StateStore, records: Record<string, string | null>): void {
   const keys = Object.keys(records);
   const stored = s.storeValues(keys.map((k) => records[k]));
   s.transaction(() =>
-    keys.forEach((k, i) => s.run('INSERT OR REPLACE INTO mirror (connection, stream, key, version, data, pos, len) VALUES (?, ?, ?, ?, ?, ?, ?)', ['c', 's', k, 'v', ...stored[i]])),
+    keys.forEach((k, i) =>
+      s.run(
+        'INSERT OR REPLACE INTO mirror (connection, stream, key, version, data, pos, len) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ['c', 's', k, 'v', ...stored[i]],
+      ),
+    ),
   );
 }
 
 function read(s: StateStore): Record<string, string | null> {
-  return Object.fromEntries(s.all<Row>("SELECT key, data, pos, len FROM mirror WHERE stream = 's' ORDER BY key").map((r) => [r.key, s.loadValue(r)]));
+  return Object.fromEntries(
+    s
+      .all<Row>("SELECT key, data, pos, len FROM mirror WHERE stream = 's' ORDER BY key")
+      .map((r) => [r.key, s.loadValue(r)]),
+  );
 }
 
 // A checked log starts with a 13-byte header and keeps a 4-byte checksum before each value.
 const HEADER = 13;
 const FRAME = 4;
-const logs = (dir: string) => readdirSync(dir).filter((f) => f.includes('.values.')).sort();
+const logs = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.includes('.values.'))
+    .sort();
 
 describe('value log', () => {
   it('a state file keeps records in its log, not in the database, and reads them back after a reopen', async () => {
@@ -40,7 +52,9 @@ describe('value log', () => {
     expect(s.all<Row>('SELECT key, data FROM mirror ORDER BY key').map((r) => r.data)).toEqual([null, null, null]);
     s.close();
     expect(logs(dir)).toEqual(['state.db.values.1']);
-    expect(statSync(join(dir, 'state.db.values.1')).size).toBe(HEADER + 2 * FRAME + Buffer.byteLength(records.a) + Buffer.byteLength(records.c));
+    expect(statSync(join(dir, 'state.db.values.1')).size).toBe(
+      HEADER + 2 * FRAME + Buffer.byteLength(records.a) + Buffer.byteLength(records.c),
+    );
     const again = await StateStore.open(path, { secrets: KEY });
     expect(read(again)).toEqual(records);
     again.close();
@@ -157,14 +171,18 @@ describe('value log', () => {
     s.close();
     rmSync(join(dir, 'state.db.values.1'));
     const reopened = await StateStore.open(path, { secrets: KEY });
-    expect(reopened.notes.join('\n')).toMatch(/1 stored source record\(s\) in .*state\.db\.values\.1 could not be trusted \(the value log is missing\).*read again in full from the source: c\/s: 1 \(a\)/);
+    expect(reopened.notes.join('\n')).toMatch(
+      /1 stored source record\(s\) in .*state\.db\.values\.1 could not be trusted \(the value log is missing\).*read again in full from the source: c\/s: 1 \(a\)/,
+    );
     expect(read(reopened)).toEqual({});
     expect(reopened.all('SELECT * FROM cursors')).toEqual([]);
     reopened.close();
 
     const SQL = await initSqlJs();
     const old = new SQL.Database();
-    old.exec("CREATE TABLE mirror (connection TEXT, stream TEXT, key TEXT, version TEXT, data TEXT, PRIMARY KEY (connection, stream, key)); INSERT INTO mirror VALUES ('c', 's', 'a', 'v', '{\"old\":true}')");
+    old.exec(
+      "CREATE TABLE mirror (connection TEXT, stream TEXT, key TEXT, version TEXT, data TEXT, PRIMARY KEY (connection, stream, key)); INSERT INTO mirror VALUES ('c', 's', 'a', 'v', '{\"old\":true}')",
+    );
     const oldPath = join(dir, 'old.db');
     writeFileSync(oldPath, old.export());
     const migrated = await StateStore.open(oldPath, { secrets: KEY });
@@ -193,12 +211,17 @@ describe('state files from before WITHOUT ROWID', () => {
     const path = join(dir, 'state.db');
     writeFileSync(path, old.export());
     const s = await StateStore.open(path, { secrets: KEY });
-    const ddl = (name: string) => s.get<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = ?", [name])?.sql ?? '';
+    const ddl = (name: string) =>
+      s.get<{ sql: string }>('SELECT sql FROM sqlite_master WHERE name = ?', [name])?.sql ?? '';
     for (const t of ['mirror', 'links', 'pending', 'targets']) expect(ddl(t), t).toMatch(/WITHOUT ROWID$/);
     expect(ddl('links_by_parent')).toContain('parent_key');
     // The row with no key (possible in a rowid table, meaningless here) is dropped; the rest is kept.
     expect(s.all('SELECT key, version, data FROM mirror')).toEqual([{ key: 'a', version: 'v1', data: '{"a":1}' }]);
-    expect(s.all("SELECT child_key FROM links INDEXED BY links_by_parent WHERE mapping = 'm' AND flow = 'f' AND rel = 'r' AND parent_key = 'a'")).toEqual([{ child_key: 'i1' }, { child_key: 'i2' }]);
+    expect(
+      s.all(
+        "SELECT child_key FROM links INDEXED BY links_by_parent WHERE mapping = 'm' AND flow = 'f' AND rel = 'r' AND parent_key = 'a'",
+      ),
+    ).toEqual([{ child_key: 'i1' }, { child_key: 'i2' }]);
     expect(s.all('SELECT key FROM pending')).toEqual([{ key: 'a' }]);
     expect(s.get('SELECT target_id, hash FROM targets')).toEqual({ target_id: '42', hash: 'h' });
     s.checkpoint();

@@ -12,20 +12,38 @@ afterEach(() => {
 });
 
 const target = (s: StateStore, key: string, hash: string) =>
-  s.run("INSERT OR REPLACE INTO targets (mapping, flow, key, match_value, target_id, hash, mapped_at, clock_dependent) VALUES ('m', 'f', ?, ?, ?, ?, '2026-01-01', 0)", [key, key, `id-${key}`, hash]);
-const hashOf = (s: StateStore, key: string) => s.get<{ hash: string | null }>("SELECT hash FROM targets WHERE mapping = 'm' AND flow = 'f' AND key = ?", [key])?.hash;
+  s.run(
+    "INSERT OR REPLACE INTO targets (mapping, flow, key, match_value, target_id, hash, mapped_at, clock_dependent) VALUES ('m', 'f', ?, ?, ?, ?, '2026-01-01', 0)",
+    [key, key, `id-${key}`, hash],
+  );
+const hashOf = (s: StateStore, key: string) =>
+  s.get<{ hash: string | null }>("SELECT hash FROM targets WHERE mapping = 'm' AND flow = 'f' AND key = ?", [key])
+    ?.hash;
 
 describe('write-intent journal', () => {
   it('concurrent appends all reach the file, as whole lines, with their job ids', async () => {
     dir = mkdtempSync(join(tmpdir(), 'mlc-journal-'));
     const j = new WriteJournal(join(dir, 'state.db.journal'));
-    const batch = (k: string) => ({ mapping: 'm', flow: 'f', kind: 'create' as const, items: [{ key: k, match: k, hash: `h-${k}` }] });
+    const batch = (k: string) => ({
+      mapping: 'm',
+      flow: 'f',
+      kind: 'create' as const,
+      items: [{ key: k, match: k, hash: `h-${k}` }],
+    });
     const ids = (await Promise.all([j.intend([batch('a'), batch('b')]), j.intend([batch('c')])])).flat();
     await Promise.all(ids.map((id, i) => j.jobStarted(id, `J${i}`)));
     await j.close();
-    const lines = readFileSync(join(dir, 'state.db.journal'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: string; b: string; job?: string });
+    const lines = readFileSync(join(dir, 'state.db.journal'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { t: string; b: string; job?: string });
     expect(lines.filter((l) => l.t === 'w').map((l) => l.b)).toEqual(ids);
-    expect(lines.filter((l) => l.t === 'j').map((l) => l.job).sort()).toEqual(['J0', 'J1', 'J2']);
+    expect(
+      lines
+        .filter((l) => l.t === 'j')
+        .map((l) => l.job)
+        .sort(),
+    ).toEqual(['J0', 'J1', 'J2']);
     expect(new Set(ids).size).toBe(3);
   });
 
@@ -39,11 +57,24 @@ describe('write-intent journal', () => {
     s.run("INSERT INTO pending (mapping, flow, key) VALUES ('m', 'f', 'a'), ('m', 'f', 'c')");
     s.close();
     const j = new WriteJournal(journalPath(statePath));
-    const [sent] = await j.intend([{ mapping: 'm', flow: 'f', kind: 'update', items: [{ key: 'a', match: 'a', target: 'id-a', hash: 'new-a' }, { key: 'b', match: 'b', target: 'id-b', hash: 'new-b' }] }]);
+    const [sent] = await j.intend([
+      {
+        mapping: 'm',
+        flow: 'f',
+        kind: 'update',
+        items: [
+          { key: 'a', match: 'a', target: 'id-a', hash: 'new-a' },
+          { key: 'b', match: 'b', target: 'id-b', hash: 'new-b' },
+        ],
+      },
+    ]);
     await j.jobStarted(sent, 'JOB-1');
     await j.close();
     // A kill in the middle of the next append: that batch was never sent.
-    appendFileSync(journalPath(statePath), '{"t":"w","b":"torn","mapping":"m","flow":"f","kind":"create","items":[{"key":"c"');
+    appendFileSync(
+      journalPath(statePath),
+      '{"t":"w","b":"torn","mapping":"m","flow":"f","kind":"create","items":[{"key":"c"',
+    );
 
     const again = await StateStore.open(statePath);
     try {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { manualClock, advancingClock } from '../../sandbox/framework/clock.js';
-import { asciiSlug, companyName, COUNTRIES, personName, phoneNumber, streetAddress } from '../../sandbox/framework/fake-nordic.js';
+import {
+  asciiSlug,
+  companyName,
+  COUNTRIES,
+  personName,
+  phoneNumber,
+  streetAddress,
+} from '../../sandbox/framework/fake-nordic.js';
 import { FaultInjector } from '../../sandbox/framework/faults.js';
 import { boolKnob, enumKnob, KnobError, KnobSet, numberKnob } from '../../sandbox/framework/knobs.js';
 import { Prng } from '../../sandbox/framework/prng.js';
@@ -13,7 +20,10 @@ const h = (name: string) => () => ({ status: 200, body: name });
 
 describe('Router', () => {
   it('matches params, prefers static segments regardless of order, and reports other methods', () => {
-    const r = new Router().get('/orgs/{id}', h('show')).get('/orgs/show_many', h('many')).put('/orgs/{id}', h('update'));
+    const r = new Router()
+      .get('/orgs/{id}', h('show'))
+      .get('/orgs/show_many', h('many'))
+      .put('/orgs/{id}', h('update'));
     expect(r.lookup('GET', '/orgs/42').match).toMatchObject({ params: { id: '42' }, route: 'GET /orgs/{id}' });
     expect(r.lookup('GET', '/orgs/show_many').match?.route).toBe('GET /orgs/show_many');
     expect(r.lookup('PUT', '/orgs/show_many').match?.route).toBe('PUT /orgs/{id}');
@@ -49,7 +59,10 @@ describe('Prng and fake data', () => {
     expect(names.every((n) => / (Oy|Oyj|Ky)$/.test(n))).toBe(true);
     expect(companyName(new Prng(1), COUNTRIES.NO)).toMatch(/ (AS|ASA|DA)$/);
     expect(personName(rng, COUNTRIES.SE).full).toMatch(/^\S+ \S+$/);
-    expect(streetAddress(rng, COUNTRIES.DK)).toMatchObject({ countryId: 'DK', postalCode: expect.stringMatching(/^\d{4}$/) });
+    expect(streetAddress(rng, COUNTRIES.DK)).toMatchObject({
+      countryId: 'DK',
+      postalCode: expect.stringMatching(/^\d{4}$/),
+    });
     expect(streetAddress(rng, COUNTRIES.SE).postalCode).toMatch(/^\d{3} \d{2}$/);
     expect(phoneNumber(rng, COUNTRIES.NO)).toMatch(/^\+47 \d{2} \d{2} \d{2} \d{2}$/);
     expect(asciiSlug('Bjørkås Ängsö')).toBe('bjorkasangso');
@@ -90,7 +103,8 @@ describe('Clocks, knobs, limiter, stats, faults', () => {
 
   it('stats count per route and keep a bounded log', () => {
     const s = new RequestStats(() => new Date('2026-01-01T00:00:00Z'), 3);
-    for (let i = 0; i < 10; i++) s.record({ method: 'GET', path: `/x/${i}`, query: '', route: 'GET /x/{id}', status: 200 });
+    for (let i = 0; i < 10; i++)
+      s.record({ method: 'GET', path: `/x/${i}`, query: '', route: 'GET /x/{id}', status: 200 });
     s.record({ method: 'POST', path: '/y', query: '?a=1', route: 'POST /y', status: 201 });
     const v = s.view();
     expect(v.total).toBe(11);
@@ -102,7 +116,11 @@ describe('Clocks, knobs, limiter, stats, faults', () => {
 
   it('fault decisions are deterministic for a seed and off by default', () => {
     const off = new FaultInjector(1);
-    expect(Array.from({ length: 20 }, () => off.decide()).every((d) => !d.drop && d.error === null && !d.malformed && d.burst === null)).toBe(true);
+    expect(
+      Array.from({ length: 20 }, () => off.decide()).every(
+        (d) => !d.drop && d.error === null && !d.malformed && d.burst === null,
+      ),
+    ).toBe(true);
     const a = new FaultInjector(5, { errorRate: 0.5 });
     const b = new FaultInjector(5, { errorRate: 0.5 });
     const seqA = Array.from({ length: 30 }, () => a.decide().error);

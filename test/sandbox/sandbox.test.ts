@@ -10,7 +10,13 @@ const NOW = '2026-03-01T09:00:00.000Z';
 let sb: Sandbox;
 
 beforeAll(async () => {
-  sb = await startSandbox({ systems: ['visma', 'zendesk'], size: 40, seed: 21, now: fixedClock(NOW), knobs: { zendesk: { rateLimitEnabled: false } } });
+  sb = await startSandbox({
+    systems: ['visma', 'zendesk'],
+    size: 40,
+    seed: 21,
+    now: fixedClock(NOW),
+    knobs: { zendesk: { rateLimitEnabled: false } },
+  });
 });
 afterAll(() => sb.stop());
 
@@ -21,12 +27,29 @@ describe('startSandbox', () => {
     const vUrl = sb.simulators.visma!.url;
     const zUrl = sb.simulators.zendesk!.url;
     expect(vUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(v).toEqual({ connector: 'visma', base_url: vUrl, token_url: `${vUrl}/connect/token`, values: { client_id: expect.any(String), client_secret: expect.any(String), tenant_id: expect.any(String), company_id: expect.any(String) } });
+    expect(v).toEqual({
+      connector: 'visma',
+      base_url: vUrl,
+      token_url: `${vUrl}/connect/token`,
+      values: {
+        client_id: expect.any(String),
+        client_secret: expect.any(String),
+        tenant_id: expect.any(String),
+        company_id: expect.any(String),
+      },
+    });
     expect(z).toEqual({
       connector: 'zendesk',
       base_url: `${zUrl}/api/v2`,
       token_url: `${zUrl}/oauth/tokens`,
-      values: { subdomain: 'sandbox', client_id: expect.any(String), client_secret: expect.any(String), refresh_token: expect.any(String), email: expect.any(String), api_token: expect.any(String) },
+      values: {
+        subdomain: 'sandbox',
+        client_id: expect.any(String),
+        client_secret: expect.any(String),
+        refresh_token: expect.any(String),
+        email: expect.any(String),
+        api_token: expect.any(String),
+      },
     });
     expect(Object.values(v.values).every((x) => typeof x === 'string' && x.length > 0)).toBe(true);
     expect(vismaOf(sb)).toBeInstanceOf(VismaSimulator);
@@ -37,7 +60,9 @@ describe('startSandbox', () => {
   it('is not reachable on other interfaces (bound to loopback only)', async () => {
     const port = Number(new URL(sb.simulators.visma!.url).port);
     const { networkInterfaces } = await import('node:os');
-    const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal);
     if (!external) return;
     const connected = await new Promise<boolean>((resolve) => {
       const s = net.connect({ host: external.address, port }, () => {
@@ -54,7 +79,9 @@ describe('startSandbox', () => {
   });
 
   it('rejects an unknown knob at start', async () => {
-    await expect(startSandbox({ systems: ['visma'], knobs: { visma: { pageSizeMax: 5 } } })).rejects.toThrow(/unknown knob "pageSizeMax"/);
+    await expect(startSandbox({ systems: ['visma'], knobs: { visma: { pageSizeMax: 5 } } })).rejects.toThrow(
+      /unknown knob "pageSizeMax"/,
+    );
   });
 });
 
@@ -87,7 +114,9 @@ describe('stats and admin endpoints', () => {
     const zd = zendeskOf(sb);
     zd.resetStats();
     const client = zendeskClient(zd);
-    const r = await client.post<{ job_status: { id: string } }>('/api/v2/organizations/create_many.json', { organizations: [{ name: 'Stats AS' }] });
+    const r = await client.post<{ job_status: { id: string } }>('/api/v2/organizations/create_many.json', {
+      organizations: [{ name: 'Stats AS' }],
+    });
     await waitForJob(client, r.body.job_status.id);
     expect(zd.stats().byRoute['POST /api/v2/organizations/create_many']).toBe(1);
     expect(zd.stats().byRoute['GET /api/v2/job_statuses/{id}']).toBe(2);
@@ -97,7 +126,9 @@ describe('stats and admin endpoints', () => {
     const summary = (await (await fetch(`${sb.simulators.visma!.url}/__sim/state`)).json()) as Record<string, unknown>;
     expect(summary).toMatchObject({ customers: 40, suppliers: 10, contacts: 40 });
     expect(summary).not.toHaveProperty('records');
-    const full = (await (await fetch(`${sb.simulators.zendesk!.url}/__sim/state?full=1`)).json()) as { records: { organizations: unknown[] } };
+    const full = (await (await fetch(`${sb.simulators.zendesk!.url}/__sim/state?full=1`)).json()) as {
+      records: { organizations: unknown[] };
+    };
     expect(full.records.organizations.length).toBe(zendeskOf(sb).organizationCount());
   });
 
@@ -115,7 +146,10 @@ describe('stats and admin endpoints', () => {
 
 describe('fault knobs', () => {
   // Each test uses its own simulator so faults never leak.
-  const withVisma = async (faults: Record<string, unknown>, fn: (sim: VismaSimulator, token: string) => Promise<void>) => {
+  const withVisma = async (
+    faults: Record<string, unknown>,
+    fn: (sim: VismaSimulator, token: string) => Promise<void>,
+  ) => {
     const sim = await new VismaSimulator({ seed: 2, size: 5 }).start();
     try {
       const token = await vismaToken(sim);
@@ -243,7 +277,9 @@ describe('snapshot and restore', () => {
       const next = b.createInvoice({ customerNumber: '10002', amount: 1 });
       expect(Number(next.referenceNumber)).toBe(Number(a.store.invoices.at(-1)!.referenceNumber) + 1);
       // The restored simulator keeps tracking changes for the next snapshot.
-      expect((b.snapshot() as { invoices: unknown[] }).invoices.length).toBeGreaterThan((snap as unknown as { invoices: unknown[] }).invoices.length);
+      expect((b.snapshot() as { invoices: unknown[] }).invoices.length).toBeGreaterThan(
+        (snap as unknown as { invoices: unknown[] }).invoices.length,
+      );
     } finally {
       await b.stop();
     }
@@ -263,32 +299,61 @@ describe('snapshot and restore', () => {
   });
 
   it('Zendesk: organizations, fields, users, jobs and OAuth state survive a round trip through JSON', async () => {
-    const a = await new ZendeskSimulator({ seed: 33, clock: fixedClock(NOW), knobs: { rateLimitEnabled: false, seedTickets: true, seedOrganizations: 2 } }).start();
+    const a = await new ZendeskSimulator({
+      seed: 33,
+      clock: fixedClock(NOW),
+      knobs: { rateLimitEnabled: false, seedTickets: true, seedOrganizations: 2 },
+    }).start();
     const c = zendeskClient(a);
-    await c.post('/api/v2/organization_fields', { organization_field: { type: 'decimal', title: 'Credit', key: 'credit' } });
-    await c.post('/api/v2/organizations', { organization: { name: 'Snap AS', external_id: 'snap', organization_fields: { credit: 10 } } });
-    const pending = await c.post<{ job_status: { id: string } }>('/api/v2/organizations/create_many', { organizations: [{ name: 'Later AS', external_id: 'later' }] });
-    const tok = await postJson(a.connection.token_url!, { grant_type: 'refresh_token', refresh_token: a.connection.values.refresh_token, client_id: a.connection.values.client_id, client_secret: a.connection.values.client_secret });
+    await c.post('/api/v2/organization_fields', {
+      organization_field: { type: 'decimal', title: 'Credit', key: 'credit' },
+    });
+    await c.post('/api/v2/organizations', {
+      organization: { name: 'Snap AS', external_id: 'snap', organization_fields: { credit: 10 } },
+    });
+    const pending = await c.post<{ job_status: { id: string } }>('/api/v2/organizations/create_many', {
+      organizations: [{ name: 'Later AS', external_id: 'later' }],
+    });
+    const tok = await postJson(a.connection.token_url!, {
+      grant_type: 'refresh_token',
+      refresh_token: a.connection.values.refresh_token,
+      client_id: a.connection.values.client_id,
+      client_secret: a.connection.values.client_secret,
+    });
     const snap = JSON.parse(JSON.stringify(a.snapshot())) as unknown;
     const before = { orgs: a.organizations(), tickets: a.tickets(), profileToken: a.connection.values.refresh_token };
     await a.stop();
 
-    const b = await new ZendeskSimulator({ seed: 33, snapshot: snap, clock: fixedClock(NOW), knobs: { rateLimitEnabled: false } }).start();
+    const b = await new ZendeskSimulator({
+      seed: 33,
+      snapshot: snap,
+      clock: fixedClock(NOW),
+      knobs: { rateLimitEnabled: false },
+    }).start();
     try {
-      expect(b.organizations().map((o) => ({ ...o, url: undefined }))).toEqual(before.orgs.map((o) => ({ ...o, url: undefined })));
+      expect(b.organizations().map((o) => ({ ...o, url: undefined }))).toEqual(
+        before.orgs.map((o) => ({ ...o, url: undefined })),
+      );
       expect(b.findOrganization('snap')?.organization_fields).toEqual({ credit: 10 });
       expect(b.tickets()).toHaveLength(before.tickets.length);
       // The rotated token from before the restore still works; the profile carries a fresh valid one.
       expect((await zendeskClient(b, String(tok.body.access_token)).get('/api/v2/organizations')).status).toBe(200);
       expect(b.connection.values.refresh_token).not.toBe(before.profileToken);
-      const again = await postJson(b.connection.token_url!, { grant_type: 'refresh_token', refresh_token: b.connection.values.refresh_token, client_id: b.connection.values.client_id, client_secret: b.connection.values.client_secret });
+      const again = await postJson(b.connection.token_url!, {
+        grant_type: 'refresh_token',
+        refresh_token: b.connection.values.refresh_token,
+        client_id: b.connection.values.client_id,
+        client_secret: b.connection.values.client_secret,
+      });
       expect(again.status).toBe(201);
       // The queued job resumes where it was.
       const done = await waitForJob(zendeskClient(b), pending.body.job_status.id);
       expect(done.status).toBe('completed');
       expect(b.findOrganization('later')).toBeDefined();
       // New ids do not collide with restored ones.
-      const fresh = await zendeskClient(b).post<{ organization: { id: number } }>('/api/v2/organizations', { organization: { name: 'Fresh AS' } });
+      const fresh = await zendeskClient(b).post<{ organization: { id: number } }>('/api/v2/organizations', {
+        organization: { name: 'Fresh AS' },
+      });
       expect(b.organizations().filter((o) => o.id === fresh.body.organization.id)).toHaveLength(1);
     } finally {
       await b.stop();
@@ -298,7 +363,10 @@ describe('snapshot and restore', () => {
   it('startSandbox restores from per-system snapshots', async () => {
     const visma = vismaOf(sb);
     visma.patchCustomer('10001', { name: 'Persisted AS' });
-    const snapshot = { visma: JSON.parse(JSON.stringify(visma.snapshot())) as unknown, zendesk: JSON.parse(JSON.stringify(zendeskOf(sb).snapshot())) as unknown };
+    const snapshot = {
+      visma: JSON.parse(JSON.stringify(visma.snapshot())) as unknown,
+      zendesk: JSON.parse(JSON.stringify(zendeskOf(sb).snapshot())) as unknown,
+    };
     const sb2 = await startSandbox({ systems: ['visma', 'zendesk'], seed: 21, now: fixedClock(NOW), snapshot });
     try {
       expect(vismaOf(sb2).customer('10001')?.name).toBe('Persisted AS');

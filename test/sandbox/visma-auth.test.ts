@@ -15,26 +15,56 @@ afterAll(() => sim.stop());
 describe('Visma Connect token endpoint', () => {
   it('issues a bearer token for client_credentials (form-encoded)', async () => {
     const c = sim.connection;
-    const r = await postForm(c.token_url!, { grant_type: 'client_credentials', client_id: c.values.client_id, client_secret: c.values.client_secret, tenant_id: c.values.tenant_id, scope: 'vismanet_erp_service_api:read' });
+    const r = await postForm(c.token_url!, {
+      grant_type: 'client_credentials',
+      client_id: c.values.client_id,
+      client_secret: c.values.client_secret,
+      tenant_id: c.values.tenant_id,
+      scope: 'vismanet_erp_service_api:read',
+    });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, scope: 'vismanet_erp_service_api:read' });
+    expect(r.body).toEqual({
+      access_token: expect.any(String),
+      token_type: 'Bearer',
+      expires_in: 3600,
+      scope: 'vismanet_erp_service_api:read',
+    });
   });
 
   it('rejects a wrong secret with 400 invalid_client, a missing tenant with invalid_request', async () => {
     const c = sim.connection.values;
-    const bad = await postForm(sim.connection.token_url!, { grant_type: 'client_credentials', client_id: c.client_id, client_secret: 'nope', tenant_id: c.tenant_id });
+    const bad = await postForm(sim.connection.token_url!, {
+      grant_type: 'client_credentials',
+      client_id: c.client_id,
+      client_secret: 'nope',
+      tenant_id: c.tenant_id,
+    });
     expect(bad).toEqual({ status: 400, body: { error: 'invalid_client' } });
-    const noTenant = await postForm(sim.connection.token_url!, { grant_type: 'client_credentials', client_id: c.client_id, client_secret: c.client_secret });
+    const noTenant = await postForm(sim.connection.token_url!, {
+      grant_type: 'client_credentials',
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+    });
     expect(noTenant.status).toBe(400);
     expect(noTenant.body.error).toBe('invalid_request');
-    const grant = await postForm(sim.connection.token_url!, { grant_type: 'password', client_id: c.client_id, client_secret: c.client_secret, tenant_id: c.tenant_id });
+    const grant = await postForm(sim.connection.token_url!, {
+      grant_type: 'password',
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+      tenant_id: c.tenant_id,
+    });
     expect(grant.body.error).toBe('unsupported_grant_type');
   });
 
   it('honours the expiresIn knob', async () => {
     sim.setKnobs({ expiresIn: 600 });
     const c = sim.connection.values;
-    const r = await postForm(sim.connection.token_url!, { grant_type: 'client_credentials', client_id: c.client_id, client_secret: c.client_secret, tenant_id: c.tenant_id });
+    const r = await postForm(sim.connection.token_url!, {
+      grant_type: 'client_credentials',
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+      tenant_id: c.tenant_id,
+    });
     expect(r.body.expires_in).toBe(600);
     sim.setKnobs({ expiresIn: 3600 });
   });
@@ -79,9 +109,13 @@ describe('Visma API auth', () => {
     sim.setKnobs({ requireCompanyHeader: true });
     try {
       expect((await vismaGet(sim, token, '/v1/customer')).status).toBe(401);
-      const ok = await fetch(`${sim.url}/v1/customer`, { headers: { authorization: `Bearer ${token}`, 'ipp-company-id': sim.connection.values.company_id } });
+      const ok = await fetch(`${sim.url}/v1/customer`, {
+        headers: { authorization: `Bearer ${token}`, 'ipp-company-id': sim.connection.values.company_id },
+      });
       expect(ok.status).toBe(200);
-      const wrong = await fetch(`${sim.url}/v1/customer`, { headers: { authorization: `Bearer ${token}`, 'ipp-company-id': '1' } });
+      const wrong = await fetch(`${sim.url}/v1/customer`, {
+        headers: { authorization: `Bearer ${token}`, 'ipp-company-id': '1' },
+      });
       expect(wrong.status).toBe(401);
     } finally {
       sim.setKnobs({ requireCompanyHeader: false });
@@ -91,6 +125,8 @@ describe('Visma API auth', () => {
   it('credentials are stable for a seed', () => {
     const again = new VismaSimulator({ seed: 3, size: 1 });
     expect(again.credentials()).toEqual(sim.credentials());
-    expect(new VismaSimulator({ seed: 4, size: 1 }).credentials().client_secret).not.toBe(sim.credentials().client_secret);
+    expect(new VismaSimulator({ seed: 4, size: 1 }).credentials().client_secret).not.toBe(
+      sim.credentials().client_secret,
+    );
   });
 });

@@ -147,45 +147,73 @@ describe('Visma delta filters', () => {
     const inv = sim.store.invoices[10];
     const at = new Date(inv.modifiedMs).toISOString().slice(0, 23); // yyyy-MM-ddTHH:mm:ss.FFF
     const refsFor = async (op: string) =>
-      (await all(`lastModifiedDateTime=${at}&lastModifiedDateTimeCondition=${encodeURIComponent(op)}`)).map((r) => r.referenceNumber);
+      (await all(`lastModifiedDateTime=${at}&lastModifiedDateTimeCondition=${encodeURIComponent(op)}`)).map(
+        (r) => r.referenceNumber,
+      );
     expect(await refsFor('>=')).toContain(inv.referenceNumber);
     expect(await refsFor('<=')).toContain(inv.referenceNumber);
     expect(await refsFor('>')).not.toContain(inv.referenceNumber);
     expect(await refsFor('<')).not.toContain(inv.referenceNumber);
   });
 
-  it.each(['2025-06-01', '2025-06-01 00:00:00', '2025-06-01 00:00:00.000', '2025-06-01T00:00:00', '2025-06-01T00:00:00.000', '2025-06-01T00:00:00.5'])(
-    'accepts the documented format %s (UTC)',
-    async (value) => {
-      const r = await get(`/v1/customer?lastModifiedDateTime=${encodeURIComponent(value)}&lastModifiedDateTimeCondition=%3E%3D&pageSize=1`);
-      expect(r.status).toBe(200);
-      const expected = sim.store.customers.filter((c) => c.modifiedMs >= cutoffMs + (value.endsWith('.5') ? 500 : 0)).length;
-      expect(r.body[0]?.metadata?.totalCount ?? 0).toBe(expected);
-    },
-  );
+  it.each([
+    '2025-06-01',
+    '2025-06-01 00:00:00',
+    '2025-06-01 00:00:00.000',
+    '2025-06-01T00:00:00',
+    '2025-06-01T00:00:00.000',
+    '2025-06-01T00:00:00.5',
+  ])('accepts the documented format %s (UTC)', async (value) => {
+    const r = await get(
+      `/v1/customer?lastModifiedDateTime=${encodeURIComponent(value)}&lastModifiedDateTimeCondition=%3E%3D&pageSize=1`,
+    );
+    expect(r.status).toBe(200);
+    const expected = sim.store.customers.filter(
+      (c) => c.modifiedMs >= cutoffMs + (value.endsWith('.5') ? 500 : 0),
+    ).length;
+    expect(r.body[0]?.metadata?.totalCount ?? 0).toBe(expected);
+  });
 
-  it.each(['2025-06-01T00:00:00Z', '2025-06-01T00:00:00.000Z', '2025-06-01T00:00:00+01:00', '01.06.2025', '2025-06-01 00:00', '2025-02-30'])(
-    'rejects %s with the IPP error body',
-    async (value) => {
-      const r = await vismaGet<Record<string, string>>(sim, token, `/v1/customer?lastModifiedDateTime=${encodeURIComponent(value)}&lastModifiedDateTimeCondition=%3E`);
-      expect(r.status).toBe(400);
-      expect(Object.keys(r.body).sort()).toEqual(['ExceptionDetails', 'ExceptionFaultCode', 'ExceptionMessage', 'ExceptionMessageID', 'ExceptionType']);
-      expect(r.body.ExceptionType).toBe('IPPException');
-      expect(r.body.ExceptionDetails).toBe('');
-      expect(r.body.ExceptionMessageID.startsWith(`${r.body.ExceptionFaultCode}_`)).toBe(true);
-    },
-  );
+  it.each([
+    '2025-06-01T00:00:00Z',
+    '2025-06-01T00:00:00.000Z',
+    '2025-06-01T00:00:00+01:00',
+    '01.06.2025',
+    '2025-06-01 00:00',
+    '2025-02-30',
+  ])('rejects %s with the IPP error body', async (value) => {
+    const r = await vismaGet<Record<string, string>>(
+      sim,
+      token,
+      `/v1/customer?lastModifiedDateTime=${encodeURIComponent(value)}&lastModifiedDateTimeCondition=%3E`,
+    );
+    expect(r.status).toBe(400);
+    expect(Object.keys(r.body).sort()).toEqual([
+      'ExceptionDetails',
+      'ExceptionFaultCode',
+      'ExceptionMessage',
+      'ExceptionMessageID',
+      'ExceptionType',
+    ]);
+    expect(r.body.ExceptionType).toBe('IPPException');
+    expect(r.body.ExceptionDetails).toBe('');
+    expect(r.body.ExceptionMessageID.startsWith(`${r.body.ExceptionFaultCode}_`)).toBe(true);
+  });
 
   it('requires value and condition together and a known operator', async () => {
     expect((await get('/v1/customer?lastModifiedDateTime=2025-06-01')).status).toBe(400);
     expect((await get('/v1/customer?lastModifiedDateTimeCondition=%3E')).status).toBe(400);
-    expect((await get('/v1/customer?lastModifiedDateTime=2025-06-01&lastModifiedDateTimeCondition=%3D')).status).toBe(400);
+    expect((await get('/v1/customer?lastModifiedDateTime=2025-06-01&lastModifiedDateTimeCondition=%3D')).status).toBe(
+      400,
+    );
   });
 
   it('interprets filter values at the configured time-zone offset', async () => {
     sim.setKnobs({ timeZoneOffsetMinutes: 60 });
     try {
-      const r = await get(`/v1/customer?lastModifiedDateTime=2025-06-01T01:00:00&lastModifiedDateTimeCondition=%3E%3D&pageSize=1`);
+      const r = await get(
+        `/v1/customer?lastModifiedDateTime=2025-06-01T01:00:00&lastModifiedDateTimeCondition=%3E%3D&pageSize=1`,
+      );
       expect(r.body[0].metadata?.totalCount).toBe(sim.store.customers.filter((c) => c.modifiedMs >= cutoffMs).length);
       expect(String(r.body[0].lastModifiedDateTime)).toMatch(/\+01:00$/);
     } finally {
@@ -215,7 +243,9 @@ describe('Visma delta filters', () => {
 
     const open = await get(`/v1/customerinvoice?status=Open&documentType=Invoice&pageSize=500`);
     expect(open.body.every((i) => i.status === 'Open' && i.documentType === 'Invoice')).toBe(true);
-    expect(open.body[0].metadata?.totalCount).toBe(sim.store.invoices.filter((i) => i.status === 'Open' && i.documentType === 'Invoice').length);
+    expect(open.body[0].metadata?.totalCount).toBe(
+      sim.store.invoices.filter((i) => i.status === 'Open' && i.documentType === 'Invoice').length,
+    );
 
     expect((await get('/v1/customer?status=Sleeping')).status).toBe(400);
   });
@@ -241,13 +271,18 @@ describe('Visma seed data', () => {
     expect(open.every((i) => i.balance > 0)).toBe(true);
     expect(invoices.filter((i) => i.status === 'Closed').every((i) => i.balance === 0)).toBe(true);
     expect(open.some((i) => i.balance < i.amount)).toBe(true);
-    const overdueDays = open.filter((i) => i.documentDueDateMs < nowMs).map((i) => Math.ceil((nowMs - i.documentDueDateMs) / 86_400_000));
+    const overdueDays = open
+      .filter((i) => i.documentDueDateMs < nowMs)
+      .map((i) => Math.ceil((nowMs - i.documentDueDateMs) / 86_400_000));
     expect(overdueDays.length).toBeGreaterThan(0);
     expect(Math.min(...overdueDays)).toBeGreaterThanOrEqual(1);
     expect(Math.max(...overdueDays)).toBeLessThanOrEqual(181);
 
     const overLimit = customers.filter((c) => {
-      const owed = sim.store.invoicesOf(c.number).filter((i) => i.status === 'Open').reduce((s, i) => s + i.balance, 0);
+      const owed = sim.store
+        .invoicesOf(c.number)
+        .filter((i) => i.status === 'Open')
+        .reduce((s, i) => s + i.balance, 0);
       return c.creditLimit > 0 && owed > c.creditLimit;
     });
     expect(overLimit.length).toBeGreaterThan(0);

@@ -23,7 +23,11 @@ const status = async (bearer: string) => (await zendeskClient(sim, bearer).get('
 
 describe('Zendesk OAuth token endpoint', () => {
   it('exchanges the pre-issued refresh token: 201, rotation, the old pair stops working', async () => {
-    const first = await postJson(tokenUrl(), { grant_type: 'refresh_token', refresh_token: sim.connection.values.refresh_token, ...client() });
+    const first = await postJson(tokenUrl(), {
+      grant_type: 'refresh_token',
+      refresh_token: sim.connection.values.refresh_token,
+      ...client(),
+    });
     expect(first.status).toBe(201);
     expect(first.body).toEqual({
       access_token: expect.any(String),
@@ -39,23 +43,45 @@ describe('Zendesk OAuth token endpoint', () => {
     expect(zendeskValidator()('OAuthTokenForGrantTypesObject', rest)).toEqual([]);
     expect(await status(String(first.body.access_token))).toBe(200);
 
-    const second = await postJson(tokenUrl(), { grant_type: 'refresh_token', refresh_token: first.body.refresh_token, ...client() });
+    const second = await postJson(tokenUrl(), {
+      grant_type: 'refresh_token',
+      refresh_token: first.body.refresh_token,
+      ...client(),
+    });
     expect(second.status).toBe(201);
     expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
     // Rotation: the previous access and refresh tokens are gone.
     expect(await status(String(first.body.access_token))).toBe(401);
-    const reuse = await postJson(tokenUrl(), { grant_type: 'refresh_token', refresh_token: first.body.refresh_token, ...client() });
+    const reuse = await postJson(tokenUrl(), {
+      grant_type: 'refresh_token',
+      refresh_token: first.body.refresh_token,
+      ...client(),
+    });
     expect(reuse.status).toBe(400);
     expect(reuse.body).toEqual({ error: 'invalid_grant', error_description: expect.any(String) });
     expect(await status(String(second.body.access_token))).toBe(200);
     // The profile's own token was consumed by the first exchange.
-    expect((await postJson(tokenUrl(), { grant_type: 'refresh_token', refresh_token: sim.connection.values.refresh_token, ...client() })).status).toBe(400);
+    expect(
+      (
+        await postJson(tokenUrl(), {
+          grant_type: 'refresh_token',
+          refresh_token: sim.connection.values.refresh_token,
+          ...client(),
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('authorization_code: the pre-issued code works once; form bodies are accepted', async () => {
     const code = sim.credentials().authorization_code;
     expect(sim.credentials().authorization_code).toBe(code);
-    const r = await postForm(tokenUrl(), { grant_type: 'authorization_code', code, redirect_uri: sim.credentials().redirect_uri, scope: 'read', ...client() });
+    const r = await postForm(tokenUrl(), {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: sim.credentials().redirect_uri,
+      scope: 'read',
+      ...client(),
+    });
     expect(r.status).toBe(201);
     expect(r.body.scope).toBe('read');
     expect((await postForm(tokenUrl(), { grant_type: 'authorization_code', code, ...client() })).status).toBe(400);
@@ -66,20 +92,34 @@ describe('Zendesk OAuth token endpoint', () => {
   it('authorization codes expire after authCodeTtlSec', async () => {
     const code = sim.issueAuthorizationCode();
     clock.advance(121_000);
-    expect((await postJson(tokenUrl(), { grant_type: 'authorization_code', code, ...client() })).body.error).toBe('invalid_grant');
+    expect((await postJson(tokenUrl(), { grant_type: 'authorization_code', code, ...client() })).body.error).toBe(
+      'invalid_grant',
+    );
   });
 
   it('client_credentials with Basic client auth, and no refresh token; bad client is 401 invalid_client', async () => {
     const c = client();
     const res = await fetch(tokenUrl(), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64')}`,
+      },
       body: JSON.stringify({ grant_type: 'client_credentials', scope: 'organizations:write read' }),
     });
     expect(res.status).toBe(201);
     // The client asks again with its secret; there is nothing to refresh.
-    expect(await res.json()).toEqual({ access_token: expect.any(String), token_type: 'bearer', scope: 'organizations:write read', expires_in: null });
-    const bad = await postJson(tokenUrl(), { grant_type: 'client_credentials', client_id: c.client_id, client_secret: 'x' });
+    expect(await res.json()).toEqual({
+      access_token: expect.any(String),
+      token_type: 'bearer',
+      scope: 'organizations:write read',
+      expires_in: null,
+    });
+    const bad = await postJson(tokenUrl(), {
+      grant_type: 'client_credentials',
+      client_id: c.client_id,
+      client_secret: 'x',
+    });
     expect(bad.status).toBe(401);
     expect(bad.body.error).toBe('invalid_client');
   });
@@ -90,9 +130,19 @@ describe('Zendesk OAuth token endpoint', () => {
     const ok = await postJson(tokenUrl(), { grant_type: 'client_credentials', expires_in: 600, ...client() });
     expect(ok.body).toMatchObject({ expires_in: 600 });
     const code = sim.credentials().authorization_code;
-    const both = await postJson(tokenUrl(), { grant_type: 'authorization_code', code, expires_in: 600, refresh_token_expires_in: 700_000, ...client() });
+    const both = await postJson(tokenUrl(), {
+      grant_type: 'authorization_code',
+      code,
+      expires_in: 600,
+      refresh_token_expires_in: 700_000,
+      ...client(),
+    });
     expect(both.body).toMatchObject({ expires_in: 600, refresh_token_expires_in: 700_000 });
-    const refreshTooShort = await postJson(tokenUrl(), { grant_type: 'client_credentials', refresh_token_expires_in: 600_000, ...client() });
+    const refreshTooShort = await postJson(tokenUrl(), {
+      grant_type: 'client_credentials',
+      refresh_token_expires_in: 600_000,
+      ...client(),
+    });
     expect(refreshTooShort.status).toBe(400);
   });
 });
@@ -102,7 +152,9 @@ describe('Zendesk API authentication', () => {
     const res = await fetch(`${sim.url}/api/v2/organizations.json`);
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: "Couldn't authenticate you" });
-    const basicWrong = await fetch(`${sim.url}/api/v2/organizations.json`, { headers: { authorization: `Basic ${Buffer.from(`${sim.credentials().email}/token:wrong`).toString('base64')}` } });
+    const basicWrong = await fetch(`${sim.url}/api/v2/organizations.json`, {
+      headers: { authorization: `Basic ${Buffer.from(`${sim.credentials().email}/token:wrong`).toString('base64')}` },
+    });
     expect(basicWrong.status).toBe(401);
   });
 
@@ -119,15 +171,31 @@ describe('Zendesk API authentication', () => {
     clock.advance(7200_000);
     expect(await status(String(t.body.access_token))).toBe(401);
 
-    const u = await postJson(tokenUrl(), { grant_type: 'authorization_code', code: sim.credentials().authorization_code, ...client() });
+    const u = await postJson(tokenUrl(), {
+      grant_type: 'authorization_code',
+      code: sim.credentials().authorization_code,
+      ...client(),
+    });
     sim.expireTokens();
     expect(await status(String(u.body.access_token))).toBe(401);
-    const refreshed = await postJson(tokenUrl(), { grant_type: 'refresh_token', refresh_token: u.body.refresh_token, ...client() });
+    const refreshed = await postJson(tokenUrl(), {
+      grant_type: 'refresh_token',
+      refresh_token: u.body.refresh_token,
+      ...client(),
+    });
     expect(refreshed.status).toBe(201);
     expect(await status(String(refreshed.body.access_token))).toBe(200);
 
     sim.expireTokens({ includeRefresh: true });
-    expect((await postJson(tokenUrl(), { grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token, ...client() })).status).toBe(400);
+    expect(
+      (
+        await postJson(tokenUrl(), {
+          grant_type: 'refresh_token',
+          refresh_token: refreshed.body.refresh_token,
+          ...client(),
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('a token asked for without expires_in never expires (the documented default is null, not 7200 s)', async () => {
@@ -146,8 +214,10 @@ describe('Zendesk API authentication', () => {
 });
 
 describe('Zendesk OAuth scopes', () => {
-  const tokenWith = async (scope: unknown) => String((await postJson(tokenUrl(), { grant_type: 'client_credentials', scope, ...client() })).body.access_token);
-  const write = (bearer: string) => zendeskClient(sim, bearer).post('/api/v2/organizations', { organization: { name: `Scoped ${Math.random()}` } });
+  const tokenWith = async (scope: unknown) =>
+    String((await postJson(tokenUrl(), { grant_type: 'client_credentials', scope, ...client() })).body.access_token);
+  const write = (bearer: string) =>
+    zendeskClient(sim, bearer).post('/api/v2/organizations', { organization: { name: `Scoped ${Math.random()}` } });
 
   it('a read-only token reads but every write is 403 Forbidden', async () => {
     const read = await tokenWith('read');
@@ -155,7 +225,9 @@ describe('Zendesk OAuth scopes', () => {
     const r = await write(read);
     expect(r.status).toBe(403);
     expect(r.body).toEqual({ error: 'Forbidden', description: expect.stringContaining('POST') });
-    const bulk = await zendeskClient(sim, read).put('/api/v2/organizations/update_many', { organizations: [{ id: 1, notes: 'x' }] });
+    const bulk = await zendeskClient(sim, read).put('/api/v2/organizations/update_many', {
+      organizations: [{ id: 1, notes: 'x' }],
+    });
     expect(bulk.status).toBe(403);
     expect((await zendeskClient(sim, read).delete('/api/v2/organizations/1')).status).toBe(403);
   });
@@ -163,7 +235,13 @@ describe('Zendesk OAuth scopes', () => {
   it('resource scopes: organizations:write read writes organizations only; tickets:read reads tickets only', async () => {
     const orgWriter = await tokenWith('organizations:write read');
     expect((await write(orgWriter)).status).toBe(201);
-    expect((await zendeskClient(sim, orgWriter).post('/api/v2/tickets', { ticket: { subject: 's', comment: { body: 'b' } } })).status).toBe(403);
+    expect(
+      (
+        await zendeskClient(sim, orgWriter).post('/api/v2/tickets', {
+          ticket: { subject: 's', comment: { body: 'b' } },
+        })
+      ).status,
+    ).toBe(403);
     const ticketsOnly = await tokenWith('tickets:read');
     expect((await zendeskClient(sim, ticketsOnly).get('/api/v2/tickets')).status).toBe(200);
     expect(await status(ticketsOnly)).toBe(403);

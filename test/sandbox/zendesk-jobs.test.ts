@@ -4,7 +4,16 @@ import type { Validate } from './helpers/spec.js';
 import { useZendeskSim } from './helpers/zendesk-sim.js';
 import { waitForJob, type ZdClient } from './helpers/zendesk-client.js';
 
-type Job = { id: string; url: string; status: string; job_type: string; total: number; progress: number; message: string | null; results: Array<Record<string, unknown>> | null };
+type Job = {
+  id: string;
+  url: string;
+  status: string;
+  job_type: string;
+  total: number;
+  progress: number;
+  message: string | null;
+  results: Array<Record<string, unknown>> | null;
+};
 type JobBody = { job_status: Job };
 
 let sim: ZendeskSimulator;
@@ -17,10 +26,20 @@ const poll = (id: string) => zd.get<JobBody>(`/api/v2/job_statuses/${id}.json`);
 describe('Zendesk bulk jobs', () => {
   it('create_many returns a queued job_status; writes appear only once the job completes', async () => {
     const r = await zd.post<JobBody>('/api/v2/organizations/create_many.json', {
-      organizations: [{ name: 'Alpha AS', external_id: 'a' }, { name: 'Beta AB', external_id: 'b' }],
+      organizations: [
+        { name: 'Alpha AS', external_id: 'a' },
+        { name: 'Beta AB', external_id: 'b' },
+      ],
     });
     expect(r.status).toBe(200);
-    expect(r.body.job_status).toMatchObject({ status: 'queued', total: 2, progress: 0, results: null, message: null, job_type: expect.any(String) });
+    expect(r.body.job_status).toMatchObject({
+      status: 'queued',
+      total: 2,
+      progress: 0,
+      results: null,
+      message: null,
+      job_type: expect.any(String),
+    });
     expect(r.body.job_status.url).toBe(`${sim.url}/api/v2/job_statuses/${r.body.job_status.id}.json`);
     expect(validate('JobStatusResponse', r.body)).toEqual([]);
     expect(sim.organizationCount()).toBe(0);
@@ -54,20 +73,42 @@ describe('Zendesk bulk jobs', () => {
     const results = done.results as Array<Record<string, unknown>>;
     // A failed create has no id, so its row carries the record's index (FailedResult otherwise).
     expect(results).toEqual([
-      { action: 'create', index: 0, error: 'RecordInvalid', details: 'Name: Taken AS has already been taken', success: false },
+      {
+        action: 'create',
+        index: 0,
+        error: 'RecordInvalid',
+        details: 'Name: Taken AS has already been taken',
+        success: false,
+      },
       { id: sim.organizations().find((o) => o.name === 'Fresh AS')!.id, index: 1 },
-      { action: 'create', index: 2, error: 'RecordInvalid', details: 'Name: fresh as has already been taken', success: false },
+      {
+        action: 'create',
+        index: 2,
+        error: 'RecordInvalid',
+        details: 'Name: fresh as has already been taken',
+        success: false,
+      },
     ]);
     expect(sim.organizationCount()).toBe(2);
   });
 
   it('update_many in batch mode and bulk mode (ids and external_ids)', async () => {
-    const made = await zd.post<JobBody>('/api/v2/organizations/create_many', { organizations: [{ name: 'One', external_id: 'o1' }, { name: 'Two', external_id: 'o2' }] });
+    const made = await zd.post<JobBody>('/api/v2/organizations/create_many', {
+      organizations: [
+        { name: 'One', external_id: 'o1' },
+        { name: 'Two', external_id: 'o2' },
+      ],
+    });
     await waitForJob(zd, made.body.job_status.id);
     const one = sim.findOrganization('o1')!;
     const two = sim.findOrganization('o2')!;
 
-    const batch = await zd.put<JobBody>('/api/v2/organizations/update_many.json', { organizations: [{ id: one.id, notes: 'n1' }, { id: 424242, notes: 'x' }] });
+    const batch = await zd.put<JobBody>('/api/v2/organizations/update_many.json', {
+      organizations: [
+        { id: one.id, notes: 'n1' },
+        { id: 424242, notes: 'x' },
+      ],
+    });
     const b = await waitForJob(zd, batch.body.job_status.id);
     // UpdateResourceResult has no index; a failed update names the id it was sent.
     expect(b.results).toEqual([
@@ -77,18 +118,24 @@ describe('Zendesk bulk jobs', () => {
     expect(validate('JobStatusObject', b)).toEqual([]);
     expect(sim.findOrganization('o1')!.notes).toBe('n1');
 
-    const bulk = await zd.put<JobBody>(`/api/v2/organizations/update_many?ids=${one.id},${two.id}`, { organization: { tags: ['vip'] } });
+    const bulk = await zd.put<JobBody>(`/api/v2/organizations/update_many?ids=${one.id},${two.id}`, {
+      organization: { tags: ['vip'] },
+    });
     await waitForJob(zd, bulk.body.job_status.id);
     expect(sim.findOrganization('o2')!.tags).toEqual(['vip']);
 
-    const byExt = await zd.put<JobBody>('/api/v2/organizations/update_many?external_ids=O1', { organization: { details: 'd' } });
+    const byExt = await zd.put<JobBody>('/api/v2/organizations/update_many?external_ids=O1', {
+      organization: { details: 'd' },
+    });
     await waitForJob(zd, byExt.body.job_status.id);
     expect(sim.findOrganization('o1')!.details).toBe('d');
   });
 
   it('refuses more than 100 items with a clear 400', async () => {
     const orgs = Array.from({ length: 101 }, (_, i) => ({ name: `N${i}` }));
-    const r = await zd.post<{ error: string; description: string }>('/api/v2/organizations/create_many', { organizations: orgs });
+    const r = await zd.post<{ error: string; description: string }>('/api/v2/organizations/create_many', {
+      organizations: orgs,
+    });
     expect(r.status).toBe(400);
     expect(r.body.description).toBe('Too many organizations: 101 given, the maximum per request is 100');
     const ok = await zd.post<JobBody>('/api/v2/organizations/create_many', { organizations: orgs.slice(0, 100) });
@@ -100,7 +147,9 @@ describe('Zendesk bulk jobs', () => {
     sim.setKnobs({ maxActiveJobs: 2 });
     const a = await zd.post<JobBody>('/api/v2/organizations/create_many', { organizations: [{ name: 'J1' }] });
     await zd.post<JobBody>('/api/v2/organizations/create_many', { organizations: [{ name: 'J2' }] });
-    const third = await zd.post<{ error: string }>('/api/v2/organizations/create_many', { organizations: [{ name: 'J3' }] });
+    const third = await zd.post<{ error: string }>('/api/v2/organizations/create_many', {
+      organizations: [{ name: 'J3' }],
+    });
     expect(third.status).toBe(429);
     expect(third.body.error).toBe('TooManyJobs');
     await waitForJob(zd, a.body.job_status.id);
@@ -132,7 +181,12 @@ describe('Zendesk bulk jobs', () => {
   });
 
   it('destroy_many removes organizations by external id', async () => {
-    const made = await zd.post<JobBody>('/api/v2/organizations/create_many', { organizations: [{ name: 'D1', external_id: 'd1' }, { name: 'D2', external_id: 'd2' }] });
+    const made = await zd.post<JobBody>('/api/v2/organizations/create_many', {
+      organizations: [
+        { name: 'D1', external_id: 'd1' },
+        { name: 'D2', external_id: 'd2' },
+      ],
+    });
     await waitForJob(zd, made.body.job_status.id);
     const d1 = sim.findOrganization('d1')!.id;
     const del = await zd.delete<JobBody>('/api/v2/organizations/destroy_many?external_ids=d1,zz');
@@ -147,15 +201,28 @@ describe('Zendesk bulk jobs', () => {
   it('jobResultShape all_fields: every row carries index, id, action, status and success', async () => {
     sim.setKnobs({ jobResultShape: 'all_fields' });
     await zd.post('/api/v2/organizations', { organization: { name: 'Taken AS' } });
-    const made = await zd.post<JobBody>('/api/v2/organizations/create_many', { organizations: [{ name: 'New AS', external_id: 'n' }, { name: 'Taken AS' }] });
+    const made = await zd.post<JobBody>('/api/v2/organizations/create_many', {
+      organizations: [{ name: 'New AS', external_id: 'n' }, { name: 'Taken AS' }],
+    });
     const c = await waitForJob(zd, made.body.job_status.id);
     const n = sim.findOrganization('n')!;
     expect(c.results).toEqual([
       { index: 0, id: n.id, action: 'create', status: 'Created', success: true },
-      { index: 1, action: 'create', error: 'RecordInvalid', details: 'Name: Taken AS has already been taken', status: 'Failed', success: false },
+      {
+        index: 1,
+        action: 'create',
+        error: 'RecordInvalid',
+        details: 'Name: Taken AS has already been taken',
+        status: 'Failed',
+        success: false,
+      },
     ]);
-    const upd = await zd.put<JobBody>('/api/v2/organizations/update_many', { organizations: [{ id: n.id, notes: 'x' }] });
-    expect((await waitForJob(zd, upd.body.job_status.id)).results).toEqual([{ index: 0, id: n.id, action: 'update', status: 'Updated', success: true }]);
+    const upd = await zd.put<JobBody>('/api/v2/organizations/update_many', {
+      organizations: [{ id: n.id, notes: 'x' }],
+    });
+    expect((await waitForJob(zd, upd.body.job_status.id)).results).toEqual([
+      { index: 0, id: n.id, action: 'update', status: 'Updated', success: true },
+    ]);
     // The knob applies at read time, to jobs that completed before it changed too.
     sim.setKnobs({ jobResultShape: 'spec' });
     expect((await poll(made.body.job_status.id)).body.job_status.results![0]).toEqual({ id: n.id, index: 0 });

@@ -10,7 +10,13 @@ let validate: Validate;
 
 type Org = Record<string, unknown> & { id: number; name: string; external_id: string | null };
 type OrgBody = { organization: Org };
-type OrgsBody = { organizations: Org[]; meta?: { has_more: boolean; after_cursor: string | null }; links?: { next: string | null; prev: string | null }; next_page?: string | null; count?: number };
+type OrgsBody = {
+  organizations: Org[];
+  meta?: { has_more: boolean; after_cursor: string | null };
+  links?: { next: string | null; prev: string | null };
+  next_page?: string | null;
+  count?: number;
+};
 
 beforeAll(async () => {
   validate = zendeskValidator();
@@ -34,15 +40,29 @@ describe('Zendesk organizations', () => {
   });
 
   it('creates (201, Location) and shows an organization that conforms to OrganizationObject', async () => {
-    const r = await create({ name: '  Fjordkraft Handel AS ', external_id: 'visma:10001', details: 'Storgata 1', tags: ['erp'] });
+    const r = await create({
+      name: '  Fjordkraft Handel AS ',
+      external_id: 'visma:10001',
+      details: 'Storgata 1',
+      tags: ['erp'],
+    });
     expect(r.status).toBe(201);
     expect(r.headers.get('location')).toBe(`${sim.url}/api/v2/organizations/${r.body.organization.id}.json`);
-    expect(r.body.organization).toMatchObject({ name: 'Fjordkraft Handel AS', external_id: 'visma:10001', details: 'Storgata 1', tags: ['erp'], organization_fields: {} });
+    expect(r.body.organization).toMatchObject({
+      name: 'Fjordkraft Handel AS',
+      external_id: 'visma:10001',
+      details: 'Storgata 1',
+      tags: ['erp'],
+      organization_fields: {},
+    });
     expect(validate('OrganizationResponse', r.body)).toEqual([]);
     expect(validate('OrganizationObject', { name: 5 })).not.toEqual([]);
     const shown = await zd.get<OrgBody>(`/api/v2/organizations/${r.body.organization.id}.json`);
     expect(shown.body).toEqual(r.body);
-    expect((await zd.get('/api/v2/organizations/123')).body).toEqual({ error: 'RecordNotFound', description: 'Not found' });
+    expect((await zd.get('/api/v2/organizations/123')).body).toEqual({
+      error: 'RecordNotFound',
+      description: 'Not found',
+    });
   });
 
   it('refuses duplicate names (trimmed, any case) with the 422 RecordInvalid body', async () => {
@@ -68,14 +88,20 @@ describe('Zendesk organizations', () => {
   });
 
   it('create_or_update: 201 then 200, matching external_id case-insensitively, never name', async () => {
-    const first = await zd.post<OrgBody>('/api/v2/organizations/create_or_update', { organization: { name: 'Järvinen Oy', external_id: 'ERP-1' } });
+    const first = await zd.post<OrgBody>('/api/v2/organizations/create_or_update', {
+      organization: { name: 'Järvinen Oy', external_id: 'ERP-1' },
+    });
     expect(first.status).toBe(201);
-    const second = await zd.post<OrgBody>('/api/v2/organizations/create_or_update', { organization: { name: 'Järvinen Oy', external_id: 'erp-1', notes: 'updated' } });
+    const second = await zd.post<OrgBody>('/api/v2/organizations/create_or_update', {
+      organization: { name: 'Järvinen Oy', external_id: 'erp-1', notes: 'updated' },
+    });
     expect(second.status).toBe(200);
     expect(second.body.organization.id).toBe(first.body.organization.id);
     expect(second.body.organization.notes).toBe('updated');
     // By id too.
-    const byId = await zd.post<OrgBody>('/api/v2/organizations/create_or_update', { organization: { id: first.body.organization.id, details: 'x' } });
+    const byId = await zd.post<OrgBody>('/api/v2/organizations/create_or_update', {
+      organization: { id: first.body.organization.id, details: 'x' },
+    });
     expect(byId.status).toBe(200);
     // Same name without id/external_id is a create, hence a duplicate.
     const byName = await zd.post('/api/v2/organizations/create_or_update', { organization: { name: 'Järvinen Oy' } });
@@ -112,7 +138,9 @@ describe('Zendesk organizations', () => {
 
   it('search by name is exact and case-insensitive; both keys at once is refused', async () => {
     await create({ name: 'Kallio Media Oy' });
-    expect((await zd.get<OrgsBody>('/api/v2/organizations/search?name=kallio%20media%20oy')).body.organizations).toHaveLength(1);
+    expect(
+      (await zd.get<OrgsBody>('/api/v2/organizations/search?name=kallio%20media%20oy')).body.organizations,
+    ).toHaveLength(1);
     expect((await zd.get<OrgsBody>('/api/v2/organizations/search?name=kallio')).body.organizations).toHaveLength(0);
     expect((await zd.get('/api/v2/organizations/search?name=a&external_id=b')).status).toBe(400);
   });
@@ -130,7 +158,8 @@ describe('Zendesk organizations', () => {
 describe('Zendesk organization pagination', () => {
   it('cursor pagination: page[size] <= 100, has_more, links.next walks every record once and is null on the last page', async () => {
     const ids: number[] = [];
-    for (let i = 0; i < 23; i++) ids.push((await create({ name: `Org ${i}`, external_id: `x${i}` })).body.organization.id);
+    for (let i = 0; i < 23; i++)
+      ids.push((await create({ name: `Org ${i}`, external_id: `x${i}` })).body.organization.id);
     const seen: number[] = [];
     let url: string | null = '/api/v2/organizations.json?page[size]=10';
     let pages = 0;
@@ -170,7 +199,11 @@ describe('Zendesk organization pagination', () => {
 });
 
 /** A GET as it arrives through a proxy: fetch() will not let a caller set Host. */
-type ProxiedPage = { organizations: Array<{ id: number; url: string }>; links: { next: string; prev: string | null }; next_page: string | null };
+type ProxiedPage = {
+  organizations: Array<{ id: number; url: string }>;
+  links: { next: string; prev: string | null };
+  next_page: string | null;
+};
 function viaProxy(path: string, headers: Record<string, string>): Promise<ProxiedPage> {
   const c = sim.credentials();
   const auth = `Basic ${Buffer.from(`${c.email}/token:${c.api_token}`).toString('base64')}`;
@@ -191,7 +224,9 @@ describe('Zendesk links behind a proxy', () => {
     const proxied = { host: 'acme.zendesk.example:8443', 'x-forwarded-proto': 'https' };
     const origin = 'https://acme.zendesk.example:8443';
     const first = await viaProxy('/api/v2/organizations.json?page[size]=1', proxied);
-    expect(first.links.next).toMatch(new RegExp(`^${origin}/api/v2/organizations\\.json\\?page%5Bsize%5D=1&page%5Bafter%5D=`));
+    expect(first.links.next).toMatch(
+      new RegExp(`^${origin}/api/v2/organizations\\.json\\?page%5Bsize%5D=1&page%5Bafter%5D=`),
+    );
     const next = new URL(first.links.next);
     const second = await viaProxy(next.pathname + next.search, proxied);
     expect(second.links.prev).toMatch(new RegExp(`^${origin}/`));

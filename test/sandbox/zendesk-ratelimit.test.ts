@@ -49,7 +49,8 @@ describe('Zendesk rate limits', () => {
     sim.setKnobs({ rateLimitPerMinute: 1000 });
     clock.set('2026-04-01T12:02:00Z');
     const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) statuses.push((await zd.get('/api/v2/incremental/tickets/cursor?start_time=0')).status);
+    for (let i = 0; i < 11; i++)
+      statuses.push((await zd.get('/api/v2/incremental/tickets/cursor?start_time=0')).status);
     expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
     expect(statuses[10]).toBe(429);
     expect((await zd.get('/api/v2/organizations')).status).toBe(200);

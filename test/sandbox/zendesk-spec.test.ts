@@ -37,12 +37,15 @@ function closeObjects(node: unknown): void {
   if (Array.isArray(node)) return node.forEach(closeObjects);
   if (!node || typeof node !== 'object') return;
   const n = node as Schema;
-  if (n.properties && typeof n.properties === 'object' && !('additionalProperties' in n)) n.additionalProperties = false;
+  if (n.properties && typeof n.properties === 'object' && !('additionalProperties' in n))
+    n.additionalProperties = false;
   for (const [k, v] of Object.entries(n)) if (k !== 'example' && k !== 'examples') closeObjects(v);
 }
 
 function loadSchemas(): { schemas: Record<string, Schema>; parameters: Record<string, Schema> } {
-  const spec = parse(readFileSync(SPEC, 'utf8')) as { components: { schemas: Record<string, Schema>; parameters: Record<string, Schema> } };
+  const spec = parse(readFileSync(SPEC, 'utf8')) as {
+    components: { schemas: Record<string, Schema>; parameters: Record<string, Schema> };
+  };
   const schemas = structuredClone(spec.components.schemas);
   closeObjects(schemas);
 
@@ -51,7 +54,13 @@ function loadSchemas(): { schemas: Record<string, Schema>; parameters: Record<st
   // fourth branch; it requires index and forbids id, so it never overlaps FailedResult.
   schemas.FailedWithoutIdResult = {
     type: 'object',
-    properties: { action: { type: 'string' }, index: { type: 'integer' }, error: { type: 'string' }, details: { type: 'string' }, success: { type: 'boolean', enum: [false] } },
+    properties: {
+      action: { type: 'string' },
+      index: { type: 'integer' },
+      error: { type: 'string' },
+      details: { type: 'string' },
+      success: { type: 'boolean', enum: [false] },
+    },
     required: ['action', 'index', 'error', 'details', 'success'],
     additionalProperties: false,
   };
@@ -73,12 +82,19 @@ function checker(schemas: Record<string, Schema>, forRequests: boolean): Check {
   if (forRequests) {
     // A client must not send what only the server sets (url, created_at, ...).
     ajv.removeKeyword('readOnly');
-    ajv.addKeyword({ keyword: 'readOnly', schemaType: 'boolean', errors: false, validate: (readOnly: boolean) => !readOnly });
+    ajv.addKeyword({
+      keyword: 'readOnly',
+      schemaType: 'boolean',
+      errors: false,
+      validate: (readOnly: boolean) => !readOnly,
+    });
   }
   ajv.addSchema({ $id: 'zd', components: { schemas } });
   return (schema, data) => {
     const validate = ajv.compile(typeof schema === 'string' ? S(schema) : schema);
-    return validate(data) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+    return validate(data)
+      ? []
+      : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
   };
 }
 
@@ -92,7 +108,11 @@ function cursorPage(list: string, key: string): Schema {
   const part = (schema: string, prop: string) => ({ $ref: `zd#/components/schemas/${schema}/properties/${prop}` });
   return {
     type: 'object',
-    properties: { [key]: part(list, key), links: part('CustomObjectRecordsResponse', 'links'), meta: part('CustomObjectRecordsResponse', 'meta') },
+    properties: {
+      [key]: part(list, key),
+      links: part('CustomObjectRecordsResponse', 'links'),
+      meta: part('CustomObjectRecordsResponse', 'meta'),
+    },
     required: [key, 'links', 'meta'],
     additionalProperties: false,
   };
@@ -126,12 +146,26 @@ const upsertOp = () => connector.operations!.upsert_organizations;
 /** What the flagship mapping's transform produces for each of its fixtures (its `expect`). */
 function fixturePayloads(): Record<string, unknown>[] {
   const dir = join(ROOT, 'mappings', 'visma-zendesk', 'fixtures');
-  const names = ['good-standing', 'overdue-buckets', 'credit-hold', 'over-credit-limit', 'no-invoices', 'missing-address-and-email'];
-  return names.map((n) => (parse(readFileSync(join(dir, `${n}.yaml`), 'utf8')) as { expect: Record<string, unknown> }).expect);
+  const names = [
+    'good-standing',
+    'overdue-buckets',
+    'credit-hold',
+    'over-credit-limit',
+    'no-invoices',
+    'missing-address-and-email',
+  ];
+  return names.map(
+    (n) => (parse(readFileSync(join(dir, `${n}.yaml`), 'utf8')) as { expect: Record<string, unknown> }).expect,
+  );
 }
 
 const items = (payloads: Record<string, unknown>[], ids?: number[]): WriteItem[] =>
-  payloads.map((payload, i) => ({ key: String(payload.external_id), matchValue: String(payload.external_id), payload, ...(ids ? { targetId: String(ids[i]) } : {}) }));
+  payloads.map((payload, i) => ({
+    key: String(payload.external_id),
+    matchValue: String(payload.external_id),
+    payload,
+    ...(ids ? { targetId: String(ids[i]) } : {}),
+  }));
 
 /** The mapping's custom fields created the way provisioning does: definition JSONata, then the create body. */
 async function provisionBodies(): Promise<unknown[]> {
@@ -151,12 +185,33 @@ describe('engine request bodies against the spec', () => {
   it('create_many and update_many batch bodies ({organizations: [...]}) hold valid organization objects', () => {
     // The spec gives create_many and update_many no requestBody; their descriptions say "an array
     // of up to 100 organization objects" and show the batch form {"organizations": [{"id": 1, ...}]}.
-    const many = { type: 'object', properties: { organizations: { type: 'array', items: S('OrganizationObject'), minItems: 1, maxItems: 100 } }, required: ['organizations'], additionalProperties: false };
-    const withId = { ...many, properties: { organizations: { type: 'array', items: { allOf: [S('OrganizationObject'), { required: ['id'] }] }, minItems: 1, maxItems: 100 } } };
+    const many = {
+      type: 'object',
+      properties: { organizations: { type: 'array', items: S('OrganizationObject'), minItems: 1, maxItems: 100 } },
+      required: ['organizations'],
+      additionalProperties: false,
+    };
+    const withId = {
+      ...many,
+      properties: {
+        organizations: {
+          type: 'array',
+          items: { allOf: [S('OrganizationObject'), { required: ['id'] }] },
+          minItems: 1,
+          maxItems: 100,
+        },
+      },
+    };
     const payloads = fixturePayloads();
     const create = batchBody(items(payloads), upsertOp().create!);
     expect(request(many, create)).toEqual([]);
-    const update = batchBody(items(payloads, payloads.map((_, i) => 1000 + i)), upsertOp().update!);
+    const update = batchBody(
+      items(
+        payloads,
+        payloads.map((_, i) => 1000 + i),
+      ),
+      upsertOp().update!,
+    );
     expect(request(withId, update)).toEqual([]);
     // The check can fail: a body with a server-set property, an undocumented one or a wrong type is refused.
     expect(request(many, { organizations: [{ name: 'x', colour: 'red' }] })).not.toEqual([]);
@@ -166,7 +221,12 @@ describe('engine request bodies against the spec', () => {
 
   it('custom field creation bodies ({organization_field: {...}}) are valid OrganizationFieldObjects', async () => {
     // No requestBody in the spec for CreateOrganizationField either; it answers OrganizationFieldResponse.
-    const body = { type: 'object', properties: { organization_field: S('OrganizationFieldObject') }, required: ['organization_field'], additionalProperties: false };
+    const body = {
+      type: 'object',
+      properties: { organization_field: S('OrganizationFieldObject') },
+      required: ['organization_field'],
+      additionalProperties: false,
+    };
     const bodies = await provisionBodies();
     expect(bodies.length).toBeGreaterThan(10);
     for (const b of bodies) expect(request(body, b)).toEqual([]);
@@ -211,20 +271,40 @@ describe('simulator answers against the spec', () => {
     expect(rows[payloads.length]).toMatchObject({ action: 'create', index: payloads.length, success: false });
 
     const ids = payloads.map((p) => Number(sim.findOrganization(String(p.external_id))!.id));
-    const update = await zd.put<JobBody>('/api/v2/organizations/update_many', batchBody(items(payloads.slice(0, 2), ids.slice(0, 2)), upsertOp().update!));
+    const update = await zd.put<JobBody>(
+      '/api/v2/organizations/update_many',
+      batchBody(items(payloads.slice(0, 2), ids.slice(0, 2)), upsertOp().update!),
+    );
     expect(response('JobStatusResponse', update.body)).toEqual([]);
-    const missing = await zd.put<JobBody>('/api/v2/organizations/update_many', { organizations: [{ id: 987654, notes: 'x' }] });
+    const missing = await zd.put<JobBody>('/api/v2/organizations/update_many', {
+      organizations: [{ id: 987654, notes: 'x' }],
+    });
     await waitForJob(zd, update.body.job_status.id);
     await waitForJob(zd, missing.body.job_status.id);
-    const both = await zd.get<{ job_statuses: Array<{ results: Record<string, unknown>[] }> }>(`/api/v2/job_statuses/show_many.json?ids=${update.body.job_status.id},${missing.body.job_status.id}`);
+    const both = await zd.get<{ job_statuses: Array<{ results: Record<string, unknown>[] }> }>(
+      `/api/v2/job_statuses/show_many.json?ids=${update.body.job_status.id},${missing.body.job_status.id}`,
+    );
     expect(response('JobStatusesResponse', both.body)).toEqual([]);
-    expect(both.body.job_statuses[0].results[0]).toEqual({ action: 'update', id: ids[0], status: 'Updated', success: true });
-    expect(both.body.job_statuses[1].results[0]).toEqual({ action: 'update', id: 987654, error: 'RecordNotFound', details: 'Not found', success: false });
+    expect(both.body.job_statuses[0].results[0]).toEqual({
+      action: 'update',
+      id: ids[0],
+      status: 'Updated',
+      success: true,
+    });
+    expect(both.body.job_statuses[1].results[0]).toEqual({
+      action: 'update',
+      id: 987654,
+      error: 'RecordNotFound',
+      details: 'Not found',
+      success: false,
+    });
   });
 
   it('the all_fields knob answers rows the spec does not allow (the check can tell the shapes apart)', async () => {
     sim.setKnobs({ jobResultShape: 'all_fields' });
-    const r = await zd.post<JobBody>('/api/v2/organizations/create_many', { organizations: [{ name: 'A', external_id: 'a' }] });
+    const r = await zd.post<JobBody>('/api/v2/organizations/create_many', {
+      organizations: [{ name: 'A', external_id: 'a' }],
+    });
     const done = await waitForJob(zd, r.body.job_status.id);
     // {index, id, action, status, success} fits both CreateResourceResult and UpdateResourceResult
     // as published, and neither once closed: the oneOf fails either way.
@@ -232,8 +312,11 @@ describe('simulator answers against the spec', () => {
   });
 
   it('organizations: cursor pages, show_many by external_ids, and the answer to a create', async () => {
-    for (const p of fixturePayloads()) expect((await zd.post('/api/v2/organizations', { organization: p })).status).toBe(201);
-    await zd.post('/api/v2/organization_fields', { organization_field: { key: 'credit_limit', title: 'Credit limit', type: 'decimal' } });
+    for (const p of fixturePayloads())
+      expect((await zd.post('/api/v2/organizations', { organization: p })).status).toBe(201);
+    await zd.post('/api/v2/organization_fields', {
+      organization_field: { key: 'credit_limit', title: 'Credit limit', type: 'decimal' },
+    });
     const page = cursorPage('OrganizationsResponse', 'organizations');
     let url: string | null = '/api/v2/organizations.json?page[size]=4';
     let pages = 0;
@@ -244,7 +327,12 @@ describe('simulator answers against the spec', () => {
       pages++;
     }
     expect(pages).toBe(2);
-    const many = await zd.get(`/api/v2/organizations/show_many?external_ids=${fixturePayloads().slice(0, 3).map((p) => String(p.external_id)).join(',')}`);
+    const many = await zd.get(
+      `/api/v2/organizations/show_many?external_ids=${fixturePayloads()
+        .slice(0, 3)
+        .map((p) => String(p.external_id))
+        .join(',')}`,
+    );
     expect(response('OrganizationsResponse', many.body)).toEqual([]);
     expect((many.body as { organizations: unknown[] }).organizations).toHaveLength(3);
     const one = await zd.post('/api/v2/organizations', { organization: { name: 'Solo AS', external_id: 'solo' } });
@@ -254,13 +342,22 @@ describe('simulator answers against the spec', () => {
   it('organization_fields: a cursor-paged list and a create answer', async () => {
     for (const b of await provisionBodies()) await zd.post('/api/v2/organization_fields', b);
     const page = cursorPage('OrganizationFieldsResponse', 'organization_fields');
-    const first = await zd.get<{ links: { next: string | null }; organization_fields: unknown[] }>('/api/v2/organization_fields?page[size]=100');
+    const first = await zd.get<{ links: { next: string | null }; organization_fields: unknown[] }>(
+      '/api/v2/organization_fields?page[size]=100',
+    );
     expect(response(page, first.body)).toEqual([]);
     expect(first.body.organization_fields.length).toBeGreaterThan(10);
     expect(first.body.links.next).toBeNull();
     const offset = await zd.get('/api/v2/organization_fields');
     expect(response('OrganizationFieldsResponse', offset.body)).toEqual([]);
-    const dropdown = await zd.post('/api/v2/organization_fields', { organization_field: { key: 'tier', title: 'Tier', type: 'dropdown', custom_field_options: [{ name: 'Gold', value: 'gold' }] } });
+    const dropdown = await zd.post('/api/v2/organization_fields', {
+      organization_field: {
+        key: 'tier',
+        title: 'Tier',
+        type: 'dropdown',
+        custom_field_options: [{ name: 'Gold', value: 'gold' }],
+      },
+    });
     expect(response('OrganizationFieldResponse', dropdown.body)).toEqual([]);
   });
 });

@@ -14,7 +14,11 @@ let validate: Validate;
 
 beforeAll(async () => {
   validate = zendeskValidator();
-  sim = await new ZendeskSimulator({ seed: 12, clock: clock.now, knobs: { rateLimitEnabled: false, seedTickets: true, seedOrganizations: 4, ticketsPerOrganization: 3 } }).start();
+  sim = await new ZendeskSimulator({
+    seed: 12,
+    clock: clock.now,
+    knobs: { rateLimitEnabled: false, seedTickets: true, seedOrganizations: 4, ticketsPerOrganization: 3 },
+  }).start();
   zd = zendeskClient(sim);
 });
 afterAll(() => sim.stop());
@@ -29,7 +33,9 @@ describe('Zendesk seeded tickets', () => {
   });
 
   it('lists tickets with cursor and offset pagination; offset past 10,000 is 400', async () => {
-    const p1 = await zd.get<{ tickets: Ticket[]; meta: { has_more: boolean }; links: { next: string } }>('/api/v2/tickets.json?page[size]=5');
+    const p1 = await zd.get<{ tickets: Ticket[]; meta: { has_more: boolean }; links: { next: string } }>(
+      '/api/v2/tickets.json?page[size]=5',
+    );
     expect(p1.body.tickets).toHaveLength(5);
     expect(p1.body.meta.has_more).toBe(true);
     for (const t of p1.body.tickets) expect(validate('TicketObject', t)).toEqual([]);
@@ -46,12 +52,16 @@ describe('Zendesk incremental ticket export (cursor)', () => {
     const first = await zd.get<Export>('/api/v2/incremental/tickets/cursor.json?start_time=0&per_page=5');
     expect(first.status).toBe(200);
     expect(first.body.end_of_stream).toBe(false);
-    expect(first.body.after_url).toBe(`${sim.url}/api/v2/incremental/tickets/cursor.json?cursor=${encodeURIComponent(first.body.after_cursor)}`);
+    expect(first.body.after_url).toBe(
+      `${sim.url}/api/v2/incremental/tickets/cursor.json?cursor=${encodeURIComponent(first.body.after_cursor)}`,
+    );
     expect(validate('CursorBasedExportIncrementalTicketsResponse', first.body)).toEqual([]);
     const all = [...first.body.tickets];
     let cursor = first.body.after_cursor;
     for (;;) {
-      const r = await zd.get<Export>(`/api/v2/incremental/tickets/cursor?cursor=${encodeURIComponent(cursor)}&per_page=5`);
+      const r = await zd.get<Export>(
+        `/api/v2/incremental/tickets/cursor?cursor=${encodeURIComponent(cursor)}&per_page=5`,
+      );
       all.push(...r.body.tickets);
       cursor = r.body.after_cursor;
       if (r.body.end_of_stream) break;
@@ -70,10 +80,14 @@ describe('Zendesk incremental ticket export (cursor)', () => {
   it('leaves out tickets changed in the last minute, then includes them', async () => {
     const start = await zd.get<Export>('/api/v2/incremental/tickets/cursor?start_time=0');
     const cursor = start.body.after_cursor;
-    const created = await zd.post<{ ticket: Ticket }>('/api/v2/tickets.json', { ticket: { subject: 'Ny sak', comment: { body: 'Fakturaen mangler' }, priority: 'high' } });
+    const created = await zd.post<{ ticket: Ticket }>('/api/v2/tickets.json', {
+      ticket: { subject: 'Ny sak', comment: { body: 'Fakturaen mangler' }, priority: 'high' },
+    });
     expect(created.status).toBe(201);
     expect(validate('TicketResponse', { ticket: created.body.ticket })).toEqual([]);
-    expect((await zd.get<Export>(`/api/v2/incremental/tickets/cursor?cursor=${encodeURIComponent(cursor)}`)).body.tickets).toEqual([]);
+    expect(
+      (await zd.get<Export>(`/api/v2/incremental/tickets/cursor?cursor=${encodeURIComponent(cursor)}`)).body.tickets,
+    ).toEqual([]);
     clock.advance(61_000);
     const later = await zd.get<Export>(`/api/v2/incremental/tickets/cursor?cursor=${encodeURIComponent(cursor)}`);
     expect(later.body.tickets.map((t) => t.id)).toEqual([created.body.ticket.id]);
@@ -81,17 +95,24 @@ describe('Zendesk incremental ticket export (cursor)', () => {
 
   it('start_time is required and must not be in the future', async () => {
     expect((await zd.get('/api/v2/incremental/tickets/cursor')).status).toBe(400);
-    expect((await zd.get(`/api/v2/incremental/tickets/cursor?start_time=${Math.floor(Date.parse('2030-01-01') / 1000)}`)).status).toBe(400);
+    expect(
+      (await zd.get(`/api/v2/incremental/tickets/cursor?start_time=${Math.floor(Date.parse('2030-01-01') / 1000)}`))
+        .status,
+    ).toBe(400);
   });
 });
 
 describe('Zendesk ticket writes', () => {
   it('creates with a requester by email and updates status', async () => {
-    const c = await zd.post<{ ticket: Ticket; audit: Record<string, unknown> }>('/api/v2/tickets', { ticket: { subject: 'Hjelp', comment: { body: 'Tekst' }, requester: { name: 'Nils', email: 'nils@kunde.no' } } });
+    const c = await zd.post<{ ticket: Ticket; audit: Record<string, unknown> }>('/api/v2/tickets', {
+      ticket: { subject: 'Hjelp', comment: { body: 'Tekst' }, requester: { name: 'Nils', email: 'nils@kunde.no' } },
+    });
     expect(c.status).toBe(201);
     expect(c.body.audit.ticket_id).toBe(c.body.ticket.id);
     expect(sim.findUser('nils@kunde.no')?.id).toBe(c.body.ticket.requester_id);
-    const u = await zd.put<{ ticket: Ticket }>(`/api/v2/tickets/${c.body.ticket.id}.json`, { ticket: { status: 'solved', comment: { body: 'Løst', public: true } } });
+    const u = await zd.put<{ ticket: Ticket }>(`/api/v2/tickets/${c.body.ticket.id}.json`, {
+      ticket: { status: 'solved', comment: { body: 'Løst', public: true } },
+    });
     expect(u.status).toBe(200);
     expect(u.body.ticket.status).toBe('solved');
     expect((await zd.put(`/api/v2/tickets/${c.body.ticket.id}`, { ticket: { status: 'bogus' } })).status).toBe(422);

@@ -12,11 +12,17 @@ let zd: ZdClient;
 let validate: Validate;
 useZendeskSim(6, (s) => ({ sim, zd, validate } = s));
 
-const upsert = (u: Record<string, unknown>) => zd.post<{ user: User }>('/api/v2/users/create_or_update.json', { user: u });
+const upsert = (u: Record<string, unknown>) =>
+  zd.post<{ user: User }>('/api/v2/users/create_or_update.json', { user: u });
 
 describe('Zendesk users', () => {
   it('create_or_update: 201 with Location, then 200 matched by email', async () => {
-    const a = await upsert({ name: 'Kari Nordmann', email: 'kari@fjordkraft.no', role: 'end-user', skip_verify_email: true });
+    const a = await upsert({
+      name: 'Kari Nordmann',
+      email: 'kari@fjordkraft.no',
+      role: 'end-user',
+      skip_verify_email: true,
+    });
     expect(a.status).toBe(201);
     expect(a.headers.get('location')).toBe(`${sim.url}/api/v2/users/${a.body.user.id}.json`);
     expect(validate('UserResponse', a.body)).toEqual([]);
@@ -49,7 +55,9 @@ describe('Zendesk users', () => {
     expect(validate('UserIdentitiesResponse', ids.body)).toEqual([]);
 
     const secondary = ids.body.identities[1];
-    const mp = await zd.put<{ identities: Identity[] }>(`/api/v2/users/${a.body.user.id}/identities/${secondary.id}/make_primary`);
+    const mp = await zd.put<{ identities: Identity[] }>(
+      `/api/v2/users/${a.body.user.id}/identities/${secondary.id}/make_primary`,
+    );
     expect(mp.status).toBe(200);
     expect(mp.body.identities.find((i) => i.primary)?.value).toBe('sofie@new.no');
     expect((await zd.get<{ user: User }>(`/api/v2/users/${a.body.user.id}`)).body.user.email).toBe('sofie@new.no');
@@ -58,23 +66,34 @@ describe('Zendesk users', () => {
   it('adds identities (201) and refuses an email owned by another user (422)', async () => {
     const a = await upsert({ name: 'A', email: 'a@x.no' });
     await upsert({ name: 'B', email: 'b@x.no' });
-    const add = await zd.post<{ identity: Identity }>(`/api/v2/users/${a.body.user.id}/identities`, { identity: { type: 'email', value: 'a2@x.no' } });
+    const add = await zd.post<{ identity: Identity }>(`/api/v2/users/${a.body.user.id}/identities`, {
+      identity: { type: 'email', value: 'a2@x.no' },
+    });
     expect(add.status).toBe(201);
     expect(validate('UserIdentityResponse', add.body)).toEqual([]);
-    const taken = await zd.post(`/api/v2/users/${a.body.user.id}/identities`, { identity: { type: 'email', value: 'b@x.no' } });
+    const taken = await zd.post(`/api/v2/users/${a.body.user.id}/identities`, {
+      identity: { type: 'email', value: 'b@x.no' },
+    });
     expect(taken.status).toBe(422);
   });
 
   it('search by query (email:, free text) and show', async () => {
     const a = await upsert({ name: 'Magnus Berg', email: 'magnus@berg.no' });
-    expect((await zd.get<{ users: User[] }>('/api/v2/users/search?query=email:magnus@berg.no')).body.users.map((u) => u.id)).toEqual([a.body.user.id]);
-    expect((await zd.get<{ users: User[] }>('/api/v2/users/search?query=berg')).body.users.map((u) => u.id)).toEqual([a.body.user.id]);
+    expect(
+      (await zd.get<{ users: User[] }>('/api/v2/users/search?query=email:magnus@berg.no')).body.users.map((u) => u.id),
+    ).toEqual([a.body.user.id]);
+    expect((await zd.get<{ users: User[] }>('/api/v2/users/search?query=berg')).body.users.map((u) => u.id)).toEqual([
+      a.body.user.id,
+    ]);
     expect((await zd.get(`/api/v2/users/${a.body.user.id}`)).status).toBe(200);
     expect((await zd.get('/api/v2/users/1')).status).toBe(404);
   });
 
   it('create_or_update_many is 403 unless bulkUserImport, then a job', async () => {
-    const users = [{ name: 'U1', email: 'u1@x.no' }, { name: 'U2', email: 'u2@x.no' }];
+    const users = [
+      { name: 'U1', email: 'u1@x.no' },
+      { name: 'U2', email: 'u2@x.no' },
+    ];
     const denied = await zd.post('/api/v2/users/create_or_update_many', { users });
     expect(denied.status).toBe(403);
     sim.setKnobs({ bulkUserImport: true });
@@ -93,7 +112,7 @@ describe('Zendesk users', () => {
     ]);
   });
 
-  it('matches external_id before email and will not move another user\'s email', async () => {
+  it("matches external_id before email and will not move another user's email", async () => {
     await upsert({ name: 'A', email: 'a@x.no', external_id: 'p-1' });
     const b = await upsert({ name: 'B', email: 'b@x.no' });
     // external_id wins the match, so this is an update of A asking for B's address.
@@ -106,7 +125,11 @@ describe('Zendesk users', () => {
   it('handles many users without slowing down (indexed lookups)', async () => {
     sim.setKnobs({ bulkUserImport: true });
     for (let batch = 0; batch < 5; batch++) {
-      const users = Array.from({ length: 100 }, (_, i) => ({ name: `U${batch}-${i}`, email: `u${batch}-${i}@x.no`, external_id: `ext-${batch}-${i}` }));
+      const users = Array.from({ length: 100 }, (_, i) => ({
+        name: `U${batch}-${i}`,
+        email: `u${batch}-${i}@x.no`,
+        external_id: `ext-${batch}-${i}`,
+      }));
       const r = await zd.post<{ job_status: { id: string } }>('/api/v2/users/create_or_update_many', { users });
       await waitForJob(zd, r.body.job_status.id);
     }

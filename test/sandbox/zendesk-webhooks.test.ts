@@ -11,14 +11,22 @@ const VECTOR_TS = '2026-01-01T00:00:00Z';
 
 describe('Zendesk webhook signing', () => {
   it('matches the targets.md test vectors', () => {
-    expect(signZendeskWebhook(ZENDESK_TEST_SIGNING_SECRET, VECTOR_TS, VECTOR_BODY)).toBe('j6ouyL2nKJguWJYbl62Ug7fRj+AjAuuLrlS+a/O0QXY=');
-    expect(signZendeskWebhook(ZENDESK_TEST_SIGNING_SECRET, VECTOR_TS, '')).toBe('3oJmZ0ji7b+iOyoxyTZdQvIjlUaHYF+GNZ7cSymja8w=');
+    expect(signZendeskWebhook(ZENDESK_TEST_SIGNING_SECRET, VECTOR_TS, VECTOR_BODY)).toBe(
+      'j6ouyL2nKJguWJYbl62Ug7fRj+AjAuuLrlS+a/O0QXY=',
+    );
+    expect(signZendeskWebhook(ZENDESK_TEST_SIGNING_SECRET, VECTOR_TS, '')).toBe(
+      '3oJmZ0ji7b+iOyoxyTZdQvIjlUaHYF+GNZ7cSymja8w=',
+    );
   });
 
   it('uses timestamp + body, not the legacy body + timestamp order', () => {
     const secret = 'HRkRd4BeOAoUkfZr-mhauJT64rvBASlJRoIyPsd3zeA=';
-    expect(signZendeskWebhook(secret, '2021-07-25T10:00:00Z', '{"say": "hello"}')).toBe('Rry/4TtIdFyawtXXp8QdI6tlAUUQ/5kL1OTp5qo/ZIk=');
-    expect(signZendeskWebhook(secret, '2021-07-25T10:00:00Z', '{"say": "hello"}')).not.toBe('tRDSF7URY8BLCDlaBcQ7FHu051Zk+aAB0NKMP53teMw=');
+    expect(signZendeskWebhook(secret, '2021-07-25T10:00:00Z', '{"say": "hello"}')).toBe(
+      'Rry/4TtIdFyawtXXp8QdI6tlAUUQ/5kL1OTp5qo/ZIk=',
+    );
+    expect(signZendeskWebhook(secret, '2021-07-25T10:00:00Z', '{"say": "hello"}')).not.toBe(
+      'tRDSF7URY8BLCDlaBcQ7FHu051Zk+aAB0NKMP53teMw=',
+    );
   });
 });
 
@@ -58,7 +66,10 @@ describe('Zendesk webhook delivery', () => {
   });
 
   it('admin endpoint delivers an object body with the simulator secret by default', async () => {
-    const r = await postJson(`${sim.url}/__sim/zendesk/webhooks/deliver`, { url: receiverUrl, body: { type: 'zen:event-type:organization.created', detail: { id: '1' } } });
+    const r = await postJson(`${sim.url}/__sim/zendesk/webhooks/deliver`, {
+      url: receiverUrl,
+      body: { type: 'zen:event-type:organization.created', detail: { id: '1' } },
+    });
     expect(r.status).toBe(200);
     expect(r.body.status).toBe(202);
     const got = received.at(-1)!;

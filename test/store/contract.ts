@@ -23,7 +23,11 @@ const INVOICES: StreamRef = { connection: 'erp', stream: 'invoices' };
 const AT = '2026-01-15T12:00:00.000Z';
 
 const written = (key: string, matchValue: string, targetId: string | null, hash: string, clockDependent: boolean) => ({
-  key, matchValue, targetId, hash, clockDependent,
+  key,
+  matchValue,
+  targetId,
+  hash,
+  clockDependent,
 });
 const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
 
@@ -60,7 +64,10 @@ export function describeBackendContract(name: string, open: () => Promise<Contra
         { key: 'c', version: '1', data: '{"n":"C"}' },
       ]);
       await b.mirror.put(S, [{ key: 'a', version: '2', data: '{"n":"A2"}' }]);
-      expect(sorted(await b.mirror.versions(S, ['a', 'b', 'x']))).toEqual([['a', '2'], ['b', '1']]);
+      expect(sorted(await b.mirror.versions(S, ['a', 'b', 'x']))).toEqual([
+        ['a', '2'],
+        ['b', '1'],
+      ]);
       // Only records whose data is kept are loaded.
       expect(sorted(await b.mirror.load(S, ['a', 'b', 'c', 'x']))).toEqual([
         ['a', { version: '2', data: '{"n":"A2"}' }],
@@ -94,7 +101,11 @@ export function describeBackendContract(name: string, open: () => Promise<Contra
         { key: 'i3', version: '1', data: null },
       ]);
       const children = await b.mirror.loadChildren(link, INVOICES, ['a', 'b', 'z']);
-      expect(sorted(children)).toEqual([['a', ['{"i":1}', '{"i":2}']], ['b', []], ['z', []]]);
+      expect(sorted(children)).toEqual([
+        ['a', ['{"i":1}', '{"i":2}']],
+        ['b', []],
+        ['z', []],
+      ]);
     });
 
     it('pending: marks from keys, the whole mirror, due clock-dependent targets and failures', async () => {
@@ -104,7 +115,10 @@ export function describeBackendContract(name: string, open: () => Promise<Contra
       expect(await b.pending.keys(F)).toEqual(['k1', 'k2']);
       expect(await b.pending.keys(G)).toEqual([]);
 
-      await b.mirror.put(S, [{ key: 'm1', version: '1', data: '{}' }, { key: 'm2', version: '1', data: null }]);
+      await b.mirror.put(S, [
+        { key: 'm1', version: '1', data: '{}' },
+        { key: 'm2', version: '1', data: null },
+      ]);
       expect(await b.pending.markAll(G, S)).toBe(2);
       expect(await b.pending.keys(G)).toEqual(['m1', 'm2']);
 
@@ -195,33 +209,59 @@ export function describeBackendContract(name: string, open: () => Promise<Contra
       await b.runs.finish('r2', { status: 'ok', summary: '{"flows":[]}', finishedAt: '2026-01-02T00:01:00.000Z' });
       expect(await b.runs.list('m')).toEqual([
         {
-          id: 'r2', mapping: 'm', started_at: '2026-01-02T00:00:00.000Z', finished_at: '2026-01-02T00:01:00.000Z',
-          status: 'ok', summary: '{"flows":[]}',
+          id: 'r2',
+          mapping: 'm',
+          started_at: '2026-01-02T00:00:00.000Z',
+          finished_at: '2026-01-02T00:01:00.000Z',
+          status: 'ok',
+          summary: '{"flows":[]}',
         },
         {
-          id: 'r1', mapping: 'm', started_at: '2026-01-01T00:00:00.000Z', finished_at: null,
-          status: 'interrupted', summary: null,
+          id: 'r1',
+          mapping: 'm',
+          started_at: '2026-01-01T00:00:00.000Z',
+          finished_at: null,
+          status: 'interrupted',
+          summary: null,
         },
       ]);
       const all = (await b.runs.list()).map((r) => [r.id, r.status]);
-      expect(all).toEqual([['r2', 'ok'], ['x1', 'running'], ['r1', 'interrupted']]);
+      expect(all).toEqual([
+        ['r2', 'ok'],
+        ['x1', 'running'],
+        ['r1', 'interrupted'],
+      ]);
       expect(await b.runs.list(undefined, 1)).toHaveLength(1);
     });
 
     it('audit: by run in order, else by key newest first', async () => {
       const b = await state();
       const entry = (runId: string, key: string, action: string) => ({
-        runId, mapping: 'm', flow: 'customers', key, action,
-        targetId: 't', payloadHash: 'h', sourceVersion: 'v', error: null, at: AT,
+        runId,
+        mapping: 'm',
+        flow: 'customers',
+        key,
+        action,
+        targetId: 't',
+        payloadHash: 'h',
+        sourceVersion: 'v',
+        error: null,
+        at: AT,
       });
       await b.audit.add([entry('r1', 'a', 'created'), entry('r1', 'b', 'failed')]);
       await b.audit.add([entry('r2', 'a', 'updated')]);
       const r1 = await b.audit.ofRunOrKey('r1');
-      expect(r1.map((a) => [a.key, a.action])).toEqual([['a', 'created'], ['b', 'failed']]);
+      expect(r1.map((a) => [a.key, a.action])).toEqual([
+        ['a', 'created'],
+        ['b', 'failed'],
+      ]);
       expect(r1[0]).toMatchObject({ run_id: 'r1', mapping: 'm', flow: 'customers', target_id: 't', payload_hash: 'h' });
       expect(r1[0]).toMatchObject({ source_version: 'v', error: null, at: AT });
       const byKey = (await b.audit.ofRunOrKey('a')).map((a) => [a.run_id, a.action]);
-      expect(byKey).toEqual([['r2', 'updated'], ['r1', 'created']]);
+      expect(byKey).toEqual([
+        ['r2', 'updated'],
+        ['r1', 'created'],
+      ]);
       expect(await b.audit.ofRunOrKey('a', 1)).toHaveLength(1);
       expect(await b.audit.ofRunOrKey('nothing')).toEqual([]);
     });
@@ -242,7 +282,10 @@ export function describeBackendContract(name: string, open: () => Promise<Contra
       ]);
       await b.writtenPayloads.keep(F, [{ key: 'a', hash: 'h2', payload: { name: 'A2' } }]);
       const kept = sorted(await b.writtenPayloads.load(F, ['a', 'b', 'c']));
-      expect(kept).toEqual([['a', { name: 'A2' }], ['b', { name: 'B' }]]);
+      expect(kept).toEqual([
+        ['a', { name: 'A2' }],
+        ['b', { name: 'B' }],
+      ]);
       expect((await b.writtenPayloads.load(G, ['a'])).size).toBe(0);
       await b.writtenPayloads.forget(F, ['a']);
       expect([...(await b.writtenPayloads.load(F, ['a', 'b'])).keys()]).toEqual(['b']);

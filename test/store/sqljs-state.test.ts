@@ -22,7 +22,11 @@ async function oldFormatState(path: string, payloads: Record<string, unknown>): 
   s.transaction(() => {
     keys.forEach((k, i) =>
       s.run('INSERT INTO mirror (connection, stream, key, version, data, pos, len) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-        `#written:${F.mapping}`, F.flow, k, `hash-${k}`, ...stored[i],
+        `#written:${F.mapping}`,
+        F.flow,
+        k,
+        `hash-${k}`,
+        ...stored[i],
       ]),
     );
     const source = ['visma', 'customers', 'c1', 'v1', '{}'];
@@ -38,11 +42,17 @@ describe('kept payloads of an older state file', () => {
     await oldFormatState(path, { c1: { name: 'One AS' }, c2: { name: 'Two AS' } });
     const b = await SqlJsBackend.open(path, { secrets: KEY });
     const kept = [...(await b.writtenPayloads.load(F, ['c1', 'c2', 'c3'])).entries()];
-    expect(kept).toEqual([['c1', { name: 'One AS' }], ['c2', { name: 'Two AS' }]]);
+    expect(kept).toEqual([
+      ['c1', { name: 'One AS' }],
+      ['c2', { name: 'Two AS' }],
+    ]);
     const mirrored = b.state.all('SELECT connection, key FROM mirror ORDER BY connection');
     expect(mirrored).toEqual([{ connection: 'visma', key: 'c1' }]);
     const rows = b.state.all('SELECT key, hash FROM written ORDER BY key');
-    expect(rows).toEqual([{ key: 'c1', hash: 'hash-c1' }, { key: 'c2', hash: 'hash-c2' }]);
+    expect(rows).toEqual([
+      { key: 'c1', hash: 'hash-c1' },
+      { key: 'c2', hash: 'hash-c2' },
+    ]);
     expect(b.notes).toEqual([]);
     await b.close();
     // Moved for good: a reopen finds them where they went.

@@ -14,7 +14,10 @@ const KEY = SecretBox.fromKey('1'.repeat(64));
 const OTHER_KEY = SecretBox.fromKey('2'.repeat(64));
 
 /** Every file of the state (database, value log, journal) as text. */
-const filesOf = (dir: string) => readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1')).join('\n');
+const filesOf = (dir: string) =>
+  readdirSync(dir)
+    .map((f) => readFileSync(join(dir, f)).toString('latin1'))
+    .join('\n');
 
 describeBackendContract('sql.js on a state file', async () => {
   const dir = tempDir();

@@ -1,6 +1,13 @@
 import type {
-  FingerprintRepository, FlowRef, PendingRepository, ProvisionedRepository, StoredTarget, StreamRef, TargetRepository,
-  WrittenPayloadRepository, WrittenTarget,
+  FingerprintRepository,
+  FlowRef,
+  PendingRepository,
+  ProvisionedRepository,
+  StoredTarget,
+  StreamRef,
+  TargetRepository,
+  WrittenPayloadRepository,
+  WrittenTarget,
 } from '../backend.js';
 import type { StateStore } from '../state.js';
 import type { Exec } from './gate.js';
@@ -20,7 +27,10 @@ const WITHOUT_TARGET_ID = `SELECT count(*) AS n FROM pending p
   WHERE p.mapping = ? AND p.flow = ? AND t.target_id IS NULL`;
 
 export class SqlPending implements PendingRepository {
-  constructor(private readonly s: StateStore, private readonly x: Exec) {}
+  constructor(
+    private readonly s: StateStore,
+    private readonly x: Exec,
+  ) {}
 
   mark(f: FlowRef, keys: string[]): Promise<void> {
     return this.x(() => {
@@ -67,7 +77,10 @@ const PUT_TARGET = `INSERT OR REPLACE INTO targets
 const REMAPPED = 'UPDATE targets SET mapped_at = ?, clock_dependent = ? WHERE mapping = ? AND flow = ? AND key = ?';
 
 export class SqlTargets implements TargetRepository {
-  constructor(private readonly s: StateStore, private readonly x: Exec) {}
+  constructor(
+    private readonly s: StateStore,
+    private readonly x: Exec,
+  ) {}
 
   load(f: FlowRef, keys: string[]): Promise<Map<string, StoredTarget>> {
     return this.x(() => {
@@ -114,7 +127,10 @@ export class SqlTargets implements TargetRepository {
 }
 
 export class SqlFingerprints implements FingerprintRepository {
-  constructor(private readonly s: StateStore, private readonly x: Exec) {}
+  constructor(
+    private readonly s: StateStore,
+    private readonly x: Exec,
+  ) {}
 
   get(f: FlowRef): Promise<string | undefined> {
     const sql = 'SELECT fingerprint FROM fingerprints WHERE mapping = ? AND flow = ?';
@@ -128,7 +144,10 @@ export class SqlFingerprints implements FingerprintRepository {
 }
 
 export class SqlProvisioned implements ProvisionedRepository {
-  constructor(private readonly s: StateStore, private readonly x: Exec) {}
+  constructor(
+    private readonly s: StateStore,
+    private readonly x: Exec,
+  ) {}
 
   get(f: FlowRef, connection: string): Promise<{ specHash: string; keys: Record<string, string> } | undefined> {
     const sql = 'SELECT spec_hash, ids FROM provisioned WHERE mapping = ? AND flow = ? AND connection = ?';
@@ -154,7 +173,10 @@ const LOAD_PAYLOADS = `SELECT w.key, w.data, w.pos, w.len FROM json_each(?) j
  * damage handling cover them), so the state database grows by a key and a position per record.
  */
 export class SqlWrittenPayloads implements WrittenPayloadRepository {
-  constructor(private readonly s: StateStore, private readonly x: Exec) {}
+  constructor(
+    private readonly s: StateStore,
+    private readonly x: Exec,
+  ) {}
 
   keep(f: FlowRef, written: { key: string; hash: string; payload: unknown }[]): Promise<void> {
     return this.x(() => {

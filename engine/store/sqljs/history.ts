@@ -1,6 +1,14 @@
 import {
-  READ_STAGE, type AuditEntry, type AuditRepository, type AuditRow, type FailureEntry, type FailureRepository,
-  type FailureRow, type FlowRef, type RunRepository, type RunRow,
+  READ_STAGE,
+  type AuditEntry,
+  type AuditRepository,
+  type AuditRow,
+  type FailureEntry,
+  type FailureRepository,
+  type FailureRow,
+  type FlowRef,
+  type RunRepository,
+  type RunRow,
 } from '../backend.js';
 import { auditOf, failuresOf, listRuns } from '../history.js';
 import type { StateStore } from '../state.js';
@@ -15,7 +23,10 @@ const READ_PREFIX = 'mapping = ? AND stage = ? AND substr(key, 1, ?) = ?';
 
 /** The failure queue; read failures are keyed "#<stream>:..." and cleared only by reading again. */
 export class SqlFailures implements FailureRepository {
-  constructor(private readonly s: StateStore, private readonly x: Exec) {}
+  constructor(
+    private readonly s: StateStore,
+    private readonly x: Exec,
+  ) {}
 
   record(o: { mapping: string; runId: string; at: string }, entries: FailureEntry[]): Promise<void> {
     return this.x(() =>
@@ -62,7 +73,10 @@ export class SqlFailures implements FailureRepository {
 }
 
 export class SqlRuns implements RunRepository {
-  constructor(private readonly s: StateStore, private readonly x: Exec) {}
+  constructor(
+    private readonly s: StateStore,
+    private readonly x: Exec,
+  ) {}
 
   markInterrupted(mapping: string): Promise<void> {
     const sql = "UPDATE runs SET status = 'interrupted' WHERE mapping = ? AND status = 'running'";
@@ -89,7 +103,10 @@ const ADD_AUDIT = `INSERT INTO audit
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export class SqlAudit implements AuditRepository {
-  constructor(private readonly s: StateStore, private readonly x: Exec) {}
+  constructor(
+    private readonly s: StateStore,
+    private readonly x: Exec,
+  ) {}
 
   add(entries: AuditEntry[]): Promise<void> {
     return this.x(() =>

@@ -1,5 +1,11 @@
 import type {
-  CursorRepository, LinkRef, LinkRepository, MetaRepository, MirrorRecord, MirrorRepository, StreamRef,
+  CursorRepository,
+  LinkRef,
+  LinkRepository,
+  MetaRepository,
+  MirrorRecord,
+  MirrorRepository,
+  StreamRef,
 } from '../backend.js';
 import type { StateStore } from '../state.js';
 import type { Exec } from './gate.js';
@@ -23,7 +29,10 @@ const CHILDREN = `SELECT l.parent_key, m.data, m.pos, m.len FROM json_each(?) j
   ORDER BY j.key, l.child_key`;
 
 export class SqlCursors implements CursorRepository {
-  constructor(private readonly s: StateStore, private readonly x: Exec) {}
+  constructor(
+    private readonly s: StateStore,
+    private readonly x: Exec,
+  ) {}
 
   get(r: StreamRef): Promise<string | undefined> {
     const sql = 'SELECT value FROM cursors WHERE connection = ? AND stream = ?';
@@ -41,7 +50,10 @@ export class SqlCursors implements CursorRepository {
  * costs several µs per statement call.
  */
 export class SqlMirror implements MirrorRepository {
-  constructor(private readonly s: StateStore, private readonly x: Exec) {}
+  constructor(
+    private readonly s: StateStore,
+    private readonly x: Exec,
+  ) {}
 
   versions(r: StreamRef, keys: string[]): Promise<Map<string, string>> {
     return this.x(() => {
@@ -60,9 +72,7 @@ export class SqlMirror implements MirrorRepository {
       // One statement per row here: binding values is cheaper than SQLite parsing them out of a JSON array.
       const stored = this.s.storeValues(records.map((x) => x.data));
       this.s.transaction(() =>
-        records.forEach((x, i) =>
-          this.s.run(PUT, [r.connection, r.stream, x.key, x.version, ...stored[i]]),
-        ),
+        records.forEach((x, i) => this.s.run(PUT, [r.connection, r.stream, x.key, x.version, ...stored[i]])),
       );
     });
   }
@@ -111,7 +121,10 @@ export class SqlMirror implements MirrorRepository {
 }
 
 export class SqlLinks implements LinkRepository {
-  constructor(private readonly s: StateStore, private readonly x: Exec) {}
+  constructor(
+    private readonly s: StateStore,
+    private readonly x: Exec,
+  ) {}
 
   parentsOf(link: LinkRef, childKeys: string[]): Promise<string[]> {
     return this.x(() => {
@@ -132,7 +145,10 @@ export class SqlLinks implements LinkRepository {
 }
 
 export class SqlMeta implements MetaRepository {
-  constructor(private readonly s: StateStore, private readonly x: Exec) {}
+  constructor(
+    private readonly s: StateStore,
+    private readonly x: Exec,
+  ) {}
 
   get(key: string): Promise<string | undefined> {
     return this.x(() => this.s.getMeta(key));

@@ -9,7 +9,10 @@ import type { Exec } from './gate.js';
  * next opened (see write-journal.ts).
  */
 export class SqlWriteIntents implements WriteIntentRepository {
-  constructor(private readonly s: StateStore, private readonly x: Exec) {}
+  constructor(
+    private readonly s: StateStore,
+    private readonly x: Exec,
+  ) {}
 
   journal(): IntentJournal | undefined {
     return this.s.path ? new WriteJournal(journalPath(this.s.path)) : undefined;

@@ -15,7 +15,11 @@ export type Validate = (schemaName: string, data: unknown) => string[];
  * Validates data against `#/components/schemas/<name>` of a vendor spec. Unknown OpenAPI
  * keywords (example, xml) are ignored; `datetime` (a typo-format in Zendesk's spec) is accepted.
  */
-function validatorFor(id: string, components: unknown, patch?: (schemas: Record<string, Record<string, unknown>>) => void): Validate {
+function validatorFor(
+  id: string,
+  components: unknown,
+  patch?: (schemas: Record<string, Record<string, unknown>>) => void,
+): Validate {
   const comps = structuredClone(components) as { schemas: Record<string, Record<string, unknown>> };
   patch?.(comps.schemas);
   const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
@@ -25,7 +29,12 @@ function validatorFor(id: string, components: unknown, patch?: (schemas: Record<
   return (name, data) => {
     const v = ajv.getSchema(`${id}#/components/schemas/${name}`);
     if (!v) throw new Error(`no schema ${name}`);
-    return v(data) ? [] : (v.errors ?? []).map((e: { instancePath: string; message?: string; params: unknown }) => `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+    return v(data)
+      ? []
+      : (v.errors ?? []).map(
+          (e: { instancePath: string; message?: string; params: unknown }) =>
+            `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+        );
   };
 }
 

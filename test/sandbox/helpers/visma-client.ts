@@ -20,8 +20,14 @@ export async function vismaToken(sim: VismaSimulator, overrides: Record<string, 
 }
 
 /** GET with a bearer token; returns status, headers and parsed JSON. */
-export async function vismaGet<T = unknown>(sim: VismaSimulator, token: string, pathAndQuery: string): Promise<{ status: number; headers: Headers; body: T }> {
-  const res = await fetch(`${sim.url}${pathAndQuery}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+export async function vismaGet<T = unknown>(
+  sim: VismaSimulator,
+  token: string,
+  pathAndQuery: string,
+): Promise<{ status: number; headers: Headers; body: T }> {
+  const res = await fetch(`${sim.url}${pathAndQuery}`, {
+    headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as T };
 }

@@ -9,8 +9,14 @@ export interface ZdResponse<T = Record<string, unknown>> {
 /** Small Zendesk client using API-token Basic auth unless a bearer token is given. */
 export function zendeskClient(sim: ZendeskSimulator, bearer?: string) {
   const c = sim.credentials();
-  const auth = bearer ? `Bearer ${bearer}` : `Basic ${Buffer.from(`${c.email}/token:${c.api_token}`).toString('base64')}`;
-  const call = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<ZdResponse<T>> => {
+  const auth = bearer
+    ? `Bearer ${bearer}`
+    : `Basic ${Buffer.from(`${c.email}/token:${c.api_token}`).toString('base64')}`;
+  const call = async <T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<ZdResponse<T>> => {
     const res = await fetch(`${sim.url}${path}`, {
       method,
       headers: { authorization: auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -38,12 +44,27 @@ export async function waitForJob(zd: ZdClient, id: string, maxPolls = 10): Promi
   throw new Error(`job ${id} did not complete in ${maxPolls} polls`);
 }
 
-export async function postForm(url: string, form: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+export async function postForm(
+  url: string,
+  form: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
