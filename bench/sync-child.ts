@@ -155,7 +155,7 @@ function watchNetwork(): () => NonNullable<ChildResult['network']> {
   const examples: string[] = [];
   const origFetch = globalThis.fetch;
   const started = performance.now();
-  globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+  globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
     fetches++;
     try {
       return await origFetch(input, init);
@@ -170,7 +170,7 @@ function watchNetwork(): () => NonNullable<ChildResult['network']> {
         );
       throw e;
     }
-  }) as typeof fetch;
+  };
   return () => ({
     fetches,
     fetchErrors: errors,

@@ -266,5 +266,5 @@ export async function runCrash(ctx: CrashContext, organizationsNeeded: number): 
     knobs: CRASH_KNOBS,
     runs,
   };
-  return { report, final: final!, zendesk: zTotal, visma: vTotal, sandbox: z };
+  return { report, final: final, zendesk: zTotal, visma: vTotal, sandbox: z };
 }

@@ -53,7 +53,7 @@ export function registerSync(program: Command): void {
       runCommand(async () => {
         const root = process.cwd();
         checkFlow(root, mapping, o.connections, o.flow);
-        const onEvent = progressReporter(!o.json && process.stderr.isTTY === true);
+        const onEvent = progressReporter(!o.json && process.stderr.isTTY);
         if (!o.sandbox) {
           const r = await interruptible(
             statePath(o),

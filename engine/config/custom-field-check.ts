@@ -19,7 +19,12 @@ const isConstructor = (n: unknown): n is AstNode & { lhs: [AstNode, AstNode][] }
   Array.isArray((n as AstNode).lhs);
 
 function walk(node: unknown, visit: (n: AstNode) => void): void {
-  if (Array.isArray(node)) return node.forEach((n) => walk(n, visit));
+  if (Array.isArray(node)) {
+    node.forEach((n) => {
+      walk(n, visit);
+    });
+    return;
+  }
   if (!node || typeof node !== 'object') return;
   visit(node as AstNode);
   for (const v of Object.values(node)) if (v && typeof v === 'object') walk(v, visit);

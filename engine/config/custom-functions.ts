@@ -17,11 +17,11 @@ const mappingFunctions = new Map<string, Record<string, Fn>>();
 function checkedFunction(name: string, params: readonly Param[], fn: Fn): Fn {
   const arity = arityOf(params);
   const usage = usageOf(name, params);
-  return ((...args: unknown[]) => {
+  return (...args: unknown[]) => {
     const wrong = arityProblem(name, arity, args.length, usage);
     if (wrong) throw new Error(wrong);
     return (fn as (...a: unknown[]) => unknown)(...args);
-  }) as Fn;
+  };
 }
 
 /** Binds a loaded function module of a mapping, checked against its declared parameters. */

@@ -35,20 +35,34 @@ function bindTo(mappingFile: string) {
     const spec = ref.spec as never;
     const f = exported as never;
     switch (ref.kind) {
-      case 'auth':
-        return bindCustomAuth(spec, f);
-      case 'paginator':
-        return bindCustomPaginator(spec, f);
-      case 'cursor':
-        return bindCustomCursor(spec, f);
-      case 'writer':
-        return bindCustomWriter(spec, f);
-      case 'result reader':
-        return bindCustomResults(spec, f);
-      case 'webhook verifier':
-        return bindCustomVerifier(spec, f);
-      case 'function':
-        return fn(ref, exported);
+      case 'auth': {
+        bindCustomAuth(spec, f);
+        return;
+      }
+      case 'paginator': {
+        bindCustomPaginator(spec, f);
+        return;
+      }
+      case 'cursor': {
+        bindCustomCursor(spec, f);
+        return;
+      }
+      case 'writer': {
+        bindCustomWriter(spec, f);
+        return;
+      }
+      case 'result reader': {
+        bindCustomResults(spec, f);
+        return;
+      }
+      case 'webhook verifier': {
+        bindCustomVerifier(spec, f);
+        return;
+      }
+      case 'function': {
+        fn(ref, exported);
+        return;
+      }
     }
   };
 }

@@ -126,7 +126,12 @@ export function rootFields(expr: string): { name: string; index: number }[] {
   const add = (n: AstNode) =>
     out.push({ name: String(n.value), index: Math.max(0, (n.position ?? 1) - String(n.value).length) });
   const rec = (n: unknown, rooted: boolean): void => {
-    if (Array.isArray(n)) return n.forEach((x) => rec(x, rooted));
+    if (Array.isArray(n)) {
+      n.forEach((x) => {
+        rec(x, rooted);
+      });
+      return;
+    }
     if (!n || typeof n !== 'object') return;
     const node = n as AstNode;
     if (node.type === 'lambda') return;

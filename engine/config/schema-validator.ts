@@ -45,7 +45,7 @@ export function validateAgainstSchema(name: SchemaName, file: YamlFile, data: un
   if (validate(data)) return [];
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
-  const defs = ((validate.schema as { definitions?: Definitions }).definitions ?? {}) as Definitions;
+  const defs = (validate.schema as { definitions?: Definitions }).definitions ?? {};
   for (const err of closestBranches(validate.errors ?? [], defs)) {
     if (err.keyword === 'if' || err.keyword === 'oneOf' || err.keyword === 'anyOf') continue;
     const path = pointerToPath(err.instancePath, data);

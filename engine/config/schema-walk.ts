@@ -48,7 +48,9 @@ export function stringLeaves(schemaName: SchemaName, data: unknown): Leaf[] {
       return;
     }
     if (Array.isArray(value)) {
-      value.forEach((v, i) => visit(r.node?.items, v, [...path, i]));
+      value.forEach((v, i) => {
+        visit(r.node?.items, v, [...path, i]);
+      });
       return;
     }
     if (value && typeof value === 'object') {

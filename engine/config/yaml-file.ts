@@ -118,12 +118,12 @@ export class YamlFile {
       const seg = path[i];
       if (isMap(cur)) {
         const pair = cur.items.find((p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
-        if (!pair) return { node: cur as Node, keyNode, exact: false };
+        if (!pair) return { node: cur, keyNode, exact: false };
         keyNode = (pair.key as Node) ?? null;
         cur = pair.value;
       } else if (isSeq(cur) && typeof seg === 'number') {
         const item = cur.items[seg];
-        if (item === undefined) return { node: cur as Node, keyNode, exact: false };
+        if (item === undefined) return { node: cur, keyNode, exact: false };
         keyNode = null;
         cur = item;
       } else {
@@ -158,7 +158,7 @@ export class YamlFile {
     const { node, exact } = this.node(path);
     if (!exact || !isScalar(node) || !node.range) return this.offsetOf(path);
     const start = node.range[0];
-    const value = String((node as Scalar).value);
+    const value = String(node.value);
     const clamped = Math.max(0, Math.min(index, value.length));
     switch (node.type) {
       case Scalar.QUOTE_DOUBLE:

@@ -16,7 +16,7 @@ function reconcile(doc: Document, node: unknown, value: unknown): Node {
     for (const [k, v] of Object.entries(value)) {
       const pair = node.items.find((p) => keyOf(p) === k);
       if (pair) pair.value = reconcile(doc, pair.value, v);
-      else node.items.push(doc.createPair(k, v) as Pair<unknown, unknown>);
+      else node.items.push(doc.createPair(k, v));
     }
     return node;
   }
@@ -36,7 +36,7 @@ function reconcile(doc: Document, node: unknown, value: unknown): Node {
     return node;
   }
   if (isScalar(node) && node.value === null && value === null) return node;
-  return doc.createNode(value) as Node;
+  return doc.createNode(value);
 }
 
 /** Sets the top-level `key` of a YAML document to `value`, leaving the rest of the file as it was written. */
@@ -44,7 +44,7 @@ export function setTopLevel(doc: Document, key: string, value: unknown): void {
   if (!isMap(doc.contents)) throw new Error('the file is not a YAML mapping');
   const pair = doc.contents.items.find((p) => keyOf(p) === key);
   if (pair) pair.value = reconcile(doc, pair.value, value);
-  else doc.contents.items.push(doc.createPair(key, value) as Pair<unknown, unknown>);
+  else doc.contents.items.push(doc.createPair(key, value));
 }
 
 /** The paths (a.b[0].c) of what differs between two JSON values, by kind. */

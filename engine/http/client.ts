@@ -339,7 +339,7 @@ export class HttpClient {
       this.stats.requests++;
       this.stats.byMethod[method] = (this.stats.byMethod[method] ?? 0) + 1;
       const init = { method, headers, body, dispatcher: this.dispatcher, signal: AbortSignal.timeout(this.timeoutMs) };
-      const res = await fetch(url, init as RequestInit);
+      const res = await fetch(url, init);
       return { res, text: await res.text() };
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;

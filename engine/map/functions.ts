@@ -75,7 +75,7 @@ function checked(name: string, impl: (...args: never[]) => unknown): MappingFunc
   const params = MAPPING_FUNCTION_SIGNATURES[name];
   const arity = arityOf(params);
   const usage = usageOf(name, params);
-  return ((...args: unknown[]) => {
+  return (...args: unknown[]) => {
     const wrongCount = arityProblem(name, arity, args.length, usage);
     if (wrongCount) throw new Error(wrongCount);
     for (let i = 0; i < args.length; i++) {
@@ -93,7 +93,7 @@ function checked(name: string, impl: (...args: never[]) => unknown): MappingFunc
       throw new Error(`${usage}: ${p.name} must be ${want}, got ${describeValue(v)}`);
     }
     return (impl as (...a: unknown[]) => unknown)(...args);
-  }) as MappingFunction['fn'];
+  };
 }
 
 // ---- dates ----
@@ -184,39 +184,39 @@ export function mappingFunctions(clock: Clock): Record<string, MappingFunction> 
       readsClock: true,
     },
     toDate: {
-      impl: ((v: unknown) => {
+      impl: (v: unknown) => {
         const d = toUtcDay(v, '$toDate: date');
         return d === undefined ? undefined : new Date(d * DAY).toISOString().slice(0, 10);
-      }) as MappingFunction['fn'],
+      },
       doc: 'An ISO 8601 date or date-time as YYYY-MM-DD (its UTC day).',
     },
     daysBetween: {
-      impl: ((from: unknown, to: unknown) => {
+      impl: (from: unknown, to: unknown) => {
         const a = toUtcDay(from, '$daysBetween: from');
         const b = toUtcDay(to, '$daysBetween: to');
         return a === undefined || b === undefined ? undefined : b - a;
-      }) as MappingFunction['fn'],
+      },
       doc: 'Whole days from the first date to the second.',
     },
     daysOverdue: {
-      impl: ((due: unknown) => {
+      impl: (due: unknown) => {
         const d = toUtcDay(due, '$daysOverdue: due');
         // No due date: nothing is overdue (the same rule as $aging's).
         return d === undefined ? 0 : Math.max(0, today() - d);
-      }) as MappingFunction['fn'],
+      },
       doc: 'Days past a due date (0 when not yet due, or when there is no due date).',
       readsClock: true,
     },
     agingBucket: {
-      impl: ((days: unknown) => {
+      impl: (days: unknown) => {
         if (days === undefined) return undefined;
         if (!Number.isFinite(days)) throw new Error(`$agingBucket: days is ${String(days)}, not a number of days`);
         return agingBucket(days as number);
-      }) as MappingFunction['fn'],
+      },
       doc: `The AR aging bucket of a days-overdue number: ${AGING_BUCKETS.join(', ')}.`,
     },
     aging: {
-      impl: ((items: unknown, dueField: string, amountField: string) => {
+      impl: (items: unknown, dueField: string, amountField: string) => {
         const out: Record<string, number> = Object.fromEntries(AGING_BUCKETS.map((b) => [b, 0]));
         const list = Array.isArray(items) ? items : items === undefined || items === null ? [] : [items];
         list.forEach((item, i) => {
@@ -233,25 +233,24 @@ export function mappingFunctions(clock: Clock): Record<string, MappingFunction> 
         });
         for (const b of AGING_BUCKETS) out[b] = roundCents(out[b], `$aging: the ${b} bucket`);
         return out;
-      }) as MappingFunction['fn'],
+      },
       doc: `AR aging of a list in one pass: the sum of each item's amount field per bucket of its due date (${AGING_BUCKETS.join(', ')}), rounded to cents as $round does; an item without a due date counts as current, one without an amount is left out.`,
       readsClock: true,
     },
     minBy: {
-      impl: ((arr: unknown, field: string) => extremeBy('minBy', arr, field, -1)) as MappingFunction['fn'],
+      impl: (arr: unknown, field: string) => extremeBy('minBy', arr, field, -1),
       doc: 'The element of an array with the smallest value of a field.',
     },
     maxBy: {
-      impl: ((arr: unknown, field: string) => extremeBy('maxBy', arr, field, 1)) as MappingFunction['fn'],
+      impl: (arr: unknown, field: string) => extremeBy('maxBy', arr, field, 1),
       doc: 'The element of an array with the largest value of a field.',
     },
     compact: {
-      impl: ((obj: unknown) => compact(obj)) as MappingFunction['fn'],
+      impl: (obj: unknown) => compact(obj),
       doc: 'An object without its null, undefined and empty-string members.',
     },
     coalesce: {
-      impl: ((...vals: unknown[]) =>
-        vals.find((v) => v !== undefined && v !== null && v !== '')) as MappingFunction['fn'],
+      impl: (...vals: unknown[]) => vals.find((v) => v !== undefined && v !== null && v !== ''),
       doc: 'The first argument that is set.',
     },
   };

@@ -406,7 +406,7 @@ function compileBind(node: Node, scope: Scope): Fn {
 
 function compilePath(node: Node, scope: Scope): Fn {
   const steps = (node.steps as Node[]).map(({ stages, ...step }) => ({
-    fn: compileNode(step as Node, scope),
+    fn: compileNode(step, scope),
     stages: compileFilters(stages, scope),
   }));
   if (!steps.length) throw new Unsupported('empty path');

@@ -51,8 +51,12 @@ export class MapWorker {
       for (const w of this.waiting.values()) w.reject(e);
       this.waiting.clear();
     };
-    worker.on('error', (e) => fail(new Error(`the map worker failed: ${e.message}`)));
-    worker.on('exit', (code) => fail(new Error(`the map worker exited (code ${code})`)));
+    worker.on('error', (e) => {
+      fail(new Error(`the map worker failed: ${e.message}`));
+    });
+    worker.on('exit', (code) => {
+      fail(new Error(`the map worker exited (code ${code})`));
+    });
   }
 
   /**

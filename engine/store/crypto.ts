@@ -42,7 +42,7 @@ export class SecretBox {
     }
     const box = new SecretBox(() => readOrCreateKeyFile(keyFile, o.secretsExist), `the key file ${keyFile}`);
     // A key file that exists is checked at once (its permissions), as before the key was lazy.
-    if (existsSync(keyFile)) void box.key;
+    if (existsSync(keyFile)) box.key;
     return box;
   }
 

@@ -235,7 +235,7 @@ export class StateStore {
         if (store.log!.values.checked && store.getMeta(VALUE_LOG_CHECKED_META) === undefined)
           store.setMeta(VALUE_LOG_CHECKED_META, '1');
       }
-      if (locked) restrictPermissions(path!);
+      if (locked) restrictPermissions(path);
       // Writes a killed run sent without recording their outcome become "in doubt" (see write-journal.ts).
       absorbWriteJournal(store, locked);
       return store;
@@ -422,7 +422,9 @@ export class StateStore {
         for (let i = 0; i < rows.length; i += 1000) {
           const group = rows.slice(i, i + 1000);
           const refs = next.append(group.map((r) => log.read(r)));
-          group.forEach((r, j) => this.run(MOVE_VALUE[r.tbl], [refs[j].pos, r.scope, r.part, r.key]));
+          group.forEach((r, j) => {
+            this.run(MOVE_VALUE[r.tbl], [refs[j].pos, r.scope, r.part, r.key]);
+          });
         }
         this.setMeta(VALUE_LOG_META, basename(next.path));
       });

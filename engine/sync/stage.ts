@@ -206,7 +206,9 @@ class StreamStage {
         page: info.number,
         pos,
       };
-      const warn = (key: string, message: string) => this.warn({ stream: this.name, key, message });
+      const warn = (key: string, message: string) => {
+        this.warn({ stream: this.name, key, message });
+      };
       const c = await checkRecord(page[pos], place, info.notes.get(pos), wheres, warn);
       if (!c.keyed) {
         this.fail(failed, c.key, c.reason);

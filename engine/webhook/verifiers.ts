@@ -179,7 +179,7 @@ const custom = verifier<CustomWebhook>(
     if (!verify) return { ok: false, reason: `custom webhook verifier ${spec.module} is not loaded` };
     try {
       const v = verify(spec, req, vars);
-      return v && (v.ok === true || (v.ok === false && typeof v.reason === 'string'))
+      return v && (v.ok || (!v.ok && typeof v.reason === 'string'))
         ? v
         : { ok: false, reason: `custom webhook verifier ${spec.module} gave no verdict` };
     } catch (e) {

@@ -23,7 +23,7 @@ export interface JobSettings {
 
 export function jobSettings(spec: Write, label: string): JobSettings {
   if (spec.writer !== 'async_job') throw new Error(`${label}: writer ${spec.writer} runs no bulk jobs`);
-  const { job } = spec as AsyncJobWrite;
+  const { job } = spec;
   return { job, intervalMs: parseDuration(job.poll_interval, 1000), timeoutMs: parseDuration(job.timeout, 600_000) };
 }
 

@@ -28,7 +28,9 @@ export async function listen(handler: http.RequestListener, port = 0): Promise<L
     url: `http://${SIM_HOST}:${addr.port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
+        server.close((err) => {
+          err ? reject(err) : resolve();
+        });
         // Keep-alive sockets from fetch() would otherwise hold close() open.
         server.closeAllConnections();
       }),

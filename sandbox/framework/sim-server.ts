@@ -89,8 +89,9 @@ export class SimServer {
     const path = this.opts.normalizePath ? this.opts.normalizePath(url.pathname) : url.pathname;
     const lookup = this.api.lookup(method, path);
     const route = lookup.match?.route ?? `${method} (unmatched)`;
-    const record = (status: number) =>
+    const record = (status: number) => {
       this.stats.record({ method, path: url.pathname, query: url.search, route, status });
+    };
 
     const fault = this.faults.decide();
     if (fault.drop) {

@@ -42,7 +42,7 @@ export function pipedriveExamples(sim: PipedriveSimulator, targetIds: string[], 
       .filter((r): r is Rec => !!r);
   const deals = sim.records('deals');
   const dealsOf = (p: Rec) => deals.filter((d) => d.person_id === p.id);
-  const filled = (r: Rec) => Object.keys((r.custom_fields ?? {}) as Rec).length;
+  const filled = (r: Rec) => Object.keys(r.custom_fields ?? {}).length;
   const persons = pick('persons').sort((a, b) => dealsOf(b).length - dealsOf(a).length || filled(b) - filled(a));
   const shown = [
     ...persons.map((r) => ({ entity: 'persons' as const, ...r })),

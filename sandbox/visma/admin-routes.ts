@@ -81,7 +81,7 @@ function newInvoice(b: Record<string, unknown>): NewInvoice {
           ? String((customer as Record<string, unknown>).number)
           : undefined;
   if (!customerNumber) throw new AdminError('customerNumber (or customer.number) is required');
-  const opt = (k: string) => (typeof b[k] === 'string' ? (b[k] as string) : undefined);
+  const opt = (k: string) => (typeof b[k] === 'string' ? b[k] : undefined);
   return {
     customerNumber,
     amount: b.amount as number,

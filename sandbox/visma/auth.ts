@@ -64,7 +64,7 @@ export class VismaAuth {
   /** POST /connect/token. */
   issue(body: unknown, nowMs: number, expiresIn: number): SimResponse {
     const form = isRecord(body) ? body : {};
-    const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined);
+    const str = (k: string) => (typeof form[k] === 'string' ? form[k] : undefined);
     if (str('grant_type') !== 'client_credentials') {
       return str('grant_type') === undefined
         ? oauthError('invalid_request', 'grant_type is required')

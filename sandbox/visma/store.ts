@@ -106,7 +106,9 @@ export class VismaStore {
     this.contacts = data.contacts;
     this.counters = data.counters;
     this.payables = new SupplierLedger(data.suppliers, data.supplierInvoices, {
-      touch: (rec, nowMs) => this.touch(rec, nowMs),
+      touch: (rec, nowMs) => {
+        this.touch(rec, nowMs);
+      },
       changed: () => void this.version++,
       nextReference: () => String(this.counters.nextSupplierInvoiceRef++),
     });

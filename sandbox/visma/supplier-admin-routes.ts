@@ -47,7 +47,7 @@ function newSupplierInvoice(b: Record<string, unknown>): NewSupplierInvoice {
   const supplierNumber =
     typeof b.supplierNumber === 'string' ? b.supplierNumber : typeof nested === 'string' ? nested : undefined;
   if (!supplierNumber) throw new AdminError('supplierNumber (or supplier.number) is required');
-  const opt = (k: string) => (typeof b[k] === 'string' ? (b[k] as string) : undefined);
+  const opt = (k: string) => (typeof b[k] === 'string' ? b[k] : undefined);
   return {
     supplierNumber,
     amount: b.amount as number,

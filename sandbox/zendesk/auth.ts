@@ -131,13 +131,9 @@ export class ZendeskAuth {
   /** POST /oauth/tokens. `durable`: a refresh token that stays valid when used (not rotated). */
   grant(body: unknown, basicHeader: string | undefined, nowMs: number, ttls: TokenTtls, durable?: string): SimResponse {
     const b = isRecord(body) ? body : {};
-    const str = (k: string) => (typeof b[k] === 'string' ? (b[k] as string) : undefined);
+    const str = (k: string) => (typeof b[k] === 'string' ? b[k] : undefined);
     const num = (k: string) =>
-      typeof b[k] === 'number'
-        ? (b[k] as number)
-        : typeof b[k] === 'string' && /^\d+$/.test(b[k] as string)
-          ? Number(b[k])
-          : undefined;
+      typeof b[k] === 'number' ? b[k] : typeof b[k] === 'string' && /^\d+$/.test(b[k]) ? Number(b[k]) : undefined;
 
     const client = clientFromBasic(basicHeader) ?? { id: str('client_id'), secret: str('client_secret') };
     if (client.id !== this.credentials.client_id || client.secret !== this.credentials.client_secret) {

@@ -75,7 +75,7 @@ export function registerOrganizationRoutes(r: Router, ctx: ZendeskContext): void
     // Exact, case-insensitive match on either key.
     const hit = ext
       ? ctx.orgs.findByExternalId(ext)
-      : ctx.orgs.list().find((o) => o.name.toLowerCase() === name!.trim().toLowerCase());
+      : ctx.orgs.list().find((o) => o.name.toLowerCase() === name.trim().toLowerCase());
     const list = hit ? [hit] : [];
     return {
       status: 200,

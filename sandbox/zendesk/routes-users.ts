@@ -53,7 +53,7 @@ export function registerUserRoutes(r: Router, ctx: ZendeskContext): void {
     if (!ext && !query) return badRequest('InvalidValue', 'query or external_id is required');
     const found = ext
       ? [ctx.users.findByExternalId(ext)].filter((u): u is User => u !== undefined)
-      : ctx.users.search(query!);
+      : ctx.users.search(query);
     return {
       status: 200,
       body: { users: found.map(ctx.renderUser), next_page: null, previous_page: null, count: found.length },

@@ -92,9 +92,9 @@ describe('custom strategy modules', () => {
   });
 
   it('reports a module outside the project, by path and by symbolic link', async () => {
-    const { sync } = await lintBoth({ [CONNECTOR]: pagedBy('../../outside.mjs') }, (root) =>
-      writeFileSync(join(dirname(root), 'outside.mjs'), 'export function createPaginator() {}\n'),
-    );
+    const { sync } = await lintBoth({ [CONNECTOR]: pagedBy('../../outside.mjs') }, (root) => {
+      writeFileSync(join(dirname(root), 'outside.mjs'), 'export function createPaginator() {}\n');
+    });
     const outside =
       'resolves (after symbolic links) to a file outside the project; keep custom modules in its connectors/ or mappings/<name>/ folder';
     expect(sync).toEqual([d(CONNECTOR, 8, 60, `custom paginator module "../../outside.mjs" ${outside}`, AT)]);

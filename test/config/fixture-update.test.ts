@@ -54,7 +54,7 @@ describe('mlc test --update', () => {
     const { code, out } = await mlcTest(root, true);
     expect(code).toBe(0);
     expect(out).toMatch(
-      /^updated  visma-zendesk\/good-standing  \(.*good-standing\.yaml\): added organization_fields\.vat_registration_id$/m,
+      /^updated {2}visma-zendesk\/good-standing {2}\(.*good-standing\.yaml\): added organization_fields\.vat_registration_id$/m,
     );
     expect(out).toContain('6 updated, 0 unchanged, 0 failed');
     const again = await mlcTest(root);
@@ -90,7 +90,7 @@ describe('mlc test --update', () => {
     );
     const { out } = await mlcTest(root, true);
     expect(out).toMatch(
-      /^updated  visma-zendesk\/good-standing .*: changed organization_fields\.erp_customer_status; removed notes$/m,
+      /^updated {2}visma-zendesk\/good-standing .*: changed organization_fields\.erp_customer_status; removed notes$/m,
     );
     expect(parse(readFileSync(join(root, FIX, 'good-standing.yaml'), 'utf8')).expect).not.toHaveProperty('notes');
   });
@@ -103,7 +103,7 @@ describe('mlc test --update', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace(/^expect:[\s\S]*$/m, ''));
     const { out } = await mlcTest(root, true);
     expect(out).toMatch(
-      /^updated  visma-zendesk\/no-invoices .*: added external_id, name, details, notes, organization_fields$/m,
+      /^updated {2}visma-zendesk\/no-invoices .*: added external_id, name, details, notes, organization_fields$/m,
     );
     expect(parse(readFileSync(file, 'utf8')).expect).toEqual(wanted);
   });

@@ -44,7 +44,9 @@ beforeAll(async () => {
   await ensureBuilt();
   root = copyProject();
 }, 240_000);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
 
 describe('adding a field to a mapping (README "To add a field")', () => {
   it('reaches every organization with lint, test, dry-run and one sync', async () => {

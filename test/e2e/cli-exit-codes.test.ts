@@ -13,7 +13,9 @@ beforeAll(async () => {
   await ensureBuilt();
   p = new Project();
 }, 240_000);
-afterAll(() => p?.remove());
+afterAll(() => {
+  p?.remove();
+});
 
 const state = (name: string) => join(p.dir, name, 'state.db');
 const CLOSED_PORT_CONNECTIONS = `connections:
@@ -104,7 +106,9 @@ describe('what the user sees', () => {
         proc.stdout!.destroy();
         let stderr = '';
         proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-        proc.on('close', (code) => res({ code, stderr }));
+        proc.on('close', (code) => {
+          res({ code, stderr });
+        });
       });
       expect(r.stderr, args.join(' ')).not.toMatch(/EPIPE|at .*\.js:\d+/);
       expect(r.code, args.join(' ')).toBe(0);

@@ -12,7 +12,9 @@ beforeAll(async () => {
   await ensureBuilt();
   p = new Project();
 }, 240_000);
-afterAll(() => p?.remove());
+afterAll(() => {
+  p?.remove();
+});
 
 describe('Ctrl-C during sync', () => {
   it('prints what was done, records the run as interrupted, exits 130; the next run completes', async () => {
@@ -23,7 +25,9 @@ describe('Ctrl-C during sync', () => {
       let stdout = '';
       proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
       proc.on('error', rej);
-      proc.on('close', (code, signal) => res({ code, signal, stdout }));
+      proc.on('close', (code, signal) => {
+        res({ code, signal, stdout });
+      });
       // The state file appears when the run is recorded as started; interrupt while it reads.
       void (async () => {
         while (!existsSync(state)) await delay(20);

@@ -152,7 +152,9 @@ describe('sandbox start', () => {
       });
       stop = () =>
         new Promise((res) => {
-          proc.once('close', () => res());
+          proc.once('close', () => {
+            res();
+          });
           proc.kill('SIGINT');
         });
     });

@@ -23,7 +23,9 @@ beforeAll(async () => {
   await ensureBuilt();
   root = copyProject();
 }, 240_000);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
 
 describe('mlc dry-run', () => {
   it('--limit applies to fixture cases', () => {

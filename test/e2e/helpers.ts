@@ -502,7 +502,11 @@ async function startProxy(
       })();
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) =>
+    server.listen(0, '127.0.0.1', () => {
+      r();
+    }),
+  );
   const addr = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${addr.port}`,
@@ -510,7 +514,9 @@ async function startProxy(
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
-        server.close(() => r());
+        server.close(() => {
+          r();
+        });
       }),
   };
 }

@@ -142,8 +142,12 @@ describe('sync --sandbox and the state lock', () => {
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     return new Promise((res, rej) => {
-      p.stdout!.once('data', () => res(p));
-      p.once('exit', (code) => rej(new Error(`lock holder exited ${code}`)));
+      p.stdout.once('data', () => {
+        res(p);
+      });
+      p.once('exit', (code) => {
+        rej(new Error(`lock holder exited ${code}`));
+      });
     });
   }
 

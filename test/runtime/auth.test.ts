@@ -204,7 +204,7 @@ describe('refresh-token grants with rotation', () => {
       .post('/oauth2/v1/tokens/bearer')
       .times(2)
       .reply(function (_uri, body) {
-        tokenCalls.push({ body: parseBody(body), authorization: this.req.headers.authorization as string | undefined });
+        tokenCalls.push({ body: parseBody(body), authorization: this.req.headers.authorization });
         const n = tokenCalls.length;
         return [
           200,
@@ -296,7 +296,7 @@ describe('refresh-token grants with rotation', () => {
     nock('https://acme.zendesk.com')
       .post('/oauth/tokens')
       .reply(function (_uri, body) {
-        seen = { body: parseBody(body), type: this.req.headers['content-type'] as string };
+        seen = { body: parseBody(body), type: this.req.headers['content-type'] };
         return [201, { access_token: 'zd-at-1', refresh_token: 'zd-rt-1', token_type: 'bearer', expires_in: 7200 }];
       });
     nock(API).get('/organizations').matchHeader('authorization', 'Bearer zd-at-1').reply(200, { organizations: [] });
@@ -516,7 +516,8 @@ describe('concurrent 401s with a rotating token endpoint (Zendesk revokes the pr
       if (req.url === '/oauth/tokens') {
         current = `tok-${++n}`; // rotation: every earlier access token stops working
         log.push(`issue ${current}`);
-        return json(res, 201, { access_token: current, refresh_token: `rt-${n}`, expires_in: 7200 });
+        json(res, 201, { access_token: current, refresh_token: `rt-${n}`, expires_in: 7200 });
+        return;
       }
       const sent = String(req.headers.authorization).slice('Bearer '.length);
       arrived.push(sent);
@@ -526,7 +527,7 @@ describe('concurrent 401s with a rotating token endpoint (Zendesk revokes the pr
       else if (sent === 'tok-1' && seen('tok-1') === 1) await until(() => n >= 2, 300);
       const ok = sent === current;
       log.push(`${req.url} ${sent} -> ${ok ? 200 : 401}`);
-      return ok ? json(res, 200, {}) : json(res, 401, { error: 'invalid_token' });
+      ok ? json(res, 200, {}) : json(res, 401, { error: 'invalid_token' });
     });
     try {
       const clock = fakeClock();
@@ -592,7 +593,7 @@ describe('Pipedrive OAuth: response.base_url (api_domain)', () => {
     nock('https://oauth.pipedrive.com')
       .post('/oauth/token')
       .reply(function (_uri, body) {
-        calls.push({ auth: this.req.headers.authorization as string, body: parseBody(body) });
+        calls.push({ auth: this.req.headers.authorization, body: parseBody(body) });
         return [
           200,
           {
@@ -662,7 +663,7 @@ describe('Pipedrive OAuth: response.base_url (api_domain)', () => {
     const { StreamReader } = await import('../../engine/read/reader.js');
     const stream = { ...shippedConnector('pipedrive').streams!.organizations, incremental: undefined };
     const reader = new StreamReader({ client, baseUrl: base, vars, name: 'organizations', stream });
-    for await (const _page of reader.pages()) void _page;
+    for await (const _page of reader.pages()) _page;
     expect(hosts).toEqual(['https://acme-sandbox.pipedrive.com']);
   });
 });
@@ -845,8 +846,11 @@ describe('session_cookie (Acumatica legacy login)', () => {
         return res.end();
       }
       log.push(`${req.method} ${req.url} ${cookie}`);
-      if (!valid.has(cookie)) return json(res, 401, { message: 'You are not logged in.' });
-      return json(res, 200, [{ CustomerID: { value: 'C1' } }]);
+      if (!valid.has(cookie)) {
+        json(res, 401, { message: 'You are not logged in.' });
+        return;
+      }
+      json(res, 200, [{ CustomerID: { value: 'C1' } }]);
     });
     try {
       const spec = shippedConnector('acumatica').auth_options!.session_cookie;
@@ -924,7 +928,9 @@ describe('session_cookie (Acumatica legacy login)', () => {
   });
 
   it('a rejected sign-in is a run error', async () => {
-    const srv = await localServer((_req, res) => json(res, 401, { message: 'Invalid credentials' }));
+    const srv = await localServer((_req, res) => {
+      json(res, 401, { message: 'Invalid credentials' });
+    });
     try {
       const spec = shippedConnector('acumatica').auth_options!.session_cookie;
       const { client } = withAuth(spec, {

@@ -225,7 +225,9 @@ export async function localServer(
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
-        server.close(() => r());
+        server.close(() => {
+          r();
+        });
       }),
   };
 }

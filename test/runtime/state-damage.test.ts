@@ -16,14 +16,14 @@ afterEach(removeTempDirs);
 function put(s: StateStore, stream: string, records: Record<string, string>): void {
   const keys = Object.keys(records);
   const stored = s.storeValues(keys.map((k) => records[k]));
-  s.transaction(() =>
-    keys.forEach((k, i) =>
+  s.transaction(() => {
+    keys.forEach((k, i) => {
       s.run(
         'INSERT OR REPLACE INTO mirror (connection, stream, key, version, data, pos, len) VALUES (?, ?, ?, ?, ?, ?, ?)',
         ['visma', stream, k, 'v1', ...stored[i]],
-      ),
-    ),
-  );
+      );
+    });
+  });
   s.run('INSERT OR REPLACE INTO cursors (connection, stream, value) VALUES (?, ?, ?)', [
     'visma',
     stream,

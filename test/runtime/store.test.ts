@@ -30,7 +30,7 @@ vi.mock('node:fs', async (importOriginal) => {
   };
   const renameSync = (from: realFs.PathLike, to: realFs.PathLike) => {
     if (crash.beforeRename) throw new Error('simulated crash before the rename');
-    return fs.renameSync(from, to);
+    fs.renameSync(from, to);
   };
   // Lets a test act as a second process right after the lock file was read (engine/store/lock.ts).
   const readFileSync = (...args: unknown[]) => {
@@ -197,7 +197,9 @@ describe('atomic checkpoints', () => {
     state.setMeta('generation', 'two');
     state.run('UPDATE cursors SET value = ?', ['2026-02-02T00:00:00.000Z']);
     crash.midWrite = true;
-    expect(() => state.checkpoint()).toThrow(new RegExp(`could not save the state file ${path}.*simulated crash`));
+    expect(() => {
+      state.checkpoint();
+    }).toThrow(new RegExp(`could not save the state file ${path}.*simulated crash`));
     crash.midWrite = false;
     state.abandon(); // the process is gone: nothing more is written
     // What is left is a marker of a few bytes, not the half-written copy.
@@ -217,7 +219,9 @@ describe('atomic checkpoints', () => {
       'running',
     ]);
     crash.midWrite = true;
-    expect(() => state.checkpoint()).toThrow(StateFileError);
+    expect(() => {
+      state.checkpoint();
+    }).toThrow(StateFileError);
     crash.midWrite = false;
     state.abandon();
     const again = await StateStore.open(path, { secrets: KEY });
@@ -237,7 +241,9 @@ describe('atomic checkpoints', () => {
     const { path, state } = await withCheckpoint(dir);
     state.setMeta('generation', 'two');
     crash.beforeRename = true;
-    expect(() => state.checkpoint()).toThrow(/simulated crash/);
+    expect(() => {
+      state.checkpoint();
+    }).toThrow(/simulated crash/);
     crash.beforeRename = false;
     state.abandon();
     expect(await reopenAndRead(path)).toEqual({ generation: 'one', cursor: '2026-01-01T00:00:00.000Z' });

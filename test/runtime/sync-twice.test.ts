@@ -106,7 +106,7 @@ function targetApi() {
     .post('/v1/things/upsert')
     .reply(function (_uri, body) {
       const b = parseBody(body) as { thing: { external_id: string } };
-      writes.push({ auth: this.req.headers.authorization as string, body: b });
+      writes.push({ auth: this.req.headers.authorization, body: b });
       const known = store.get(b.thing.external_id);
       const id = known ?? 1000 + store.size;
       store.set(b.thing.external_id, id);

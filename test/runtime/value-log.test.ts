@@ -16,14 +16,14 @@ type Row = { key: string; data: string | null; pos: number | null; len: number |
 function put(s: StateStore, records: Record<string, string | null>): void {
   const keys = Object.keys(records);
   const stored = s.storeValues(keys.map((k) => records[k]));
-  s.transaction(() =>
-    keys.forEach((k, i) =>
+  s.transaction(() => {
+    keys.forEach((k, i) => {
       s.run(
         'INSERT OR REPLACE INTO mirror (connection, stream, key, version, data, pos, len) VALUES (?, ?, ?, ?, ?, ?, ?)',
         ['c', 's', k, 'v', ...stored[i]],
-      ),
-    ),
-  );
+      );
+    });
+  });
 }
 
 function read(s: StateStore): Record<string, string | null> {

@@ -11,11 +11,12 @@ afterEach(() => {
   dir = undefined;
 });
 
-const target = (s: StateStore, key: string, hash: string) =>
+const target = (s: StateStore, key: string, hash: string) => {
   s.run(
     "INSERT OR REPLACE INTO targets (mapping, flow, key, match_value, target_id, hash, mapped_at, clock_dependent) VALUES ('m', 'f', ?, ?, ?, ?, '2026-01-01', 0)",
     [key, key, `id-${key}`, hash],
   );
+};
 const hashOf = (s: StateStore, key: string) =>
   s.get<{ hash: string | null }>("SELECT hash FROM targets WHERE mapping = 'm' AND flow = 'f' AND key = ?", [key])
     ?.hash;

@@ -83,9 +83,15 @@ describe('Clocks, knobs, limiter, stats, faults', () => {
     expect(k.values).toEqual({ n: 2, b: false, e: 'x' });
     k.set({ b: 'true', e: 'y' });
     expect(k.values).toEqual({ n: 2, b: true, e: 'y' });
-    expect(() => k.set({ typo: 1 })).toThrow(KnobError);
-    expect(() => k.set({ n: -1 })).toThrow(/>= 0/);
-    expect(() => k.set({ e: 'z' })).toThrow(KnobError);
+    expect(() => {
+      k.set({ typo: 1 });
+    }).toThrow(KnobError);
+    expect(() => {
+      k.set({ n: -1 });
+    }).toThrow(/>= 0/);
+    expect(() => {
+      k.set({ e: 'z' });
+    }).toThrow(KnobError);
   });
 
   it('fixed-window limiter resets at the window boundary, per key', () => {

@@ -24,12 +24,20 @@ beforeAll(async () => {
       res.end('ok');
     });
   });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) =>
+    receiver.listen(0, '127.0.0.1', () => {
+      r();
+    }),
+  );
   hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/pipedrive`;
 });
 afterAll(async () => {
   receiver.closeAllConnections();
-  await new Promise<void>((r) => receiver.close(() => r()));
+  await new Promise<void>((r) =>
+    receiver.close(() => {
+      r();
+    }),
+  );
 });
 
 let sim: PipedriveSimulator;

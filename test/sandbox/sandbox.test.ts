@@ -69,7 +69,9 @@ describe('startSandbox', () => {
         s.destroy();
         resolve(true);
       });
-      s.on('error', () => resolve(false));
+      s.on('error', () => {
+        resolve(false);
+      });
       s.setTimeout(1000, () => {
         s.destroy();
         resolve(false);

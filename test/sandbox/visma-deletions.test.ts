@@ -117,7 +117,9 @@ describe('hard delete', () => {
       const listed = await vismaGet<Row[]>(s, t, `/v1/customerinvoice?customer=${other}&pageSize=500`);
       expect(listed.body.map((i) => i.referenceNumber)).toEqual(kept);
       expect((await vismaGet(s, t, `/v1/customer/${other}`)).status).toBe(404);
-      expect(() => s.setKnobs({ customerDeleteWithInvoices: 'sometimes' })).toThrow(/refuse, cascade, orphan/);
+      expect(() => {
+        s.setKnobs({ customerDeleteWithInvoices: 'sometimes' });
+      }).toThrow(/refuse, cascade, orphan/);
     } finally {
       await s.stop();
     }

@@ -28,7 +28,10 @@ type Schema = Record<string, unknown>;
 
 /** Every object schema that lists properties refuses others (the spec never sets additionalProperties). */
 function closeObjects(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(closeObjects);
+  if (Array.isArray(node)) {
+    node.forEach(closeObjects);
+    return;
+  }
   if (!node || typeof node !== 'object') return;
   const n = node as Schema;
   if (n.properties && typeof n.properties === 'object' && !('additionalProperties' in n))

@@ -338,7 +338,7 @@ describe('a continued sandbox (definition.mutate)', () => {
           /1 supplier edited .*; 1 new supplier invoice .*; 1 supplier invoice paid .*; 1 supplier invoice due later/,
         );
         // The flag survives the next save, so every later session changes suppliers too.
-        expect((pipedriveLike.snapshot() as VismaSnapshot).suppliersRead).toBe(true);
+        expect(pipedriveLike.snapshot().suppliersRead).toBe(true);
       } finally {
         await zendeskLike.stop();
         await pipedriveLike.stop();

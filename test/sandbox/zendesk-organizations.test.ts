@@ -211,7 +211,9 @@ function viaProxy(path: string, headers: Record<string, string>): Promise<Proxie
     const req = request(`${sim.url}${path}`, { headers: { authorization: auth, ...headers } }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve(JSON.parse(text) as ProxiedPage));
+      res.on('end', () => {
+        resolve(JSON.parse(text) as ProxiedPage);
+      });
     });
     req.on('error', reject);
     req.end();

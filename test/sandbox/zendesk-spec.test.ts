@@ -34,7 +34,10 @@ type Check = (schema: Schema | string, data: unknown) => string[];
 
 /** Closes every object schema that lists properties, unless the spec set additionalProperties. */
 function closeObjects(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(closeObjects);
+  if (Array.isArray(node)) {
+    node.forEach(closeObjects);
+    return;
+  }
   if (!node || typeof node !== 'object') return;
   const n = node as Schema;
   if (n.properties && typeof n.properties === 'object' && !('additionalProperties' in n))

@@ -46,14 +46,22 @@ describe('Zendesk webhook delivery', () => {
         res.end('ok');
       });
     });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) =>
+      receiver.listen(0, '127.0.0.1', () => {
+        r();
+      }),
+    );
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/zendesk`;
     sim = await new ZendeskSimulator({ seed: 1, clock: fixedClock(VECTOR_TS) }).start();
   });
   afterAll(async () => {
     await sim.stop();
     receiver.closeAllConnections();
-    await new Promise<void>((r) => receiver.close(() => r()));
+    await new Promise<void>((r) =>
+      receiver.close(() => {
+        r();
+      }),
+    );
   });
 
   it('in-process delivery signs the raw body with the given secret', async () => {

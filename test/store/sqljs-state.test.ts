@@ -20,15 +20,15 @@ async function oldFormatState(path: string, payloads: Record<string, unknown>): 
   const keys = Object.keys(payloads);
   const stored = s.storeValues(keys.map((k) => JSON.stringify(payloads[k])));
   s.transaction(() => {
-    keys.forEach((k, i) =>
+    keys.forEach((k, i) => {
       s.run('INSERT INTO mirror (connection, stream, key, version, data, pos, len) VALUES (?, ?, ?, ?, ?, ?, ?)', [
         `#written:${F.mapping}`,
         F.flow,
         k,
         `hash-${k}`,
         ...stored[i],
-      ]),
-    );
+      ]);
+    });
     const source = ['visma', 'customers', 'c1', 'v1', '{}'];
     s.run('INSERT INTO mirror (connection, stream, key, version, data) VALUES (?, ?, ?, ?, ?)', source);
     s.run('DROP TABLE written');
@@ -148,7 +148,9 @@ describe('the sql.js transaction gate', () => {
     const b = await SqlJsBackend.open(null, { secrets: KEY });
     await expect(
       b.transaction(async (t) => {
-        b.state.transaction(() => b.state.setMeta('joined', '1'));
+        b.state.transaction(() => {
+          b.state.setMeta('joined', '1');
+        });
         await t.meta.set('own', '1');
         throw new Error('rolled back');
       }),

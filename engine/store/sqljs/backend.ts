@@ -99,19 +99,27 @@ export class SqlJsBackend implements StateBackend {
   }
 
   checkpoint(): Promise<void> {
-    return this.gate.run(() => this.state.checkpoint());
+    return this.gate.run(() => {
+      this.state.checkpoint();
+    });
   }
 
   maybeCheckpoint(minIntervalMs: number): Promise<void> {
-    return this.gate.run(() => this.state.maybeCheckpoint(minIntervalMs));
+    return this.gate.run(() => {
+      this.state.maybeCheckpoint(minIntervalMs);
+    });
   }
 
   async close(): Promise<void> {
-    await this.gate.run(() => this.state.close());
+    await this.gate.run(() => {
+      this.state.close();
+    });
   }
 
   async abandon(): Promise<void> {
-    await this.gate.run(() => this.state.abandon());
+    await this.gate.run(() => {
+      this.state.abandon();
+    });
   }
 
   async clone(): Promise<SqlJsBackend> {

@@ -47,11 +47,15 @@ export class SqlPending implements PendingRepository {
   }
 
   markClockDue(f: FlowRef, mappedBefore: string): Promise<void> {
-    return this.x(() => this.s.run(MARK_CLOCK_DUE, [f.mapping, f.flow, mappedBefore]));
+    return this.x(() => {
+      this.s.run(MARK_CLOCK_DUE, [f.mapping, f.flow, mappedBefore]);
+    });
   }
 
   markFailed(f: FlowRef): Promise<void> {
-    return this.x(() => this.s.run(MARK_FAILED, [f.mapping, f.flow]));
+    return this.x(() => {
+      this.s.run(MARK_FAILED, [f.mapping, f.flow]);
+    });
   }
 
   keys(f: FlowRef): Promise<string[]> {
@@ -95,22 +99,22 @@ export class SqlTargets implements TargetRepository {
   }
 
   recordWritten(f: FlowRef, rows: WrittenTarget[], mappedAt: string): Promise<void> {
-    return this.x(() =>
+    return this.x(() => {
       this.s.transaction(() => {
         for (const r of rows) {
           const cd = r.clockDependent ? 1 : 0;
           this.s.run(PUT_TARGET, [f.mapping, f.flow, r.key, r.matchValue, r.targetId, r.hash, mappedAt, cd]);
         }
-      }),
-    );
+      });
+    });
   }
 
   recordUnchanged(f: FlowRef, rows: { key: string; clockDependent: boolean }[], mappedAt: string): Promise<void> {
-    return this.x(() =>
+    return this.x(() => {
       this.s.transaction(() => {
         for (const r of rows) this.s.run(REMAPPED, [mappedAt, r.clockDependent ? 1 : 0, f.mapping, f.flow, r.key]);
-      }),
-    );
+      });
+    });
   }
 
   forgetHash(f: FlowRef, keys: string[]): Promise<void> {
@@ -139,7 +143,9 @@ export class SqlFingerprints implements FingerprintRepository {
 
   set(f: FlowRef, fingerprint: string, at: string): Promise<void> {
     const sql = 'INSERT OR REPLACE INTO fingerprints (mapping, flow, fingerprint, updated_at) VALUES (?, ?, ?, ?)';
-    return this.x(() => this.s.run(sql, [f.mapping, f.flow, fingerprint, at]));
+    return this.x(() => {
+      this.s.run(sql, [f.mapping, f.flow, fingerprint, at]);
+    });
   }
 }
 
@@ -159,7 +165,9 @@ export class SqlProvisioned implements ProvisionedRepository {
 
   set(f: FlowRef, connection: string, specHash: string, keys: Record<string, string>): Promise<void> {
     const sql = 'INSERT OR REPLACE INTO provisioned (mapping, flow, connection, spec_hash, ids) VALUES (?, ?, ?, ?, ?)';
-    return this.x(() => this.s.run(sql, [f.mapping, f.flow, connection, specHash, JSON.stringify(keys)]));
+    return this.x(() => {
+      this.s.run(sql, [f.mapping, f.flow, connection, specHash, JSON.stringify(keys)]);
+    });
   }
 }
 
@@ -182,9 +190,11 @@ export class SqlWrittenPayloads implements WrittenPayloadRepository {
     return this.x(() => {
       if (!written.length) return;
       const stored = this.s.storeValues(written.map((w) => JSON.stringify(w.payload)));
-      this.s.transaction(() =>
-        written.forEach((w, i) => this.s.run(KEEP_PAYLOAD, [f.mapping, f.flow, w.key, w.hash, ...stored[i]])),
-      );
+      this.s.transaction(() => {
+        written.forEach((w, i) => {
+          this.s.run(KEEP_PAYLOAD, [f.mapping, f.flow, w.key, w.hash, ...stored[i]]);
+        });
+      });
     });
   }
 

@@ -29,13 +29,13 @@ export class SqlFailures implements FailureRepository {
   ) {}
 
   record(o: { mapping: string; runId: string; at: string }, entries: FailureEntry[]): Promise<void> {
-    return this.x(() =>
+    return this.x(() => {
       this.s.transaction(() => {
         for (const e of entries) {
           this.s.run(RECORD_FAILURE, [o.mapping, e.flow, e.key, o.runId, e.stage, e.reason, o.at, o.at]);
         }
-      }),
-    );
+      });
+    });
   }
 
   clear(f: FlowRef, keys: string[]): Promise<void> {
@@ -68,7 +68,9 @@ export class SqlFailures implements FailureRepository {
 
   clearStaleRead(mapping: string, keyPrefix: string, runId: string): Promise<void> {
     const sql = `DELETE FROM failures WHERE ${READ_PREFIX} AND run_id <> ?`;
-    return this.x(() => this.s.run(sql, [mapping, READ_STAGE, keyPrefix.length, keyPrefix, runId]));
+    return this.x(() => {
+      this.s.run(sql, [mapping, READ_STAGE, keyPrefix.length, keyPrefix, runId]);
+    });
   }
 }
 
@@ -80,17 +82,23 @@ export class SqlRuns implements RunRepository {
 
   markInterrupted(mapping: string): Promise<void> {
     const sql = "UPDATE runs SET status = 'interrupted' WHERE mapping = ? AND status = 'running'";
-    return this.x(() => this.s.run(sql, [mapping]));
+    return this.x(() => {
+      this.s.run(sql, [mapping]);
+    });
   }
 
   start(run: { id: string; mapping: string; startedAt: string }): Promise<void> {
     const sql = 'INSERT INTO runs (id, mapping, started_at, status) VALUES (?, ?, ?, ?)';
-    return this.x(() => this.s.run(sql, [run.id, run.mapping, run.startedAt, 'running']));
+    return this.x(() => {
+      this.s.run(sql, [run.id, run.mapping, run.startedAt, 'running']);
+    });
   }
 
   finish(id: string, end: { status: string; summary: string; finishedAt: string }): Promise<void> {
     const sql = 'UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?';
-    return this.x(() => this.s.run(sql, [end.finishedAt, end.status, end.summary, id]));
+    return this.x(() => {
+      this.s.run(sql, [end.finishedAt, end.status, end.summary, id]);
+    });
   }
 
   list(mapping?: string, limit = 20): Promise<RunRow[]> {
@@ -109,14 +117,14 @@ export class SqlAudit implements AuditRepository {
   ) {}
 
   add(entries: AuditEntry[]): Promise<void> {
-    return this.x(() =>
+    return this.x(() => {
       this.s.transaction(() => {
         for (const e of entries) {
           const { runId, mapping, flow, key, action, targetId, payloadHash, sourceVersion, error, at } = e;
           this.s.run(ADD_AUDIT, [runId, mapping, flow, key, action, targetId, payloadHash, sourceVersion, error, at]);
         }
-      }),
-    );
+      });
+    });
   }
 
   ofRunOrKey(idOrKey: string, limit = 200): Promise<AuditRow[]> {

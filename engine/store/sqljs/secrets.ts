@@ -32,7 +32,9 @@ export class SqlTokens implements TokenRepository {
   }
 
   delete(connection: string, kind: string): Promise<void> {
-    return this.x(() => this.s.run('DELETE FROM tokens WHERE connection = ? AND kind = ?', [connection, kind]));
+    return this.x(() => {
+      this.s.run('DELETE FROM tokens WHERE connection = ? AND kind = ?', [connection, kind]);
+    });
   }
 }
 

@@ -41,7 +41,9 @@ export class SqlCursors implements CursorRepository {
 
   set(r: StreamRef, value: string, at: string): Promise<void> {
     const sql = 'INSERT OR REPLACE INTO cursors (connection, stream, value, updated_at) VALUES (?, ?, ?, ?)';
-    return this.x(() => this.s.run(sql, [r.connection, r.stream, value, at]));
+    return this.x(() => {
+      this.s.run(sql, [r.connection, r.stream, value, at]);
+    });
   }
 }
 
@@ -71,9 +73,11 @@ export class SqlMirror implements MirrorRepository {
       if (!records.length) return;
       // One statement per row here: binding values is cheaper than SQLite parsing them out of a JSON array.
       const stored = this.s.storeValues(records.map((x) => x.data));
-      this.s.transaction(() =>
-        records.forEach((x, i) => this.s.run(PUT, [r.connection, r.stream, x.key, x.version, ...stored[i]])),
-      );
+      this.s.transaction(() => {
+        records.forEach((x, i) => {
+          this.s.run(PUT, [r.connection, r.stream, x.key, x.version, ...stored[i]]);
+        });
+      });
     });
   }
 
@@ -116,7 +120,9 @@ export class SqlMirror implements MirrorRepository {
 
   clear(r: StreamRef): Promise<void> {
     const sql = 'DELETE FROM mirror WHERE connection = ? AND stream = ?';
-    return this.x(() => this.s.run(sql, [r.connection, r.stream]));
+    return this.x(() => {
+      this.s.run(sql, [r.connection, r.stream]);
+    });
   }
 }
 
@@ -155,6 +161,8 @@ export class SqlMeta implements MetaRepository {
   }
 
   set(key: string, value: string): Promise<void> {
-    return this.x(() => this.s.setMeta(key, value));
+    return this.x(() => {
+      this.s.setMeta(key, value);
+    });
   }
 }

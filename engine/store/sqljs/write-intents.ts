@@ -23,10 +23,14 @@ export class SqlWriteIntents implements WriteIntentRepository {
   }
 
   confirm(c: ConfirmedWrite): Promise<void> {
-    return this.x(() => confirmWrite(this.s, { ...c, nowIso: c.at }));
+    return this.x(() => {
+      confirmWrite(this.s, { ...c, nowIso: c.at });
+    });
   }
 
   settle(f: FlowRef, batch: string): Promise<void> {
-    return this.x(() => settleBatch(this.s, f.mapping, f.flow, batch));
+    return this.x(() => {
+      settleBatch(this.s, f.mapping, f.flow, batch);
+    });
   }
 }
