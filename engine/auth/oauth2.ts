@@ -190,7 +190,8 @@ export class OAuth2Auth implements AuthProvider {
   private async requestTokenWith(grant: Record<string, string>): Promise<Token> {
     const s = this.spec;
     const res = await this.post(grant);
-    const body = res.body as Record<string, unknown>;
+    // A token endpoint may answer with an empty body (null) despite its 2xx.
+    const body = res.body as Record<string, unknown> | null | undefined;
     const pick = async (expr: string | undefined, fallback: string) =>
       expr ? await evaluate(expr, body, `connector auth response ${fallback}`) : body?.[fallback];
     const access = await pick(s.response?.access_token, 'access_token');

@@ -11,7 +11,7 @@ export type AuthFactory<T extends Auth = Auth> = (spec: T, ctx: AuthContext) => 
 type Entry<T extends Auth> = AuthFactory<T> & { lint: StrategyLint<T> };
 const entry = <T extends Auth>(factory: AuthFactory<T>, ...rules: StrategyLint<T>[]): Entry<T> =>
   Object.assign(((s: T, c: AuthContext) => factory(s, c)) as AuthFactory<T>, {
-    lint: ((s, at) => rules.flatMap((r) => r(s, at))) as StrategyLint<T>,
+    lint: (s: T, at: LintAt) => rules.flatMap((r) => r(s, at)),
   });
 
 const customs = new WeakMap<CustomAuth, AuthFactory>();
@@ -48,8 +48,7 @@ const onePlace: StrategyLint<ApiKeyAuth> = (s) =>
       ]
     : [];
 
-const oauth2 = <T extends OAuth2 & Auth>() =>
-  entry<T>((s, c) => new OAuth2Auth(s as never, c), basicClient as StrategyLint<T>);
+const oauth2 = <T extends OAuth2 & Auth>() => entry<T>((s, c) => new OAuth2Auth(s, c), basicClient);
 
 /**
  * Auth strategies by the name the connector YAML uses, each with its lint rules; the schema's

@@ -7,16 +7,21 @@ export function basicAuth(spec: BasicAuth, ctx: AuthContext): AuthProvider {
   const pair = `${render(spec.username, ctx.vars)}:${render(spec.password, ctx.vars)}`;
   const value = `Basic ${Buffer.from(pair).toString('base64')}`;
   ctx.http.redactor.add(value.slice(6));
-  return { apply: async (req) => void (req.headers.authorization = value), invalidate: () => {} };
+  const apply: AuthProvider['apply'] = (req) => {
+    req.headers.authorization = value;
+    return Promise.resolve();
+  };
+  return { apply, invalidate: () => {} };
 }
 
 /** A key in a header (x-api-token) or, for legacy APIs, a query parameter. */
 export function apiKeyAuth(spec: ApiKeyAuth, ctx: AuthContext): AuthProvider {
   const key = render(spec.value, ctx.vars);
   return {
-    apply: async (req) => {
+    apply: (req) => {
       if (spec.query_param) req.query[spec.query_param] = key;
       else req.headers[(spec.header ?? 'x-api-key').toLowerCase()] = key;
+      return Promise.resolve();
     },
     invalidate: () => {},
   };
@@ -24,9 +29,13 @@ export function apiKeyAuth(spec: ApiKeyAuth, ctx: AuthContext): AuthProvider {
 
 export function bearerAuth(spec: BearerAuth, ctx: AuthContext): AuthProvider {
   const token = render(spec.token, ctx.vars);
-  return { apply: async (req) => void (req.headers.authorization = `Bearer ${token}`), invalidate: () => {} };
+  const apply: AuthProvider['apply'] = (req) => {
+    req.headers.authorization = `Bearer ${token}`;
+    return Promise.resolve();
+  };
+  return { apply, invalidate: () => {} };
 }
 
 export function noAuth(): AuthProvider {
-  return { apply: async () => {}, invalidate: () => {} };
+  return { apply: () => Promise.resolve(), invalidate: () => {} };
 }
