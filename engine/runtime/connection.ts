@@ -64,13 +64,15 @@ export function resolveValues(
     });
   }
   for (const [k, v] of declared) {
-    if (v.required && (vars[k] === undefined || vars[k] === '')) {
+    // A declared variable without a default that the connection does not set is absent.
+    const value = vars[k] as string | undefined;
+    if (v.required && (value === undefined || value === '')) {
       const about = v.description ? ` (${v.description})` : '';
       throw new ConnectionError(
         `${where}: connection "${name}" has no value for "${k}", which connector "${connector.name}" requires${about}`,
       );
     }
-    if (v.secret) redactor.add(vars[k]);
+    if (v.secret) redactor.add(value);
   }
   return vars;
 }

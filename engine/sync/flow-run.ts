@@ -1,4 +1,4 @@
-import type { Flow, Operation, Write } from '../config/types.generated.js';
+import type { Connector, Flow, Operation, Write } from '../config/types.generated.js';
 import type { FlowMapper } from '../map/flow-mapper.js';
 import type { LiveConnection } from '../runtime/connection.js';
 import type { FlowRef, StateBackend, StreamRef } from '../store/backend.js';
@@ -48,8 +48,19 @@ export interface Mapped {
 /** The source stream whose records are the flow's own (its parents). */
 export const sourceStream = (r: FlowRun): StreamRef => ({ connection: r.source.name, stream: r.flow.from });
 
+/** The target operation a flow writes through (a flow's `to` names one of its connector's: lint checks it). */
+export function operationOf(connector: Connector, name: string): Operation {
+  const op: Operation | undefined = connector.operations?.[name];
+  if (!op) throw new Error(`connector ${connector.name} has no operation ${name}`);
+  return op;
+}
+
 /** The operation's write spec for a kind (each kind the flow writes is declared: lint checks it). */
-export const specOf = (op: Operation, kind: WriteKind): Write => op[kind]!;
+export function specOf(op: Operation, kind: WriteKind): Write {
+  const spec = op[kind];
+  if (!spec) throw new Error(`the operation declares no ${kind} write`);
+  return spec;
+}
 
 /** The context every writer and job reader of the flow gets, for a spec and a kind. */
 export type ContextFor = (spec: Write, kind: WriteKind) => WriteContext;

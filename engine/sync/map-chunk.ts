@@ -20,6 +20,7 @@ export interface MappedChunk {
 }
 
 interface Loaded {
+  key: string;
   /** The source record's JSON and version, or undefined when the mirror no longer has it */
   row?: { data: string; version: string };
   /** Per join: its related records' JSON, ordered by key */
@@ -27,8 +28,11 @@ interface Loaded {
   prev?: StoredTarget;
 }
 
+/** A loaded key whose source record the mirror still has: the only ones that are mapped. */
+type Present = Loaded & { row: NonNullable<Loaded['row']> };
+
 /** Reads what a chunk of keys needs from the state, a few calls for the whole chunk. */
-async function loadChunk(r: FlowRun, keys: string[]): Promise<Map<string, Loaded>> {
+async function loadChunk(r: FlowRun, keys: string[]): Promise<Loaded[]> {
   const { store, ref, flow } = r;
   const joins = Object.entries(flow.join ?? {});
   const [rows, prevs, ...children] = await Promise.all([
@@ -38,12 +42,10 @@ async function loadChunk(r: FlowRun, keys: string[]): Promise<Map<string, Loaded
       store.mirror.loadChildren({ ...ref, rel }, { connection: r.source.name, stream: j.from }, keys),
     ),
   ]);
-  const out = new Map<string, Loaded>();
-  for (const key of keys) {
+  return keys.map((key) => {
     const related = joins.map(([rel], i): [string, string[]] => [rel, children[i].get(key) ?? []]);
-    out.set(key, { row: rows.get(key), related, prev: prevs.get(key) });
-  }
-  return out;
+    return { key, row: rows.get(key), related, prev: prevs.get(key) };
+  });
 }
 
 /** Lets timers and sockets run (the previous chunk's job polls) while a chunk is mapped on this thread. */
@@ -60,8 +62,9 @@ async function mapHere(r: FlowRun, shape: PayloadShape, inputs: MapInput[]): Pro
 
 /** With a worker, this thread maps its share too: it only waits for the writers meanwhile. */
 async function mapInputs(r: FlowRun, via: MapVia, inputs: MapInput[]): Promise<MapOutput[]> {
-  const split = via.worker ? Math.ceil(inputs.length * WORKER_SHARE) : 0;
-  const there = split ? via.worker!.map(r.now().getTime(), inputs.slice(0, split)) : Promise.resolve([]);
+  const { worker } = via;
+  const split = worker ? Math.ceil(inputs.length * WORKER_SHARE) : 0;
+  const there = worker && split ? worker.map(r.now().getTime(), inputs.slice(0, split)) : Promise.resolve([]);
   const outputs = await Promise.all([there, mapHere(r, via.shape, inputs.slice(split))]);
   return outputs.flat();
 }
@@ -70,12 +73,12 @@ async function mapInputs(r: FlowRun, via: MapVia, inputs: MapInput[]): Promise<M
 function decide(
   r: FlowRun,
   o: MapOutput,
-  loaded: Loaded,
+  loaded: Present,
   before?: Map<string, Record<string, unknown>>,
 ): Mapped | Ending {
   const { key } = o;
   const { row, prev } = loaded;
-  const version = row!.version;
+  const version = row.version;
   if (o.kind === 'skip') return { kind: 'skipped', key, gone: false };
   if (o.kind === 'error') return { kind: 'failed', key, stage: 'map', reason: o.message, version };
   const { hash, payload, clockDependent, matchValue } = o;
@@ -98,22 +101,28 @@ function decide(
  * drops what is unchanged since the last write. Stores nothing: the caller ends the records.
  */
 export async function mapChunk(r: FlowRun, keys: string[], via: MapVia): Promise<MappedChunk> {
-  const loaded = await loadChunk(r, keys);
+  const present = new Map<string, Present>();
   const endings: Ending[] = [];
   const inputs: MapInput[] = [];
-  for (const key of keys) {
-    const { row, related } = loaded.get(key)!;
-    if (row) inputs.push({ key, data: row.data, related });
+  for (const loaded of await loadChunk(r, keys)) {
+    const { key, row, related } = loaded;
+    if (row) {
+      present.set(key, { ...loaded, row });
+      inputs.push({ key, data: row.data, related });
+    }
     // A child pointed at a parent the source no longer has (or never had).
     else endings.push({ kind: 'skipped', key, gone: true });
   }
   const outputs = await mapInputs(r, via, inputs);
   // Only a dry run shows what a write would change; a sync never reads them.
-  const shown = outputs.filter((o) => o.kind === 'mapped' && loaded.get(o.key)!.prev).map((o) => o.key);
+  const shown = outputs.filter((o) => o.kind === 'mapped' && present.get(o.key)?.prev).map((o) => o.key);
   const before = r.dryRun ? await r.store.writtenPayloads.load(r.ref, shown) : undefined;
   const toWrite: Mapped[] = [];
   for (const o of outputs) {
-    const d = decide(r, o, loaded.get(o.key)!, before);
+    const loaded = present.get(o.key);
+    // Outputs come from the inputs above, one per key: a key without a record means the mapper broke.
+    if (!loaded) throw new Error(`map output for key ${o.key}, which was not given to map`);
+    const d = decide(r, o, loaded, before);
     if ('item' in d) toWrite.push(d);
     else endings.push(d);
   }

@@ -42,7 +42,11 @@ function noMapping(project: Project, name: string): Diagnostic {
  * stop it.
  */
 function lintMapping(project: Project, o: PlanOptions, raw: Partial<Mapping> | undefined): void {
-  const profiles = { ...(project.connections?.data?.connections ?? {}), ...(o.connections ?? {}) };
+  // A connection the mapping names may be defined nowhere: lint reports that, this only looks it up.
+  const profiles: Partial<Connections['connections']> = {
+    ...(project.connections?.data?.connections ?? {}),
+    ...(o.connections ?? {}),
+  };
   const ends = [raw?.source, raw?.target].filter((e): e is Mapping['source'] => !!e);
   const named = ends.flatMap((e) => [e.connector, profiles[e.connection ?? e.connector]?.connector]);
   const connectors = [...new Set(named.filter((c): c is string => typeof c === 'string'))];
@@ -62,7 +66,9 @@ export function planMapping(o: PlanOptions): MappingPlan {
   const loaded = project.mappings.get(o.mapping);
   if (!loaded) throw new ConfigError([noMapping(project, o.mapping)]);
   lintMapping(project, o, loaded.raw as Partial<Mapping> | undefined);
-  const mapping = loaded.data!;
+  const mapping = loaded.data;
+  // A mapping without data failed to parse or match its schema, which lint reported above.
+  if (!mapping) throw new ConfigError([diag(displayPath(loaded.path), `mapping "${o.mapping}" is not valid`)]);
   const lookup = { given: o.connections, optional: o.requireConnections === false };
   const source = endpointConnection(project, mapping, 'source', lookup);
   const target = endpointConnection(project, mapping, 'target', lookup);
@@ -79,7 +85,7 @@ export async function prepareMapping(o: PlanOptions): Promise<MappingPlan> {
   const plan = planMapping(o);
   const used = [
     plan.mappingFile,
-    ...[plan.source, plan.target].map((e) => plan.project.connectors.get(e.connector?.name)?.path),
+    ...[plan.source, plan.target].map((e) => plan.project.connectors.get(e.connector.name)?.path),
   ]
     .filter((f): f is string => !!f)
     .map(displayPath);

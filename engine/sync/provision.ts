@@ -6,6 +6,7 @@ import type { LiveConnection } from '../runtime/connection.js';
 import type { StateBackend } from '../store/backend.js';
 import { singleWriter } from '../write/single.js';
 import { writeAll } from '../write/types.js';
+import { valueText } from '../write/value-text.js';
 
 export interface Provisioned {
   created: string[];
@@ -61,10 +62,10 @@ async function listFields(
     for (const def of page) {
       const key = getPath(def, set.key);
       if (key === undefined || key === null) continue;
-      const entry = { key: String(key), def: def as Definition };
-      existing.set(String(key), entry);
+      const entry = { key: valueText(key), def: def as Definition };
+      existing.set(entry.key, entry);
       const name = set.name ? getPath(def, set.name) : undefined;
-      if (name !== undefined && name !== null) existing.set(String(name), entry);
+      if (name !== undefined && name !== null) existing.set(valueText(name), entry);
     }
   }
   return existing;
@@ -181,7 +182,7 @@ async function addMissingOptions(
       string,
       unknown
     >;
-    items.push({ key: field.key, matchValue: field.key, targetId: String(id), payload });
+    items.push({ key: field.key, matchValue: field.key, targetId: valueText(id), payload });
   }
   if (items.length) {
     const { client, baseUrl, vars } = o.target;

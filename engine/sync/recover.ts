@@ -13,10 +13,10 @@ async function readJobs(
   for (const kind of WRITE_KINDS) {
     const spec = r.op[kind];
     if (spec?.writer !== 'async_job') continue;
-    const withJobs = batches.filter((b) => b.kind === kind && b.job);
+    const withJobs = batches.filter((b): b is DoubtfulBatch & { job: string } => b.kind === kind && !!b.job);
     if (!withJobs.length) continue;
     const jobs = withJobs.map((b) => ({
-      id: b.job!,
+      id: b.job,
       items: b.items.map((i) => ({ key: i.key, matchValue: i.match, payload: {}, targetId: i.target })),
     }));
     for (const [id, o] of await confirmJobs(jobs, ctxFor(spec, kind))) outcomes.set(id, o);
@@ -33,14 +33,16 @@ async function settle(r: FlowRun, tx: Repositories, b: DoubtfulBatch, confirmed:
   let n = 0;
   for (const key of b.doubtful) {
     const o = byKey.get(key);
-    if (!o?.ok) {
+    const item = items.get(key);
+    // A doubtful key is one of the batch's items; without its item it cannot be confirmed either.
+    if (!o?.ok || !item) {
       unknown.push(key);
       continue;
     }
     await tx.writeIntents.confirm({
       ...r.ref,
       runId: r.runId,
-      item: items.get(key)!,
+      item,
       action: o.action ?? 'updated',
       targetId: o.targetId,
       at,

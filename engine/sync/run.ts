@@ -12,6 +12,7 @@ import type { FlowSummary, SyncEvent, SyncResult } from './events.js';
 import { mappingBindings } from '../map/bindings.js';
 import { mappingCustomCode, prepareMapping, type MappingPlan } from './plan.js';
 import { processFlow } from './process.js';
+import { operationOf } from './flow-run.js';
 import { provisionFields, type Provisioned } from './provision.js';
 import { addReadFailures, stageStreams, type StageResult } from './stage.js';
 
@@ -191,7 +192,7 @@ async function connect(run: Run, conns: LiveConnection[], background: Promise<un
   // An error of provisioning (a field of the wrong type) stops the run before any flow writes.
   const provisioning = new Map(
     run.flows.map(([name, flow]) => {
-      const op = target.connector.operations![flow.to];
+      const op = operationOf(target.connector, flow.to);
       const p = provisionFields({
         store: run.data,
         mapping: plan.mapping.name,
@@ -211,7 +212,7 @@ async function connect(run: Run, conns: LiveConnection[], background: Promise<un
 /** Stages the source streams, then runs each flow in turn. */
 async function runFlows(run: Run, c: Connected): Promise<void> {
   const { data, plan, result } = run;
-  const summaries = new Map(run.flows.map(([name]) => [name, emptySummary(name, run.dry)]));
+  const flows = run.flows.map(([name, flow]) => ({ name, flow, summary: emptySummary(name, run.dry) }));
   // The first flow counts the provisioning requests of every flow (made during staging).
   const targetBefore = c.target.client.stats.requests;
   // A replay reads the source too: the fix for a failed record is often made there.
@@ -231,14 +232,13 @@ async function runFlows(run: Run, c: Connected): Promise<void> {
   if (staged.warnings.length) result.warnings = staged.warnings;
   await data.checkpoint();
   await Promise.all(c.provisioning.values());
-  for (const [name, flow] of run.flows) {
-    const s = summaries.get(name)!;
-    s.read = staged.read.get(flow.from) ?? 0;
-    s.requests.source = c.source.client.stats.requests - sourceBefore;
+  for (const { flow, summary } of flows) {
+    summary.read = staged.read.get(flow.from) ?? 0;
+    summary.requests.source = c.source.client.stats.requests - sourceBefore;
   }
   let before = targetBefore;
-  for (const [name, flow] of run.flows) {
-    before = await runFlow(run, c, staged, name, flow, summaries.get(name)!, before);
+  for (const { name, flow, summary } of flows) {
+    before = await runFlow(run, c, staged, name, flow, summary, before);
   }
 }
 
@@ -254,8 +254,11 @@ async function runFlow(
 ): Promise<number> {
   const { data, plan, result, onEvent } = run;
   const flowStart = Date.now();
-  const op = c.target.connector.operations![flow.to];
-  const prov = await c.provisioning.get(name)!;
+  const op = operationOf(c.target.connector, flow.to);
+  const provisioning = c.provisioning.get(name);
+  // connect() starts provisioning for every flow of the run, this one included.
+  if (!provisioning) throw new Error(`flow ${name} was not provisioned`);
+  const prov = await provisioning;
   if (prov.created.length || prov.updated.length)
     result.provisioned.push({ flow: name, created: prov.created, updated: prov.updated });
   if (flow.custom_fields?.length) {

@@ -3,6 +3,7 @@ import { payloadHash } from '../map/canonical.js';
 import { getPath, holds } from '../map/expression.js';
 import type { RecordNote } from '../read/cursors.js';
 import { explainFilterError } from './filter-error.js';
+import { valueText } from '../write/value-text.js';
 
 /** Where a record was read: its stream, its page and its place in the page. */
 export interface RecordPlace {
@@ -32,8 +33,9 @@ export type CheckedRecord =
 
 const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
 const quote = (v: unknown) => {
-  const t = JSON.stringify(v) ?? String(v);
-  return t.length > 80 ? `${t.slice(0, 80)}…` : t;
+  // JSON.stringify gives undefined for undefined (a missing record), whatever its declared type says.
+  const text = (JSON.stringify(v) as string | undefined) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 };
 
 /** The record's key, or why it has none that can be synced (and the key its read failure is kept under). */
@@ -58,14 +60,14 @@ function keyOf(record: unknown, p: RecordPlace): { key: string } | { failKey: st
     const reason = `${at}: primary key ${pk} is ${typeOf(k)} (${quote(k)}), not a value; the record cannot be synced`;
     return { failKey: raw.length <= 200 ? `${p.prefix}${raw}` : placed, reason };
   }
-  return { key: String(k) };
+  return { key: valueText(k) };
 }
 
 /** No usable version: the record's hash, so every change is still noticed. */
 function versionOf(record: Record<string, unknown>, stream: Stream): string {
   const v = stream.version ? getPath(record, stream.version) : undefined;
   if (v === undefined || v === null || v === '') return payloadHash(record);
-  return typeof v === 'object' ? payloadHash(v) : String(v);
+  return typeof v === 'object' ? payloadHash(v) : valueText(v);
 }
 
 /** Whether any join filter lets the record through; a filter that cannot judge it keeps it, with a problem. */

@@ -1,4 +1,4 @@
-import type { Flow } from '../config/types.generated.js';
+import type { Flow, Stream } from '../config/types.generated.js';
 import { canonicalJson } from '../map/canonical.js';
 import { getPath } from '../map/expression.js';
 import { readsClock } from '../map/functions.js';
@@ -10,6 +10,7 @@ import { READ_STAGE, type StateBackend, type StreamRef } from '../store/backend.
 import type { FlowSummary, RunWarning, SyncEvent } from './events.js';
 import { stagePage, type Consumer, type Staged } from './stage-page.js';
 import { checkRecord, type CheckedRecord, type RecordPlace } from './stage-record.js';
+import { valueText } from '../write/value-text.js';
 
 /**
  * A stream read only as related records, whose filters do not depend on the clock, keeps the
@@ -145,6 +146,13 @@ class StreamStage {
     this.flowNames = [...new Set(cons.map((c) => c.flow))];
   }
 
+  /** The stream's spec (a flow reads only streams its source connector declares: lint checks it). */
+  private get stream(): Stream {
+    const stream: Stream | undefined = this.o.conn.connector.streams?.[this.name];
+    if (!stream) throw new Error(`connector ${this.o.conn.connector.name} has no stream ${this.name}`);
+    return stream;
+  }
+
   async run(): Promise<void> {
     const { store, mapping } = this.o;
     const { reader, full, wheres } = await this.open();
@@ -169,7 +177,7 @@ class StreamStage {
   /** The reader of this run: from the saved cursor, or from scratch when the mirror's filter changed. */
   private async open(): Promise<{ reader: StreamReader; full: boolean; wheres?: string[] }> {
     const { store, conn } = this.o;
-    const stream = conn.connector.streams![this.name];
+    const { stream } = this;
     const filter = mirrorFilter(this.cons);
     const filterKey = `mirror_filter:${conn.name}:${this.name}`;
     const signature = filter?.signature ?? 'all';
@@ -196,7 +204,7 @@ class StreamStage {
     const staged = new Map<string, Staged>();
     const failed: ReadFailure[] = [];
     const fine: string[] = [];
-    const stream = this.o.conn.connector.streams![this.name];
+    const { stream } = this;
     for (let pos = 0; pos < page.length; pos++) {
       const place: RecordPlace = {
         streamName: this.name,
@@ -243,7 +251,7 @@ class StreamStage {
   /** Whether this copy of a key is the latest one of the read so far (a later, lower copy is dropped). */
   private isLatestCopy(c: CheckedRecord & { keyed: true }): boolean {
     // Only cursors on a record field give a copy a time (a response token says nothing of one record).
-    const byField = cursorTimeField(this.o.conn.connector.streams![this.name].incremental);
+    const byField = cursorTimeField(this.stream.incremental);
     const time = byField ? parseInstant(getPath(c.record, byField.field), byField.timezone) : NaN;
     const copy = { version: c.version, time };
     const before = this.seen.get(c.key);
@@ -257,7 +265,7 @@ class StreamStage {
     return this.cons.map((c, i) => {
       if (c.role === 'parent') return [];
       const p = getPath(record, c.on);
-      return [...(earlier?.parents[i] ?? []), p === undefined || p === null ? null : String(p)];
+      return [...(earlier?.parents[i] ?? []), p === undefined || p === null ? null : valueText(p)];
     });
   }
 

@@ -9,6 +9,7 @@ import { JobPoller, jobSettings, PollSchedule } from './job-poller.js';
 import { SlotSemaphore } from './job-slots.js';
 import { batchSizeOf } from './request.js';
 import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
+import { valueText } from './value-text.js';
 
 /** Whether a refused submission means "no free job slot" (job.no_slot; by default any 429). */
 async function isNoSlot(job: Job, e: HttpError, label: string): Promise<boolean> {
@@ -34,7 +35,14 @@ export async function confirmJobs(
 ): Promise<Map<string, WriteOutcome[]>> {
   const out = new Map<string, WriteOutcome[]>();
   const full: WriteContext = { ...ctx, onOutcomes: () => undefined };
-  const poller = new JobPoller(full, async (r, outcomes) => void out.set(r.id, outcomes), true);
+  const poller = new JobPoller(
+    full,
+    (r, outcomes) => {
+      out.set(r.id, outcomes);
+      return Promise.resolve();
+    },
+    true,
+  );
   const now = ctx.client.now();
   for (const j of jobs) poller.add({ id: j.id, batch: j.items, since: now });
   const { intervalMs } = jobSettings(ctx.spec, ctx.label);
@@ -141,7 +149,7 @@ class JobWriter {
    * (one batch re-sent). After a refusal for want of a slot the rest wait in the buffer, in order.
    */
   private async submitAll(batches: WriteItem[][]): Promise<void> {
-    let tokens: string[] = [];
+    let tokens: string[];
     try {
       tokens = (await this.ctx.intend?.(batches)) ?? [];
     } catch (e) {
@@ -168,8 +176,8 @@ class JobWriter {
         await ctx.onOutcomes(failed(batch, `${ctx.label}: the response has no job id (${job.id})`, { unknown: true }));
         return 'submitted';
       }
-      if (token !== undefined) await ctx.jobStarted?.(token, String(id));
-      this.poller.add({ id: String(id), batch, since: ctx.client.now() });
+      if (token !== undefined) await ctx.jobStarted?.(token, valueText(id));
+      this.poller.add({ id: valueText(id), batch, since: ctx.client.now() });
       created = true;
       this.slots.accepted();
     } catch (e) {

@@ -1,4 +1,4 @@
-import type { AsyncJobWrite, Job, Write } from '../config/types.generated.js';
+import type { Job, Write } from '../config/types.generated.js';
 import { specRequest } from '../http/request.js';
 import { select } from '../read/select.js';
 import { parseDuration } from '../util/duration.js';
@@ -52,16 +52,16 @@ export class JobPoller {
   }
 
   async poll(): Promise<void> {
-    if (this.job.many && this.running.length > 1) {
-      for (const group of chunk([...this.running], this.job.many.size ?? 100)) await this.pollMany(group);
+    const { many } = this.job;
+    if (many && this.running.length > 1) {
+      for (const group of chunk([...this.running], many.size ?? 100)) await this.pollMany(many, group);
     } else {
       for (const r of [...this.running]) await this.pollOne(r);
     }
   }
 
-  private async pollMany(group: RunningJob[]): Promise<void> {
-    const { ctx, job } = this;
-    const many = job.many!;
+  private async pollMany(many: NonNullable<Job['many']>, group: RunningJob[]): Promise<void> {
+    const { ctx } = this;
     const vars = { ...ctx.vars, ids: group.map((r) => r.id).join(',') };
     const res = await ctx.client.request(specRequest(ctx.baseUrl, { path: many.path, query: many.query }, vars));
     const jobs = await select(many.records, res.body, `${ctx.label} job.many.records`);

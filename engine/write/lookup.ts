@@ -5,6 +5,7 @@ import { getPath } from '../map/expression.js';
 import { StreamReader } from '../read/reader.js';
 import { selectRecords } from '../read/select.js';
 import { chunk } from './batch.js';
+import { valueText } from './value-text.js';
 
 export interface LookupContext {
   client: HttpClient;
@@ -21,7 +22,7 @@ function remember(found: Map<string, string>, records: Record<string, unknown>[]
     const k = getPath(r, lookup.key);
     const id = getPath(r, lookup.id);
     if (k === undefined || k === null || id === undefined || id === null) continue;
-    found.set(normalizeKey(String(k), lookup.case_insensitive), String(id));
+    found.set(normalizeKey(valueText(k), lookup.case_insensitive), valueText(id));
   }
 }
 

@@ -61,10 +61,10 @@ const resultsPath: StrategyLint<Write> = (w) =>
     : [];
 
 type Entry = Writer & { lint: StrategyLint<Write> };
-const entry = (writer: Writer, ...rules: StrategyLint<Write>[]): Entry =>
-  Object.assign(((items, ctx) => writer(items, ctx)) as Writer, {
-    lint: ((w, at) => rules.flatMap((r) => r(w, at))) as StrategyLint<Write>,
-  });
+const entry = (writer: Writer, ...rules: StrategyLint<Write>[]): Entry => {
+  const lint: StrategyLint<Write> = (w, at) => rules.flatMap((r) => r(w, at));
+  return Object.assign(((items, ctx) => writer(items, ctx)) as Writer, { lint });
+};
 
 /**
  * Write strategies by the name the connector YAML uses, each with its lint rules; the schema's

@@ -6,6 +6,7 @@ import { orFailed } from './failures.js';
 import { writeRequest } from './request.js';
 import { readResults } from './results.js';
 import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
+import { valueText } from './value-text.js';
 
 /** One request per record (create_or_update, PATCH by id, Acumatica PUT); the client bounds concurrency. */
 export async function singleWriter(items: WriteItem[] | Channel<WriteItem>, ctx: WriteContext): Promise<void> {
@@ -41,5 +42,5 @@ async function outcomeOf(item: WriteItem, res: HttpResponse, ctx: WriteContext):
   const act = results?.action ? await select(results.action, res.body, `${ctx.label} results.action`) : undefined;
   const created = ctx.kind === 'create' || (ctx.kind === 'upsert' && res.status === 201);
   const action = act === 'created' || act === 'updated' ? act : created ? 'created' : 'updated';
-  return { key: item.key, ok: true, action, targetId: id === undefined || id === null ? item.targetId : String(id) };
+  return { key: item.key, ok: true, action, targetId: id === undefined || id === null ? item.targetId : valueText(id) };
 }
