@@ -18,6 +18,8 @@ export class Channel<T> implements AsyncIterable<T[]> {
     this.queue.push(batch);
     this.queued += batch.length;
     this.wake();
+    // close() may run while this producer waits: TypeScript keeps `closed` narrowed to false across the await.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
     while (this.queued > this.highWater && !this.closed) await new Promise<void>((r) => this.waitingProducers.push(r));
   }
 
@@ -29,11 +31,12 @@ export class Channel<T> implements AsyncIterable<T[]> {
 
   /** The next batch, or undefined once the channel is closed and drained. */
   async take(): Promise<T[] | undefined> {
-    while (!this.queue.length) {
+    let batch = this.queue.shift();
+    while (!batch) {
       if (this.closed) return undefined;
       await new Promise<void>((r) => (this.wakeConsumer = r));
+      batch = this.queue.shift();
     }
-    const batch = this.queue.shift()!;
     this.queued -= batch.length;
     if (this.queued <= this.highWater) for (const r of this.waitingProducers.splice(0)) r();
     return batch;

@@ -40,6 +40,9 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
+/** JSON.stringify, typed as it behaves: undefined (no text) for undefined and functions. */
+const json = (v: unknown): string | undefined => JSON.stringify(v, null, 2);
+
 function pretty(v: unknown): string {
-  return JSON.stringify(sortKeys(v), null, 2) ?? 'undefined';
+  return json(sortKeys(v)) ?? 'undefined';
 }

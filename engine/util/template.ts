@@ -1,3 +1,5 @@
+import { plainText } from './text.js';
+
 /**
  * `{name}` templates in connector strings (paths, query values, headers, auth fields). Names may be
  * dotted (`{page.size}`). `{{` and `}}` stand for literal braces.
@@ -17,7 +19,7 @@ export class MissingVariableError extends Error {
 
 export function variablesIn(template: string): { name: string; index: number }[] {
   const out: { name: string; index: number }[] = [];
-  for (const m of template.matchAll(PLACEHOLDER)) if (m[1]) out.push({ name: m[1], index: m.index ?? 0 });
+  for (const m of template.matchAll(PLACEHOLDER)) if (m[1]) out.push({ name: m[1], index: m.index });
   return out;
 }
 
@@ -28,7 +30,7 @@ export function variablesIn(template: string): { name: string; index: number }[]
 export function unclosedPlaceholders(template: string): { name: string; index: number }[] {
   const out: { name: string; index: number }[] = [];
   for (const m of template.matchAll(/\{\{|\}\}|\{([A-Za-z_][\w.]*)(\}?)/g))
-    if (m[1] && !m[2]) out.push({ name: m[1], index: m.index ?? 0 });
+    if (m[1] && !m[2]) out.push({ name: m[1], index: m.index });
   return out;
 }
 
@@ -47,7 +49,7 @@ export function render(template: string, vars: TemplateVars, encode: (s: string)
     if (!name) return m[0];
     const v = lookup(vars, name);
     if (v === undefined || v === null) throw new MissingVariableError(name, template);
-    return encode(String(v));
+    return encode(plainText(v));
   });
 }
 

@@ -9,6 +9,7 @@ import type {
 } from '../config/types.generated.js';
 import { parseDuration } from '../util/duration.js';
 import { MissingVariableError, render } from '../util/template.js';
+import { errorMessage } from '../util/text.js';
 
 export interface WebhookRequest {
   /** Header names in lower case */
@@ -178,15 +179,13 @@ const custom = verifier<CustomWebhook>(
     const verify = customs.get(spec);
     if (!verify) return { ok: false, reason: `custom webhook verifier ${spec.module} is not loaded` };
     try {
-      const v = verify(spec, req, vars);
-      return v && (v.ok || (!v.ok && typeof v.reason === 'string'))
-        ? v
+      // A project's module may answer anything at all, whatever its declared type.
+      const v = verify(spec, req, vars) as { ok?: unknown; reason?: unknown } | null | undefined;
+      return v && (v.ok || typeof v.reason === 'string')
+        ? (v as Verdict)
         : { ok: false, reason: `custom webhook verifier ${spec.module} gave no verdict` };
     } catch (e) {
-      return {
-        ok: false,
-        reason: `custom webhook verifier ${spec.module} failed: ${(e as Error)?.message ?? String(e)}`,
-      };
+      return { ok: false, reason: `custom webhook verifier ${spec.module} failed: ${errorMessage(e)}` };
     }
   },
   () => [],
