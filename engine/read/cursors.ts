@@ -210,7 +210,7 @@ const formatKnown: StrategyLint<DatetimeCursor> = (c) => {
 
 type Entry<C extends Cursor> = CursorFactory<C> & { lint: StrategyLint<C> };
 const entry = <C extends Cursor>(factory: CursorFactory<C>, ...rules: StrategyLint<C>[]): Entry<C> =>
-  Object.assign(factory, { lint: ((c, at) => rules.flatMap((r) => r(c, at))) as StrategyLint<C> });
+  Object.assign(factory, { lint: (c: C, at: LintAt) => rules.flatMap((r) => r(c, at)) });
 
 /**
  * Delta cursors by the name the connector YAML uses, each with its lint rules; the schema's oneOf

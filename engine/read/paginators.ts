@@ -7,6 +7,7 @@ import type {
   PageNumberPagination,
   Pagination,
 } from '../config/types.generated.js';
+import { plainText } from '../util/text.js';
 import { select } from './select.js';
 
 /** What the next request of a chain adds: query parameters, template variables, or a whole URL. */
@@ -58,7 +59,7 @@ function pageNumber(p: PageNumberPagination, label: string): Paginator {
   let fetched = 0;
   let last = 0;
   let total: number | undefined;
-  const size = p.page_size ?? 100;
+  const size = p.page_size;
   const req = (n = page): PageRequest => ({
     query: {
       ...(p.page_param ? { [p.page_param]: String(n) } : {}),
@@ -86,7 +87,7 @@ function offset(p: OffsetPagination, label: string): Paginator {
   let last = 0;
   let total: number | undefined;
   const startAt = off;
-  const size = p.page_size ?? 100;
+  const size = p.page_size;
   const req = (at = off): PageRequest => ({
     query: {
       ...(p.offset_param ? { [p.offset_param]: String(at) } : {}),
@@ -118,7 +119,7 @@ function cursor(p: CursorPagination, label: string): Paginator {
       if ((await truthy(p.has_more, body, `${label} pagination.has_more`)) === false) return null;
       const c = await select(p.next_cursor, body, `${label} pagination.next_cursor`);
       if (c === undefined || c === null || c === '') return null;
-      return { query: { ...sizeQuery, [p.cursor_param]: String(c) }, vars: { page: { size: p.page_size } } };
+      return { query: { ...sizeQuery, [p.cursor_param]: plainText(c) }, vars: { page: { size: p.page_size } } };
     },
   };
 }
@@ -135,7 +136,7 @@ function nextUrl(p: NextUrlPagination, label: string): Paginator {
   };
 }
 
-const none: PaginatorFactory = () => ({ first: () => ({ query: {}, vars: {} }), next: async () => null });
+const none: PaginatorFactory = () => ({ first: () => ({ query: {}, vars: {} }), next: () => Promise.resolve(null) });
 
 const customs = new WeakMap<CustomPagination, PaginatorFactory>();
 
@@ -177,7 +178,7 @@ const offsetUnused: StrategyLint<OffsetPagination> = (p, at) =>
 
 type Entry<P extends Pagination> = PaginatorFactory<P> & { lint: StrategyLint<P> };
 const entry = <P extends Pagination>(factory: PaginatorFactory<P>, ...rules: StrategyLint<P>[]): Entry<P> =>
-  Object.assign(factory, { lint: ((p, at) => rules.flatMap((r) => r(p, at))) as StrategyLint<P> });
+  Object.assign(factory, { lint: (p: P, at: LintAt) => rules.flatMap((r) => r(p, at)) });
 
 /**
  * Paginators by the name the connector YAML uses, each with its lint rules; the schema's oneOf

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Stream } from '../config/types.generated.js';
 import { excerpt, HttpError, type HttpClient, type HttpResponse } from '../http/client.js';
 import { specRequest } from '../http/request.js';
+import { toJson } from '../util/text.js';
 import { createCursor, type CursorTracker, type RecordNote } from './cursors.js';
 import { createPaginator, type PageRequest } from './paginators.js';
 import { selectRecordArray, unwrapValues } from './select.js';
@@ -147,7 +148,7 @@ export class StreamReader {
    * one is that page again (hashing whole pages would cost a serialisation of everything read).
    */
   private checkNewPage({ res, records, method }: Fetched, pages: number): void {
-    const ends = JSON.stringify([records.length, records[0], records.at(-1)]) ?? '';
+    const ends = JSON.stringify([records.length, records[0], records.at(-1)]);
     const hash = createHash('sha1').update(ends).digest('base64');
     const earlier = this.seenPages.get(hash);
     if (earlier !== undefined && records.length > 0) {
@@ -190,7 +191,7 @@ export class StreamReader {
   /** An answer the stream cannot use: an error of that request, naming it (no secrets) and quoting the answer. */
   private answerError(method: string, res: HttpResponse, problem: string): HttpError {
     const r = this.o.client.redactor;
-    const body = typeof res.body === 'string' ? res.body : (JSON.stringify(res.body) ?? '');
+    const body = typeof res.body === 'string' ? res.body : (toJson(res.body) ?? '');
     const message = `${this.label}: ${method} ${r.redact(res.url)}: ${problem}`;
     return new HttpError(`${message}; the answer began ${r.redact(excerpt(body))}`, 'run', res.status, res.body);
   }

@@ -1,3 +1,5 @@
+import { toJson } from './text.js';
+
 /** A line diff of two JSON values (pretty, sorted keys): "- expected" / "+ actual" lines with context. */
 export function jsonDiff(expected: unknown, actual: unknown, context = 2): string {
   const a = pretty(expected).split('\n');
@@ -40,9 +42,6 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-/** JSON.stringify, typed as it behaves: undefined (no text) for undefined and functions. */
-const json = (v: unknown): string | undefined => JSON.stringify(v, null, 2);
-
 function pretty(v: unknown): string {
-  return json(sortKeys(v)) ?? 'undefined';
+  return toJson(sortKeys(v), 2) ?? 'undefined';
 }

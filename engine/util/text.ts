@@ -9,6 +9,9 @@ export function plainText(v: unknown): string {
   return String(v);
 }
 
+/** JSON.stringify, typed as it behaves: undefined (no text at all) for undefined, a function or a symbol. */
+export const toJson = (v: unknown, indent?: number): string | undefined => JSON.stringify(v, null, indent);
+
 /** The message of anything thrown: an Error's message, or else the thrown value itself as text. */
 export function errorMessage(e: unknown): string {
   const message: unknown = e !== null && typeof e === 'object' && 'message' in e ? e.message : undefined;
