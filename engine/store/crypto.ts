@@ -42,7 +42,7 @@ export class SecretBox {
     }
     const box = new SecretBox(() => readOrCreateKeyFile(keyFile, o.secretsExist), `the key file ${keyFile}`);
     // A key file that exists is checked at once (its permissions), as before the key was lazy.
-    if (existsSync(keyFile)) box.key;
+    if (existsSync(keyFile)) box.loadKey();
     return box;
   }
 
@@ -52,6 +52,10 @@ export class SecretBox {
   }
 
   private get key(): Buffer {
+    return this.loadKey();
+  }
+
+  private loadKey(): Buffer {
     return (this.loaded ??= this.load());
   }
 
@@ -68,7 +72,8 @@ export class SecretBox {
   }
 
   decrypt(sealed: string): string {
-    const [v, iv, tag, data] = sealed.split(':');
+    // A sealed value read from the state may have fewer parts than split's type admits.
+    const [v, iv, tag, data] = sealed.split(':') as (string | undefined)[];
     if (v !== 'v1' || !iv || !tag || data === undefined) throw new Error('not an mlc encrypted value');
     const d = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
     d.setAuthTag(Buffer.from(tag, 'base64'));

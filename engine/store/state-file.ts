@@ -1,4 +1,4 @@
-import type { Database, SqlJsStatic } from 'sql.js';
+import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { alive } from './lock.js';
@@ -156,7 +156,8 @@ export function recordLeftovers(db: Database, leftovers: Leftover[]): void {
           },
         ];
     for (const r of runs) {
-      const known = db.exec('SELECT status FROM runs WHERE id = ?', [r.id])[0]?.values[0]?.[0];
+      // No row: the run was never recorded (the result has no first row, whatever its type says).
+      const known = db.exec('SELECT status FROM runs WHERE id = ?', [r.id])[0]?.values[0]?.[0] as SqlValue | undefined;
       if (known !== undefined && known !== 'running') continue;
       db.run(
         'INSERT OR REPLACE INTO runs (id, mapping, started_at, finished_at, status, summary) VALUES (?, ?, ?, ?, ?, ?)',

@@ -84,10 +84,9 @@ function upgradeTables(db: Database): void {
       ?.values[0]?.[0] as string | undefined;
     if (!sql || /WITHOUT\s+ROWID/i.test(sql)) continue;
     const cols = (db.exec(`SELECT name FROM pragma_table_info('${name}')`)[0]?.values ?? []).map((r) => String(r[0]));
-    const key = /PRIMARY KEY \(([^)]*)\)/
-      .exec(def)![1]
-      .split(',')
-      .map((c) => `${c.trim()} IS NOT NULL`);
+    const pk = /PRIMARY KEY \(([^)]*)\)/.exec(def);
+    if (!pk) throw new Error(`table ${name} is declared WITHOUT ROWID but has no PRIMARY KEY`);
+    const key = pk[1].split(',').map((c) => `${c.trim()} IS NOT NULL`);
     db.exec(`BEGIN; ALTER TABLE ${name} RENAME TO ${name}_rowid; CREATE TABLE ${name} ${def};
       INSERT OR REPLACE INTO ${name} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${name}_rowid WHERE ${key.join(' AND ')};
       DROP TABLE ${name}_rowid; COMMIT;`);
@@ -230,9 +229,10 @@ export class StateStore {
         ),
       );
       if (leftovers.length || notes.length) store.dirty = true;
-      if (log?.writable) {
-        store.compactValues(opts.compactMinBytes ?? COMPACT_MIN_BYTES);
-        if (store.log!.values.checked && store.getMeta(VALUE_LOG_CHECKED_META) === undefined)
+      if (log?.writable && store.log && path) {
+        store.compactValues(store.log, path, opts.compactMinBytes ?? COMPACT_MIN_BYTES);
+        // Compaction may have switched the store to a new log: the check is of the one it uses now.
+        if (store.log.values.checked && store.getMeta(VALUE_LOG_CHECKED_META) === undefined)
           store.setMeta(VALUE_LOG_CHECKED_META, '1');
       }
       if (locked) restrictPermissions(path);
@@ -286,6 +286,7 @@ export class StateStore {
     }
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller's row shape, as in all<T>
   get<T = Row>(sql: string, params: BindParams = []): T | undefined {
     return this.all<T>(sql, params)[0];
   }
@@ -410,12 +411,12 @@ export class StateStore {
    * so a crash at any point leaves the state with a complete log (the other one is removed at the
    * next open).
    */
-  private compactValues(minBytes: number): void {
-    const log = this.log!.values;
-    const live = Number(this.get<{ n: number | null }>(`SELECT sum(len) AS n FROM (${LOGGED_VALUES})`)?.n ?? 0);
+  private compactValues(files: { values: ValueLog }, path: string, minBytes: number): void {
+    const log = files.values;
+    const live = this.get<{ n: number | null }>(`SELECT sum(len) AS n FROM (${LOGGED_VALUES})`)?.n ?? 0;
     // A log without checksums is rewritten into one with them at once.
     if (log.checked && (log.size < minBytes || log.size < 2 * live)) return;
-    const next = ValueLog.open(nextLogPath(this.path!, log.path), true);
+    const next = ValueLog.open(nextLogPath(path, log.path), true);
     try {
       const rows = this.all<LoggedValue>(`${LOGGED_VALUES} ORDER BY pos`);
       this.transaction(() => {
@@ -428,7 +429,7 @@ export class StateStore {
         }
         this.setMeta(VALUE_LOG_META, basename(next.path));
       });
-      this.log!.values = next;
+      files.values = next;
       this.checkpoint();
     } catch (e) {
       next.close();

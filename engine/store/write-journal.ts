@@ -124,7 +124,11 @@ function readJournal(path: string): Map<string, JournalBatch & { job?: string }>
       continue;
     }
     if (l.t === 'w') batches.set(l.b, { mapping: l.mapping, flow: l.flow, kind: l.kind, items: l.items });
-    else if (l.t === 'j' && batches.has(l.b)) batches.get(l.b)!.job = l.job;
+    // The file is read back as JSON: a line of a kind this version does not write is skipped.
+    else if ((l.t as string) === 'j') {
+      const batch = batches.get(l.b);
+      if (batch) batch.job = l.job;
+    }
   }
   return batches;
 }

@@ -124,6 +124,6 @@ export class SqlJsBackend implements StateBackend {
 
   async clone(): Promise<SqlJsBackend> {
     const copy = await this.gate.run(() => this.state.clone());
-    return new SqlJsBackend(await copy);
+    return new SqlJsBackend(copy);
   }
 }

@@ -22,8 +22,11 @@ export class TransactionGate {
     return work();
   };
 
-  /** A call inside the open transaction. */
-  readonly inside: Exec = async (work) => work();
+  /** A call inside the open transaction: work runs now; what it throws rejects the Promise, as in an async function. */
+  readonly inside: Exec = (work) =>
+    new Promise((resolve) => {
+      resolve(work());
+    });
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     while (this.open) await this.open;

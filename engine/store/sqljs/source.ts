@@ -102,7 +102,10 @@ export class SqlMirror implements MirrorRepository {
       if (!parentKeys.length) return out;
       const params = [JSON.stringify(parentKeys), r.connection, r.stream, link.mapping, link.flow, link.rel];
       for (const x of this.s.all<{ parent_key: string } & Stored>(CHILDREN, params)) {
-        out.get(x.parent_key)!.push(this.s.loadValue(x)!);
+        // The query selects children of these parents with a stored value: the checks only keep the types honest.
+        const children = out.get(x.parent_key);
+        const data = this.s.loadValue(x);
+        if (children && data !== null) children.push(data);
       }
       return out;
     });
