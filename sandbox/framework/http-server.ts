@@ -29,7 +29,8 @@ export async function listen(handler: http.RequestListener, port = 0): Promise<L
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => {
-          err ? reject(err) : resolve();
+          if (err) reject(err);
+          else resolve();
         });
         // Keep-alive sockets from fetch() would otherwise hold close() open.
         server.closeAllConnections();

@@ -78,7 +78,8 @@ export class KnobSet<S extends Record<string, KnobSpec<unknown>>> {
   set(partial: Record<string, unknown>): void {
     const parsed: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(partial)) {
-      const spec = this.specs[k];
+      // The update names knobs as the caller typed them: any string, known or not.
+      const spec = (this.specs as Partial<Record<string, KnobSpec<unknown>>>)[k];
       if (!spec) throw new KnobError(`unknown knob "${k}" (known: ${Object.keys(this.specs).join(', ')})`);
       parsed[k] = spec.parse(v, k);
     }

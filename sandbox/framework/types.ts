@@ -1,5 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
+/** Query parameters by name: a parameter the client did not send is undefined. */
+export type QueryParams = Partial<Record<string, string>>;
+
 /** A parsed request as handlers see it. */
 export interface SimRequest {
   method: string;
@@ -9,7 +12,7 @@ export interface SimRequest {
   rawPath: string;
   url: URL;
   /** Decoded query parameters; bracket keys stay literal (`page[size]`). Last value wins. */
-  query: Record<string, string>;
+  query: QueryParams;
   /** Every value per key, for parameters that may repeat. */
   queryAll: URLSearchParams;
   params: Record<string, string>;
@@ -47,6 +50,17 @@ export function json(status: number, body: unknown, headers?: Record<string, str
 
 export function empty(status: number, headers?: Record<string, string>): SimResponse {
   return { status, headers };
+}
+
+/**
+ * A value a client sent, as text for a message or a lookup: strings as sent, numbers, booleans and
+ * nullish values as String() writes them, objects and arrays as JSON (String() says "[object Object]").
+ */
+export function textOf(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  // Request bodies are JSON or forms: what is left is an object or an array.
+  return JSON.stringify(v);
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { Prng } from '../framework/prng.js';
 import { randomHex } from '../framework/tokens.js';
-import { isRecord, json, type SimRequest, type SimResponse } from '../framework/types.js';
+import { isRecord, textOf, json, type SimRequest, type SimResponse } from '../framework/types.js';
 
 export interface MarketoCredentials {
   munchkin_id: string;
@@ -64,7 +64,7 @@ export class MarketoAuth {
     if (param('grant_type') !== 'client_credentials') {
       return json(400, {
         error: 'unsupported_grant_type',
-        error_description: `Unsupported grant type: ${String(param('grant_type') ?? '')}`,
+        error_description: `Unsupported grant type: ${textOf(param('grant_type') ?? '')}`,
       });
     }
     const c = this.credentials;

@@ -5,7 +5,7 @@ import { renderCompany } from './companies.js';
 import type { MarketoContext } from './context.js';
 
 /** filterType names accepted: describe's searchableFields, plus the generic key names. */
-const FILTERS: Record<string, 'externalCompanyId' | 'id' | 'company'> = {
+const FILTERS: Partial<Record<string, 'externalCompanyId' | 'id' | 'company'>> = {
   externalCompanyId: 'externalCompanyId',
   id: 'id',
   company: 'company',

@@ -1,4 +1,4 @@
-import { isRecord, type SimResponse } from '../framework/types.js';
+import { isRecord, textOf, type SimResponse } from '../framework/types.js';
 import type { Company } from './companies.js';
 import { isoSeconds, reason, type MarketoContext, type Reason } from './context.js';
 import { coerceValue } from './fields.js';
@@ -31,9 +31,9 @@ export function parseBatch(
   const action = body.action ?? 'createOrUpdate';
   const by = body[keyMember] ?? 'dedupeFields';
   if (typeof action !== 'string' || !ACTIONS.includes(action))
-    return ctx.env.code('1003', `Invalid action '${String(action)}'`);
+    return ctx.env.code('1003', `Invalid action '${textOf(action)}'`);
   if (typeof by !== 'string' || !KEY_MODES.includes(by))
-    return ctx.env.code('1003', `Invalid ${keyMember} '${String(by)}'`);
+    return ctx.env.code('1003', `Invalid ${keyMember} '${textOf(by)}'`);
   if (body.input.length > ctx.knobs.maxBatch)
     return ctx.env.code('1003', `Batch size ${body.input.length} exceeds the maximum of ${ctx.knobs.maxBatch}`);
   return { action: action as Action, by: by as KeyMode, input: body.input };

@@ -1,3 +1,4 @@
+import { textOf } from '../framework/types.js';
 import type { SimulatorDefinition } from '../registry.js';
 import { AR_SNAPSHOT_OBJECT, ERP_COMPANY_FIELDS } from './presets.js';
 import { MarketoSimulator } from './simulator.js';
@@ -38,7 +39,7 @@ export const definition: SimulatorDefinition<'marketo'> = {
       nothing: 'No company was created or updated in (simulated) Marketo by this run.',
       records: companies.sort((a, b) => filled(b) - filled(a)).slice(0, max),
       view: (c) => ({
-        heading: `${String(c.company ?? '(no name)')} (externalCompanyId ${String(c.externalCompanyId)})`,
+        heading: `${textOf(c.company ?? '(no name)')} (externalCompanyId ${String(c.externalCompanyId)})`,
         fields: fieldsOf(c),
       }),
     };

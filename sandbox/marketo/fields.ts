@@ -1,3 +1,4 @@
+import { textOf } from '../framework/types.js';
 import { KnobError } from '../framework/knobs.js';
 import { isRecord } from '../framework/types.js';
 
@@ -118,8 +119,6 @@ export class CompanyFields {
 export type Coerced = { ok: true; value: unknown } | { ok: false; message: string };
 
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
-const shown = (v: unknown): string => (typeof v === 'object' ? JSON.stringify(v) : String(v));
-
 /**
  * A written value checked against its field's type. `null` and `""` clear a field (companies.md:
  * both write null). A mismatch is 1001 "Invalid value '%s'. Required of type '%s'".
@@ -128,7 +127,7 @@ export function coerceValue(f: FieldDef, v: unknown, overlong: 'reject' | 'trunc
   if (v === null || v === '') return { ok: true, value: null };
   const bad: Coerced = {
     ok: false,
-    message: `Invalid value '${shown(v)}'. Required of type '${f.dataType}'`,
+    message: `Invalid value '${textOf(v)}'. Required of type '${f.dataType}'`,
   };
   switch (f.dataType) {
     case 'integer': {

@@ -100,7 +100,7 @@ export function requireJson(ctx: MarketoContext): Middleware {
   return async (req, next) => {
     if (req.method !== 'POST' || isIdentity(req) || req.rawBody.trim() === '' || req.query._method === 'GET')
       return next();
-    const ct = String(req.headers['content-type'] ?? '').toLowerCase();
+    const ct = (req.headers['content-type'] ?? '').toLowerCase();
     return ct.includes('application/json') ? next() : ctx.env.code('612');
   };
 }

@@ -1,5 +1,5 @@
 import type { Router } from '../framework/router.js';
-import { isRecord, type SimRequest } from '../framework/types.js';
+import { isRecord, textOf, type SimRequest } from '../framework/types.js';
 import { queryCompanies, type QueryParams } from './company-query.js';
 import { deleteCompanies, syncCompanies } from './company-sync.js';
 import type { MarketoContext } from './context.js';
@@ -11,7 +11,7 @@ function paramsOf(req: SimRequest): QueryParams {
   return (name) => {
     const fromUrl = req.queryAll.getAll(name);
     const v = form[name];
-    return v === undefined ? fromUrl : [...fromUrl, ...(Array.isArray(v) ? v.map(String) : [String(v)])];
+    return v === undefined ? fromUrl : [...fromUrl, ...(Array.isArray(v) ? v.map(String) : [textOf(v)])];
   };
 }
 

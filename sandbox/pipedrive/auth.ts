@@ -1,6 +1,6 @@
 import { Prng } from '../framework/prng.js';
 import { randomHex } from '../framework/tokens.js';
-import { isRecord, json, type SimRequest, type SimResponse } from '../framework/types.js';
+import { isRecord, textOf, json, type SimRequest, type SimResponse } from '../framework/types.js';
 
 export interface PipedriveCredentials {
   api_token: string;
@@ -87,7 +87,7 @@ export class PipedriveAuth {
     const header = req.headers['x-api-token'];
     if (typeof header === 'string')
       return header === this.credentials.api_token ? { kind: 'api_token', token: header } : undefined;
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(String(req.headers.authorization ?? ''));
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (m) {
       if (this.access.some((t) => t.value === m[1] && t.expiresMs > nowMs)) return { kind: 'oauth', token: m[1] };
       const asToken = m[1] === this.credentials.api_token && k.apiTokenAsBearer === 'accept';
@@ -113,10 +113,10 @@ export class PipedriveAuth {
       this.codes.splice(i, 1);
       refresh = this.newRefresh(nowMs);
     } else if (b.grant_type === 'refresh_token') {
-      refresh = this.useRefresh(String(b.refresh_token ?? ''), nowMs, s);
+      refresh = this.useRefresh(textOf(b.refresh_token ?? ''), nowMs, s);
       if (!refresh) return oauthError(400, 'invalid_grant', 'Invalid or expired refresh token');
     } else {
-      return oauthError(400, 'unsupported_grant_type', `Unsupported grant type: ${String(b.grant_type ?? '')}`);
+      return oauthError(400, 'unsupported_grant_type', `Unsupported grant type: ${textOf(b.grant_type ?? '')}`);
     }
     const access = { value: `v1:${randomHex(32)}`, expiresMs: nowMs + s.accessTokenTtlSec * 1000 };
     this.access = this.access.filter((t) => t.expiresMs > nowMs - DAY_MS);
@@ -161,7 +161,7 @@ export class PipedriveAuth {
   revoke(req: SimRequest): SimResponse {
     if (!this.clientAuthenticated(req.headers.authorization))
       return oauthError(401, 'invalid_client', 'Client authentication failed');
-    const token = isRecord(req.body) ? String(req.body.token ?? '') : '';
+    const token = isRecord(req.body) ? textOf(req.body.token ?? '') : '';
     this.access = this.access.filter((t) => t.value !== token);
     this.refresh = this.refresh.filter((t) => t.value !== token);
     return json(200, { success: true });

@@ -79,13 +79,15 @@ export function mergeCustomFields(
 ): Record<string, unknown> {
   if (input === undefined) return stored;
   if (!isRecord(input)) throw new ValidationError('custom_fields: must be an object keyed by field key');
-  const out = { ...stored };
+  let out = { ...stored };
   for (const [key, v] of Object.entries(input)) {
     const def = defs.find((d) => d.key === key && d.custom);
     if (!def) throw new ValidationError(`custom_fields.${key}: no custom field has this key`);
     const value = customValue(def, v);
-    if (value === null) delete out[key];
-    else out[key] = value;
+    if (value === null) {
+      const { [key]: _cleared, ...rest } = out;
+      out = rest;
+    } else out[key] = value;
   }
   return out;
 }

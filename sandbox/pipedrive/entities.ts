@@ -12,7 +12,8 @@ export interface EntitySpec {
   entity: FieldEntity;
   label: string;
   required: string[];
-  writable: Record<string, Validator>;
+  /** Body fields a write may set, by name; a name not here is unknown or read-only. */
+  writable: Partial<Record<string, Validator>>;
   defaults(ctx: PipedriveContext): Record<string, unknown>;
   /** Fields that follow from others (won_time from status, ...), given the record before the write. */
   derive?(next: Record<string, unknown>, prev: Record<string, unknown>, nowIso: string): void;
@@ -242,7 +243,7 @@ export const activitySpec: EntitySpec = {
   render: (r) => {
     const parts = (r.fields.participants ?? []) as Array<{ person_id: number; primary: boolean }>;
     // v2 reads person_id from the primary participant; it cannot be written.
-    const person = parts.find((p) => p.primary) ?? parts[0];
+    const person = parts.find((p) => p.primary) ?? parts.at(0);
     return {
       id: r.id,
       ...r.fields,

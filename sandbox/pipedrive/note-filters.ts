@@ -1,3 +1,4 @@
+import type { QueryParams } from '../framework/types.js';
 import type { Note } from './notes.js';
 import { ValidationError } from './values.js';
 
@@ -15,7 +16,7 @@ function v1Ms(v: string, field: string, pattern: RegExp): number {
  * GET /v1/notes filters: the record a note is attached to, its author, `updated_since`
  * (`YYYY-MM-DD HH:MM:SS`, v1's format) and `start_date`/`end_date` on the add date.
  */
-export function noteFilter(q: Record<string, string>): (n: Note) => boolean {
+export function noteFilter(q: QueryParams): (n: Note) => boolean {
   const ids = (['deal_id', 'person_id', 'org_id', 'user_id'] as const).filter((k) => q[k] !== undefined && q[k] !== '');
   const since = q.updated_since ? v1Ms(q.updated_since, 'updated_since', V1_TIME) : undefined;
   const from = q.start_date ? v1Ms(q.start_date, 'start_date', DATE) : undefined;

@@ -1,6 +1,6 @@
 import { listParam } from '../framework/query.js';
 import type { Router } from '../framework/router.js';
-import type { SimRequest, SimResponse } from '../framework/types.js';
+import type { QueryParams, SimRequest, SimResponse } from '../framework/types.js';
 import type { PipedriveContext } from './context.js';
 import { ENTITY_SPECS, type EntitySpec } from './entities.js';
 import { createEntity, deleteEntity, renderEntity, updateEntity } from './entity-writes.js';
@@ -71,20 +71,23 @@ function listEntities(ctx: PipedriveContext, spec: EntitySpec, req: SimRequest):
   return ok(data, { next_cursor: page.next_cursor });
 }
 
-function recordFilter(spec: EntitySpec, q: Record<string, string>): (r: StoredRecord) => boolean {
+function recordFilter(spec: EntitySpec, q: QueryParams): (r: StoredRecord) => boolean {
   const since = q.updated_since === undefined ? undefined : parseRfc3339(q.updated_since, 'updated_since');
   const until = q.updated_until === undefined ? undefined : parseRfc3339(q.updated_until, 'updated_until');
   const ids = listParam(q.ids);
   if (ids.length > MAX_IDS) throw new ValidationError(`ids: at most ${MAX_IDS}`);
   const wanted = new Set(ids.map(Number));
-  const extra = Object.entries(spec.filters).filter(([name]) => q[name] !== undefined);
+  const extra = Object.entries(spec.filters).flatMap(([name, test]) => {
+    const value = q[name];
+    return value === undefined ? [] : [{ test, value }];
+  });
   // update_time has whole seconds on the wire, so the bounds compare at that precision too.
   const sec = (ms: number) => Math.floor(ms / 1000) * 1000;
   return (r) =>
     (since === undefined || sec(r.updateMs) >= since) &&
     (until === undefined || sec(r.updateMs) < until) &&
     (wanted.size === 0 || wanted.has(r.id)) &&
-    extra.every(([name, test]) => test(r, q[name]));
+    extra.every(({ test, value }) => test(r, value));
 }
 
 function customFieldKeys(v: string | undefined): ReadonlySet<string> | undefined {

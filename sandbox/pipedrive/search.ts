@@ -1,6 +1,6 @@
 import { listParam } from '../framework/query.js';
 import type { Router } from '../framework/router.js';
-import type { SimRequest, SimResponse } from '../framework/types.js';
+import type { QueryParams, SimRequest, SimResponse } from '../framework/types.js';
 import { STAGES } from './catalog.js';
 import type { EntityName, PipedriveContext } from './context.js';
 import { searchableText } from './custom-values.js';
@@ -64,7 +64,7 @@ function search(ctx: PipedriveContext, name: Searchable, req: SimRequest): SimRe
   return ok({ items }, { next_cursor: page.next_cursor });
 }
 
-function passesFilters(ctx: PipedriveContext, name: Searchable, r: StoredRecord, q: Record<string, string>): boolean {
+function passesFilters(ctx: PipedriveContext, name: Searchable, r: StoredRecord, q: QueryParams): boolean {
   const f = r.fields;
   if (q.organization_id !== undefined && String(f.org_id) !== q.organization_id) return false;
   if (name !== 'deals') return true;
@@ -83,7 +83,7 @@ function texts(ctx: PipedriveContext, name: Searchable, r: StoredRecord, field: 
     case 'title':
       return [String(f.title)];
     case 'address':
-      return f.address ? [String((f.address as { value: string }).value)] : [];
+      return f.address ? [(f.address as { value: string }).value] : [];
     case 'email':
       return values(f.emails);
     case 'phone':

@@ -9,7 +9,7 @@ import {
   type ConnectionProfile,
   type ExpireTokensOptions,
 } from '../framework/simulator.js';
-import type { SimRequest } from '../framework/types.js';
+import { textOf, type SimRequest } from '../framework/types.js';
 import { registerPipedriveAdmin } from './admin-routes.js';
 import { credentialsFromSeed, PipedriveAuth, type Caller } from './auth.js';
 import { ENTITY_NAMES, type Account, type EntityName, type PipedriveContext, type WrittenIds } from './context.js';
@@ -317,7 +317,7 @@ export class PipedriveSimulator extends BaseSimulator<'pipedrive'> {
   async deliverWebhook(b: Record<string, unknown>): Promise<WebhookDelivery> {
     if (typeof b.url !== 'string' || !/^https?:\/\//.test(b.url))
       throw new AdminError('url (http or https) is required');
-    const entity = String(b.entity ?? '');
+    const entity = textOf(b.entity ?? '');
     const spec = Object.values(ENTITY_SPECS).find((s) => s.entity === entity);
     if (!spec) throw new AdminError('entity must be organization, person, deal or activity');
     const r = this.ctx.stores[spec.name].get(Number(b.id));

@@ -1,3 +1,4 @@
+import type { QueryParams } from '../framework/types.js';
 import { intParam } from '../framework/query.js';
 import { parseFilterDate } from './dates.js';
 
@@ -30,7 +31,7 @@ function compare(op: Operator, a: number, b: number): boolean {
  * They are mutually inclusive: one without the other is an error.
  */
 export function dateCondition<T>(
-  query: Record<string, string>,
+  query: QueryParams,
   param: string,
   get: (r: T) => number,
   offsetMinutes: number,
@@ -43,7 +44,7 @@ export function dateCondition<T>(
 }
 
 /** The value and operator of a `<param>` + `<param>Condition` pair, or null when neither is given. */
-function conditionPair(query: Record<string, string>, param: string): { value: string; op: Operator } | null {
+function conditionPair(query: QueryParams, param: string): { value: string; op: Operator } | null {
   const value = query[param];
   const cond = query[`${param}Condition`];
   if (value === undefined && cond === undefined) return null;
@@ -58,7 +59,7 @@ function conditionPair(query: Record<string, string>, param: string): { value: s
 
 /** `<param>` + `<param>Condition` on a number (the supplier invoice list's balance), mutually inclusive too. */
 export function numberCondition<T>(
-  query: Record<string, string>,
+  query: QueryParams,
   param: string,
   get: (r: T) => number,
 ): { predicate: Predicate<T>; key: string } | null {
@@ -71,7 +72,7 @@ export function numberCondition<T>(
 
 /** A plain equality filter on a string property (e.g. financialPeriod=202605). */
 export function equalsFilter<T>(
-  query: Record<string, string>,
+  query: QueryParams,
   param: string,
   get: (r: T) => string,
 ): { predicate: Predicate<T>; key: string } | null {
@@ -81,7 +82,7 @@ export function equalsFilter<T>(
 }
 
 export function enumFilter<T>(
-  query: Record<string, string>,
+  query: QueryParams,
   param: string,
   values: readonly string[],
   get: (r: T) => string,
@@ -100,7 +101,7 @@ export interface Paging {
 }
 
 /** pageNumber is 1-based; pageSize above the maximum is silently capped (documented behaviour). */
-export function parsePaging(query: Record<string, string>, defaultPageSize: number, maxPageSize: number): Paging {
+export function parsePaging(query: QueryParams, defaultPageSize: number, maxPageSize: number): Paging {
   const pn = intParam(query.pageNumber);
   const ps = intParam(query.pageSize);
   if (pn !== undefined && (!Number.isInteger(pn) || pn < 1))

@@ -33,10 +33,11 @@ export function requireObject(v: unknown, field: string): Record<string, unknown
 }
 
 /** Sets or (with null) removes an optional string property. */
-export function setOptional<T extends object, K extends keyof T>(target: T, key: K, v: unknown, field: string): void {
+export function setOptional<K extends string>(target: { [P in K]?: string }, key: K, v: unknown, field: string): void {
   const s = optionalString(v, field);
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- key is a declared optional property, not a map key
   if (s === undefined) delete target[key];
-  else (target as Record<K, unknown>)[key] = s;
+  else target[key] = s;
 }
 
 /** A partial mainAddress: address lines, postal code and city (null removes one), or the country. */

@@ -83,7 +83,7 @@ export const SUPPLIER_DOCUMENT_TYPE_FILTER = [
 export const CREDIT_VERIFICATIONS = ['Disabled', 'DaysPastDue', 'CreditLimit', 'LimitAndDaysPastDue'] as const;
 export type CreditVerification = (typeof CREDIT_VERIFICATIONS)[number];
 
-export const CREDIT_TERMS: Record<string, { description: string; days: number }> = {
+export const CREDIT_TERMS: Partial<Record<string, { description: string; days: number }>> = {
   '10': { description: '10 days', days: 10 },
   '14': { description: '14 days', days: 14 },
   '30': { description: '30 days', days: 30 },

@@ -108,7 +108,8 @@ function addWebsites(
 ): void {
   for (const c of companies) {
     if (!rng.chance(0.7)) continue;
-    const country = COUNTRIES[c.mainAddress.country.id as keyof typeof COUNTRIES];
+    // A country id may be one the fake data has no names for.
+    const country = (COUNTRIES as Partial<Record<string, Country>>)[c.mainAddress.country.id];
     const domain = c.mainContact.email?.split('@')[1] ?? (country ? companyDomain(c.name, country) : undefined);
     if (domain) c.mainContact.web = `www.${domain}`;
   }

@@ -1,3 +1,4 @@
+import { textOf } from '../framework/types.js';
 import { hashSeed, Prng } from '../framework/prng.js';
 import { mutateLifecycle, type DeletePolicy } from './customer-lifecycle.js';
 import {
@@ -109,7 +110,9 @@ export class VismaStore {
       touch: (rec, nowMs) => {
         this.touch(rec, nowMs);
       },
-      changed: () => void this.version++,
+      changed: () => {
+        this.version++;
+      },
       nextReference: () => String(this.counters.nextSupplierInvoiceRef++),
     });
     for (const c of this.customers) this.customerIndex.set(c.number, c);
@@ -388,7 +391,7 @@ function applyCustomerPatch(c: CustomerRecord, patch: Record<string, unknown>): 
         if (!Array.isArray(v)) throw new StoreError('attributes must be an array');
         c.attributes = v.map((a) => {
           const o = requireObject(a, 'attributes[]');
-          return { id: String(o.id), value: String(o.value ?? ''), description: String(o.description ?? '') };
+          return { id: String(o.id), value: textOf(o.value ?? ''), description: textOf(o.description ?? '') };
         });
         break;
       case 'mainAddress':

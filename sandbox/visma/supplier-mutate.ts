@@ -18,7 +18,7 @@ export interface SupplierMutationRequest {
   rescheduleSupplierInvoices?: number;
 }
 
-export interface SupplierMutationResult {
+export type SupplierMutationResult = {
   suppliers: string[];
   deactivatedSuppliers: string[];
   /** Every supplier invoice touched (created, paid or rescheduled). */
@@ -26,7 +26,7 @@ export interface SupplierMutationResult {
   createdSupplierInvoices: string[];
   paidSupplierInvoices: string[];
   rescheduledSupplierInvoices: string[];
-}
+};
 
 export function emptySupplierResult(): SupplierMutationResult {
   return {

@@ -18,8 +18,9 @@ export interface ZendeskContext {
   knobs: KnobValues<typeof ZENDESK_KNOBS>;
   nowMs(): number;
   origin(): string;
-  renderOrg(o: Org): Record<string, unknown>;
-  renderUser(u: User): Record<string, unknown>;
+  // Function properties, not methods: routes pass them to map() unbound.
+  renderOrg: (o: Org) => Record<string, unknown>;
+  renderUser: (u: User) => Record<string, unknown>;
   /** The API caller (the integration's admin user): default requester and submitter. */
   adminUserId(): number;
 }

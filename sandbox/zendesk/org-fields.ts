@@ -1,4 +1,4 @@
-import { isRecord } from '../framework/types.js';
+import { isRecord, textOf } from '../framework/types.js';
 import type { ErrorDetails } from './errors.js';
 
 export const FIELD_TYPES = [
@@ -138,7 +138,7 @@ export class OrgFieldStore {
     const errors: ErrorDetails = {};
     const type = input.type ?? 'text';
     if (typeof type !== 'string' || !(FIELD_TYPES as readonly string[]).includes(type)) {
-      errors.type = [{ description: `Type: ${String(type)} is not a valid field type`, error: 'InvalidValue' }];
+      errors.type = [{ description: `Type: ${textOf(type)} is not a valid field type`, error: 'InvalidValue' }];
     }
     const title = typeof input.title === 'string' ? input.title.trim() : '';
     if (!title) errors.title = [{ description: 'Title: cannot be blank', error: 'BlankValue' }];

@@ -188,8 +188,10 @@ export class OrgStore {
     for (const o of this.byId.values()) {
       if (!(key in o.fields)) continue;
       const v = o.fields[key];
-      if (!onlyValues) delete o.fields[key];
-      else if (typeof v === 'string' && onlyValues.includes(v)) o.fields[key] = null;
+      if (!onlyValues) {
+        const { [key]: _dropped, ...rest } = o.fields;
+        o.fields = rest;
+      } else if (typeof v === 'string' && onlyValues.includes(v)) o.fields[key] = null;
       else if (Array.isArray(v)) o.fields[key] = v.filter((x) => !onlyValues.includes(x));
     }
   }

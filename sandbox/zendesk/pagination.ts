@@ -11,7 +11,8 @@ export interface PageOptions<T> {
   /** Absolute URL of the list endpoint (with `.json`), used in links. */
   url: string;
   offsetLimit: number;
-  render(item: T): unknown;
+  /** A function property: it is passed to map() unbound. */
+  render: (item: T) => unknown;
 }
 
 function encodeCursor(id: number): string {
@@ -70,8 +71,8 @@ function cursorPage<T extends { id: number }>(req: SimRequest, items: readonly T
     hasMore = end < items.length;
   }
   const page = items.slice(start, end);
-  const first = page[0];
-  const last = page[page.length - 1];
+  const first = page.at(0);
+  const last = page.at(-1);
   const link = (dir: 'after' | 'before', cursor: string) =>
     `${opts.url}?${new URLSearchParams({ 'page[size]': String(size), [`page[${dir}]`]: cursor })}`;
   const after = last ? encodeCursor(last.id) : null;

@@ -71,11 +71,11 @@ export function registerOrganizationRoutes(r: Router, ctx: ZendeskContext): void
     const { external_id: ext, name } = req.query;
     if (ext !== undefined && name !== undefined)
       return badRequest('InvalidValue', 'Search by external_id or name, not both');
-    if (!ext && !name) return badRequest('InvalidValue', 'external_id or name is required');
     // Exact, case-insensitive match on either key.
-    const hit = ext
-      ? ctx.orgs.findByExternalId(ext)
-      : ctx.orgs.list().find((o) => o.name.toLowerCase() === name.trim().toLowerCase());
+    let hit: Org | undefined;
+    if (ext) hit = ctx.orgs.findByExternalId(ext);
+    else if (name) hit = ctx.orgs.list().find((o) => o.name.toLowerCase() === name.trim().toLowerCase());
+    else return badRequest('InvalidValue', 'external_id or name is required');
     const list = hit ? [hit] : [];
     return {
       status: 200,

@@ -101,7 +101,7 @@ export function registerTicketRoutes(r: Router, ctx: ZendeskContext): void {
       .filter((t) => t.updatedMs <= horizon && (t.updatedMs > pos.ms || (t.updatedMs === pos.ms && t.id > pos.id)))
       .sort((a, b) => a.updatedMs - b.updatedMs || a.id - b.id);
     const page = eligible.slice(0, perPage);
-    const last = page[page.length - 1];
+    const last = page.at(-1);
     const after = last ? encodeIncrementalCursor(last.updatedMs, last.id) : encodeIncrementalCursor(pos.ms, pos.id);
     return {
       status: 200,

@@ -50,10 +50,10 @@ export function registerUserRoutes(r: Router, ctx: ZendeskContext): void {
 
   r.get('/api/v2/users/search', (req) => {
     const { external_id: ext, query } = req.query;
-    if (!ext && !query) return badRequest('InvalidValue', 'query or external_id is required');
-    const found = ext
-      ? [ctx.users.findByExternalId(ext)].filter((u): u is User => u !== undefined)
-      : ctx.users.search(query);
+    let found: User[];
+    if (ext) found = [ctx.users.findByExternalId(ext)].filter((u): u is User => u !== undefined);
+    else if (query) found = ctx.users.search(query);
+    else return badRequest('InvalidValue', 'query or external_id is required');
     return {
       status: 200,
       body: { users: found.map(ctx.renderUser), next_page: null, previous_page: null, count: found.length },

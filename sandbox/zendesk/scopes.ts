@@ -20,7 +20,7 @@ const SCOPED_RESOURCES = new Set([
 
 function resourceOf(path: string): string | undefined {
   const parts = path.replace(/^\/api\/v2\//, '').split('/');
-  const name = parts[0] === 'incremental' ? parts[1] : parts[0];
+  const name = parts[0] === 'incremental' ? parts.at(1) : parts[0];
   return name !== undefined && SCOPED_RESOURCES.has(name) ? name : undefined;
 }
 

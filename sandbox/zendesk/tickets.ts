@@ -1,4 +1,4 @@
-import { isRecord } from '../framework/types.js';
+import { isRecord, textOf } from '../framework/types.js';
 import type { ErrorDetails } from './errors.js';
 import { isoSeconds } from './org-fields.js';
 
@@ -41,7 +41,7 @@ function pickEnum<T extends string>(
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
   details[field] = [
-    { description: `${field}: ${String(v)} is not one of ${values.join(', ')}`, error: 'InvalidValue' },
+    { description: `${field}: ${textOf(v)} is not one of ${values.join(', ')}`, error: 'InvalidValue' },
   ];
   return undefined;
 }
@@ -150,7 +150,7 @@ export class TicketStore {
  * external_id, priority, type) are omitted when unset instead of sent as null.
  */
 export function renderTicket(t: Ticket, origin: string): Record<string, unknown> {
-  const opt = <K extends string, V>(k: K, v: V | null) => (v === null ? {} : { [k]: v });
+  const opt = <V>(k: string, v: V | null) => (v === null ? {} : { [k]: v });
   return {
     url: `${origin}/api/v2/tickets/${t.id}.json`,
     id: t.id,

@@ -1,4 +1,4 @@
-import { isRecord } from '../framework/types.js';
+import { isRecord, textOf } from '../framework/types.js';
 import type { ErrorDetails } from './errors.js';
 import { isoSeconds } from './org-fields.js';
 
@@ -253,7 +253,7 @@ export class UserStore {
       ];
     }
     if (input.role !== undefined && !(ROLES as readonly unknown[]).includes(input.role)) {
-      details.role = [{ description: `Role: ${String(input.role)} is not a valid role`, error: 'InvalidValue' }];
+      details.role = [{ description: `Role: ${textOf(input.role)} is not a valid role`, error: 'InvalidValue' }];
     }
   }
 
