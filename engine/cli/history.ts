@@ -22,7 +22,7 @@ export function registerHistory(program: Command): void {
           const failures = await state.failures.list(mapping);
           if (o.json) {
             process.stdout.write(
-              `${JSON.stringify({ runs: runs.map((r) => ({ ...r, summary: r.summary ? JSON.parse(r.summary) : null })), failures })}\n`,
+              `${JSON.stringify({ runs: runs.map((r) => ({ ...r, summary: r.summary ? (JSON.parse(r.summary) as unknown) : null })), failures })}\n`,
             );
             return EXIT.ok;
           }

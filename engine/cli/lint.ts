@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { formatDiagnostic, hasErrors, tidyMessage, type Diagnostic } from '../config/diagnostic.js';
 import { lintWithModules } from '../config/lint.js';
 import { EXIT } from './exit-codes.js';
+import { errorMessage } from '../util/text.js';
 
 export function registerLint(program: Command): void {
   program
@@ -19,7 +20,7 @@ export function registerLint(program: Command): void {
       } catch (e) {
         // Every known bad input is a diagnostic; anything left is an mlc bug, still told without a stack trace and never passed.
         process.stderr.write(
-          `mlc lint: could not finish checking (an mlc bug, please report it): ${tidyMessage((e as Error)?.message ?? String(e))}\n`,
+          `mlc lint: could not finish checking (an mlc bug, please report it): ${tidyMessage(errorMessage(e))}\n`,
         );
         process.exitCode = EXIT.config;
         return;

@@ -172,10 +172,8 @@ export async function scaffoldMapping(o: NewOptions): Promise<number> {
   const set = op.custom_fields ? target.custom_fields?.[op.custom_fields] : undefined;
   // A match key inside the custom-field object (Pipedrive's custom_fields.erp_id) is a custom field the flow must provision.
   const keyField = keyPath.length > 1 && set?.payload_path === keyPath[0] ? keyPath.slice(1).join('.') : undefined;
-  const props = ((op.payload_schema as { properties?: unknown } | undefined)?.properties ?? {}) as Record<
-    string,
-    { type?: unknown }
-  >;
+  const schema: { properties?: unknown } | undefined = op.payload_schema;
+  const props = (schema?.properties ?? {}) as Partial<Record<string, { type?: unknown }>>;
   const keyIsString = keyField !== undefined || [props[keyPath[0]]?.type].flat().includes('string');
   // A stream that declares no fields and has no sample gives nothing to go by: "name" is a guess the author checks.
   const srcName = nameField(stream.fields ?? Object.keys(sample ?? { name: '' }), pk);
@@ -236,7 +234,7 @@ export async function scaffoldMapping(o: NewOptions): Promise<number> {
         `the new mapping does not pass lint (an mlc bug, please report it):\n${errors.map(formatDiagnostic).join('\n')}`,
       );
     const plan = planMapping({ root: o.root, mapping: o.name, connections: {}, requireConnections: false });
-    const [result] = await updateFixtures(plan, join(dir, 'fixtures'));
+    const result = (await updateFixtures(plan, join(dir, 'fixtures'))).at(0);
     if (result?.status !== 'updated')
       throw new Error(
         `the new mapping fails its fixture (an mlc bug, please report it): ${result?.error ?? 'no case ran'}`,

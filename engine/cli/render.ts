@@ -12,7 +12,7 @@ function table(rows: (string | number)[][]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
   return rows.map((r) =>
     r
-      .map((v, c) => (typeof v === 'number' ? String(v).padStart(widths[c]) : String(v).padEnd(widths[c])))
+      .map((v, c) => (typeof v === 'number' ? String(v).padStart(widths[c]) : v.padEnd(widths[c])))
       .join('  ')
       .trimEnd(),
   );

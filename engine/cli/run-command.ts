@@ -9,7 +9,7 @@ import { printDiagnostics } from './render.js';
 export class UsageError extends Error {}
 
 /** Runs a command body and turns the engine's errors into the design's exit codes and messages. */
-export async function runCommand(body: () => Promise<number | void>): Promise<void> {
+export async function runCommand(body: () => Promise<number> | Promise<void>): Promise<void> {
   try {
     process.exitCode = (await body()) ?? EXIT.ok;
   } catch (e) {

@@ -33,7 +33,7 @@ export function checkFlow(
 function removeState(stateFile: string): void {
   const dir = dirname(stateFile);
   const name = basename(stateFile);
-  let files: string[] = [];
+  let files: string[];
   try {
     files = readdirSync(dir);
   } catch {

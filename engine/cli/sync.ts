@@ -12,6 +12,7 @@ import { printSyncResult, progressReporter } from './render.js';
 import { runCommand } from './run-command.js';
 import { checkFlow, withSandbox } from './sandbox-run.js';
 import { interruptible } from './interrupt.js';
+import { toJson } from '../util/text.js';
 
 export function exitCodeOf(r: SyncResult): number {
   return r.status === 'ok' ? EXIT.ok : r.status === 'failed_records' ? EXIT.failedRecords : EXIT.cannotRun;
@@ -93,7 +94,12 @@ export function registerSync(program: Command): void {
                   full: o.full,
                   onEvent: watch,
                 }),
-              { json: o.json, beforeExit: session.save },
+              {
+                json: o.json,
+                beforeExit: () => {
+                  session.save();
+                },
+              },
             );
             if (o.json) {
               process.stdout.write(`${JSON.stringify({ ...r, sandbox: { notes: session.notes } })}\n`);
@@ -116,9 +122,9 @@ export function registerSync(program: Command): void {
 async function writtenTargets(stateFile: string, runId: string): Promise<string[]> {
   const state = await StateStore.open(stateFile, { lock: false });
   try {
-    return auditOf(state, runId, 100_000)
-      .filter((a) => (a.action === 'created' || a.action === 'updated') && a.target_id)
-      .map((a) => a.target_id!);
+    return auditOf(state, runId, 100_000).flatMap((a) =>
+      (a.action === 'created' || a.action === 'updated') && a.target_id ? [a.target_id] : [],
+    );
   } finally {
     state.abandon();
   }
@@ -142,4 +148,10 @@ function printExamples(shown: SimulatorExamples[]): void {
   }
 }
 
-const text = (v: unknown) => (typeof v === 'object' ? JSON.stringify(v) : String(v));
+/** A field as the examples show it: text as it is, a number or a boolean as written, anything else as JSON. */
+const text = (v: unknown): string =>
+  typeof v === 'string'
+    ? v
+    : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint'
+      ? String(v)
+      : (toJson(v) ?? typeof v);

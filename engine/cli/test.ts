@@ -43,7 +43,9 @@ async function runOne(
         o.write(`updated  ${name}/${u.name}  (${u.file}): ${describeUpdate(u)}\n`);
       } else {
         failed++;
-        o.write(`FAIL     ${name}/${u.name}  (${u.file}; not updated)\n  ${u.error!.split('\n').join('\n  ')}\n`);
+        o.write(
+          `FAIL     ${name}/${u.name}  (${u.file}; not updated)\n  ${(u.error ?? 'no reason given').split('\n').join('\n  ')}\n`,
+        );
       }
     }
     return { total: results.length, failed, updated };
@@ -59,8 +61,8 @@ async function runOne(
       `FAIL  ${name}/${r.name}  (${r.file}; - expected, + actual)\n${
         r.error
           ? `  ${r.error}`
-          : r
-              .diff!.split('\n')
+          : (r.diff ?? '')
+              .split('\n')
               .map((l) => `  ${l}`)
               .join('\n')
       }\n`,
