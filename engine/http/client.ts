@@ -373,11 +373,13 @@ export class HttpClient {
     const back = at === undefined ? '' : `; the server asked to come back at ${at}`;
     const budget = Math.round(this.budgetMs / 1000);
     const spent = `${Math.round(spentMs / 1000)} s of retries and waits (retry.budget ${budget} s)`;
+    // The last error is a Retryable (an answer) or a network error, which has no status or body.
+    const { status, body } = last as Error & { status?: number; body?: unknown };
     return new HttpError(
       `${req.method ?? 'GET'} ${this.safeUrl(req.url)}: gave up after ${spent}${back}. Last answer: ${last_}`,
       'run',
-      (last as Retryable).status,
-      (last as Retryable).body,
+      status,
+      body,
     );
   }
 

@@ -59,9 +59,10 @@ export class RateLimiter {
     for (;;) {
       const now = this.now();
       let wait = Math.max(0, this.pauseUntil - now, this.lastStart + this.spacingMs - now);
-      if (this.budget) {
-        this.sent = this.sent.filter((t) => t > now - this.budget!.windowMs);
-        if (this.sent.length >= this.budget.requests) wait = Math.max(wait, this.sent[0] + this.budget.windowMs - now);
+      const { budget } = this;
+      if (budget) {
+        this.sent = this.sent.filter((t) => t > now - budget.windowMs);
+        if (this.sent.length >= budget.requests) wait = Math.max(wait, this.sent[0] + budget.windowMs - now);
       }
       if (wait <= 0) break;
       await this.sleep(wait);
