@@ -84,7 +84,7 @@ export async function openSandboxSession(o: SandboxSessionOptions): Promise<Sand
   }
   const save = () => {
     const data: Record<string, unknown> = {};
-    for (const [name, sim] of Object.entries(sandbox.simulators)) data[name] = sim?.snapshot();
+    for (const [name, sim] of Object.entries(sandbox.simulators)) data[name] = sim.snapshot();
     mkdirSync(dirname(o.dataFile), { recursive: true, mode: 0o700 });
     writeFileAtomic(o.dataFile, Buffer.from(JSON.stringify(data)));
   };
@@ -106,7 +106,7 @@ function changeSources(sandbox: Sandbox): string[] {
   const changes: string[] = [];
   for (const [name, sim] of Object.entries(sandbox.simulators)) {
     const d = registry.get(name);
-    if (!sim || !d.mutate || d.role === 'target') continue;
+    if (!d.mutate || d.role === 'target') continue;
     changes.push(`changed in ${labelOf(d)} since the last run: ${d.mutate(sim)}`);
   }
   return changes;
@@ -130,7 +130,7 @@ export function sandboxExamples(sandbox: Sandbox, targetIds: string[], max = 2):
   const shown: SimulatorExamples[] = [];
   for (const [name, sim] of Object.entries(sandbox.simulators)) {
     const d = registry.get(name);
-    if (sim && d.examples) shown.push(d.examples(sim, targetIds, max));
+    if (d.examples) shown.push(d.examples(sim, targetIds, max));
   }
   return shown;
 }
