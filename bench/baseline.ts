@@ -95,11 +95,11 @@ type Json = Record<string, unknown>;
 /** JSONata's $round(x, 2): decimal shift in a string, round half to even. */
 export function round2(arg: number): number {
   let value = arg.toString().split('e');
-  const shifted = +(value[0] + 'e' + (value[1] ? +value[1] + 2 : 2));
+  const shifted = +`${value[0]}e${value[1] ? +value[1] + 2 : 2}`;
   let result = Math.round(shifted);
   if (Math.abs(result - shifted) === 0.5 && Math.abs(result % 2) === 1) result -= 1;
   value = result.toString().split('e');
-  result = +(value[0] + 'e' + (value[1] ? +value[1] - 2 : -2));
+  result = +`${value[0]}e${value[1] ? +value[1] - 2 : -2}`;
   return Object.is(result, -0) ? 0 : result;
 }
 
@@ -364,7 +364,7 @@ async function writeJobs(
         if (job.status === 'completed') {
           running.delete(job.id as string);
           // Create rows are {id, index}; update rows {action, id, status, success} carry no index.
-          const rows = (job.results as Json[]) ?? [];
+          const rows = (job.results as Json[] | undefined) ?? [];
           const byIndex = new Map(rows.filter((r) => r.index !== undefined).map((r) => [r.index as number, r]));
           const byId = new Map(rows.filter((r) => r.index === undefined).map((r) => [r.id as number, r]));
           batch.forEach((item, i) => {
@@ -380,7 +380,7 @@ async function writeJobs(
           });
         } else if (job.status === 'failed' || job.status === 'killed') {
           running.delete(job.id as string);
-          for (const item of batch) onResult(item, false, undefined, `job ${String(job.id)} ${String(job.status)}`);
+          for (const item of batch) onResult(item, false, undefined, `job ${String(job.id)} ${job.status}`);
         }
       }
     }
@@ -455,7 +455,11 @@ export async function runBaseline(o: BaselineOptions): Promise<BaselineResult> {
     // 4. Existing organizations by external_id: one listing for many keys, show_many for a few.
     const ids = new Map<string, number>();
     const remember = (orgs: Json[]) => {
-      for (const org of orgs) if (org.external_id) ids.set(String(org.external_id).toLowerCase(), org.id as number);
+      for (const org of orgs) {
+        // Zendesk's external_id is a string or null.
+        const ext = org.external_id;
+        if (typeof ext === 'string' && ext) ids.set(ext.toLowerCase(), org.id as number);
+      }
     };
     if (items.length > 300) remember(await listAll(zd, `${zbase}/organizations`, 'organizations', ztoken));
     else

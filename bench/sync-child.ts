@@ -166,7 +166,7 @@ function watchNetwork(): () => NonNullable<ChildResult['network']> {
       errors[key] = (errors[key] ?? 0) + 1;
       if (examples.length < 10)
         examples.push(
-          `t=${((performance.now() - started) / 1000).toFixed(1)}s ${init?.method ?? 'GET'} ${new URL(String(input)).pathname}: ${key}`,
+          `t=${((performance.now() - started) / 1000).toFixed(1)}s ${init?.method ?? 'GET'} ${new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).pathname}: ${key}`,
         );
       throw e;
     }
@@ -389,7 +389,7 @@ async function main(): Promise<void> {
 
 main().then(
   () => process.exit(0),
-  (e) => {
+  (e: unknown) => {
     process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
     process.exit(1);
   },

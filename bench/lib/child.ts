@@ -31,7 +31,8 @@ export async function runChild(
   rmSync(resultPath, { force: true });
   writeFileSync(configPath, JSON.stringify({ ...cfg, resultPath }));
   const started = performance.now();
-  let killed = false;
+  // Set by a timer: `as boolean` keeps the read after the await from being narrowed to false.
+  let killed = false as boolean;
   const exitCode = await new Promise<number | null>((resolve) => {
     const child = spawn(process.execPath, [...(o.nodeArgs ?? []), CHILD, configPath], {
       stdio: ['ignore', 'inherit', 'inherit'],

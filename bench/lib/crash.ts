@@ -122,7 +122,7 @@ function sum(into: RequestCounts, c: RequestCounts): void {
 function duplicates(z: Sandbox): number {
   const seen = new Map<string, number>();
   for (const o of zendeskOf(z).organizations()) {
-    const k = String(o.external_id ?? '').toLowerCase();
+    const k = (typeof o.external_id === 'string' ? o.external_id : '').toLowerCase();
     seen.set(k, (seen.get(k) ?? 0) + 1);
   }
   let n = 0;
@@ -245,7 +245,7 @@ export async function runCrash(ctx: CrashContext, organizationsNeeded: number): 
     else final = r;
   }
   const received = recordsReceived(z);
-  const result = final?.result as SyncResult | undefined;
+  const result = final.result as SyncResult | undefined;
   const finalFailed = (result?.flows ?? []).reduce((n, f) => n + f.failed, 0);
   const failuresInState = await failuresLeft(statePath);
   const digest = orgDigest(z);

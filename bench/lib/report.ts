@@ -110,6 +110,12 @@ const pct = (part: number, whole: number) => `${n((100 * part) / Math.max(1e-9, 
 const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
 const head = (cells: string[]) => [row(cells), row(cells.map(() => '---'))];
 
+/** The cap of a large run, in minutes, as the report's options recorded it (20 when they did not). */
+function largeCapMin(r: Report): number {
+  const cap = r.options.defaultLargeCapMin;
+  return typeof cap === 'number' ? cap : 20;
+}
+
 function machine(m: Machine): string {
   return `${m.cpu}, ${m.cores} cores, ${n(m.totalMemoryGB, 1)} GB RAM, ${m.os}; Node ${m.node}`;
 }
@@ -230,11 +236,7 @@ function crashTargets(L: string[], c: CrashReport, s: Scenario): void {
   const why = done
     ? undefined
     : `${c.kills} of ${c.killsWanted} kills landed; final run ${
-        s.child.ok
-          ? 'ok'
-          : `failed: ${String(s.child.error ?? '')
-              .split('\n')[0]
-              .slice(0, 160)}`
+        s.child.ok ? 'ok' : `failed: ${(s.child.error ?? '').split('\n')[0].slice(0, 160)}`
       }`;
   // Fewer kills than asked, or a final run that failed, measured something else than the target's.
   const ok = (x: boolean) => (done ? verdict(x) : `**NOT MEASURED** (${why})`);
@@ -307,10 +309,7 @@ function crashSection(L: string[], c: CrashReport): void {
         x.killAtJobs === undefined ? '—' : `${x.killAtJobs} (+${x.killAfterMs})`,
         x.killed
           ? 'killed'
-          : (x.status ??
-            `exit ${String(x.exitCode)}: ${String(x.error ?? '')
-              .split('\n')[0]
-              .slice(0, 120)}`),
+          : (x.status ?? `exit ${String(x.exitCode)}: ${(x.error ?? '').split('\n')[0].slice(0, 120)}`),
         sec(x.wallMs),
         n(x.receivedAfter),
         n(x.organizationsAfter),
@@ -344,7 +343,7 @@ export function render(r: Report): string {
   const big = r.datasets.find((d) => d.size > SMALL);
   const bigInitial = big ? r.scenarios.find((s) => s.size === big.size && s.id === 'initial') : undefined;
   L.push(
-    `- \`npm run bench\` (no \`--size\`) runs 10,000 customers, then 100,000 with each run capped at ${String(r.options.defaultLargeCapMin ?? 20)} minutes${bigInitial?.child.ok ? `: the 100,000-customer initial load took ${n(bigInitial.child.wallMs / 60_000, 1)} min here, so it stays in the default run` : ''}. \`--size 10000\` or \`--size 100000\` runs one size. A run replaces the sections of the sizes it measured and keeps the others from the previous latest.json; each section says when and on which code it was measured.`,
+    `- \`npm run bench\` (no \`--size\`) runs 10,000 customers, then 100,000 with each run capped at ${largeCapMin(r)} minutes${bigInitial?.child.ok ? `: the 100,000-customer initial load took ${n(bigInitial.child.wallMs / 60_000, 1)} min here, so it stays in the default run` : ''}. \`--size 10000\` or \`--size 100000\` runs one size. A run replaces the sections of the sizes it measured and keeps the others from the previous latest.json; each section says when and on which code it was measured.`,
   );
   L.push('');
   for (const d of r.datasets) renderSize(L, r, d);
@@ -590,11 +589,7 @@ function renderSize(L: string[], r: Report, ds: Dataset): void {
   );
   for (const s of r.scenarios.filter((x) => x.size === size)) {
     const t = flowTotals(s);
-    const status = s.child.ok
-      ? 'ok'
-      : `FAILED: ${String(s.child.error ?? '')
-          .split('\n')[0]
-          .slice(0, 160)}`;
+    const status = s.child.ok ? 'ok' : `FAILED: ${(s.child.error ?? '').split('\n')[0].slice(0, 160)}`;
     L.push(
       row([
         `**${s.id}**: ${s.title}`,
