@@ -124,13 +124,6 @@ function deleteBlock(text: string, start: string): string {
   return [...ls.slice(0, i), ...ls.slice(j)].join('\n');
 }
 
-const valueOf = (text: string, start: string) =>
-  text
-    .split('\n')
-    .find((l) => l.startsWith(start))!
-    .slice(start.length)
-    .trim();
-
 function generate(seed: number): Case[] {
   const rnd = prng(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
@@ -228,6 +221,7 @@ function problems(c: Case, diags: Diagnostic[]): string[] {
     if (!d.file || !Number.isInteger(d.line) || d.line < 1 || !Number.isInteger(d.col) || d.col < 1)
       out.push(`no file and line: ${JSON.stringify(d)}`);
     if (d.message.length > 700) out.push(`message of ${d.message.length} characters`);
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
     if (/[\u0000-\u001f\u007f]/.test(d.message))
       out.push(`control character in message: ${JSON.stringify(d.message.slice(0, 200))}`);
     if (c.huge && d.message.includes(c.huge.slice(0, 81)))
@@ -255,7 +249,7 @@ describe(`lint fuzz (seed ${SEED}, MLC_FUZZ_SEED to change)`, () => {
     try {
       diags = relativeTo(root, lint(root));
     } catch (e) {
-      throw new Error(`seed ${SEED}, case ${c.name}: lint threw ${(e as Error).stack}`);
+      throw new Error(`seed ${SEED}, case ${c.name}: lint threw ${(e as Error).stack}`, { cause: e });
     }
     expect(
       problems(c, diags),

@@ -14,7 +14,8 @@ beforeAll(async () => {
   p = new Project();
 }, 240_000);
 afterAll(() => {
-  p?.remove();
+  // Unassigned when beforeAll failed.
+  (p as Project | undefined)?.remove();
 });
 
 const state = (name: string) => join(p.dir, name, 'state.db');

@@ -13,7 +13,8 @@ beforeAll(async () => {
   p = new Project();
 }, 240_000);
 afterAll(() => {
-  p?.remove();
+  // Unassigned when beforeAll failed.
+  (p as Project | undefined)?.remove();
 });
 
 describe('Ctrl-C during sync', () => {

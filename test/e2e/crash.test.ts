@@ -19,7 +19,8 @@ describe('crash safety of mlc sync (SIGKILL at random moments)', () => {
     e.visma.setFaults({ latencyMs: 40 });
     e.zendesk.setFaults({ latencyMs: 40 });
   }, 200_000);
-  afterAll(() => e?.stop());
+  // Unassigned when beforeAll failed.
+  afterAll(() => (e as E2E | undefined)?.stop());
 
   it('ends with one correct organization per customer, a loadable state and working history after ≥ 10 kills', async () => {
     const args = ['sync', MAPPING, '--connections', e.connectionsFile(), '--state', e.statePath];

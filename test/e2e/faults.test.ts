@@ -97,7 +97,9 @@ describe('visma-zendesk initial load under faults', () => {
     e.visma.setFaults({ malformedRate: 0.15 });
     // Zendesk from the writes on (lookups, jobs, polls); a lost answer to a field create is its own test below.
     const r = await e.sync({
-      onEvent: (ev) => ev.type === 'provision' && env.zendesk.setFaults({ malformedRate: 0.15 }),
+      onEvent: (ev) => {
+        if (ev.type === 'provision') env.zendesk.setFaults({ malformedRate: 0.15 });
+      },
     });
     expect(r.error).toBeUndefined();
     expect(e.visma.stats().total).toBeGreaterThan(20);

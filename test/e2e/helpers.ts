@@ -20,6 +20,7 @@ import {
   type VismaSimulator,
   type ZendeskSimulator,
 } from '../../sandbox/index.js';
+import { textOf } from '../../sandbox/framework/types.js';
 import { runSync, type SyncOptions } from '../../engine/sync/run.js';
 import type { SyncResult } from '../../engine/sync/events.js';
 import { StateStore } from '../../engine/store/state.js';
@@ -289,7 +290,7 @@ export function jobOutcomes(zendesk: ZendeskSimulator): {
       if (r.success === false || 'error' in r) failed++;
       else if (r.action === 'update' || r.status === 'Updated') updates++;
       else if (r.id !== undefined) {
-        const ext = byId.get(Number(r.id)) ?? `id:${String(r.id)}`;
+        const ext = byId.get(Number(r.id)) ?? `id:${textOf(r.id)}`;
         creates.set(ext, (creates.get(ext) ?? 0) + 1);
       } else failed++;
     }

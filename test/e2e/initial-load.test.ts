@@ -33,7 +33,8 @@ describe('visma-zendesk initial load, then a run with no change', () => {
     e = await setup({ size: 120, seed: 5, clock });
     first = await e.sync();
   }, 60_000);
-  afterAll(() => e?.stop());
+  // Unassigned when beforeAll failed.
+  afterAll(() => (e as E2E | undefined)?.stop());
 
   it('has data worth testing: every credit standing and every aging bucket occurs', () => {
     const exp = [...expectedAll(e.visma, FIXED_NOW).values()];

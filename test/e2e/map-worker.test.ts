@@ -13,7 +13,8 @@ describe('mapping on the worker thread (compiled CLI)', () => {
     await ensureBuilt();
     e = await setup({ size: 90, seed: 23, knobs: { zendesk: { rateLimitEnabled: false } } });
   }, 200_000);
-  afterAll(() => e?.stop());
+  // Unassigned when beforeAll failed.
+  afterAll(() => (e as E2E | undefined)?.stop());
 
   const sync = (env: Record<string, string>) =>
     runCli(['sync', MAPPING, '--connections', e.connectionsFile(), '--state', e.statePath, '--json'], { env });

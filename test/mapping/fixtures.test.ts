@@ -34,10 +34,12 @@ describe('mapping fixtures', () => {
 
   it('fails a case where the compiled transform and the interpreter disagree (every fixture is a cross-check)', async () => {
     const plan = planMapping({ root, mapping: 'visma-zendesk', connections: {}, requireConnections: false });
-    const spy = vi.spyOn(FlowMapper.prototype, 'interpretTransform').mockImplementation(async (input) => ({
-      external_id: (input as { number: string }).number,
-      name: 'not what the compiled transform says',
-    }));
+    const spy = vi.spyOn(FlowMapper.prototype, 'interpretTransform').mockImplementation((input) =>
+      Promise.resolve({
+        external_id: (input as { number: string }).number,
+        name: 'not what the compiled transform says',
+      }),
+    );
     try {
       const results = await runFixtures(plan, join(root, 'mappings', 'visma-zendesk', 'fixtures'));
       expect(results.every((r) => !r.ok)).toBe(true);

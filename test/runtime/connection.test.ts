@@ -203,7 +203,7 @@ describe('openConnection', () => {
       .post('/connect/token')
       .times(2)
       .reply((_uri, body) => {
-        const id = new URLSearchParams(String(body)).get('client_id')!;
+        const id = new URLSearchParams(body as string).get('client_id')!;
         ids.push(id);
         return [200, { access_token: `tok-${id}`, expires_in: 3600 }];
       });
@@ -278,7 +278,7 @@ describe('the client and its auth', () => {
       where: 'w',
     });
     expect(conn.client.auth).toBe(conn.auth);
-    let tokenHeaders: Record<string, unknown> = {};
+    let tokenHeaders: Partial<Record<string, string>> = {};
     nock('https://connect.visma.com')
       .post('/connect/token')
       .reply(function () {
@@ -288,7 +288,7 @@ describe('the client and its auth', () => {
     nock('https://api.finance.visma.net').get('/v1/customer').matchHeader('authorization', 'Bearer tok').reply(200, []);
     await conn.client.request({ url: `${conn.baseUrl}/v1/customer` });
     // The token request carries no bearer token of its own.
-    expect(String(tokenHeaders.authorization ?? '')).not.toMatch(/^Bearer/);
+    expect(tokenHeaders.authorization ?? '').not.toMatch(/^Bearer/);
     expect(conn.client.stats.requests).toBe(2);
   });
 });

@@ -223,7 +223,9 @@ describe('response_token cursor', () => {
       });
     const { client } = makeClient(testConnector());
     const reader = new StreamReader({ client, baseUrl: API, vars: {}, name: 'tickets', stream: tickets() });
-    for await (const _p of reader.pages()) _p;
+    for await (const _p of reader.pages()) {
+      // Read every page; the requests are what is checked.
+    }
     expect(seen).toEqual([{ start_time: '0' }, { cursor: 'AC1' }, { cursor: 'AC2' }]);
     expect(reader.cursor()).toBe('AC3');
   });
@@ -240,7 +242,9 @@ describe('response_token cursor', () => {
       });
     const { client } = makeClient(testConnector());
     const r1 = new StreamReader({ client, baseUrl: API, vars: {}, name: 'tickets', stream: tickets(), saved: 'SAVED' });
-    for await (const _p of r1.pages()) _p;
+    for await (const _p of r1.pages()) {
+      // Read every page; the requests are what is checked.
+    }
     const r2 = new StreamReader({
       client,
       baseUrl: API,
@@ -250,7 +254,9 @@ describe('response_token cursor', () => {
       saved: 'SAVED',
       full: true,
     });
-    for await (const _p of r2.pages()) _p;
+    for await (const _p of r2.pages()) {
+      // Read every page; the requests are what is checked.
+    }
     expect(seen).toEqual([{ cursor: 'SAVED' }, { start_time: '0' }]);
     expect(r1.cursor()).toBe('NEXT');
   });
@@ -290,7 +296,9 @@ describe('datetime cursor through StreamReader', () => {
       stream: shippedConnector('visma').streams!.customers,
       saved: '2026-03-10T12:05:00.000Z',
     });
-    for await (const _p of reader.pages()) _p;
+    for await (const _p of reader.pages()) {
+      // Read every page; the requests are what is checked.
+    }
     expect(seen.map((q) => [q.lastModifiedDateTime, q.lastModifiedDateTimeCondition, q.pageNumber])).toEqual([
       ['2026-03-10 12:00:00.000', '>=', '1'],
       ['2026-03-10 12:00:00.000', '>=', '2'],
@@ -317,7 +325,9 @@ describe('datetime cursor through StreamReader', () => {
       stream: shippedConnector('quickbooks').streams!.customers,
       saved: '2026-03-10T12:05:00.000Z',
     });
-    for await (const _p of reader.pages()) _p;
+    for await (const _p of reader.pages()) {
+      // Read every page; the requests are what is checked.
+    }
     expect(query).toBe(
       "SELECT * FROM Customer WHERE MetaData.LastUpdatedTime >= '2026-03-10T12:00:00+00:00' STARTPOSITION 1 MAXRESULTS 1000",
     );

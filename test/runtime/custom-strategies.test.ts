@@ -159,13 +159,13 @@ afterAll(removeTempDirs);
 
 describe('custom strategies, loaded from the project and used by the engine', () => {
   it('a custom paginator and a custom cursor walk a nock API', async () => {
-    const seen: Record<string, string>[] = [];
+    const seen: Partial<Record<string, string>>[] = [];
     nock(API)
       .get('/items')
       .query(true)
       .times(3)
       .reply((uri) => {
-        const q = Object.fromEntries(new URL(uri, API).searchParams);
+        const q: Partial<Record<string, string>> = Object.fromEntries(new URL(uri, API).searchParams);
         seen.push(q);
         const page = Number(q.page_token ?? 1);
         return [200, { data: [{ id: page, version: page * 10 }], paging: page < 3 ? { next: page + 1 } : {} }];

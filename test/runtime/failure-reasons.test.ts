@@ -1,7 +1,7 @@
 // A failure reason is read in `mlc runs` and the failure queue: it names the request once.
 import nock from 'nock';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeDefaultDispatcher, HttpError } from '../../engine/http/client.js';
+import { closeDefaultDispatcher } from '../../engine/http/client.js';
 import { API, failure, makeClient, testConnector, useNock } from './helpers.js';
 
 useNock();

@@ -30,9 +30,10 @@ export function fakeClock(start = Date.UTC(2026, 0, 15, 12, 0, 0)): FakeClock {
   const sleeps: number[] = [];
   return {
     now: () => t,
-    sleep: async (ms: number) => {
+    sleep: (ms: number) => {
       sleeps.push(ms);
       t += ms;
+      return Promise.resolve();
     },
     sleeps,
     advance(ms: number) {
@@ -125,16 +126,18 @@ export function memoryTokens(initial: Record<string, { value: string; expiresAt?
   return {
     data,
     log,
-    async get(kind) {
-      return data.get(kind);
+    get(kind) {
+      return Promise.resolve(data.get(kind));
     },
-    async set(kind, value, expiresAt) {
+    set(kind, value, expiresAt) {
       log.push(`set ${kind}=${value}`);
       data.set(kind, { value, expiresAt });
+      return Promise.resolve();
     },
-    async delete(kind) {
+    delete(kind) {
       log.push(`delete ${kind}`);
       data.delete(kind);
+      return Promise.resolve();
     },
   };
 }

@@ -2,7 +2,7 @@
 import nock from 'nock';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Auth, Connector } from '../../engine/config/types.generated.js';
-import { closeDefaultDispatcher, HttpError } from '../../engine/http/client.js';
+import { closeDefaultDispatcher } from '../../engine/http/client.js';
 import { Redactor, redactHeaders } from '../../engine/http/redact.js';
 import { ErrorRules } from '../../engine/http/rules.js';
 import {
@@ -27,8 +27,8 @@ function sequence(
   method: 'get' | 'post' = 'get',
 ) {
   const state = { calls: 0 };
-  nock(API)
-    [method](path)
+  const scope = nock(API);
+  scope[method](path)
     .query(true)
     .times(100)
     .reply(() => {

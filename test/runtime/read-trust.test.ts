@@ -4,7 +4,7 @@
 import nock from 'nock';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Cursor, Stream } from '../../engine/config/types.generated.js';
-import { closeDefaultDispatcher, HttpError } from '../../engine/http/client.js';
+import { closeDefaultDispatcher } from '../../engine/http/client.js';
 import { Redactor } from '../../engine/http/redact.js';
 import { loadProject } from '../../engine/config/project.js';
 import { createCursor } from '../../engine/read/cursors.js';

@@ -18,7 +18,7 @@ interface SchemaNode {
   enum?: string[];
   oneOf?: SchemaNode[];
   discriminator?: { propertyName: string };
-  properties?: Record<string, SchemaNode>;
+  properties?: Partial<Record<string, SchemaNode>>;
 }
 
 const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'connector.schema.json'), 'utf8')) as {

@@ -377,9 +377,10 @@ describe('lock file', () => {
       realFs.writeFileSync(`${path}.lock`, JSON.stringify({ pid: child.pid, host: hostname() }));
     } finally {
       child.kill('SIGKILL');
-      await new Promise((r) =>
-        child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r),
-      );
+      await new Promise((r) => {
+        if (child.exitCode !== null || child.signalCode !== null) r(undefined);
+        else child.once('exit', r);
+      });
     }
     const s = await StateStore.open(path, { secrets: KEY });
     expect(lockOf(path).pid).toBe(process.pid);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import initSqlJs from 'sql.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecretBox } from '../../engine/store/crypto.js';
-import { StateFileError, StateStore } from '../../engine/store/state.js';
+import { StateStore } from '../../engine/store/state.js';
 import { removeTempDirs, tempDir } from './helpers.js';
 
 const KEY = SecretBox.fromKey('0123456789abcdef'.repeat(4));

@@ -228,7 +228,7 @@ describe('batch writer (Marketo)', () => {
       .post('/v1/companies.json')
       .times(3)
       .reply((_uri, b) => {
-        const input = (parseBody(b).input as unknown[]) ?? [];
+        const input = (parseBody(b).input as unknown[] | undefined) ?? [];
         sizes.push(input.length);
         return [200, { success: true, result: input.map((_, i) => ({ seq: i, id: i, status: 'created' })) }];
       });
@@ -398,9 +398,7 @@ describe('outcomes leave a writer once, through onOutcomes, which it waits for',
   it("a failing store stops the writer (its error is the run's)", async () => {
     nock(API).post('/items').reply(201, { id: 1 });
     const c = ctx({ writer: 'single', method: 'POST', path: '/items' }, 'create');
-    c.onOutcomes = async () => {
-      throw new Error('disk full');
-    };
+    c.onOutcomes = () => Promise.reject(new Error('disk full'));
     await expect(WRITERS.single([item('a')], c)).rejects.toThrow('disk full');
   });
 });
@@ -953,12 +951,13 @@ describe('async_job writer: job slots and the write-intent journal', () => {
         ];
       });
     const c = ctx(fast(zendeskOp().create!), 'create', noAuth(shippedConnector('zendesk')));
-    c.intend = async (batches) => {
+    c.intend = (batches) => {
       events.push(`intend ${batches.map((b) => b.map((i) => i.key).join('+')).join(',')}`);
-      return batches.map((_, i) => `T${i}`);
+      return Promise.resolve(batches.map((_, i) => `T${i}`));
     };
-    c.jobStarted = async (token, id) => {
+    c.jobStarted = (token, id) => {
       events.push(`job ${token}=${id}`);
+      return Promise.resolve();
     };
     const out = await written(WRITERS.async_job, [item('a')], c);
     expect(out[0]).toMatchObject({ ok: true, targetId: '7' });
@@ -994,7 +993,7 @@ describe('async_job writer: job slots and the write-intent journal', () => {
         job_status: { id: uri.split('/').pop(), status: 'completed', results: [{ index: 0, id: 1 }] },
       }));
     const c = ctx(fast(zendeskOp().create!), 'create', noAuth(shippedConnector('zendesk')));
-    c.intend = async (batches) => batches.map((_, i) => `T${i}`);
+    c.intend = (batches) => Promise.resolve(batches.map((_, i) => `T${i}`));
     c.jobStarted = async (_token, id) => {
       await new Promise((r) => setTimeout(r, 10));
       events.push(`journaled ${id}`);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, assert, describe, expect, it } from 'vitest';
 import { definition } from '../../sandbox/marketo/definition.js';
 import { AR_SNAPSHOT_OBJECT, ERP_COMPANY_FIELDS, MarketoSimulator } from '../../sandbox/marketo/index.js';
 import { marketoClient, startMarketo } from './helpers/marketo-client.js';
@@ -64,7 +64,8 @@ describe('Marketo simulator definition (sandbox registry)', () => {
   it('starts a target with the ERP preset fields and ar_snapshot_c, and shows the companies a run wrote', async () => {
     expect(definition).toMatchObject({ system: 'marketo', role: 'target' });
     const s = await definition.start({ seed: 3, size: 10 });
-    sim = s as MarketoSimulator;
+    assert(s instanceof MarketoSimulator);
+    sim = s;
     expect(s.connection).toMatchObject({
       connector: 'marketo',
       base_url: `${s.url}/rest`,
@@ -94,7 +95,8 @@ describe('Marketo simulator definition (sandbox registry)', () => {
   it('a snapshot keeps its own fields rather than the preset', async () => {
     const plain = new MarketoSimulator({ seed: 3, knobs: { customFields: [{ name: 'only', dataType: 'string' }] } });
     const s = await definition.start({ seed: 3, size: 10, snapshot: plain.snapshot() });
-    sim = s as MarketoSimulator;
+    assert(s instanceof MarketoSimulator);
+    sim = s;
     expect((sim.knobs().customFields as Array<{ name: string }>).map((f) => f.name)).toEqual(['only']);
   });
 });

@@ -1,6 +1,6 @@
 // Snapshot/restore keeps everything a continued sandbox needs (records, field hashes, notes, the spent
 // budget, webhooks, a working refresh token); the registry definition starts it and shows what a run wrote.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, assert, describe, expect, it } from 'vitest';
 import { manualClock } from '../../sandbox/framework/clock.js';
 import { definition } from '../../sandbox/pipedrive/definition.js';
 import { PipedriveSimulator } from '../../sandbox/pipedrive/index.js';
@@ -10,7 +10,12 @@ const sims: PipedriveSimulator[] = [];
 afterEach(async () => {
   await Promise.all(sims.splice(0).map((s) => s.stop()));
 });
-const track = (s: PipedriveSimulator) => (sims.push(s), s);
+/** Registers a simulator for teardown; the registry must have started a real PipedriveSimulator. */
+const track = (s: unknown) => {
+  assert(s instanceof PipedriveSimulator);
+  sims.push(s);
+  return s;
+};
 
 describe('Pipedrive snapshot', () => {
   it('restores records, field hashes, notes, webhooks, the spent budget and the credentials', async () => {
@@ -33,7 +38,7 @@ describe('Pipedrive snapshot', () => {
     expect((await pb.get('/v1/webhooks')).body.data).toHaveLength(1);
     expect(b.usageView().budgetUsed).toBe(a.usageView().budgetUsed);
     // Ids and hashes continue where they were: no second record gets id 1, no second field gets the same hash.
-    expect((await pb.post('/api/v2/persons', { name: 'Next' })).body.data.id).toBe(person.id + 1);
+    expect((await pb.post('/api/v2/persons', { name: 'Next' })).body.data.id).toBe((person.id as number) + 1);
     expect((await customField(pb, 'person', 'Other')).key).not.toBe(f.key);
     const t = await oauthToken(b, { grant_type: 'refresh_token', refresh_token: b.connection.values.refresh_token });
     expect(t.status).toBe(200);
@@ -48,7 +53,7 @@ describe('Pipedrive snapshot', () => {
 
 describe('Pipedrive registry definition', () => {
   it('starts a target whose connection matches connectors/pipedrive.yaml', async () => {
-    const sim = track((await definition.start({ seed: 3, size: 10 })) as PipedriveSimulator);
+    const sim = track(await definition.start({ seed: 3, size: 10 }));
     expect(definition).toMatchObject({ system: 'pipedrive', role: 'target' });
     expect(sim.connection).toMatchObject({
       connector: 'pipedrive',
@@ -70,9 +75,7 @@ describe('Pipedrive registry definition', () => {
   });
 
   it('examples: the persons, deals and organizations this run wrote, a person with the most deals first', async () => {
-    const sim = track(
-      (await definition.start({ seed: 3, size: 10, knobs: { rateLimitEnabled: false } })) as PipedriveSimulator,
-    );
+    const sim = track(await definition.start({ seed: 3, size: 10, knobs: { rateLimitEnabled: false } }));
     const pd = pipedriveClient(sim);
     const status = await customField(pd, 'person', 'Payment status', 'enum', ['good', 'overdue']);
     const lonely = (await pd.post('/api/v2/persons', { name: 'Lonely' })).body.data;

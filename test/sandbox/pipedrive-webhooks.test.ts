@@ -8,6 +8,7 @@ import { pipedriveClient, startPipedrive, type PdClient } from './helpers/pipedr
 
 interface Received {
   headers: http.IncomingHttpHeaders;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a webhook body, read as it came for assertions
   body: Record<string, any>;
 }
 
@@ -19,7 +20,7 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
-      received.push({ headers: req.headers, body: JSON.parse(body) as Record<string, any> });
+      received.push({ headers: req.headers, body: JSON.parse(body) as Received['body'] });
       res.statusCode = 200;
       res.end('ok');
     });

@@ -26,8 +26,8 @@ describe('the registered simulators', () => {
       expect(sim.connection.connector).toBe(system);
       expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       // A source the sandbox cannot change shows no delta on a second run; a target shows what it got.
-      if (d.role !== 'target') expect(d.mutate).toBeTypeOf('function');
-      if (d.role !== 'source') expect(d.examples).toBeTypeOf('function');
+      if (d.role !== 'target') expect(typeof d.mutate).toBe('function');
+      if (d.role !== 'source') expect(typeof d.examples).toBe('function');
     } finally {
       await sim.stop();
     }

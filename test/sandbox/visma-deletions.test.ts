@@ -127,7 +127,7 @@ describe('hard delete', () => {
 });
 
 describe('mutate with deactivations, reactivations and deletions', () => {
-  it('changes the requested numbers of customers, each once, and says so in words', async () => {
+  it('changes the requested numbers of customers, each once, and says so in words', () => {
     const s = new VismaSimulator({ seed: 11, size: 200, clock: clock.now });
     clock.set('2026-03-05T08:00:00.000Z');
     const wasInactive = new Set(s.store.customers.filter((c) => c.status === 'Inactive').map((c) => c.number));

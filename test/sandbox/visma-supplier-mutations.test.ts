@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock, manualClock } from '../../sandbox/framework/clock.js';
 import { describeMutation } from '../../sandbox/index.js';
 import { definition } from '../../sandbox/visma/definition.js';
@@ -241,7 +241,7 @@ describe('mutate with supplier counts', () => {
 describe('snapshots and state', () => {
   const NOW = '2026-04-01T06:00:00.000Z';
 
-  it('a compact snapshot keeps changed suppliers and supplier invoices; the restored one numbers on', async () => {
+  it('a compact snapshot keeps changed suppliers and supplier invoices; the restored one numbers on', () => {
     const a = new VismaSimulator({ seed: 31, size: 80, clock: fixedClock(NOW) });
     a.mutate({ suppliers: 2, supplierInvoices: 2, paySupplierInvoices: 1, rescheduleSupplierInvoices: 1 });
     a.deactivateSupplier('50010');
@@ -310,8 +310,11 @@ describe('snapshots and state', () => {
 
 describe('a continued sandbox (definition.mutate)', () => {
   const NOW = '2026-05-01T06:00:00.000Z';
-  const start = (snapshot?: unknown) =>
-    definition.start({ seed: 7, size: 60, clock: fixedClock(NOW), snapshot }) as Promise<VismaSimulator>;
+  const start = async (snapshot?: unknown) => {
+    const s = await definition.start({ seed: 7, size: 60, clock: fixedClock(NOW), snapshot });
+    assert(s instanceof VismaSimulator);
+    return s;
+  };
 
   it('changes suppliers only once a run has read them; the customer-side changes stay the same', async () => {
     const first = await start();

@@ -118,7 +118,7 @@ describe('Zendesk bulk jobs', () => {
     expect(validate('JobStatusObject', b)).toEqual([]);
     expect(sim.findOrganization('o1')!.notes).toBe('n1');
 
-    const bulk = await zd.put<JobBody>(`/api/v2/organizations/update_many?ids=${one.id},${two.id}`, {
+    const bulk = await zd.put<JobBody>(`/api/v2/organizations/update_many?ids=${Number(one.id)},${Number(two.id)}`, {
       organization: { tags: ['vip'] },
     });
     await waitForJob(zd, bulk.body.job_status.id);

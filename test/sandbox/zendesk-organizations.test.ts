@@ -18,7 +18,7 @@ type OrgsBody = {
   count?: number;
 };
 
-beforeAll(async () => {
+beforeAll(() => {
   validate = zendeskValidator();
 });
 

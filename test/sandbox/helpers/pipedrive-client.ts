@@ -9,7 +9,9 @@ export interface PdResponse<T = PdBody> {
 /** The Pipedrive envelope, loosely typed for assertions. */
 export interface PdBody {
   success: boolean;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests reach into answers of every shape
   data?: any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as data
   additional_data?: any;
   error?: string;
   error_info?: string;

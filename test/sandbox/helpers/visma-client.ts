@@ -20,6 +20,7 @@ export async function vismaToken(sim: VismaSimulator, overrides: Record<string, 
 }
 
 /** GET with a bearer token; returns status, headers and parsed JSON. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T: the shape the test asserts on
 export async function vismaGet<T = unknown>(
   sim: VismaSimulator,
   token: string,
