@@ -166,7 +166,7 @@ function watchNetwork(): () => NonNullable<ChildResult['network']> {
       errors[key] = (errors[key] ?? 0) + 1;
       if (examples.length < 10)
         examples.push(
-          `t=${((performance.now() - started) / 1000).toFixed(1)}s ${init?.method ?? 'GET'} ${new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url).pathname}: ${key}`,
+          `t=${((performance.now() - started) / 1000).toFixed(1)}s ${init?.method ?? 'GET'} ${new URL(urlOf(input)).pathname}: ${key}`,
         );
       throw e;
     }
@@ -385,6 +385,11 @@ async function main(): Promise<void> {
   out.cpu = { userMs: ru.userCPUTime / 1000, systemMs: ru.systemCPUTime / 1000 };
   out.memory = memory();
   writeFileSync(cfg.resultPath, JSON.stringify(out));
+}
+
+/** The URL a fetch was given, as text (String() of a Request is "[object Request]"). */
+function urlOf(input: string | URL | Request): string {
+  return typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
 }
 
 main().then(
