@@ -6,10 +6,11 @@ import { ConfigError } from '../config/diagnostic.js';
 import { parseFixtureNow } from '../config/fixture-check.js';
 import { displayPath } from '../config/project.js';
 import { changedPaths, setTopLevel } from '../config/yaml-update.js';
-import type { Mapping } from '../config/types.generated.js';
+import type { Flow, Mapping } from '../config/types.generated.js';
 import { canonicalJson } from './canonical.js';
 import { FlowMapper } from './flow-mapper.js';
 import { jsonDiff } from '../util/diff.js';
+import { errorMessage } from '../util/text.js';
 import type { MappingPlan } from '../sync/plan.js';
 
 /**
@@ -19,7 +20,8 @@ import type { MappingPlan } from '../sync/plan.js';
 export interface FixtureCase {
   description?: string;
   flow: string;
-  now: string;
+  /** When the case runs; a case without one runs at the real time */
+  now?: string;
   record: Record<string, unknown>;
   related?: Record<string, unknown[]>;
   expect?: Record<string, unknown>;
@@ -65,7 +67,7 @@ async function crossCheck(
   input: Record<string, unknown>,
   payload: Record<string, unknown>,
 ): Promise<string | undefined> {
-  const interpreted = await mapper.interpretTransform(input).catch((e: Error) => ({ error: e.message }));
+  const interpreted = await mapper.interpretTransform(input).catch((e: unknown) => ({ error: errorMessage(e) }));
   if (canonicalJson(interpreted) === canonicalJson(payload)) return undefined;
   return `the compiled transform and the JSONata interpreter disagree on this record: an mlc bug, please report it (MLC_JSONATA_COMPILER=off runs the interpreter only). - interpreter, + compiled:\n${jsonDiff(interpreted, payload)}`;
 }
@@ -85,12 +87,18 @@ export async function runFixtures(plan: MappingPlan, dir: string): Promise<Fixtu
       out.push({ file, name, flow: '?', ok: false, error: `invalid fixture YAML: ${(e as Error).message}` });
       continue;
     }
-    const flow = plan.mapping.flows[c.flow];
+    // The case names its flow in its own YAML: it may name none of the mapping's.
+    const flows: Partial<Record<string, Flow>> = plan.mapping.flows;
+    const flow = flows[c.flow];
     if (!flow) {
       out.push({ file, name, flow: c.flow, ok: false, error: `no flow "${c.flow}" in mapping ${plan.mapping.name}` });
       continue;
     }
-    const op = plan.target.connector.operations![flow.to];
+    const op = plan.target.connector.operations?.[flow.to];
+    if (!op) {
+      out.push({ file, name, flow: c.flow, ok: false, error: `no operation "${flow.to}" in the target connector` });
+      continue;
+    }
     const clock = c.now === undefined ? { date: new Date() } : parseFixtureNow(c.now);
     if ('problem' in clock) {
       out.push({ file, name, flow: c.flow, ok: false, error: clock.problem });

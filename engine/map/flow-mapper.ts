@@ -4,6 +4,7 @@ import { transformSource } from '../config/transform-source.js';
 import { compile, evaluate, getPath, holds, interpret, interpretedBecause } from './expression.js';
 import { mappingBindings } from './bindings.js';
 import type { Clock } from './functions.js';
+import { plainText } from '../util/text.js';
 
 export interface MappedRecord {
   payload: Record<string, unknown>;
@@ -88,6 +89,6 @@ export class FlowMapper {
         ? await holds(when, input, this.label('recompute.when'), this.bindings)
         : true
       : false;
-    return { payload, matchValue: String(mv), clockDependent };
+    return { payload, matchValue: plainText(mv), clockDependent };
   }
 }

@@ -3,6 +3,7 @@
  * through `clock` (and $now/$millis are re-bound to it) so fixtures and tests are deterministic.
  * Each has a declared signature, checked at every call (compiled or interpreted alike) and by lint.
  */
+import { plainText } from '../util/text.js';
 import {
   arityOf,
   arityProblem,
@@ -210,7 +211,7 @@ export function mappingFunctions(clock: Clock): Record<string, MappingFunction> 
     agingBucket: {
       impl: (days: unknown) => {
         if (days === undefined) return undefined;
-        if (!Number.isFinite(days)) throw new Error(`$agingBucket: days is ${String(days)}, not a number of days`);
+        if (!Number.isFinite(days)) throw new Error(`$agingBucket: days is ${plainText(days)}, not a number of days`);
         return agingBucket(days as number);
       },
       doc: `The AR aging bucket of a days-overdue number: ${AGING_BUCKETS.join(', ')}.`,

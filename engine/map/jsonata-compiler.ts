@@ -70,8 +70,11 @@ const CONSTRUCTS: Record<string, string> = {
 };
 const unsupported = (what: string) => new Unsupported(CONSTRUCTS[what] ?? what);
 
+/** Thrown inside a compiled expression to give the input to JSONata; made once, as it is thrown often. */
+class Bail extends Error {}
+const BAIL = new Bail('left to the JSONata interpreter');
 const bail = (): never => {
-  throw FALLBACK;
+  throw BAIL;
 };
 
 // JSONata tags the sequences that paths and filters build: a one-item sequence stands for its
@@ -165,8 +168,9 @@ function deepEqual(a: unknown, b: unknown): boolean {
 function arrayOf(v: unknown, type: 'number' | 'string'): unknown[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v)) return typeof v === type ? [v] : bail();
-  for (const x of v) if (typeof x !== type) bail();
-  return v;
+  const items: unknown[] = v;
+  for (const x of items) if (typeof x !== type) bail();
+  return items;
 }
 const num = (v: unknown): number | undefined =>
   v === undefined ? undefined : typeof v === 'number' && Number.isFinite(v) ? v : bail();
@@ -184,7 +188,13 @@ const sumOf = (a: unknown[]) => {
 export const COMPILED_BUILTINS: Partial<
   Record<keyof typeof JSONATA_BUILTINS, { arity: number[]; fn: (...a: unknown[]) => unknown }>
 > = {
-  sum: { arity: [1], fn: (a) => (a === undefined ? undefined : sumOf(arrayOf(a, 'number')!)) },
+  sum: {
+    arity: [1],
+    fn: (a) => {
+      const items = arrayOf(a, 'number');
+      return items && sumOf(items);
+    },
+  },
   count: { arity: [1], fn: (a) => (a === undefined ? 0 : Array.isArray(a) ? a.length : 1) },
   max: {
     arity: [1],
@@ -221,7 +231,14 @@ export const COMPILED_BUILTINS: Partial<
   },
   uppercase: { arity: [1], fn: (v) => str(v)?.toUpperCase() },
   lowercase: { arity: [1], fn: (v) => str(v)?.toLowerCase() },
-  length: { arity: [1], fn: (v) => (str(v) === undefined ? undefined : [...(v as string)].length) },
+  length: {
+    arity: [1],
+    fn: (v) => {
+      const s = str(v);
+      // Code points, not UTF-16 units, as JSONata counts them.
+      return s === undefined ? undefined : Array.from(s).length;
+    },
+  },
   contains: {
     arity: [2],
     fn: (v, t) => {
@@ -268,16 +285,14 @@ class Frame {
   }
 
   lookup(name: string): unknown {
-    let top: Frame = this;
-    for (let f: Frame | undefined = this; f; f = f.parent) {
-      if (f.vars) {
-        const v = f.vars.get(name);
-        if (v !== undefined || f.vars.has(name)) return v;
-      }
-      top = f;
+    if (this.vars) {
+      const v = this.vars.get(name);
+      if (v !== undefined || this.vars.has(name)) return v;
     }
-    if (name === '$') return top.input;
-    if (top.bindings && hasOwn(top.bindings, name)) return top.bindings[name];
+    if (this.parent) return this.parent.lookup(name);
+    // The outermost frame: the input, then the bindings, then the built-ins.
+    if (name === '$') return this.input;
+    if (this.bindings && hasOwn(this.bindings, name)) return this.bindings[name];
     return hasOwn(BUILTINS, name) ? BUILTINS[name].fn : undefined;
   }
 }
@@ -307,7 +322,7 @@ function compileFilters(list: unknown, scope: Scope): ((input: unknown, env: Fra
     if (pred.type === 'number' && Object.keys(pred).every((k) => ['type', 'value', 'position'].includes(k))) {
       const at = Math.floor(pred.value as number);
       return (input) => {
-        const items = Array.isArray(input) ? input : [input];
+        const items: unknown[] = Array.isArray(input) ? input : [input];
         const item = items[at < 0 ? items.length + at : at];
         if (Array.isArray(item)) bail();
         return sequence(item === undefined ? [] : [item]);
@@ -528,8 +543,8 @@ function compileUnary(node: Node, scope: Scope): Fn {
     case '-': {
       const e = compileNode(node.expression as Node, scope);
       return (ctx, env) => {
-        const v = e(ctx, env);
-        return v === undefined ? undefined : -num(v)!;
+        const n = num(e(ctx, env));
+        return n === undefined ? undefined : -n;
       };
     }
     case '[': {

@@ -47,13 +47,13 @@ export async function mapRecord(mapper: FlowMapper, shape: PayloadShape, input: 
     const mapped = await mapper.map(full);
     const { setKey, renames } = shape;
     if (setKey && renames.length && mapped.payload[setKey] && typeof mapped.payload[setKey] === 'object') {
-      const fields = { ...(mapped.payload[setKey] as Record<string, unknown>) };
+      const fields = new Map(Object.entries(mapped.payload[setKey] as Record<string, unknown>));
       for (const [from, to] of renames)
-        if (from in fields) {
-          fields[to] = fields[from];
-          delete fields[from];
+        if (fields.has(from)) {
+          fields.set(to, fields.get(from));
+          fields.delete(from);
         }
-      mapped.payload[setKey] = fields;
+      mapped.payload[setKey] = Object.fromEntries(fields);
     }
     return { key, kind: 'mapped', ...mapped, hash: payloadHash(mapped.payload) };
   } catch (e) {

@@ -9,6 +9,8 @@ import { FlowMapper } from './flow-mapper.js';
 import { mapRecord, type MapInput } from './map-record.js';
 import type { MapWorkerInit } from './map-pool.js';
 
+if (!parentPort) throw new Error('the map worker runs only as a worker thread');
+const port = parentPort;
 const init = workerData as MapWorkerInit;
 // The mapping's custom functions are modules: this thread imports its own copies by path.
 await loadMappingFunctions(init.mappingFile);
@@ -22,9 +24,12 @@ const mapper = new FlowMapper(
   () => new Date(now),
 );
 
-parentPort!.on('message', async (msg: { id: number; now: number; inputs: MapInput[] }) => {
+async function mapBatch(msg: { id: number; now: number; inputs: MapInput[] }): Promise<void> {
   now = msg.now;
   const outputs = [];
   for (const input of msg.inputs) outputs.push(await mapRecord(mapper, init.shape, input));
-  parentPort!.postMessage({ id: msg.id, outputs });
-});
+  port.postMessage({ id: msg.id, outputs });
+}
+
+// mapRecord answers every failure of a record; anything else rejects unhandled and ends the worker, as before.
+port.on('message', (msg: { id: number; now: number; inputs: MapInput[] }) => void mapBatch(msg));
