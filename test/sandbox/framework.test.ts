@@ -15,6 +15,7 @@ import { parseQuery } from '../../sandbox/framework/query.js';
 import { FixedWindowLimiter } from '../../sandbox/framework/rate-limiter.js';
 import { Router } from '../../sandbox/framework/router.js';
 import { RequestStats } from '../../sandbox/framework/stats.js';
+import { textOf } from '../../sandbox/framework/types.js';
 
 const h = (name: string) => () => ({ status: 200, body: name });
 
@@ -135,5 +136,15 @@ describe('Clocks, knobs, limiter, stats, faults', () => {
     expect(seqA.every((x) => x === null || [500, 502, 503].includes(x))).toBe(true);
     const burst = new FaultInjector(1, { burst429: 2 });
     expect([burst.decide(), burst.decide(), burst.decide()].map((d) => d.burst)).toEqual([1, 1, null]);
+  });
+});
+
+describe('textOf (client values in messages and lookups)', () => {
+  it('keeps strings and primitives as String() writes them and shows objects and arrays as JSON', () => {
+    expect(textOf('abc')).toBe('abc');
+    expect([textOf(5), textOf(true), textOf(null), textOf(undefined)]).toEqual(['5', 'true', 'null', 'undefined']);
+    expect(textOf({ a: 1 })).toBe('{"a":1}');
+    // String(['tok']) is 'tok': an array must not pass for the token it holds.
+    expect(textOf(['tok'])).toBe('["tok"]');
   });
 });
