@@ -11,7 +11,8 @@ interface AstNode {
   [k: string]: unknown;
 }
 
-const isConstructor = (n: unknown): n is AstNode & { lhs: [AstNode, AstNode][] } =>
+// Only the list is checked: its pairs are whatever the parser put there.
+const isConstructor = (n: unknown): n is AstNode & { lhs: [AstNode | undefined, unknown][] } =>
   !!n &&
   typeof n === 'object' &&
   (n as AstNode).type === 'unary' &&

@@ -27,8 +27,10 @@ function checkedFunction(name: string, params: readonly Param[], fn: Fn): Fn {
 /** Binds a loaded function module of a mapping, checked against its declared parameters. */
 export function bindFunction(mappingFile: string): (ref: CustomRef, exported: Fn) => void {
   return (ref, exported) => {
+    const { fn } = ref;
+    if (!fn) throw new Error(`custom ${ref.kind} module "${ref.spec.module}" is bound as a function (an mlc bug)`);
     const fns = mappingFunctions.get(mappingFile) ?? {};
-    fns[ref.fn!.name] = checkedFunction(ref.fn!.name, ref.fn!.params, exported);
+    fns[fn.name] = checkedFunction(fn.name, fn.params, exported);
     mappingFunctions.set(mappingFile, fns);
   };
 }

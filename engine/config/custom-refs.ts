@@ -9,7 +9,17 @@ import { containedIn } from './contained.js';
 import type { Diagnostic } from './diagnostic.js';
 import { arityOf, type Param } from './jsonata-vocabulary.js';
 import { displayPath, entryExists, type Loaded } from './project.js';
-import type { Connector, CustomFunction, Mapping, Results, Stream, Write } from './types.generated.js';
+import type {
+  Connector,
+  CustomFieldSet,
+  CustomFunction,
+  Mapping,
+  Operation,
+  Results,
+  Stream,
+  Write,
+} from './types.generated.js';
+import { errorMessage } from '../util/text.js';
 import type { YamlFile, YamlPath } from './yaml-file.js';
 
 export type CustomKind = 'auth' | 'paginator' | 'cursor' | 'writer' | 'result reader' | 'webhook verifier' | 'function';
@@ -85,12 +95,13 @@ function connectorRefs(c: Loaded<Connector>): CustomRef[] {
     add('result reader', (w as { results?: Results } | undefined)?.results, 'type', [...at, 'results']);
   };
   for (const [n, s] of Object.entries(data.streams ?? {})) stream(s, ['streams', n]);
-  for (const [n, f] of Object.entries(data.custom_fields ?? {})) {
+  // Lint reads files that fail the schema too: any entry may be null.
+  for (const [n, f] of Object.entries<CustomFieldSet | null>(data.custom_fields ?? {})) {
     stream(f?.list, ['custom_fields', n, 'list']);
     write(f?.create, ['custom_fields', n, 'create']);
     write(f?.update, ['custom_fields', n, 'update']);
   }
-  for (const [n, op] of Object.entries(data.operations ?? {}))
+  for (const [n, op] of Object.entries<Operation | null>(data.operations ?? {}))
     for (const k of ['upsert', 'create', 'update'] as const) write(op?.[k], ['operations', n, k]);
   add('webhook verifier', data.webhook, 'verifier', ['webhook']);
   return out;
@@ -110,7 +121,7 @@ export function paramsOf(declared: readonly string[]): Param[] {
 export function customSignatures(m: Mapping | undefined): Record<string, readonly Param[]> {
   const fns = m && typeof m === 'object' && m.functions && typeof m.functions === 'object' ? m.functions : {};
   return Object.fromEntries(
-    Object.entries(fns).flatMap(([n, f]: [string, CustomFunction]) =>
+    Object.entries<CustomFunction | null>(fns).flatMap(([n, f]) =>
       Array.isArray(f?.params) ? [[n, paramsOf(f.params)]] : [],
     ),
   );
@@ -120,7 +131,7 @@ function mappingRefs(m: Loaded<Mapping>): CustomRef[] {
   const data = (m.data ?? m.raw) as Mapping | undefined;
   if (!data || typeof data !== 'object' || !data.functions || typeof data.functions !== 'object') return [];
   const base = dirname(m.path);
-  return Object.entries(data.functions).flatMap(([name, f]) =>
+  return Object.entries<CustomFunction | null>(data.functions).flatMap(([name, f]) =>
     f && typeof f.module === 'string'
       ? [
           {
@@ -221,7 +232,7 @@ export async function loadRef(
     problem = interfaceProblem(ref, exported);
     if (!problem) bind(ref, exported as Fn);
   } catch (e) {
-    problem = `custom ${ref.kind} module "${ref.spec.module}" cannot be loaded: ${(e as Error)?.message ?? String(e)}`;
+    problem = `custom ${ref.kind} module "${ref.spec.module}" cannot be loaded: ${errorMessage(e)}`;
   }
   exportProblems.set(key, problem ?? '');
   return problem ? ref.yaml.diagAt(ref.at, 'error', problem) : undefined;

@@ -16,7 +16,7 @@ export function formatDiagnostic(d: Diagnostic): string {
 }
 
 export function hasErrors(diags: readonly Diagnostic[], strict = false): boolean {
-  return diags.some((d) => d.severity === 'error' || (strict && d.severity === 'warning'));
+  return diags.some((d) => d.severity === 'error' || strict);
 }
 
 /** Thrown where a config problem stops a command; carries the diagnostics for the CLI to render. */
@@ -46,6 +46,7 @@ const MAX_MESSAGE = 600;
  */
 export function tidyMessage(message: string): string {
   const printable = message.replace(
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what this escapes
     /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
@@ -54,7 +55,9 @@ export function tidyMessage(message: string): string {
     const quoted = run.startsWith('"') && run.length > 1;
     const body = quoted ? run.slice(1, -1) : run;
     if (body.length <= MAX_EXCERPT) return run;
-    const cut = `${[...body].slice(0, MAX_EXCERPT - 1).join('')}…`;
+    // Code points, so a cut never splits a surrogate pair.
+    const head = Array.from(body).slice(0, MAX_EXCERPT - 1).join('');
+    const cut = `${head}…`;
     return `${quoted ? `"${cut}"` : cut} (${body.length} characters)`;
   });
   // Values with quotes or spaces inside escape the rule above; no real message is this long.

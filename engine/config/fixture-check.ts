@@ -20,7 +20,7 @@ export function parseFixtureNow(value: unknown): { date: Date } | { problem: str
   if (!m) return { problem: `"now" must be a date and time with its offset (Z or +01:00), ${example}; got "${value}"` };
   const [, y, mo, d, h, mi, sec] = m.map(Number);
   const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-  if (mo < 1 || mo > 12 || d < 1 || d > days || h > 23 || mi > 59 || (sec ?? 0) > 59)
+  if (mo < 1 || mo > 12 || d < 1 || d > days || h > 23 || mi > 59 || sec > 59)
     return { problem: `"now" is not a real date and time: "${value}" (${example})` };
   return { date: new Date(value.trim()) };
 }

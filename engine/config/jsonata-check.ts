@@ -40,17 +40,25 @@ interface AstNode {
  * (mappings have them; connector expressions run on JSONata alone): names of the built-in mapping
  * functions, or signatures by name (a mapping's custom functions beside them).
  */
+// Array.isArray narrows a readonly array to any[]; this keeps the element type.
+const isNameList = (k: readonly string[] | Readonly<Record<string, readonly Param[]>>): k is readonly string[] =>
+  Array.isArray(k);
+
 export function checkJsonata(
   expr: string,
   knownFunctions: readonly string[] | Readonly<Record<string, readonly Param[]>>,
   boundVariables: readonly string[] = [],
 ): JsonataProblem[] {
-  const signatures: Readonly<Record<string, readonly Param[]>> = Array.isArray(knownFunctions)
+  const builtIn: Readonly<Partial<Record<string, readonly Param[]>>> = MAPPING_FUNCTION_SIGNATURES;
+  const signatures: Readonly<Record<string, readonly Param[]>> = isNameList(knownFunctions)
     ? Object.fromEntries(
-        knownFunctions.flatMap((n) => (MAPPING_FUNCTION_SIGNATURES[n] ? [[n, MAPPING_FUNCTION_SIGNATURES[n]]] : [])),
+        knownFunctions.flatMap((n) => {
+          const sig = builtIn[n];
+          return sig ? [[n, sig]] : [];
+        }),
       )
-    : (knownFunctions as Readonly<Record<string, readonly Param[]>>);
-  const names = Array.isArray(knownFunctions) ? (knownFunctions as readonly string[]) : Object.keys(knownFunctions);
+    : knownFunctions;
+  const names = isNameList(knownFunctions) ? knownFunctions : Object.keys(knownFunctions);
   let ast: AstNode;
   try {
     ast = jsonata(expr).ast() as AstNode;
@@ -68,10 +76,12 @@ export function checkJsonata(
   // The call on the right of `~>` gets the left side as its first argument.
   const applied = new Set<AstNode>();
   walk(ast, (node) => {
-    if (node.type === 'bind' && (node.lhs as AstNode)?.type === 'variable')
+    if (node.type === 'bind' && (node.lhs as AstNode | undefined)?.type === 'variable')
       local.add(String((node.lhs as AstNode).value));
-    if (node.type === 'lambda') for (const a of (node.arguments as AstNode[]) ?? []) local.add(String(a.value));
-    if (node.type === 'apply' && (node.rhs as AstNode)?.type === 'function') applied.add(node.rhs as AstNode);
+    if (node.type === 'lambda')
+      for (const a of (node.arguments as AstNode[] | undefined) ?? []) local.add(String(a.value));
+    if (node.type === 'apply' && (node.rhs as AstNode | undefined)?.type === 'function')
+      applied.add(node.rhs as AstNode);
   });
   walk(ast, (node) => {
     if ((node.type === 'function' || node.type === 'partial') && node.procedure?.type === 'variable') {
@@ -92,7 +102,7 @@ export function checkJsonata(
       if (node.type === 'partial') return;
       const sig = ours.has(name) ? signatures[name] : undefined;
       const arity = sig ? arityOf(sig) : ours.has(name) ? undefined : BUILTIN_ARITY.get(name);
-      const count = ((node.arguments as AstNode[]) ?? []).length + (applied.has(node) ? 1 : 0);
+      const count = ((node.arguments as AstNode[] | undefined) ?? []).length + (applied.has(node) ? 1 : 0);
       const wrong = arity && arityProblem(name, arity, count, sig ? usageOf(name, sig) : undefined);
       if (wrong) problems.push({ index, message: wrong, severity: 'error' });
     }
@@ -136,7 +146,7 @@ export function rootFields(expr: string): { name: string; index: number }[] {
     const node = n as AstNode;
     if (node.type === 'lambda') return;
     if (node.type === 'path') {
-      const steps = (node.steps as AstNode[]) ?? [];
+      const steps = (node.steps as AstNode[] | undefined) ?? [];
       steps.forEach((step, i) => {
         if (i === 0 && rooted && step.type === 'name') add(step);
         else if (i === 0 && step.type !== 'name') rec(step, rooted);

@@ -17,6 +17,7 @@ import { fsErrorReason } from './read-text.js';
 import { checkConnections, checkConnector, checkMapping } from './references.js';
 import { transformSource } from './transform-source.js';
 import type { Connections, Connector, Mapping } from './types.generated.js';
+import { errorMessage } from '../util/text.js';
 
 function byPosition(a: Diagnostic, b: Diagnostic): number {
   return a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col;
@@ -55,7 +56,7 @@ export function bestEffort(loaded: Loaded<unknown>, check: () => Diagnostic[]): 
         line: 1,
         col: 1,
         severity: 'error',
-        message: `mlc could not finish checking this file (an mlc bug, please report it): ${(e as Error)?.message ?? String(e)}`,
+        message: `mlc could not finish checking this file (an mlc bug, please report it): ${errorMessage(e)}`,
         path: '',
       },
     ];
@@ -167,7 +168,7 @@ function lintInMapping(abs: string, mapping: string, opts: LoadOptions): Diagnos
   const m = loadFile<Mapping>(mappingFile, 'mapping', []);
   const flows = ((m.data ?? m.raw) as Partial<Mapping> | undefined)?.flows;
   const uses = Object.values(flows && typeof flows === 'object' ? flows : {}).some((f) => {
-    const t = (f as { transform?: unknown })?.transform;
+    const t = (f as { transform?: unknown } | null)?.transform;
     return typeof t === 'string' && transformSource(mappingFile, t).file === abs;
   });
   if (uses) return diags;

@@ -5,6 +5,7 @@ import type { Diagnostic } from './diagnostic.js';
 import { fsErrorReason } from './read-text.js';
 import { validateAgainstSchema, type SchemaName } from './schema-validator.js';
 import { YamlFile } from './yaml-file.js';
+import { errorMessage } from '../util/text.js';
 
 export interface Loaded<T> {
   /** Absolute path */
@@ -46,7 +47,7 @@ export function loadFile<T>(abs: string, schema: SchemaName, diagnostics: Diagno
         line: 1,
         col: 1,
         severity: 'error',
-        message: `cannot check this file against the ${schema} schema: ${(e as Error)?.message ?? String(e)}`,
+        message: `cannot check this file against the ${schema} schema: ${errorMessage(e)}`,
         path: '',
       },
     ];

@@ -24,7 +24,7 @@ export function unreadableReason(abs: string): string | undefined {
 }
 
 export function fsErrorReason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException)?.code;
+  const code = (e as NodeJS.ErrnoException | null | undefined)?.code;
   switch (code) {
     case 'ELOOP':
       return 'is a symbolic link loop (the link points back at itself), so it cannot be read';
@@ -94,7 +94,7 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
       if (b === 0xf4) hi = 0x8f; // past U+10FFFF
     } else return i;
     for (let k = 1; k <= n; k++) {
-      const c = bytes[i + k];
+      const c = bytes.at(i + k);
       if (c === undefined || c < (k === 1 ? lo : 0x80) || c > (k === 1 ? hi : 0xbf)) return i;
     }
     i += n + 1;

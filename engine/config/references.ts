@@ -1,5 +1,6 @@
 import { closest } from '../util/closest.js';
 import { unclosedPlaceholders, variablesIn } from '../util/template.js';
+import { plainText } from '../util/text.js';
 import { lintAuth } from '../auth/registry.js';
 import { lintCursor } from '../read/cursors.js';
 import { lintPagination } from '../read/paginators.js';
@@ -66,12 +67,13 @@ export function checkConnector(name: string, c: Loaded<Connector>): Diagnostic[]
   out.push(...templateDiagnostics(yaml, data));
   out.push(...checkCustomRefs(c, 'connector'));
   if (data.webhook) out.push(...placed(yaml, ['webhook'], data.webhook, lintWebhook(data.webhook)));
-  const auths: [YamlPath, Auth][] = [
+  // Lint reads files that fail the schema too: an auth may be missing or not an object at all.
+  const auths: [YamlPath, unknown][] = [
     [['auth'], data.auth],
-    ...Object.entries(data.auth_options ?? {}).map(([k, a]): [YamlPath, Auth] => [['auth_options', k], a]),
+    ...Object.entries(data.auth_options ?? {}).map(([k, a]): [YamlPath, unknown] => [['auth_options', k], a]),
   ];
   for (const [at, auth] of auths)
-    if (auth && typeof auth === 'object') out.push(...placed(yaml, at, auth, lintAuth(auth)));
+    if (auth && typeof auth === 'object') out.push(...placed(yaml, at, auth, lintAuth(auth as Auth)));
   for (const [sname, s] of Object.entries(data.streams ?? {})) out.push(...checkStream(yaml, ['streams', sname], s));
   for (const [fname, f] of Object.entries(data.custom_fields ?? {})) {
     out.push(...checkStream(yaml, ['custom_fields', fname, 'list'], f.list));
@@ -186,13 +188,14 @@ function isTemplate(path: YamlPath, def: string | undefined): boolean {
 /** A strategy's own problems, each at the key it names (when the spec has it) or at the spec. */
 function placed(yaml: YamlFile, at: YamlPath, spec: object, problems: StrategyProblem[]): Diagnostic[] {
   return problems.map((p) => {
-    const onKey = !!p.key && Object.hasOwn(spec, p.key);
-    return yaml.diagAt(onKey ? [...at, p.key!] : at, p.severity ?? 'error', p.message, !onKey && at.length === 1);
+    const onKey = p.key && Object.hasOwn(spec, p.key) ? p.key : undefined;
+    return yaml.diagAt(onKey ? [...at, onKey] : at, p.severity ?? 'error', p.message, !onKey && at.length === 1);
   });
 }
 
-function checkStream(yaml: YamlFile, at: YamlPath, s: Stream): Diagnostic[] {
-  if (!s || typeof s !== 'object') return [];
+function checkStream(yaml: YamlFile, at: YamlPath, raw: unknown): Diagnostic[] {
+  if (!raw || typeof raw !== 'object') return [];
+  const s = raw as Stream;
   const templates = [s.path, ...Object.values(s.query ?? {}), ...Object.values(s.headers ?? {})].filter(
     (t): t is string => typeof t === 'string',
   );
@@ -256,6 +259,7 @@ export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Proje
   const streams = Object.keys(src?.streams ?? {});
   const ops = Object.keys(tgt?.operations ?? {});
   const flowNames = Object.keys(data.flows);
+  const flowsByName: Readonly<Partial<Mapping['flows']>> = data.flows;
   for (const [fname, flow] of Object.entries(data.flows)) {
     const at = ['flows', fname];
     const stream = src?.streams?.[flow.from];
@@ -286,7 +290,8 @@ export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Proje
             `connector "${data.source.connector}" has no stream "${join.from}"${suggest(join.from, streams)}`,
           ),
         );
-      const first = String(join.on ?? '').split('.')[0];
+      const on: unknown = join.on; // what the file says, checked or not
+      const first = plainText(on ?? '').split('.')[0];
       if (js?.fields && join.on && !js.fields.includes(first))
         out.push(
           yaml.diagAt(
@@ -298,7 +303,7 @@ export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Proje
       if (join.where) out.push(...jsonataDiagnostics(yaml, [...at, 'join', jname, 'where'], join.where, functions));
     }
     for (const dep of flow.depends_on ?? [])
-      if (!data.flows[dep])
+      if (!flowsByName[dep])
         out.push(
           yaml.diagAt([...at, 'depends_on'], 'error', `no flow "${dep}" in this mapping${suggest(dep, flowNames)}`),
         );
@@ -370,7 +375,7 @@ function functionNameClashes(yaml: YamlFile, data: Mapping): Diagnostic[] {
  * Cycles of depends_on (a flow needing itself among them), each at the dependency that closes it
  * in the cycle's first flow in file order, so the user is taken to the line to change.
  */
-function flowCycles(yaml: YamlFile, flows: Mapping['flows']): Diagnostic[] {
+function flowCycles(yaml: YamlFile, flows: Readonly<Partial<Mapping['flows']>>): Diagnostic[] {
   const names = Object.keys(flows);
   const depsOf = (name: string): string[] => {
     const d: unknown = flows[name]?.depends_on;
@@ -387,12 +392,9 @@ function flowCycles(yaml: YamlFile, flows: Mapping['flows']): Diagnostic[] {
       ring.length === 1
         ? `flow "${first}" depends on itself`
         : `flows depend on each other in a cycle: ${[...ring, first].join(' -> ')}`;
+    const deps: unknown = flows[first]?.depends_on;
     out.push(
-      yaml.diagAt(
-        ['flows', first, 'depends_on', (flows[first].depends_on as unknown[]).indexOf(next)],
-        'error',
-        message,
-      ),
+      yaml.diagAt(['flows', first, 'depends_on', Array.isArray(deps) ? deps.indexOf(next) : -1], 'error', message),
     );
   };
   // Depth-first: a dependency on a flow still on the current path closes a cycle.
@@ -431,9 +433,10 @@ export function checkConnections(c: Loaded<Connections>, project: Project): Diag
     }
     if (conn.auth !== undefined) {
       const options = Object.keys(connector.data?.auth_options ?? {});
-      if (connector.data && !options.includes(String(conn.auth))) {
+      const auth: unknown = conn.auth; // what the file says, checked or not
+      if (connector.data && !options.includes(String(auth))) {
         const known = options.length
-          ? suggest(String(conn.auth), options)
+          ? suggest(String(auth), options)
           : ' (it offers no auth_options; remove "auth" to use its default auth)';
         out.push(
           yaml.diagAt(
@@ -481,7 +484,7 @@ export function checkConnections(c: Loaded<Connections>, project: Project): Diag
       }
       for (const m of val.matchAll(ENV_REF)) {
         const ref = m[1];
-        const idx = (m.index ?? 0) + 2;
+        const idx = m.index + 2;
         const [kind, name] = ref.split(':', 2);
         if ((kind !== 'env' && kind !== 'store') || !name) {
           out.push(
@@ -503,7 +506,7 @@ export function checkConnections(c: Loaded<Connections>, project: Project): Diag
           );
         }
       }
-      if (vars[k]?.secret && !/\$\{(env|store):/.test(val) && val !== '') {
+      if (Object.hasOwn(vars, k) && vars[k].secret && !/\$\{(env|store):/.test(val) && val !== '') {
         out.push(
           yaml.diagAt(
             vpath,

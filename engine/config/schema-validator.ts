@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from './diagnostic.js';
 import { closest } from '../util/closest.js';
+import { plainText } from '../util/text.js';
 import type { YamlFile } from './yaml-file.js';
 
 export type SchemaName = 'connector' | 'mapping' | 'connections';
@@ -159,7 +160,7 @@ function toDiagnostic(
   switch (err.keyword) {
     case 'additionalProperties': {
       const key = String(p.additionalProperty);
-      const allowed = Object.keys((err.parentSchema as { properties?: object })?.properties ?? {});
+      const allowed = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       const hint = closest(key, allowed);
       const msg = `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : allowed.length ? ` (expected one of: ${allowed.join(', ')})` : ''}`;
       return file.diagAt([...path, key], 'error', msg, true);
@@ -211,8 +212,9 @@ function toDiagnostic(
 /** The names a discriminated oneOf accepts: each branch's const (or enum) of the tag. */
 function discriminatorNames(err: ErrorObject, tag: string, defs: Definitions): string[] {
   const branches = (err.parentSchema as SchemaNode | undefined)?.oneOf ?? [];
+  const byName: Partial<Definitions> = defs; // a $ref may name no definition
   return branches.flatMap((b) => {
-    const prop = (b.$ref ? defs[defName(b.$ref)] : b)?.properties?.[tag];
-    return prop?.const !== undefined ? [String(prop.const)] : (prop?.enum ?? []).map(String);
+    const prop = (b.$ref ? byName[defName(b.$ref)] : b)?.properties?.[tag];
+    return prop?.const !== undefined ? [plainText(prop.const)] : (prop?.enum ?? []).map(String);
   });
 }

@@ -31,10 +31,9 @@ export function stringLeaves(schemaName: SchemaName, data: unknown): Leaf[] {
         continue;
       }
       if (node.oneOf && node.discriminator && value && typeof value === 'object') {
-        const tag = (value as Record<string, unknown>)[node.discriminator.propertyName];
-        node = node.oneOf.find(
-          (b) => (resolve(b, undefined).node?.properties?.[node!.discriminator!.propertyName]?.const ?? null) === tag,
-        );
+        const key = node.discriminator.propertyName;
+        const tag = (value as Record<string, unknown>)[key];
+        node = node.oneOf.find((b) => (resolve(b, undefined).node?.properties?.[key]?.const ?? null) === tag);
         continue;
       }
       break;

@@ -119,7 +119,7 @@ export class YamlFile {
       if (isMap(cur)) {
         const pair = cur.items.find((p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
         if (!pair) return { node: cur, keyNode, exact: false };
-        keyNode = (pair.key as Node) ?? null;
+        keyNode = (pair.key as Node | null | undefined) ?? null;
         cur = pair.value;
       } else if (isSeq(cur) && typeof seg === 'number') {
         const item = cur.items[seg];
@@ -127,10 +127,10 @@ export class YamlFile {
         keyNode = null;
         cur = item;
       } else {
-        return { node: (cur as Node) ?? null, keyNode, exact: false };
+        return { node: (cur as Node | null | undefined) ?? null, keyNode, exact: false };
       }
     }
-    return { node: (cur as Node) ?? keyNode, keyNode, exact: true };
+    return { node: (cur as Node | null | undefined) ?? keyNode, keyNode, exact: true };
   }
 
   /** Offset of a node's start; `onKey` points at the key of a mapping entry rather than its value. */
@@ -177,7 +177,7 @@ export class YamlFile {
         const parentIndent = this.text.slice(this.text.lastIndexOf('\n', start) + 1, start).search(/\S/);
         const indent = explicit
           ? Math.max(0, parentIndent) + Number(explicit[1])
-          : /^[ ]*/.exec(body.split('\n').find((l) => l.trim() !== '') ?? '')![0].length;
+          : (/^[ ]*/.exec(body.split('\n').find((l) => l.trim() !== '') ?? '')?.[0].length ?? 0);
         return this.walk(headerEnd + 1, value, clamped, node.type, indent);
       }
       default:
