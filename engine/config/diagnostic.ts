@@ -56,7 +56,9 @@ export function tidyMessage(message: string): string {
     const body = quoted ? run.slice(1, -1) : run;
     if (body.length <= MAX_EXCERPT) return run;
     // Code points, so a cut never splits a surrogate pair.
-    const head = Array.from(body).slice(0, MAX_EXCERPT - 1).join('');
+    const head = Array.from(body)
+      .slice(0, MAX_EXCERPT - 1)
+      .join('');
     const cut = `${head}…`;
     return `${quoted ? `"${cut}"` : cut} (${body.length} characters)`;
   });
