@@ -419,6 +419,7 @@ export interface Stream {
    * Fields a mapping may use (for lint); omit to allow any.
    */
   fields?: string[];
+  deletion?: Deletion;
 }
 /**
  * One request, no pages.
@@ -691,6 +692,43 @@ export interface StringMap10 {
   [k: string]: string;
 }
 /**
+ * How a deleted or deactivated record of this stream shows. Flows that read the stream say what they do with it (on_delete). A record merely missing from a page is never a deletion.
+ */
+export interface Deletion {
+  /**
+   * A JSONata expression.
+   */
+  status?: string;
+  /**
+   * A JSONata expression.
+   */
+  tombstone?: string;
+  /**
+   * Webhook event operations that mean the record was deleted.
+   */
+  webhook_operations?: string[];
+  /**
+   * For sources that hard-delete without telling: a periodic listing of every key (cheapest paging) compared with the mirror. Only a complete, successful listing counts.
+   */
+  reconcile?: {
+    /**
+     * A duration such as 500ms, 30s, 5m, 2h, 1d.
+     */
+    every?: string;
+    query?: StringMap11;
+    /**
+     * Records per page of the listing, where the pagination takes a size.
+     */
+    page_size?: number;
+  };
+}
+/**
+ * Query parameters for the cheapest listing (ids only, largest page).
+ */
+export interface StringMap11 {
+  [k: string]: string;
+}
+/**
  * Writing one kind of target record: an upsert endpoint, or create and update endpoints (with a lookup where the API has no upsert).
  */
 export interface Operation {
@@ -718,7 +756,7 @@ export interface Operation {
 export interface Lookup {
   method?: Method;
   path: string;
-  query?: StringMap11;
+  query?: StringMap12;
   batch_size?: number;
   records: Jsonata;
   /**
@@ -739,7 +777,7 @@ export interface Lookup {
 /**
  * {keys} is the comma-joined batch of keys; {key} a single key.
  */
-export interface StringMap11 {
+export interface StringMap12 {
   [k: string]: string;
 }
 /**
@@ -888,7 +926,7 @@ export interface Job {
    */
   many?: {
     path: string;
-    query?: StringMap12;
+    query?: StringMap13;
     /**
      * A JSONata expression.
      */
@@ -921,7 +959,7 @@ export interface Job {
 /**
  * {ids} is the comma-joined job ids.
  */
-export interface StringMap12 {
+export interface StringMap13 {
   [k: string]: string;
 }
 /**
@@ -1159,6 +1197,13 @@ export interface Flow {
    * Flows that must run first (persons after organizations).
    */
   depends_on?: string[];
+  on_delete?: OnDelete;
+  /**
+   * Overrides how often the source stream's key-set reconcile runs for this flow (the stream's deletion.reconcile.every).
+   */
+  reconcile?: {
+    every: Duration;
+  };
 }
 /**
  * Related records of another source stream, handed to the transform as an array. A change to one of them re-maps its parent.
@@ -1192,6 +1237,23 @@ export interface CustomField {
     name: string;
     value: string;
   }[];
+}
+/**
+ * What the flow does when a source record is deleted or deactivated (as the source stream's `deletion` declares). Every deletion is an audit row with its evidence; a record never written to the target ends skipped. A record that comes back (reactivated) is written again normally.
+ */
+export interface OnDelete {
+  /**
+   * mark: write the payload `transform` derives through the flow's operation (a status field, a cleared balance; unchanged payloads are not written again); archive / delete: call the target operation `operation` for the record's target id (delete then forgets the target record); ignore: write nothing (audited as delete_ignored).
+   */
+  action: "mark" | "archive" | "delete" | "ignore";
+  /**
+   * For mark: a JSONata expression, or the name of a .jsonata file beside mapping.yaml. Input: the last known source record with its joins, plus `deletion` (kind, detail, run_id, at); $deletion is the same object.
+   */
+  transform?: string;
+  /**
+   * For archive and delete: an operation of the target connector that takes the target id (DELETE /organizations/{id}.json).
+   */
+  operation?: string;
 }
 /**
  * Credentials profiles: which account of each system. Values may be ${env:NAME} or ${store:NAME} (the encrypted credential store) references.

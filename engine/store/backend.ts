@@ -58,6 +58,39 @@ export interface MirrorRepository {
   isEmpty(s: StreamRef): Promise<boolean>;
   /** Forgets every record of the stream (it is read again from scratch) */
   clear(s: StreamRef): Promise<void>;
+  /**
+   * The keys of the stream's mirror that `listedKeys` does not have, in key order (a reconcile's
+   * candidates). One statement whatever the number of keys: the listing travels as one parameter.
+   */
+  missingFrom(s: StreamRef, listedKeys: string[]): Promise<string[]>;
+}
+
+/** How a source record is known to be deleted or deactivated (DESIGN "Records deleted or deactivated"). */
+export interface DeletionEvidence {
+  /** status: a status expression matched; tombstone: a change feed said so; webhook; reconcile: absent from a complete listing */
+  kind: 'status' | 'tombstone' | 'webhook' | 'reconcile';
+  /** What showed it: the expression and the value it saw, the webhook event id, the reconcile run */
+  detail: string;
+  runId: string;
+  /** ISO instant it was seen */
+  at: string;
+}
+
+/** Source records known to be deleted or deactivated, by stream and key, with their evidence. */
+export interface DeletionRepository {
+  /** Records (replaces) the evidence of these keys */
+  mark(s: StreamRef, rows: { key: string; evidence: DeletionEvidence }[]): Promise<void>;
+  /** Forgets these keys (reactivated, or listed again) */
+  clear(s: StreamRef, keys: string[]): Promise<void>;
+  /** The evidence of those of these keys that are marked */
+  load(s: StreamRef, keys: string[]): Promise<Map<string, DeletionEvidence>>;
+  count(s: StreamRef): Promise<number>;
+}
+
+/** The last complete key-set reconcile of each stream (a partial one is never recorded). */
+export interface ReconcileRepository {
+  last(s: StreamRef): Promise<{ at: string; runId: string } | undefined>;
+  record(s: StreamRef, at: string, runId: string): Promise<void>;
 }
 
 export interface LinkRepository {
@@ -333,6 +366,8 @@ export interface Repositories {
   provisioned: ProvisionedRepository;
   fingerprints: FingerprintRepository;
   writtenPayloads: WrittenPayloadRepository;
+  deletions: DeletionRepository;
+  reconciles: ReconcileRepository;
   meta: MetaRepository;
 }
 

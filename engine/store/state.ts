@@ -48,6 +48,10 @@ export const TABLES: Record<string, string> = {
   // The payload last written per target record (values in the value log, like the mirror's).
   written:
     '(mapping TEXT, flow TEXT, key TEXT, hash TEXT, data TEXT, pos INTEGER, len INTEGER, PRIMARY KEY (mapping, flow, key)) WITHOUT ROWID',
+  // Source records deleted or deactivated, with the evidence (JSON).
+  deletions:
+    '(connection TEXT, stream TEXT, key TEXT, evidence TEXT, PRIMARY KEY (connection, stream, key)) WITHOUT ROWID',
+  reconciles: '(connection TEXT, stream TEXT, at TEXT, run_id TEXT, PRIMARY KEY (connection, stream))',
 };
 
 const INDEXES = `

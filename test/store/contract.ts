@@ -82,6 +82,62 @@ export function describeBackendContract(name: string, open: () => Promise<Contra
       expect((await b.mirror.load(S, [])).size).toBe(0);
     });
 
+    it('mirror.missingFrom: the mirror keys a listing lacks, in key order, per stream; at 100,000 keys', async () => {
+      const b = await state();
+      await b.mirror.put(
+        S,
+        ['c', 'a', 'b', 'd'].map((key) => ({ key, version: '1', data: null })),
+      );
+      await b.mirror.put(INVOICES, [{ key: 'x', version: '1', data: null }]);
+      expect(await b.mirror.missingFrom(S, ['b', 'z'])).toEqual(['a', 'c', 'd']);
+      expect(await b.mirror.missingFrom(S, ['a', 'b', 'c', 'd'])).toEqual([]);
+      expect(await b.mirror.missingFrom(S, [])).toEqual(['a', 'b', 'c', 'd']);
+      expect(await b.mirror.missingFrom({ connection: 'erp', stream: 'none' }, ['a'])).toEqual([]);
+      const many = Array.from({ length: 100_000 }, (_, i) => `k${String(i).padStart(6, '0')}`);
+      const big: StreamRef = { connection: 'erp', stream: 'big' };
+      await b.mirror.put(
+        big,
+        many.map((key) => ({ key, version: '1', data: null })),
+      );
+      const started = Date.now();
+      const listed = many.filter((_, i) => i % 1000 !== 7);
+      expect(await b.mirror.missingFrom(big, listed)).toEqual(many.filter((_, i) => i % 1000 === 7));
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+
+    it('deletions: marked with evidence, replaced, cleared, loaded and counted per stream', async () => {
+      const b = await state();
+      const ev = (detail: string) => ({ kind: 'status' as const, detail, runId: 'r1', at: AT });
+      expect((await b.deletions.load(S, ['a'])).size).toBe(0);
+      await b.deletions.mark(S, [
+        { key: 'a', evidence: ev("status = 'Inactive': Inactive") },
+        { key: 'b', evidence: ev('x') },
+      ]);
+      await b.deletions.mark(S, [
+        { key: 'b', evidence: { kind: 'tombstone', detail: 'Deleted', runId: 'r2', at: AT } },
+      ]);
+      await b.deletions.mark(INVOICES, [{ key: 'a', evidence: ev('i') }]);
+      expect(sorted(await b.deletions.load(S, ['a', 'b', 'x']))).toEqual([
+        ['a', ev("status = 'Inactive': Inactive")],
+        ['b', { kind: 'tombstone', detail: 'Deleted', runId: 'r2', at: AT }],
+      ]);
+      expect(await b.deletions.count(S)).toBe(2);
+      await b.deletions.clear(S, ['a', 'x']);
+      await b.deletions.clear(S, []);
+      expect([...(await b.deletions.load(S, ['a', 'b'])).keys()]).toEqual(['b']);
+      expect(await b.deletions.count(S)).toBe(1);
+      expect(await b.deletions.count(INVOICES)).toBe(1);
+    });
+
+    it('reconciles: the last complete one per stream, replaced by the next', async () => {
+      const b = await state();
+      expect(await b.reconciles.last(S)).toBeUndefined();
+      await b.reconciles.record(S, AT, 'r1');
+      await b.reconciles.record(S, '2026-01-22T12:00:00.000Z', 'r2');
+      expect(await b.reconciles.last(S)).toEqual({ at: '2026-01-22T12:00:00.000Z', runId: 'r2' });
+      expect(await b.reconciles.last(INVOICES)).toBeUndefined();
+    });
+
     it('links: the parent each child names now; children loaded per parent in key order, with data only', async () => {
       const b = await state();
       const link = { ...F, rel: 'invoices' };

@@ -4,6 +4,7 @@ import { TransactionGate, type Exec } from './gate.js';
 import { SqlAudit, SqlFailures, SqlRuns } from './history.js';
 import { SqlFingerprints, SqlPending, SqlProvisioned, SqlTargets, SqlWrittenPayloads } from './flow.js';
 import { SqlCredentials, SqlTokens } from './secrets.js';
+import { SqlDeletions, SqlReconciles } from './deletions.js';
 import { SqlCursors, SqlLinks, SqlMeta, SqlMirror } from './source.js';
 import { SqlWriteIntents } from './write-intents.js';
 
@@ -21,6 +22,8 @@ function repositories(s: StateStore, x: Exec): Repositories {
     provisioned: new SqlProvisioned(s, x),
     fingerprints: new SqlFingerprints(s, x),
     writtenPayloads: new SqlWrittenPayloads(s, x),
+    deletions: new SqlDeletions(s, x),
+    reconciles: new SqlReconciles(s, x),
     meta: new SqlMeta(s, x),
   };
 }
@@ -44,6 +47,8 @@ export class SqlJsBackend implements StateBackend {
   readonly provisioned: Repositories['provisioned'];
   readonly fingerprints: Repositories['fingerprints'];
   readonly writtenPayloads: Repositories['writtenPayloads'];
+  readonly deletions: Repositories['deletions'];
+  readonly reconciles: Repositories['reconciles'];
   readonly meta: Repositories['meta'];
   readonly tokens: SqlTokens;
   readonly credentials: SqlCredentials;
@@ -69,6 +74,8 @@ export class SqlJsBackend implements StateBackend {
     this.provisioned = root.provisioned;
     this.fingerprints = root.fingerprints;
     this.writtenPayloads = root.writtenPayloads;
+    this.deletions = root.deletions;
+    this.reconciles = root.reconciles;
     this.meta = root.meta;
     this.inside = repositories(state, this.gate.inside);
     const persist = () => this.checkpoint();

@@ -28,6 +28,11 @@ const CHILDREN = `SELECT l.parent_key, m.data, m.pos, m.len FROM json_each(?) j
     AND (m.data IS NOT NULL OR m.pos IS NOT NULL)
   ORDER BY j.key, l.child_key`;
 
+// EXCEPT sorts both sides once (a temporary B-tree), so a listing of 100,000 keys is one
+// statement of n log n work, never a lookup per key.
+const MISSING = `SELECT key FROM mirror WHERE connection = ? AND stream = ?
+  EXCEPT SELECT value FROM json_each(?) ORDER BY 1`;
+
 export class SqlCursors implements CursorRepository {
   constructor(
     private readonly s: StateStore,
@@ -119,6 +124,13 @@ export class SqlMirror implements MirrorRepository {
   isEmpty(r: StreamRef): Promise<boolean> {
     const sql = 'SELECT 1 AS x FROM mirror WHERE connection = ? AND stream = ? LIMIT 1';
     return this.x(() => !this.s.get(sql, [r.connection, r.stream]));
+  }
+
+  missingFrom(r: StreamRef, listedKeys: string[]): Promise<string[]> {
+    return this.x(() => {
+      const params = [r.connection, r.stream, JSON.stringify(listedKeys)];
+      return this.s.all<{ key: string }>(MISSING, params).map((x) => x.key);
+    });
   }
 
   clear(r: StreamRef): Promise<void> {
