@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { dirname } from 'node:path';
-import { runSync } from '../sync/run.js';
+import { runSync, type SyncRunResult } from '../sync/run.js';
 import type { SyncResult } from '../sync/events.js';
+import type { ReconcileSummary } from '../sync/reconcile.js';
 import { sandboxExamples } from '../sandbox/session.js';
 import type { SimulatorExamples } from '../../sandbox/index.js';
 import { StateStore } from '../store/state.js';
@@ -23,6 +24,7 @@ interface SyncFlags {
   state?: string;
   flow?: string;
   full?: boolean;
+  reconcile?: boolean;
   json?: boolean;
   sandbox?: boolean;
   size: number;
@@ -45,6 +47,7 @@ export function registerSync(program: Command): void {
     .option(...STATE_OPTION)
     .option('--flow <name>', 'run only this flow')
     .option('--full', 'ignore saved cursors and read everything')
+    .option('--reconcile', "list the source's keys now (due or not) and mark the records it no longer has as deleted")
     .option('--json', 'print one JSON object with the counts')
     .option('--sandbox', 'run against local simulators of the systems (no accounts needed)')
     .option('--size <n>', 'sandbox: number of simulated customers (a new sandbox only)', wholeNumber(1), 200)
@@ -67,12 +70,13 @@ export function registerSync(program: Command): void {
                 statePath: statePath(o),
                 flow: o.flow,
                 full: o.full,
+                reconcile: o.reconcile,
                 onEvent: watch,
               }),
             { json: o.json },
           );
           if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-          else printSyncResult(r);
+          else printResult(r);
           return exitCodeOf(r);
         }
         return withSandbox(
@@ -92,6 +96,7 @@ export function registerSync(program: Command): void {
                   statePath: stateFile,
                   flow: o.flow,
                   full: o.full,
+                  reconcile: o.reconcile,
                   onEvent: watch,
                 }),
               {
@@ -105,7 +110,7 @@ export function registerSync(program: Command): void {
               process.stdout.write(`${JSON.stringify({ ...r, sandbox: { notes: session.notes } })}\n`);
             } else {
               for (const n of session.notes) process.stdout.write(`sandbox: ${n}\n`);
-              printSyncResult(r, 'sync (sandbox)');
+              printResult(r, 'sync (sandbox)');
               printExamples(sandboxExamples(session.sandbox, await writtenTargets(stateFile, r.runId)));
               process.stdout.write(
                 `\nRun it again to see a delta sync; state and simulated data are in ${dirname(stateFile)}/ (mlc runs ${o.state ? `--state ${o.state}` : '--sandbox'} shows the history; --fresh starts over).\n`,
@@ -116,6 +121,22 @@ export function registerSync(program: Command): void {
         );
       }),
     );
+}
+
+function printResult(r: SyncRunResult, verb?: string): void {
+  printSyncResult(r, verb);
+  for (const line of reconcileLines(r.reconciles ?? [], false)) process.stdout.write(`  ${line}\n`);
+}
+
+/** A reconcile as the run summary says it: what was listed at what cost, and what it found. */
+export function reconcileLines(reconciles: ReconcileSummary[], dryRun: boolean): string[] {
+  return reconciles.map((x) => {
+    const listed = `reconcile ${x.stream}: ${x.listed} keys listed in ${x.requests} requests`;
+    if (!x.complete) return `${listed}, incomplete (${x.reason ?? 'no reason given'}): no deletions`;
+    const found = `${x.deleted} ${dryRun ? 'would be marked deleted' : 'deleted'}, ${x.restored} listed again`;
+    const some = x.sample.length ? ` (${x.sample.join(', ')}${x.deleted > x.sample.length ? ', ...' : ''})` : '';
+    return `${listed}: ${found}${some}`;
+  });
 }
 
 /** Target ids the run created or updated, from its audit. */

@@ -8,13 +8,17 @@ import { authenticate, openConnection, type LiveConnection } from '../runtime/co
 import type { StateBackend } from '../store/backend.js';
 import { openState } from '../store/open.js';
 import { connectionSecrets } from '../store/token-store.js';
-import type { FlowSummary, SyncEvent, SyncResult } from './events.js';
+import type { FlowSummary, RunWarning, SyncEvent, SyncResult } from './events.js';
 import { mappingBindings } from '../map/bindings.js';
 import { mappingCustomCode, prepareMapping, type MappingPlan } from './plan.js';
 import { processFlow } from './process.js';
 import { operationOf } from './flow-run.js';
 import { provisionFields, type Provisioned } from './provision.js';
 import { addReadFailures, stageStreams, type StageResult } from './stage.js';
+import { reconcileStreams, type ReconcileSummary } from './reconcile.js';
+
+/** A run's result with the key-set reconciles it ran (fold into SyncResult in events.ts). */
+export type SyncRunResult = SyncResult & { reconciles?: ReconcileSummary[] };
 
 export interface SyncOptions {
   root: string;
@@ -28,6 +32,8 @@ export interface SyncOptions {
   full?: boolean;
   /** Read and map, write nothing anywhere (the state is diffed against, not changed) */
   dryRun?: boolean;
+  /** Run the key-set reconcile of every stream that declares one now, due or not */
+  reconcile?: boolean;
   /** Re-process only these failed records (mlc replay), from freshly read source data */
   replay?: { runId?: string; keys?: string[]; all?: boolean };
   clock?: Clock;
@@ -48,7 +54,7 @@ interface Run {
   /** Where the run stages, maps and diffs: the state, or a throwaway copy of it in a dry run */
   data: StateBackend;
   onEvent: (e: SyncEvent) => void;
-  result: SyncResult;
+  result: SyncRunResult;
   flows: [string, Flow][];
 }
 
@@ -84,7 +90,7 @@ const runIdAt = (d: Date) => `${d.toISOString().replace(/[-:]/g, '').replace(/\.
  * run"). Config errors throw ConfigError before anything runs; errors that stop the run (auth,
  * network, lock) come back as status "error" with what was done so far checkpointed.
  */
-export async function runSync(o: SyncOptions): Promise<SyncResult> {
+export async function runSync(o: SyncOptions): Promise<SyncRunResult> {
   const started = Date.now();
   const clock = o.clock ?? (() => new Date());
   const plan = await prepareMapping({
@@ -98,7 +104,7 @@ export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const data = dry ? await state.clone() : state;
   const runId = runIdAt(clock());
   const notes = state.notes.length ? { stateNotes: [...state.notes] } : {};
-  const result: SyncResult = {
+  const result: SyncRunResult = {
     runId,
     mapping: plan.mapping.name,
     status: 'ok',
@@ -155,7 +161,8 @@ async function finishRun(run: Run): Promise<void> {
   const { state, result } = run;
   if (!run.dry) {
     const flows = result.flows.map(({ planned: _p, ...f }) => f);
-    const summary = JSON.stringify({ flows, error: result.error, warnings: result.warnings });
+    const { error, warnings, reconciles } = result;
+    const summary = JSON.stringify({ flows, error, warnings, reconciles });
     await state.runs.finish(run.runId, { status: result.status, summary, finishedAt: new Date().toISOString() });
   }
   if (run.dry) await run.data.abandon();
@@ -217,6 +224,7 @@ async function runFlows(run: Run, c: Connected): Promise<void> {
   const targetBefore = c.target.client.stats.requests;
   // A replay reads the source too: the fix for a failed record is often made there.
   const sourceBefore = c.source.client.stats.requests;
+  const fresh = await emptyMirrors(run, c.source.name);
   const staged = await stageStreams({
     store: data,
     mapping: plan.mapping.name,
@@ -236,10 +244,47 @@ async function runFlows(run: Run, c: Connected): Promise<void> {
     summary.read = staged.read.get(flow.from) ?? 0;
     summary.requests.source = c.source.client.stats.requests - sourceBefore;
   }
+  await reconcile(run, c, fresh);
   let before = targetBefore;
   for (const { name, flow, summary } of flows) {
     before = await runFlow(run, c, staged, name, flow, summary, before);
   }
+}
+
+/** The source streams of the run's flows whose mirror is empty (read in full by this run). */
+async function emptyMirrors(run: Run, connection: string): Promise<Set<string>> {
+  const streams = run.flows.flatMap(([, f]) => [f.from, ...Object.values(f.join ?? {}).map((j) => j.from)]);
+  const empty = new Set<string>();
+  for (const stream of new Set(streams)) if (await run.data.mirror.isEmpty({ connection, stream })) empty.add(stream);
+  return empty;
+}
+
+/**
+ * The key-set reconciles that are due (or forced), after staging: the deletions they find are
+ * pending marks the flows of this run then end by their on_delete. Their requests are their own,
+ * not the flows' reads.
+ */
+async function reconcile(run: Run, c: Connected, fresh: Set<string>): Promise<void> {
+  const { result } = run;
+  const warn = (w: RunWarning) => {
+    result.warnings = [...(result.warnings ?? []), w];
+    run.onEvent({ type: 'warning', ...w });
+  };
+  const reconciles = await reconcileStreams({
+    store: run.data,
+    mapping: run.plan.mapping.name,
+    runId: run.runId,
+    conn: c.source,
+    flows: run.flows,
+    allFlows: run.plan.flows,
+    force: !!run.o.reconcile,
+    dryRun: run.dry,
+    now: run.clock(),
+    freshStreams: fresh,
+    warn,
+  });
+  if (reconciles.length) result.reconciles = reconciles;
+  await run.data.checkpoint();
 }
 
 /** Runs one flow; returns the target's request count at its end (the next flow counts from there). */
