@@ -31,7 +31,16 @@ import { runChild } from './lib/child.js';
 import { runCrash } from './lib/crash.js';
 import { summarizeProfile } from './lib/profile.js';
 import type { ChildResult } from './lib/protocol.js';
-import { render, type CodeVersion, type Dataset, type Repeat, type Report, type Scenario } from './lib/report.js';
+import {
+  render,
+  type CodeVersion,
+  type Dataset,
+  type ReconcileBench,
+  type Repeat,
+  type Report,
+  type Scenario,
+} from './lib/report.js';
+import type { SyncRunResult } from '../engine/sync/run.js';
 import { compareDigests, counts, freshZendesk, orgDigest, rateAnalysis } from './lib/sims.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -49,6 +58,8 @@ export const ALL_SCENARIOS = [
   'crash',
   'rl-enterprise',
   'rl-variant',
+  // Last: it hard-deletes customers in the size's Visma.
+  'reconcile',
 ] as const;
 type ScenarioId = (typeof ALL_SCENARIOS)[number];
 
@@ -110,7 +121,7 @@ function scenariosFor(size: number, o: Options): ScenarioId[] {
   if (o.only) return ALL_SCENARIOS.filter((s) => o.only!.has(s));
   const ids: ScenarioId[] =
     size <= SMALL
-      ? ['baseline', 'mapper', 'initial', 'rerun', 'instrumented', 'crash', 'rl-enterprise', 'rl-variant']
+      ? ['baseline', 'mapper', 'initial', 'rerun', 'instrumented', 'crash', 'rl-enterprise', 'rl-variant', 'reconcile']
       : ['baseline', 'initial', 'rerun'];
   if (o.profile && size <= SMALL) ids.push('profile');
   return ALL_SCENARIOS.filter((s) => ids.includes(s));
@@ -216,7 +227,14 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
     id: ScenarioId,
     title: string,
     zknobs: Record<string, unknown>,
-    extra: { instrument?: boolean; nodeArgs?: string[]; align?: boolean; state?: string; zendesk?: Sandbox } = {},
+    extra: {
+      instrument?: boolean;
+      nodeArgs?: string[];
+      align?: boolean;
+      state?: string;
+      zendesk?: Sandbox;
+      reconcile?: boolean;
+    } = {},
   ): Promise<{ s: Scenario; z: Sandbox }> => {
     const z = extra.zendesk ?? (await freshZendesk(zknobs, o.seed));
     z.simulators.zendesk!.resetStats();
@@ -234,6 +252,7 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
         statePath: extra.state ?? statePath(id),
         instrument: extra.instrument,
         startAtEpochMs: startAt,
+        reconcile: extra.reconcile,
       },
       { workDir: work, label: id, timeoutMs, nodeArgs: extra.nodeArgs },
     );
@@ -454,6 +473,30 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
       z = run.z;
       run.s.rate = rateAnalysis(run.s.zendesk!.log ?? [], run.s.child.startEpochMs, 700);
       report.scenarios.push(run.s);
+    } else if (id === 'reconcile') {
+      const load = await engineRun(
+        id,
+        'engine: initial load (the full re-read a reconcile is weighed against)',
+        noLimit,
+        {
+          state: statePath('reconcile'),
+        },
+      );
+      // Visma refuses to delete a customer with documents: these have none.
+      const gone = vismaOf(visma).mutate({ deleteCustomers: RECONCILE_DELETES }).deletedCustomers;
+      const run = await engineRun(
+        id,
+        `engine: mlc sync --reconcile after ${gone.length} customers were hard-deleted in Visma (same state, same Zendesk)`,
+        noLimit,
+        { zendesk: load.z, state: statePath('reconcile'), reconcile: true },
+      );
+      await load.z.stop();
+      run.s.reconcile = reconcileBench(load.s, run.s, gone);
+      report.scenarios.push(run.s);
+      const x = run.s.reconcile;
+      log(
+        `reconcile: listing ${x.listingRequests} requests for ${x.listed} keys vs ${x.fullReadRequests} for the load; marked ${x.found.length} of ${gone.length} deleted`,
+      );
     } else {
       // The last kind of scenario: a new kind does not compile here until it has its own branch.
       const _last: 'rl-variant' = id;
@@ -486,6 +529,29 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
   dataset.loadAvg!.end = loadavg();
   const after = fingerprint();
   if (after !== dataset.code.fingerprint) dataset.code.changedDuringRun = after;
+}
+
+/** Customers the reconcile scenario hard-deletes in Visma before it reconciles. */
+const RECONCILE_DELETES = 10;
+
+/** What the reconcile run reported, beside the load it is weighed against. */
+function reconcileBench(load: Scenario, run: Scenario, gone: string[]): ReconcileBench {
+  const r = run.child.result as SyncRunResult | undefined;
+  const x = r?.reconciles?.find((s) => s.stream === 'customers');
+  const cpu = (s: Scenario) => s.child.cpu.userMs + s.child.cpu.systemMs;
+  return {
+    deletedAtSource: gone,
+    complete: x?.complete ?? false,
+    listed: x?.listed ?? 0,
+    listingRequests: x?.requests ?? 0,
+    // The summary keeps up to 20 of the keys it marked: more than the scenario deletes.
+    found: x?.sample ?? [],
+    fullReadRequests: load.visma?.total ?? 0,
+    runVismaRequests: run.visma?.total ?? 0,
+    loadCpuMs: cpu(load),
+    runCpuMs: cpu(run),
+    runWallMs: run.child.wallMs,
+  };
 }
 
 /** The previous latest.json (its other sizes are kept). */

@@ -230,6 +230,7 @@ async function engine(cfg: ChildConfig, out: ChildResult): Promise<void> {
     mapping: 'visma-zendesk',
     connections: cfg.connections,
     statePath: cfg.statePath,
+    reconcile: cfg.reconcile,
     onEvent,
   });
   out.wallMs = performance.now() - t0;

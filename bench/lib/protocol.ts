@@ -13,6 +13,8 @@ export interface ChildConfig {
   instrument?: boolean;
   /** Start runSync at this epoch ms (aligns a rate-limited run to a window boundary) */
   startAtEpochMs?: number;
+  /** Engine: run the key-set reconcile now (mlc sync --reconcile) */
+  reconcile?: boolean;
   /** Mapper: passes over the inputs */
   passes?: number;
 }

@@ -30,8 +30,27 @@ export interface Scenario {
   partial?: unknown;
   /** The crash scenario: kills, what Zendesk received, listings per run (child is the final run's) */
   crash?: CrashReport;
+  /** The reconcile scenario: what a key-set reconcile cost against a full re-read, and what it found */
+  reconcile?: ReconcileBench;
   /** baseline and initial: further runs of the same, alternating baseline / engine, for the ratios' spread */
   repeats?: Repeat[];
+}
+
+export interface ReconcileBench {
+  /** Customers hard-deleted in Visma between the load and the reconcile */
+  deletedAtSource: string[];
+  /** From the run's reconcile summary: whether the listing counted, keys listed, its requests, what it marked */
+  complete: boolean;
+  listed: number;
+  listingRequests: number;
+  found: string[];
+  /** Visma requests of the initial load (customers + open invoices): the full re-read a reconcile avoids */
+  fullReadRequests: number;
+  /** Visma requests of the whole reconcile run (its delta read included) */
+  runVismaRequests: number;
+  loadCpuMs: number;
+  runCpuMs: number;
+  runWallMs: number;
 }
 
 export interface Repeat {
@@ -165,6 +184,27 @@ function flowTotals(s: Scenario | undefined): {
 function verdict(ok: boolean | undefined, missedBy?: string): string {
   if (ok === undefined) return 'n/a';
   return ok ? 'met' : `**MISSED**${missedBy ? ` (${missedBy})` : ''}`;
+}
+
+/** The reconcile's cost against a full re-read, and whether it found exactly the deleted customers. */
+function reconcileRow(x: ReconcileBench, ok: boolean): string {
+  const same =
+    x.complete &&
+    x.found.length === x.deletedAtSource.length &&
+    [...x.found].sort().join() === [...x.deletedAtSource].sort().join();
+  const cheaper = x.listingRequests < x.fullReadRequests;
+  return row([
+    'R',
+    'Key-set reconcile: ids listing of every customer (largest page) vs a full re-read (customers + open invoices)',
+    'fewer requests; marks exactly the deleted customers',
+    `listing ${n(x.listingRequests)} requests for ${n(x.listed)} keys (the run: ${n(x.runVismaRequests)} Visma ` +
+      `requests, CPU ${sec(x.runCpuMs)} s, wall ${sec(x.runWallMs)} s) vs ${n(x.fullReadRequests)} Visma requests ` +
+      `of the initial load (CPU ${sec(x.loadCpuMs)} s); marked ${n(x.found.length)} of ${n(x.deletedAtSource.length)} ` +
+      `deleted${x.complete ? '' : ' (listing incomplete)'}`,
+    ok
+      ? verdict(cheaper && same, cheaper ? 'not exactly the deleted ones' : 'no cheaper than a re-read')
+      : '**FAILED**',
+  ]);
 }
 
 function eventAt(s: Scenario, type: string): number | undefined {
@@ -472,6 +512,8 @@ function renderSize(L: string[], r: Report, ds: Dataset): void {
       );
     }
   }
+  const rec = S('reconcile');
+  if (rec?.reconcile) L.push(reconcileRow(rec.reconcile, rec.child.ok));
   if (initial && base) {
     const p = pairs(initial, base);
     const both = p.every((x) => x.e.ok && x.b.ok);
