@@ -131,7 +131,8 @@ function printResult(r: SyncRunResult, verb?: string): void {
 /** A reconcile as the run summary says it: what was listed at what cost, and what it found. */
 export function reconcileLines(reconciles: ReconcileSummary[], dryRun: boolean): string[] {
   return reconciles.map((x) => {
-    const listed = `reconcile ${x.stream}: ${x.listed} keys listed in ${x.requests} requests`;
+    const requests = `${x.requests} request${x.requests === 1 ? '' : 's'}`;
+    const listed = `reconcile ${x.stream}: ${x.listed} key${x.listed === 1 ? '' : 's'} listed in ${requests}`;
     if (!x.complete) return `${listed}, incomplete (${x.reason ?? 'no reason given'}): no deletions`;
     const found = `${x.deleted} ${dryRun ? 'would be marked deleted' : 'deleted'}, ${x.restored} listed again`;
     const some = x.sample.length ? ` (${x.sample.join(', ')}${x.deleted > x.sample.length ? ', ...' : ''})` : '';
