@@ -28,13 +28,18 @@ afterEach(async () => {
   e = undefined;
 });
 
+/** Sets one value of a YAML file of the project, keeping the rest as it is. */
+function setYaml(file: string, path: string[], value: unknown): void {
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  doc.setIn(path, value);
+  writeFileSync(file, doc.toString());
+}
+
 /** A copy of the project whose Visma customers declare a weekly reconcile (whatever else they declare). */
 function reconcilingProject(): string {
   const root = copyProject();
-  const file = join(root, 'connectors', 'visma.yaml');
-  const doc = parseDocument(readFileSync(file, 'utf8'));
-  doc.setIn(['streams', 'customers', 'deletion', 'reconcile'], { every: '7d', page_size: 500 });
-  writeFileSync(file, doc.toString());
+  const reconcile = { every: '7d', page_size: 500 };
+  setYaml(join(root, 'connectors', 'visma.yaml'), ['streams', 'customers', 'deletion', 'reconcile'], reconcile);
   return root;
 }
 
@@ -172,6 +177,21 @@ describe('key-set reconcile of Visma customers', () => {
     const forced = await sync({ reconcile: true });
     expect(forced.reconciles?.[0]).toMatchObject({ complete: true, deleted: 0, restored: 0 });
     expect((await readState(env, [gone])).evidence.get(gone)?.runId).toBe(weekly.runId);
+  }, 60_000);
+
+  it("a flow's reconcile.every overrides the stream's", async () => {
+    const { clock, env, root } = await start(47);
+    const mapping = join(root, 'mappings', MAPPING, 'mapping.yaml');
+    setYaml(mapping, ['flows', 'organizations', 'reconcile'], { every: '1d' });
+    const sync = syncer(env, root);
+    expect((await sync()).status).toBe('ok');
+    const gone = deleteOne(env);
+    clock.advance(DAY_MS - 60_000);
+    expect((await sync()).reconciles).toBeUndefined();
+    clock.advance(60_000);
+    const daily = await sync();
+    expect(daily.status, daily.error).toBe('ok');
+    expect(daily.reconciles?.[0]).toMatchObject({ complete: true, deleted: 1, sample: [gone] });
   }, 60_000);
 
   it('--reconcile lists now, and the deleted customer is pending for its flow in that run', async () => {
