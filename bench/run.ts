@@ -486,7 +486,8 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
       const gone = vismaOf(visma).mutate({ deleteCustomers: RECONCILE_DELETES }).deletedCustomers;
       const run = await engineRun(
         id,
-        `engine: mlc sync --reconcile after ${gone.length} customers were hard-deleted in Visma (same state, same Zendesk)`,
+        `engine: mlc sync --reconcile after ${gone.length} customers were hard-deleted in Visma ` +
+          '(same state, same Zendesk)',
         noLimit,
         { zendesk: load.z, state: statePath('reconcile'), reconcile: true },
       );
@@ -495,7 +496,8 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
       report.scenarios.push(run.s);
       const x = run.s.reconcile;
       log(
-        `reconcile: listing ${x.listingRequests} requests for ${x.listed} keys vs ${x.fullReadRequests} for the load; marked ${x.found.length} of ${gone.length} deleted`,
+        `reconcile: listing ${x.listingRequests} requests for ${x.listed} keys vs ${x.fullReadRequests} ` +
+          `for the load; marked ${x.found.length} of ${gone.length} deleted`,
       );
     } else {
       // The last kind of scenario: a new kind does not compile here until it has its own branch.
