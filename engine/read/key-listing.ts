@@ -39,6 +39,13 @@ interface Progress {
 
 class Incomplete extends Error {}
 
+/** A page as it came. */
+interface Fetched {
+  body: unknown;
+  records: unknown[];
+  url: string;
+}
+
 /**
  * Lists every key of a stream with its own paginator, without delta parameters and without
  * staging anything: a record is kept only as its primary key.
@@ -76,13 +83,20 @@ async function walkPages(o: KeyListingOptions, p: Progress): Promise<void> {
   const paginator = createPaginator(pagination, label);
   const maxPages = pagination?.max_pages ?? DEFAULT_MAX_PAGES;
   const asked = new Set<string>();
-  let next: PageRequest | null = paginator.first();
-  while (next) {
-    const key = JSON.stringify([next.url ?? null, next.query, next.vars]);
+  const ask = (r: PageRequest): string => {
+    const key = requestKey(r);
     if (asked.has(key)) throw new Incomplete(`page ${p.pages + 1} repeats an earlier request: the paging never ended`);
     if (asked.size >= maxPages) throw new Incomplete(`more than ${maxPages} pages (pagination.max_pages)`);
     asked.add(key);
-    const { body, records, url } = await fetchPage(o, next, label);
+    return key;
+  };
+  const first = paginator.first();
+  ask(first);
+  let fetching = early(fetchPage(o, first, label));
+  // Where the source reports a total, the page after the next is asked for meanwhile (two in flight).
+  let guess: { key: string; page: Promise<Fetched> } | undefined;
+  for (;;) {
+    const { body, records, url } = await fetching;
     p.pages++;
     addKeys(o, p, records);
     if (records.length && pagination && 'total' in pagination && pagination.total) {
@@ -90,16 +104,25 @@ async function walkPages(o: KeyListingOptions, p: Progress): Promise<void> {
       if (Number.isFinite(total)) p.totals.add(total);
     }
     const given = await paginator.next({ body, records });
+    if (!given) return;
     // A next URL may be relative to the page's own.
-    next = given?.url ? { ...given, url: new URL(given.url, url).toString() } : given;
+    const next = given.url ? { ...given, url: new URL(given.url, url).toString() } : given;
+    const key = ask(next);
+    fetching = guess?.key === key ? guess.page : early(fetchPage(o, next, label));
+    const after = paginator.ahead?.();
+    guess = after ? { key: requestKey(after), page: early(fetchPage(o, after, label)) } : undefined;
   }
 }
 
-async function fetchPage(
-  o: KeyListingOptions,
-  page: PageRequest,
-  label: string,
-): Promise<{ body: unknown; records: unknown[]; url: string }> {
+const requestKey = (r: PageRequest) => JSON.stringify([r.url ?? null, r.query, r.vars]);
+
+/** A page asked for ahead: a listing that stops first never awaits it, so its failure is not unhandled. */
+function early(p: Promise<Fetched>): Promise<Fetched> {
+  p.catch(() => undefined);
+  return p;
+}
+
+async function fetchPage(o: KeyListingOptions, page: PageRequest, label: string): Promise<Fetched> {
   const { stream } = o;
   const req = specRequest(o.baseUrl, stream, { ...o.vars, ...page.vars }, { strictQuery: true });
   const query = { ...req.query, ...o.query, ...page.query };

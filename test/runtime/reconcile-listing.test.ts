@@ -71,6 +71,22 @@ describe('key listing for a reconcile', () => {
     ]);
   });
 
+  it('asks for the page after the next meanwhile, never a page twice or past the total', async () => {
+    const queries = serve('/customers', (q) => {
+      const page = Number(q.get('pageNumber'));
+      return [
+        200,
+        rows(
+          [2 * page - 1, 2 * page].filter((n) => n <= 7),
+          7,
+        ),
+      ];
+    });
+    const r = await list(numbered);
+    expect(r).toEqual({ complete: true, keys: ['1', '2', '3', '4', '5', '6', '7'], pages: 4 });
+    expect(queries.map((q) => q.pageNumber).sort()).toEqual(['1', '2', '3', '4']);
+  });
+
   it('is incomplete when a page fails, however many keys it had', async () => {
     serve('/customers', (q) => (q.get('pageNumber') === '2' ? [400, { message: 'no' }] : [200, rows([1, 2], 6)]));
     const r = await list(numbered);
