@@ -484,6 +484,11 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
       );
       // Visma refuses to delete a customer with documents: these have none.
       const gone = vismaOf(visma).mutate({ deleteCustomers: RECONCILE_DELETES }).deletedCustomers;
+      // The same sync without the reconcile (not due a week after the load): what the listing adds to a run.
+      const plain = await engineRun(id, 'engine: sync after the deletes, no reconcile (not due)', noLimit, {
+        zendesk: load.z,
+        state: statePath('reconcile'),
+      });
       const run = await engineRun(
         id,
         `engine: mlc sync --reconcile after ${gone.length} customers were hard-deleted in Visma ` +
@@ -492,7 +497,7 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
         { zendesk: load.z, state: statePath('reconcile'), reconcile: true },
       );
       await load.z.stop();
-      run.s.reconcile = reconcileBench(load.s, run.s, gone);
+      run.s.reconcile = reconcileBench({ load: load.s, plain: plain.s, run: run.s }, gone);
       report.scenarios.push(run.s);
       const x = run.s.reconcile;
       log(
@@ -537,9 +542,13 @@ async function runSize(size: number, o: Options, report: Report, machine: Report
 const RECONCILE_DELETES = 10;
 
 /** What the reconcile run reported, beside the load it is weighed against. */
-function reconcileBench(load: Scenario, run: Scenario, gone: string[]): ReconcileBench {
-  const r = run.child.result as SyncRunResult | undefined;
-  const x = r?.reconciles?.find((s) => s.stream === 'customers');
+function reconcileBench(
+  { load, plain, run }: { load: Scenario; plain: Scenario; run: Scenario },
+  gone: string[],
+): ReconcileBench {
+  const customers = (s: Scenario) =>
+    (s.child.result as SyncRunResult | undefined)?.reconciles?.find((x) => x.stream === 'customers');
+  const x = customers(run);
   const cpu = (s: Scenario) => s.child.cpu.userMs + s.child.cpu.systemMs;
   return {
     deletedAtSource: gone,
@@ -553,6 +562,10 @@ function reconcileBench(load: Scenario, run: Scenario, gone: string[]): Reconcil
     loadCpuMs: cpu(load),
     runCpuMs: cpu(run),
     runWallMs: run.child.wallMs,
+    plainCpuMs: cpu(plain),
+    plainWallMs: plain.child.wallMs,
+    plainVismaRequests: plain.visma?.total ?? 0,
+    plainReconciled: customers(plain) !== undefined,
   };
 }
 
