@@ -201,7 +201,7 @@ describe('key-set reconcile of Visma customers', () => {
     expect(daily.reconciles?.[0]).toMatchObject({ complete: true, deleted: 1, sample: [gone] });
   }, 60_000);
 
-  it('--reconcile lists now, and the deleted customer is pending for its flow in that run', async () => {
+  it("--reconcile lists now, and the flow marks the deleted customer's organization in that run", async () => {
     const { env, root } = await start(42);
     const sync = syncer(env, root);
     expect((await sync()).status).toBe('ok');
@@ -214,6 +214,10 @@ describe('key-set reconcile of Visma customers', () => {
     // The one record the reconcile changed is the one the flow handled.
     expect(forced.flows[0].affected).toBe(1);
     expect((await readState(env)).marked.get(gone)?.kind).toBe('reconcile');
+    // The flow's on_delete (mark): the organization stays, says deleted, and has no credit standing.
+    const org = env.zendesk.findOrganization(gone);
+    expect(org?.organization_fields).toMatchObject({ erp_customer_status: 'deleted', credit_standing: null });
+    expect(org?.notes).toContain('(deleted in the ERP)');
   }, 60_000);
 
   it('a dry run lists and reports what would be marked, and stores nothing', async () => {
@@ -224,6 +228,7 @@ describe('key-set reconcile of Visma customers', () => {
     const dry = await sync({ dryRun: true, reconcile: true });
     expect(dry.status, dry.error).toBe('ok');
     expect(dry.reconciles?.[0]).toMatchObject({ complete: true, deleted: 1, sample: [gone] });
+    expect(dry.flows[0].planned).toContainEqual(expect.objectContaining({ key: gone, action: 'mark' }));
     const s = await readState(env);
     expect(s.marked.size).toBe(0);
     expect(s.last?.runId).toBe(first.runId);
@@ -278,7 +283,8 @@ describe('key-set reconcile of Visma customers', () => {
     const sync = syncer(env, root, proxy.url);
     expect((await sync()).status).toBe('ok');
     const customers = env.visma.customers();
-    const hidden = String(customers[3].number);
+    const active = customers.filter((c) => c.status === 'Active');
+    const hidden = String(active[3].number);
     // A listing consistent in itself (the total says one fewer) that does not have the customer.
     faults.rule = (_page, records) =>
       records
@@ -287,6 +293,8 @@ describe('key-set reconcile of Visma customers', () => {
     const without = await sync({ reconcile: true });
     expect(without.reconciles?.[0]).toMatchObject({ complete: true, deleted: 1, sample: [hidden] });
     expect((await readState(env)).marked.get(hidden)?.kind).toBe('reconcile');
+    const fields = () => env.zendesk.findOrganization(hidden)?.organization_fields as Record<string, unknown>;
+    expect(fields().erp_customer_status).toBe('deleted');
 
     delete faults.rule;
     const back = await sync({ reconcile: true });
@@ -294,5 +302,7 @@ describe('key-set reconcile of Visma customers', () => {
     expect(back.reconciles?.[0]).toMatchObject({ complete: true, deleted: 0, restored: 1 });
     expect((await readState(env)).marked.size).toBe(0);
     expect(back.flows[0].affected).toBe(1);
+    // Written back as it is in Visma.
+    expect(fields().erp_customer_status).toBe('Active');
   }, 60_000);
 });
