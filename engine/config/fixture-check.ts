@@ -34,6 +34,8 @@ const KEYS: Record<string, { kind: Kind; required?: boolean }> = {
   record: { kind: 'mapping', required: true },
   related: { kind: 'mapping of lists' },
   expect: { kind: 'mapping' },
+  // The record is deleted at the source: the flow's on_delete mark transform maps it, given this evidence.
+  deletion: { kind: 'mapping' },
 };
 
 const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -88,7 +90,7 @@ function checkFixture(yaml: YamlFile, flows: string[], flowsKnown: boolean): Dia
       yaml.diagAt(
         [],
         'error',
-        'a fixture case must be a mapping with "flow" and "record" (and optionally "now", "related", "expect", "description")',
+        'a fixture case must be a mapping with "flow" and "record" (and optionally "now", "related", "expect", "description", "deletion")',
       ),
     ];
   for (const [key, spec] of Object.entries(KEYS)) {

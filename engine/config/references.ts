@@ -14,6 +14,7 @@ import { checkJsonata, rootFields } from './jsonata-check.js';
 import type { Loaded, Project } from './project.js';
 import { displayPath } from './project.js';
 import { duplicateCustomFields, undeclaredCustomFieldKeys } from './custom-field-check.js';
+import { checkFlowDeletions, isByIdOnly } from './deletion-lint.js';
 import { stringLeaves } from './schema-walk.js';
 import type { Auth, Connections, Connector, Mapping, Stream } from './types.generated.js';
 import type { YamlFile, YamlPath } from './yaml-file.js';
@@ -84,7 +85,8 @@ export function checkConnector(name: string, c: Loaded<Connector>): Diagnostic[]
   }
   for (const [oname, op] of Object.entries(data.operations ?? {})) {
     const at = ['operations', oname];
-    if (!op.upsert && !(op.create && op.update))
+    // One with "update" alone acts on one record by id (archive, delete): flows reach it by on_delete.
+    if (!op.upsert && !(op.create && op.update) && !isByIdOnly(op))
       out.push(yaml.diagAt(at, 'error', 'an operation needs "upsert", or both "create" and "update"'));
     if (op.create && !op.update && !op.upsert)
       out.push(
@@ -280,6 +282,15 @@ export function checkMapping(dirName: string, m: Loaded<Mapping>, project: Proje
           `connector "${data.target.connector}" has no operation "${flow.to}"${suggest(flow.to, ops)}`,
         ),
       );
+    if (op && isByIdOnly(op))
+      out.push(
+        yaml.diagAt(
+          [...at, 'to'],
+          'error',
+          `operation "${flow.to}" only updates records by id (an on_delete operation): a flow writes through one with "upsert", or "create" and "update"`,
+        ),
+      );
+    out.push(...checkFlowDeletions(yaml, at, flow, { src, tgt, mappingFile: m.path }));
     for (const [jname, join] of Object.entries(flow.join ?? {})) {
       const js = src?.streams?.[join.from];
       if (src && !js)

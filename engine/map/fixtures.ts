@@ -25,6 +25,8 @@ export interface FixtureCase {
   record: Record<string, unknown>;
   related?: Record<string, unknown[]>;
   expect?: Record<string, unknown>;
+  /** The record is deleted at the source with this evidence (kind, detail): the on_delete transform maps it */
+  deletion?: Record<string, unknown>;
 }
 
 export interface FixtureResult {
@@ -66,8 +68,11 @@ async function crossCheck(
   mapper: FlowMapper,
   input: Record<string, unknown>,
   payload: Record<string, unknown>,
+  deletion?: Record<string, unknown>,
 ): Promise<string | undefined> {
-  const interpreted = await mapper.interpretTransform(input).catch((e: unknown) => ({ error: errorMessage(e) }));
+  const interpreted = await mapper
+    .interpretTransform(input, deletion)
+    .catch((e: unknown) => ({ error: errorMessage(e) }));
   if (canonicalJson(interpreted) === canonicalJson(payload)) return undefined;
   return `the compiled transform and the JSONata interpreter disagree on this record: an mlc bug, please report it (MLC_JSONATA_COMPILER=off runs the interpreter only). - interpreter, + compiled:\n${jsonDiff(interpreted, payload)}`;
 }
@@ -113,9 +118,9 @@ export async function runFixtures(plan: MappingPlan, dir: string): Promise<Fixtu
         for (const r of c.related?.[rel] ?? []) if (await mapper.keepRelated(rel, r)) kept.push(r);
         input[rel] = kept;
       }
-      const { payload } = await mapper.map(input);
+      const { payload } = await mapper.map(input, c.deletion);
       // Every fixture also checks the compiled JSONata against the interpreter, on the user's own records.
-      const disagreement = mapper.compiled ? await crossCheck(mapper, input, payload) : undefined;
+      const disagreement = mapper.compiled ? await crossCheck(mapper, input, payload, c.deletion) : undefined;
       if (disagreement) {
         out.push({ file, name, flow: c.flow, ok: false, payload, error: disagreement });
         continue;

@@ -26,6 +26,8 @@ export class FlowMapper {
   readonly transformExpr: string;
   /** Whether the transform runs compiled rather than on the JSONata interpreter */
   readonly compiled: boolean;
+  /** The on_delete mark transform's text, when the flow marks deleted records */
+  readonly deleteExpr?: string;
 
   constructor(
     readonly mappingName: string,
@@ -42,6 +44,13 @@ export class FlowMapper {
     compile(this.transformExpr, this.label('transform'));
     this.compiled = interpretedBecause(this.transformExpr) === undefined;
     if (op.payload_schema) this.validate = ajv.compile(op.payload_schema);
+    const onDelete = flow.on_delete;
+    if (onDelete?.action === 'mark' && onDelete.transform) {
+      const d = transformSource(mappingFile, onDelete.transform);
+      if (d.problem) throw new Error(`${this.label('on_delete')}: ${d.problem}`);
+      this.deleteExpr = d.expr;
+      compile(this.deleteExpr, this.label('on_delete transform'));
+    }
   }
 
   label(what: string): string {
@@ -61,18 +70,36 @@ export class FlowMapper {
     return !where || holds(where, record, this.label(`join ${join} where`), this.bindings);
   }
 
-  /** The transform's output on the JSONata interpreter alone, for cross-checking the compiled one. */
-  interpretTransform(input: Record<string, unknown>): Promise<unknown> {
-    return interpret(this.transformExpr, input, this.label('transform'), this.bindings);
+  private mapDeleted(input: Record<string, unknown>, deletion: Record<string, unknown>): Promise<unknown> {
+    if (this.deleteExpr === undefined) throw new Error('on_delete mark declares no transform');
+    const label = this.label(`on_delete transform ${this.flow.on_delete?.transform ?? ''}`.trim());
+    return evaluate(this.deleteExpr, { ...input, deletion }, label, { ...this.bindings, deletion });
   }
 
-  /** Maps one input; throws an Error whose message names what went wrong (the caller adds the record key). */
-  async map(input: Record<string, unknown>): Promise<MappedRecord> {
-    const out = await this.run(
-      this.transformExpr,
-      input,
-      this.transformFile ? `transform ${this.flow.transform}` : 'transform',
-    );
+  /**
+   * The transform's output on the JSONata interpreter alone, for cross-checking the compiled one;
+   * with `deletion`, the on_delete transform's.
+   */
+  interpretTransform(input: Record<string, unknown>, deletion?: Record<string, unknown>): Promise<unknown> {
+    if (!deletion) return interpret(this.transformExpr, input, this.label('transform'), this.bindings);
+    if (this.deleteExpr === undefined) throw new Error('on_delete mark declares no transform');
+    const bindings = { ...this.bindings, deletion };
+    return interpret(this.deleteExpr, { ...input, deletion }, this.label('on_delete transform'), bindings);
+  }
+
+  /**
+   * Maps one input; throws an Error whose message names what went wrong (the caller adds the
+   * record key). With `deletion` (a record deleted at the source) the on_delete transform maps
+   * it, given the evidence as `deletion` in its input and as $deletion.
+   */
+  async map(input: Record<string, unknown>, deletion?: Record<string, unknown>): Promise<MappedRecord> {
+    const out = deletion
+      ? await this.mapDeleted(input, deletion)
+      : await this.run(
+          this.transformExpr,
+          input,
+          this.transformFile ? `transform ${this.flow.transform}` : 'transform',
+        );
     if (!out || typeof out !== 'object' || Array.isArray(out))
       throw new Error(`transform must produce one object, got ${Array.isArray(out) ? 'a list' : JSON.stringify(out)}`);
     const payload = out as Record<string, unknown>;
@@ -84,11 +111,13 @@ export class FlowMapper {
     if (mv === undefined || mv === null || mv === '')
       throw new Error(`payload has no match key "${this.op.match_key}"`);
     const when = this.flow.recompute?.when;
-    const clockDependent = this.flow.recompute
-      ? when
-        ? await holds(when, input, this.label('recompute.when'), this.bindings)
-        : true
-      : false;
+    // A mark does not depend on the clock: a deleted record's payload stays as it was written.
+    const clockDependent =
+      this.flow.recompute && !deletion
+        ? when
+          ? await holds(when, input, this.label('recompute.when'), this.bindings)
+          : true
+        : false;
     return { payload, matchValue: plainText(mv), clockDependent };
   }
 }

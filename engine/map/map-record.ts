@@ -6,6 +6,8 @@ export interface MapInput {
   key: string;
   data: string;
   related: [string, string[]][];
+  /** The record is deleted at the source: this evidence (kind, detail, run_id, at) goes to the on_delete transform */
+  deletion?: Record<string, unknown>;
 }
 
 export type MapOutput =
@@ -34,7 +36,8 @@ export async function mapRecord(mapper: FlowMapper, shape: PayloadShape, input: 
   const { key } = input;
   try {
     const record = JSON.parse(input.data) as Record<string, unknown>;
-    if (!(await mapper.keep(record))) return { key, kind: 'skip' };
+    // A deleted record is marked whatever the flow's filter says of it (it may filter out the inactive).
+    if (!input.deletion && !(await mapper.keep(record))) return { key, kind: 'skip' };
     const full: Record<string, unknown> = { ...record };
     for (const [rel, rows] of input.related) {
       const kept = [];
@@ -44,7 +47,7 @@ export async function mapRecord(mapper: FlowMapper, shape: PayloadShape, input: 
       }
       full[rel] = kept;
     }
-    const mapped = await mapper.map(full);
+    const mapped = await mapper.map(full, input.deletion);
     const { setKey, renames } = shape;
     if (setKey && renames.length && mapped.payload[setKey] && typeof mapped.payload[setKey] === 'object') {
       const fields = new Map(Object.entries(mapped.payload[setKey] as Record<string, unknown>));

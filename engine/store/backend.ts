@@ -51,7 +51,8 @@ export interface MirrorRepository {
   load(s: StreamRef, keys: string[]): Promise<Map<string, { version: string; data: string }>>;
   /**
    * Per parent key: the kept JSON of the records of stream `s` linked to it through `link`,
-   * ordered by child key (every parent key asked for is in the map, possibly with none).
+   * ordered by child key (every parent key asked for is in the map, possibly with none). Records
+   * marked deleted (DeletionRepository) are left out: a deleted child no longer counts.
    */
   loadChildren(link: LinkRef, s: StreamRef, parentKeys: string[]): Promise<Map<string, string[]>>;
   count(s: StreamRef): Promise<number>;
@@ -144,6 +145,8 @@ export interface TargetRepository {
   forgetHash(f: FlowRef, keys: string[]): Promise<void>;
   /** Whether the flow has any target record */
   exist(f: FlowRef): Promise<boolean>;
+  /** Forgets these target records (deleted in the target): a later write creates them again */
+  forget(f: FlowRef, keys: string[]): Promise<void>;
 }
 
 /** The stage a failure happened at; "read" ones are cleared only by reading the record again. */
@@ -215,6 +218,8 @@ export interface AuditEntry {
   sourceVersion: string | null;
   error: string | null;
   at: string;
+  /** A deletion's evidence (JSON of DeletionEvidence) */
+  evidence?: string | null;
 }
 
 /** An audit entry as `mlc audit --json` shows it. */
@@ -230,6 +235,8 @@ export interface AuditRow {
   source_version: string | null;
   error: string | null;
   at: string;
+  /** A deletion's evidence (JSON), only on the rows that have one */
+  evidence?: string;
 }
 
 export interface AuditRepository {

@@ -16,10 +16,18 @@ export function listRuns(state: StateStore, mapping?: string, limit = 20): RunRo
 
 /** What happened to one record (by key) or in one run (by run id). */
 export function auditOf(state: StateStore, idOrKey: string, limit = 200): AuditRow[] {
-  const byRun = state.all<AuditRow>('SELECT * FROM audit WHERE run_id = ? ORDER BY id LIMIT ?', [idOrKey, limit]);
-  return byRun.length
+  const byRun = state.all<StoredAudit>('SELECT * FROM audit WHERE run_id = ? ORDER BY id LIMIT ?', [idOrKey, limit]);
+  const rows = byRun.length
     ? byRun
-    : state.all<AuditRow>('SELECT * FROM audit WHERE key = ? ORDER BY id DESC LIMIT ?', [idOrKey, limit]);
+    : state.all<StoredAudit>('SELECT * FROM audit WHERE key = ? ORDER BY id DESC LIMIT ?', [idOrKey, limit]);
+  return rows.map(withEvidenceIfAny);
+}
+
+type StoredAudit = Omit<AuditRow, 'evidence'> & { evidence?: string | null };
+
+/** Only deletions carry evidence: the other rows show no such field. */
+function withEvidenceIfAny({ evidence, ...row }: StoredAudit): AuditRow {
+  return evidence == null ? row : { ...row, evidence };
 }
 
 export function failuresOf(state: StateStore, mapping?: string): FailureRow[] {

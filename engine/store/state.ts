@@ -39,7 +39,7 @@ export const TABLES: Record<string, string> = {
     '(mapping TEXT, flow TEXT, key TEXT, run_id TEXT, stage TEXT, reason TEXT, attempts INTEGER, first_at TEXT, last_at TEXT, PRIMARY KEY (mapping, flow, key))',
   runs: '(id TEXT PRIMARY KEY, mapping TEXT, started_at TEXT, finished_at TEXT, status TEXT, summary TEXT)',
   audit:
-    '(id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, mapping TEXT, flow TEXT, key TEXT, action TEXT, target_id TEXT, payload_hash TEXT, source_version TEXT, error TEXT, at TEXT)',
+    '(id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, mapping TEXT, flow TEXT, key TEXT, action TEXT, target_id TEXT, payload_hash TEXT, source_version TEXT, error TEXT, at TEXT, evidence TEXT)',
   tokens: '(connection TEXT, kind TEXT, value TEXT, expires_at TEXT, PRIMARY KEY (connection, kind))',
   credentials: '(name TEXT PRIMARY KEY, value TEXT, updated_at TEXT)',
   provisioned:
@@ -78,6 +78,16 @@ function moveWrittenPayloads(db: Database): void {
     INSERT OR REPLACE INTO written (mapping, flow, key, hash, data, pos, len)
       SELECT substr(connection, 10), stream, key, version, data, pos, len ${from};
     DELETE ${from}; COMMIT;`);
+}
+
+/** Columns added since a table was first created: state files from before get them (null). */
+const ADDED_COLUMNS: [table: string, column: string, type: string][] = [['audit', 'evidence', 'TEXT']];
+
+function addColumns(db: Database): void {
+  for (const [table, column, type] of ADDED_COLUMNS) {
+    const cols = (db.exec(`SELECT name FROM pragma_table_info('${table}')`)[0]?.values ?? []).map((r) => String(r[0]));
+    if (cols.length && !cols.includes(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
 }
 
 /** Rebuilds tables that state files from before WITHOUT ROWID still have as rowid tables. */
@@ -203,6 +213,7 @@ export class StateStore {
       if (!db.exec("SELECT 1 FROM pragma_table_info('mirror') WHERE name = 'pos'").length)
         db.exec('ALTER TABLE mirror ADD COLUMN pos INTEGER; ALTER TABLE mirror ADD COLUMN len INTEGER');
       upgradeTables(db);
+      addColumns(db);
       moveWrittenPayloads(db);
       if (locked) recordLeftovers(db, leftovers);
       // A new key is made only while nothing is encrypted under the old one (a lost key file must not be replaced silently).

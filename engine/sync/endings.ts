@@ -1,4 +1,4 @@
-import type { AuditEntry, FailureEntry, Repositories, WrittenTarget } from '../store/backend.js';
+import type { AuditEntry, DeletionEvidence, FailureEntry, Repositories, WrittenTarget } from '../store/backend.js';
 import type { WriteOutcome } from '../write/types.js';
 import type { Mapped } from './flow-run.js';
 
@@ -36,13 +36,29 @@ export type Ending =
       unknown?: boolean;
     }
   /** Dry runs: what a write would send */
-  | { kind: 'planned'; record: Mapped };
+  | { kind: 'planned'; record: Mapped }
+  /** A record deleted at the source, ended by its flow's on_delete without a payload write */
+  | DeletedEnding;
+
+/** What the audit says a deletion came to (a mark is a written record whose action says so). */
+export type DeletionAction = 'marked_deleted' | 'archived' | 'deleted' | 'delete_ignored';
+
+export interface DeletedEnding {
+  kind: 'deleted';
+  key: string;
+  action: Exclude<DeletionAction, 'marked_deleted'>;
+  targetId: string | null;
+  evidence: DeletionEvidence;
+  version: string | null;
+  /** Dry runs: what would be done */
+  planned?: boolean;
+}
 
 export const keyOf = (e: Ending): string => ('record' in e ? e.record.item.key : e.key);
 
 /** The action a dry run shows for a record it would write. */
-export const plannedAction = (m: Mapped): 'create' | 'update' =>
-  m.action === 'upsert' ? (m.item.targetId ? 'update' : 'create') : m.action;
+export const plannedAction = (m: Mapped): 'create' | 'update' | 'mark' =>
+  m.deletion ? 'mark' : m.action === 'upsert' ? (m.item.targetId ? 'update' : 'create') : m.action;
 
 /** Endings sorted into what each repository stores, one call per repository for a whole batch. */
 export class EndingRows {
@@ -50,6 +66,8 @@ export class EndingRows {
   readonly payloads: { key: string; hash: string; payload: unknown }[] = [];
   readonly unchanged: { key: string; clockDependent: boolean }[] = [];
   readonly hashesForgotten: string[] = [];
+  /** Deleted in the target: their target rows and kept payloads go */
+  readonly forgotten: string[] = [];
   readonly failures: FailureEntry[] = [];
   readonly failuresCleared: string[] = [];
   readonly audit: AuditEntry[] = [];
@@ -69,6 +87,14 @@ export class EndingRows {
       this.failures.push({ flow: this.at.flow, key: e.key, stage: e.stage, reason: e.reason });
       this.addAudit(e.key, 'failed', null, null, e.version, e.reason);
     } else if (e.kind === 'skipped') this.failuresCleared.push(e.key);
+    else if (e.kind === 'deleted') this.addDeleted(e);
+  }
+
+  private addDeleted(e: DeletedEnding): void {
+    this.failuresCleared.push(e.key);
+    if (this.at.dryRun) return;
+    if (e.action === 'deleted') this.forgotten.push(e.key);
+    this.addAudit(e.key, e.action, e.targetId, null, e.version, null, e.evidence);
   }
 
   private addWritten(m: Mapped, o: WriteOutcome): void {
@@ -82,7 +108,8 @@ export class EndingRows {
     });
     this.payloads.push({ key, hash: m.hash, payload });
     this.failuresCleared.push(key);
-    this.addAudit(key, o.action ?? 'updated', o.targetId ?? null, m.hash, m.version, null);
+    const action = m.deletion ? 'marked_deleted' : (o.action ?? 'updated');
+    this.addAudit(key, action, o.targetId ?? null, m.hash, m.version, null, m.deletion);
   }
 
   private addAudit(
@@ -92,9 +119,12 @@ export class EndingRows {
     payloadHash: string | null,
     sourceVersion: string | null,
     error: string | null,
+    evidence?: DeletionEvidence,
   ): void {
     const { runId, mapping, flow, nowIso: at } = this.at;
-    this.audit.push({ runId, mapping, flow, key, action, targetId, payloadHash, sourceVersion, error, at });
+    const entry: AuditEntry = { runId, mapping, flow, key, action, targetId, payloadHash, sourceVersion, error, at };
+    if (evidence) entry.evidence = JSON.stringify(evidence);
+    this.audit.push(entry);
   }
 
   /** Stores every row; call inside the transaction that ends the records. */
@@ -108,6 +138,10 @@ export class EndingRows {
     if (this.failures.length) await tx.failures.record({ mapping, runId, at: nowIso }, this.failures);
     if (this.audit.length) await tx.audit.add(this.audit);
     if (this.payloads.length) await tx.writtenPayloads.keep(f, this.payloads);
+    if (this.forgotten.length) {
+      await tx.targets.forget(f, this.forgotten);
+      await tx.writtenPayloads.forget(f, this.forgotten);
+    }
     await tx.pending.done(f, this.done);
   }
 }

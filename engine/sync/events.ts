@@ -1,3 +1,5 @@
+import type { DeletionEvidence } from '../store/backend.js';
+
 /** What a run reports as it goes; the engine never prints, the CLI renders these. */
 export type SyncEvent =
   | { type: 'run:start'; runId: string; mapping: string }
@@ -40,13 +42,23 @@ export interface FlowSummary {
    * "full run"), and how many there were
    */
   remapped?: { reason: string; records: number };
-  /** Dry runs: what would be sent */
+  /** Records deleted or deactivated at the source, by what the flow's on_delete did (dry runs: would do) */
+  deleted?: DeletedCounts;
+  /** Dry runs: what would be sent (a mark, archive or delete with the deletion's evidence) */
   planned?: {
     key: string;
-    action: 'create' | 'update' | 'unchanged';
+    action: 'create' | 'update' | 'unchanged' | 'mark' | 'archive' | 'delete';
     payload: Record<string, unknown>;
     before?: Record<string, unknown>;
+    deletion?: DeletionEvidence;
   }[];
+}
+
+export interface DeletedCounts {
+  marked: number;
+  archived: number;
+  deleted: number;
+  ignored: number;
 }
 
 /** Something a run did but the user should know (a record stamped in the future) */

@@ -1,7 +1,7 @@
 import type { Connector, Flow, Operation, Write } from '../config/types.generated.js';
 import type { FlowMapper } from '../map/flow-mapper.js';
 import type { LiveConnection } from '../runtime/connection.js';
-import type { FlowRef, StateBackend, StreamRef } from '../store/backend.js';
+import type { DeletionEvidence, FlowRef, StateBackend, StreamRef } from '../store/backend.js';
 import type { WriteContext, WriteItem } from '../write/types.js';
 import type { FlowSummary, SyncEvent } from './events.js';
 
@@ -43,6 +43,8 @@ export interface Mapped {
   action: WriteKind;
   /** Dry runs: the payload last written for the record, where it is kept */
   before?: Record<string, unknown>;
+  /** A mark of a record deleted at the source (on_delete: mark), with its evidence */
+  deletion?: DeletionEvidence;
 }
 
 /** The source stream whose records are the flow's own (its parents). */

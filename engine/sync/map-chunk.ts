@@ -1,7 +1,7 @@
-import type { StoredTarget } from '../store/backend.js';
+import type { DeletionEvidence, StoredTarget } from '../store/backend.js';
 import type { MapWorker } from '../map/map-pool.js';
 import { mapRecord, type MapInput, type MapOutput, type PayloadShape } from '../map/map-record.js';
-import type { Ending } from './endings.js';
+import type { DeletedEnding, Ending } from './endings.js';
 import { sourceStream, type FlowRun, type Mapped } from './flow-run.js';
 
 /** The worker's share of a chunk when there is one (this thread also handles reads, writes and state). */
@@ -13,10 +13,21 @@ export interface MapVia {
   shape: PayloadShape;
 }
 
-/** What mapping a chunk decided: records to write, and records that end without a write. */
+/** A record deleted at the source that its flow archives or deletes in the target (by its target id). */
+export interface Removal {
+  key: string;
+  targetId: string;
+  matchValue: string;
+  evidence: DeletionEvidence;
+  version: string | null;
+  action: 'archive' | 'delete';
+}
+
+/** What mapping a chunk decided: records to write, records that end without a write, and records to remove. */
 export interface MappedChunk {
   toWrite: Mapped[];
   endings: Ending[];
+  removals: Removal[];
 }
 
 interface Loaded {
@@ -26,6 +37,8 @@ interface Loaded {
   /** Per join: its related records' JSON, ordered by key */
   related: [string, string[]][];
   prev?: StoredTarget;
+  /** The source record is deleted or deactivated (and the flow says what to do about it) */
+  deletion?: DeletionEvidence;
 }
 
 /** A loaded key whose source record the mirror still has: the only ones that are mapped. */
@@ -35,16 +48,19 @@ type Present = Loaded & { row: NonNullable<Loaded['row']> };
 async function loadChunk(r: FlowRun, keys: string[]): Promise<Loaded[]> {
   const { store, ref, flow } = r;
   const joins = Object.entries(flow.join ?? {});
-  const [rows, prevs, ...children] = await Promise.all([
+  // Deletions matter only to a flow that says what to do with them (without on_delete they are ignored).
+  const noDeletions = Promise.resolve(new Map<string, DeletionEvidence>());
+  const [rows, prevs, deletions, ...children] = await Promise.all([
     store.mirror.load(sourceStream(r), keys),
     store.targets.load(ref, keys),
+    flow.on_delete ? store.deletions.load(sourceStream(r), keys) : noDeletions,
     ...joins.map(([rel, j]) =>
       store.mirror.loadChildren({ ...ref, rel }, { connection: r.source.name, stream: j.from }, keys),
     ),
   ]);
   return keys.map((key) => {
     const related = joins.map(([rel], i): [string, string[]] => [rel, children[i].get(key) ?? []]);
-    return { key, row: rows.get(key), related, prev: prevs.get(key) };
+    return { key, row: rows.get(key), related, prev: prevs.get(key), deletion: deletions.get(key) };
   });
 }
 
@@ -82,6 +98,8 @@ function decide(
   if (o.kind === 'skip') return { kind: 'skipped', key, gone: false };
   if (o.kind === 'error') return { kind: 'failed', key, stage: 'map', reason: o.message, version };
   const { hash, payload, clockDependent, matchValue } = o;
+  // Only a record the target holds is marked; one never written is created (with the mark payload).
+  const deletion = loaded.deletion && prev ? { deletion: loaded.deletion } : {};
   if (prev && prev.hash === hash && prev.targetId) {
     return { kind: 'unchanged', key, targetId: prev.targetId, hash, version, clockDependent, payload };
   }
@@ -93,6 +111,7 @@ function decide(
     version,
     action: r.op.upsert ? 'upsert' : targetId ? 'update' : 'create',
     before: before?.get(key),
+    ...deletion,
   };
 }
 
@@ -103,12 +122,17 @@ function decide(
 export async function mapChunk(r: FlowRun, keys: string[], via: MapVia): Promise<MappedChunk> {
   const present = new Map<string, Present>();
   const endings: Ending[] = [];
+  const removals: Removal[] = [];
   const inputs: MapInput[] = [];
   for (const loaded of await loadChunk(r, keys)) {
     const { key, row, related } = loaded;
-    if (row) {
+    const ends = loaded.deletion && endDeleted(r, loaded, removals);
+    if (ends === 'queued') continue;
+    if (ends) endings.push(ends);
+    else if (row) {
       present.set(key, { ...loaded, row });
-      inputs.push({ key, data: row.data, related });
+      const deletion = loaded.deletion && evidenceInput(loaded.deletion);
+      inputs.push({ key, data: row.data, related, ...(deletion ? { deletion } : {}) });
     }
     // A child pointed at a parent the source no longer has (or never had).
     else endings.push({ kind: 'skipped', key, gone: true });
@@ -126,5 +150,39 @@ export async function mapChunk(r: FlowRun, keys: string[], via: MapVia): Promise
     if ('item' in d) toWrite.push(d);
     else endings.push(d);
   }
-  return { toWrite, endings };
+  return { toWrite, endings, removals };
+}
+
+/** The evidence as an on_delete transform sees it. */
+const evidenceInput = (e: DeletionEvidence) => ({ kind: e.kind, detail: e.detail, run_id: e.runId, at: e.at });
+
+/**
+ * How a record deleted at the source ends without being mapped: skipped when the target never
+ * had it, ignored, or (archive, delete) queued as a removal, which ends it later. Undefined: it
+ * is mapped through the on_delete transform (a mark; a deactivated record is marked even when
+ * never written, as it still exists at the source).
+ */
+function endDeleted(r: FlowRun, loaded: Loaded, removals: Removal[]): Ending | 'queued' | undefined {
+  const { key, prev } = loaded;
+  const evidence = loaded.deletion;
+  const action = r.flow.on_delete?.action;
+  if (!evidence || !action) return undefined;
+  const version = loaded.row?.version ?? null;
+  // A deactivated record still exists at the source: its mark is what the target should hold of
+  // it, written or not before (the target's state follows the source's, whatever its history).
+  if (action === 'mark' && evidence.kind === 'status' && loaded.row) return undefined;
+  // Nothing in the target to mark, archive or delete.
+  if (!prev?.targetId) return { kind: 'skipped', key, gone: false };
+  if (action === 'mark') {
+    if (loaded.row) return undefined;
+    const reason = 'deleted at the source, and no copy of the record is kept to map its mark from';
+    return { kind: 'failed', key, stage: 'map', reason, version };
+  }
+  const base = { key, targetId: prev.targetId, evidence, version };
+  if (action === 'ignore') return { kind: 'deleted', action: 'delete_ignored', ...base } satisfies DeletedEnding;
+  if (r.dryRun) {
+    return { kind: 'deleted', action: action === 'archive' ? 'archived' : 'deleted', ...base, planned: true };
+  }
+  removals.push({ ...base, matchValue: prev.matchValue, action });
+  return 'queued';
 }

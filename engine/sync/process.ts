@@ -14,6 +14,7 @@ import {
   type Mapped,
   type WriteKind,
 } from './flow-run.js';
+import { removeInTarget } from './deletion-writes.js';
 import { mapChunk, type MapVia } from './map-chunk.js';
 import { markPending } from './pending-marks.js';
 import { recoverWrites } from './recover.js';
@@ -110,7 +111,8 @@ async function processKeys(r: FlowRun, keys: string[], via: MapVia, setup: Write
   const ids = r.dryRun ? undefined : await TargetIds.prepare(r);
   const feed = new WriterFeed(startWriter, 2 * CHUNK);
   for (let start = 0, end = FIRST_CHUNK; start < keys.length && !feed.stopped; start = end, end += CHUNK) {
-    const { toWrite, endings } = await mapChunk(r, keys.slice(start, end), via);
+    const { toWrite, endings, removals } = await mapChunk(r, keys.slice(start, end), via);
+    if (removals.length) await session.end(await removeInTarget(r, setup.ctxFor, removals));
     if (r.dryRun) {
       await session.end([...endings, ...toWrite.map((record): Ending => ({ kind: 'planned', record }))]);
     } else {

@@ -2,6 +2,7 @@ import type { Stream } from '../config/types.generated.js';
 import { payloadHash } from '../map/canonical.js';
 import { getPath, holds } from '../map/expression.js';
 import type { RecordNote } from '../read/cursors.js';
+import { detectDeletion, type DetectedDeletion } from './deletion-detect.js';
 import { explainFilterError } from './filter-error.js';
 import { valueText } from '../write/value-text.js';
 
@@ -29,6 +30,8 @@ export type CheckedRecord =
       problems: string[];
       /** Whether its data is kept in the mirror (some join filter lets it through) */
       keep: boolean;
+      /** The stream's deletion expressions say it is deactivated or a tombstone */
+      deletion?: DetectedDeletion;
     };
 
 const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
@@ -104,5 +107,11 @@ export async function checkRecord(
   else if (note) problems.push(note.message);
   const version = versionOf(obj, p.stream);
   const keep = await kept(obj, p, wheres, problems);
-  return { keyed: true, key: k.key, version, record: obj, problems, keep };
+  let deletion: DetectedDeletion | undefined;
+  try {
+    deletion = await detectDeletion(p.stream.deletion, obj, `stream ${p.streamName}`, p.bindings);
+  } catch (e) {
+    problems.push(`its deletion expression cannot judge it: ${(e as Error).message}`);
+  }
+  return { keyed: true, key: k.key, version, record: obj, problems, keep, ...(deletion ? { deletion } : {}) };
 }

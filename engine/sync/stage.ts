@@ -232,9 +232,13 @@ class StreamStage {
         version: c.version,
         data: c.keep ? JSON.stringify(c.record) : null,
         parents: this.parentsOf(c.record, staged.get(key)),
+        deletion: c.deletion,
       });
     }
-    this.changed += await stagePage(this.o.store, this.o.mapping, this.ref, this.cons, [...staged.values()]);
+    const { runId, nowIso: at } = this.o;
+    const deletions = stream.deletion ? { runId, at } : undefined;
+    const into = { s: this.ref, cons: this.cons, deletions };
+    this.changed += await stagePage(this.o.store, this.o.mapping, into, [...staged.values()]);
     await this.recordReadFailures(failed);
     if (fine.length) await this.o.store.failures.clearRead(this.o.mapping, fine);
     const { connection } = this.ref;

@@ -1,5 +1,6 @@
 import type { WriteOutcome } from '../write/types.js';
-import { EndingRows, plannedAction, type Ending } from './endings.js';
+import { EndingRows, plannedAction, type DeletedEnding, type Ending } from './endings.js';
+import type { DeletedCounts } from './events.js';
 import type { FlowRun, Mapped } from './flow-run.js';
 
 /** How often outcomes arriving during a long write are checkpointed (at most; see maybeCheckpoint). */
@@ -93,18 +94,16 @@ export class WriteSession {
   private count(e: Ending): void {
     const { summary, ref } = this.r;
     if (e.kind === 'written') {
+      // A mark is a write like any other (created or updated in the target), and counted as a mark too.
+      if (e.record.deletion) this.deleted().marked++;
       if (e.outcome.action === 'created') summary.created++;
       else summary.updated++;
-    } else if (e.kind === 'planned') {
-      const action = plannedAction(e.record);
-      if (action === 'create') summary.created++;
-      else summary.updated++;
-      const { key, payload } = e.record.item;
-      summary.planned?.push({ key, action, payload, ...(e.record.before ? { before: e.record.before } : {}) });
-    } else if (e.kind === 'unchanged') {
+    } else if (e.kind === 'planned') this.countPlanned(e.record);
+    else if (e.kind === 'unchanged') {
       summary.unchanged++;
       if (this.r.dryRun) summary.planned?.push({ key: e.key, action: 'unchanged', payload: e.payload });
     } else if (e.kind === 'skipped') summary.skipped++;
+    else if (e.kind === 'deleted') this.countDeleted(e);
     else {
       summary.failed++;
       if (summary.failures.length < FAILURE_SAMPLE) summary.failures.push({ key: e.key, reason: e.reason });
@@ -112,9 +111,39 @@ export class WriteSession {
     }
   }
 
+  /** The flow's deletion counts, made on the first deletion (a flow without any shows none). */
+  private deleted(): DeletedCounts {
+    return (this.r.summary.deleted ??= { marked: 0, archived: 0, deleted: 0, ignored: 0 });
+  }
+
+  private countPlanned(m: Mapped): void {
+    const { summary } = this.r;
+    const action = plannedAction(m);
+    if (action === 'mark') this.deleted().marked++;
+    const kind = m.action === 'upsert' ? (m.item.targetId ? 'update' : 'create') : m.action;
+    if (kind === 'create') summary.created++;
+    else summary.updated++;
+    const { key, payload } = m.item;
+    const shown = { ...(m.before ? { before: m.before } : {}), ...(m.deletion ? { deletion: m.deletion } : {}) };
+    summary.planned?.push({ key, action, payload, ...shown });
+  }
+
+  private countDeleted(e: DeletedEnding): void {
+    const counts = this.deleted();
+    if (e.action === 'archived') counts.archived++;
+    else if (e.action === 'deleted') counts.deleted++;
+    else counts.ignored++;
+    if (e.planned && e.action !== 'delete_ignored') {
+      const action = e.action === 'archived' ? 'archive' : 'delete';
+      this.r.summary.planned?.push({ key: e.key, action, payload: {}, deletion: e.evidence });
+    }
+  }
+
   progress(): void {
-    const { created, updated, unchanged, skipped, failed } = this.r.summary;
-    const done = created + updated + unchanged + skipped + failed;
+    const { created, updated, unchanged, skipped, failed, deleted: d } = this.r.summary;
+    // Marks are counted among the created and updated already.
+    const deleted = d ? d.archived + d.deleted + d.ignored : 0;
+    const done = created + updated + unchanged + skipped + failed + deleted;
     const flow = this.r.ref.flow;
     this.r.onEvent({ type: 'progress', flow, done, total: this.total, created, updated, unchanged, failed });
   }

@@ -51,6 +51,8 @@ const CONNECTOR_SLOTS: Record<string, { place: (ex: unknown) => object; kind: Cu
     kind: 'result reader',
   },
   Webhook: { place: (ex) => ({ ...BASE, webhook: ex }), kind: 'webhook verifier' },
+  // Not a strategy: the kind is never used (a deletion names no module).
+  Deletion: { place: (ex) => ({ ...BASE, streams: { items: { ...STREAM, deletion: ex } } }), kind: 'paginator' },
 };
 
 /** The {variables} an example's strings use, declared so that the template check passes. */
@@ -101,22 +103,25 @@ describe('schema examples pass lint', () => {
   });
 
   it.each(examples('mapping'))('mapping %s (%s)', async (_id, def, ex) => {
-    expect(def, 'only custom functions have examples in the mapping schema; place others here').toBe('CustomFunction');
+    expect(['CustomFunction', 'OnDelete'], 'a mapping example with no place here: add one').toContain(def);
+    const custom = def === 'CustomFunction';
+    // visma's customers declare deletions: a flow reading them says what it does with them.
+    const flow = {
+      from: 'customers',
+      to: 'upsert_organizations',
+      transform: custom ? '{ "external_id": number, "fy": $fiscalYear(createdDateTime) }' : '{ "external_id": number }',
+      on_delete: custom ? { action: 'ignore' } : ex,
+    };
     const mapping = {
       name: 'example',
       source: { connector: 'visma' },
       target: { connector: 'zendesk' },
-      functions: { fiscalYear: ex },
-      flows: {
-        organizations: {
-          from: 'customers',
-          to: 'upsert_organizations',
-          transform: '{ "external_id": number, "fy": $fiscalYear(createdDateTime) }',
-        },
-      },
+      ...(custom ? { functions: { fiscalYear: ex } } : {}),
+      flows: { organizations: flow },
     };
     const files: Record<string, string> = { 'mappings/example/mapping.yaml': JSON.stringify(mapping, null, 2) };
-    files[join('mappings/example', (ex as { module: string }).module)] = moduleFor('function');
+    if (custom) files[join('mappings/example', (ex as { module: string }).module)] = moduleFor('function');
+    else files['mappings/example/deleted.jsonata'] = '{ "external_id": number, "name": "deleted" }\n';
     expect(await lintWithModules(tempProject(files))).toEqual([]);
   });
 

@@ -68,9 +68,39 @@ export function openInvoices(visma: VismaSimulator, customerNumber: string): Dto
   return visma.invoices({ customerNumber }).filter((i) => i.status === 'Open' && Number(i.balance) > 0);
 }
 
+/** The credit fields a deactivated customer's organization has cleared (deleted.jsonata). */
+const CLEARED_CREDIT = [
+  'credit_limit',
+  'outstanding_balance',
+  'open_invoice_count',
+  'oldest_unpaid_invoice',
+  'oldest_unpaid_due_date',
+  'days_overdue',
+  ...AGING_KEYS,
+  'credit_standing',
+] as const;
+
 /** What the organization of one Visma customer must look like in Zendesk at `now`. */
 export function expectedOrganization(visma: VismaSimulator, customer: Dto, now: Date): ExpectedOrg {
   const number = String(customer.number);
+  // Inactive in Visma: marked (on_delete), its credit standing cleared.
+  if (customer.status === 'Inactive') {
+    const contact = (customer.mainContact ?? {}) as Dto;
+    const cleared = Object.fromEntries(CLEARED_CREDIT.map((k) => [k, null]));
+    return {
+      external_id: number,
+      name: String(customer.name).trim(),
+      oldestCandidates: [],
+      fields: {
+        erp_customer_number: number,
+        erp_customer_status: 'inactive',
+        erp_currency: str(customer.currencyId),
+        contact_email: str(contact.email),
+        contact_phone: str(contact.phone1),
+        ...cleared,
+      },
+    };
+  }
   const open = openInvoices(visma, number);
   const today = Math.floor(now.getTime() / DAY_MS);
   const daysOver = (inv: Dto) => Math.max(0, today - utcDay(String(inv.documentDueDate)));

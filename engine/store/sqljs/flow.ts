@@ -128,6 +128,13 @@ export class SqlTargets implements TargetRepository {
     const sql = 'SELECT 1 AS x FROM targets WHERE mapping = ? AND flow = ? LIMIT 1';
     return this.x(() => !!this.s.get(sql, [f.mapping, f.flow]));
   }
+
+  forget(f: FlowRef, keys: string[]): Promise<void> {
+    const sql = 'DELETE FROM targets WHERE mapping = ? AND flow = ? AND key IN (SELECT value FROM json_each(?))';
+    return this.x(() => {
+      if (keys.length) this.s.run(sql, [f.mapping, f.flow, JSON.stringify(keys)]);
+    });
+  }
 }
 
 export class SqlFingerprints implements FingerprintRepository {

@@ -107,8 +107,8 @@ export class SqlRuns implements RunRepository {
 }
 
 const ADD_AUDIT = `INSERT INTO audit
-  (run_id, mapping, flow, key, action, target_id, payload_hash, source_version, error, at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  (run_id, mapping, flow, key, action, target_id, payload_hash, source_version, error, at, evidence)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export class SqlAudit implements AuditRepository {
   constructor(
@@ -121,7 +121,8 @@ export class SqlAudit implements AuditRepository {
       this.s.transaction(() => {
         for (const e of entries) {
           const { runId, mapping, flow, key, action, targetId, payloadHash, sourceVersion, error, at } = e;
-          this.s.run(ADD_AUDIT, [runId, mapping, flow, key, action, targetId, payloadHash, sourceVersion, error, at]);
+          const row = [runId, mapping, flow, key, action, targetId, payloadHash, sourceVersion, error, at];
+          this.s.run(ADD_AUDIT, [...row, e.evidence ?? null]);
         }
       });
     });

@@ -20,12 +20,14 @@ const PARENTS = `SELECT l.parent_key FROM json_each(?) j
   CROSS JOIN links l ON l.mapping = ? AND l.flow = ? AND l.rel = ? AND l.child_key = j.value`;
 const SET_LINKS = `INSERT OR REPLACE INTO links (mapping, flow, rel, child_key, parent_key)
   SELECT ?, ?, ?, value ->> 0, value ->> 1 FROM json_each(?)`;
-// The index on (…, parent_key, child_key) serves both the join and the order.
+// The index on (…, parent_key, child_key) serves both the join and the order. A child deleted or
+// deactivated at the source is no longer one of its parent's.
 const CHILDREN = `SELECT l.parent_key, m.data, m.pos, m.len FROM json_each(?) j
   CROSS JOIN links l INDEXED BY links_by_parent
   CROSS JOIN mirror m ON m.connection = ? AND m.stream = ? AND m.key = l.child_key
   WHERE l.mapping = ? AND l.flow = ? AND l.rel = ? AND l.parent_key = j.value
     AND (m.data IS NOT NULL OR m.pos IS NOT NULL)
+    AND NOT EXISTS (SELECT 1 FROM deletions d WHERE d.connection = m.connection AND d.stream = m.stream AND d.key = m.key)
   ORDER BY j.key, l.child_key`;
 
 // EXCEPT sorts both sides once (a temporary B-tree), so a listing of 100,000 keys is one
