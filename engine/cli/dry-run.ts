@@ -132,7 +132,12 @@ function printLive(r: SyncResult, o: DryRunFlags): void {
 function printPlanned(f: FlowSummary, limit: number): void {
   const writes = (f.planned ?? []).filter((x) => x.action !== 'unchanged');
   for (const p of writes.slice(0, limit)) {
-    if (p.action === 'update' && p.before) {
+    if (p.deletion) {
+      // A deletion at the source: what would be done, and the evidence it rests on.
+      const why = `${p.deletion.kind}: ${p.deletion.detail}`;
+      const body = p.action === 'mark' ? `\n${JSON.stringify(p.payload, null, 2)}` : '';
+      process.stdout.write(`\n${f.flow} ${p.key}: would ${p.action} (deleted at the source, ${why})${body}\n`);
+    } else if (p.action === 'update' && p.before) {
       const changes = describeChanges(fieldChanges(p.before, p.payload));
       process.stdout.write(
         `\n${f.flow} ${p.key}: would update ${changes.length} field(s)\n${changes.map((c) => `  ${c}`).join('\n')}\n`,

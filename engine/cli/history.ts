@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { openState } from '../store/open.js';
+import type { DeletedCounts } from '../sync/events.js';
+import { deletedCounts } from './render.js';
 import { EXIT } from './exit-codes.js';
 import { SANDBOX_VIEW_OPTION, STATE_OPTION, statePath } from './options.js';
 import { runCommand } from './run-command.js';
@@ -29,13 +31,24 @@ export function registerHistory(program: Command): void {
           for (const r of runs) {
             const s = r.summary
               ? (JSON.parse(r.summary) as {
-                  flows: { flow: string; created: number; updated: number; unchanged: number; failed: number }[];
+                  flows: {
+                    flow: string;
+                    created: number;
+                    updated: number;
+                    unchanged: number;
+                    failed: number;
+                    deleted?: DeletedCounts;
+                  }[];
                   error?: string;
                 })
               : undefined;
             const counts =
-              s?.flows.map((f) => `${f.flow}: +${f.created} ~${f.updated} =${f.unchanged} !${f.failed}`).join('  ') ??
-              '';
+              s?.flows
+                .map((f) => {
+                  const del = f.deleted ? ` (deleted at the source: ${deletedCounts(f.deleted)})` : '';
+                  return `${f.flow}: +${f.created} ~${f.updated} =${f.unchanged} !${f.failed}${del}`;
+                })
+                .join('  ') ?? '';
             process.stdout.write(
               `${r.id}  ${r.mapping}  ${r.status}  ${r.started_at}  ${counts}${s?.error ? `  error: ${s.error}` : ''}\n`,
             );

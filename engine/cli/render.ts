@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../config/diagnostic.js';
 import { formatDiagnostic } from '../config/diagnostic.js';
-import type { SyncEvent, SyncResult } from '../sync/events.js';
+import type { DeletedCounts, SyncEvent, SyncResult } from '../sync/events.js';
 
 const out = (s = '') => process.stdout.write(`${s}\n`);
 
@@ -16,6 +16,12 @@ function table(rows: (string | number)[][]): string[] {
       .join('  ')
       .trimEnd(),
   );
+}
+
+/** "2 marked, 1 deleted": the deletion counts that are not zero. */
+export function deletedCounts(d: DeletedCounts): string {
+  const parts = Object.entries(d).filter(([, n]) => n > 0);
+  return parts.map(([what, n]) => `${n} ${what}`).join(', ') || 'none';
 }
 
 export function printSyncResult(r: SyncResult, verb = 'sync'): void {
@@ -44,6 +50,7 @@ export function printSyncResult(r: SyncResult, verb = 'sync'): void {
         `${(f.durationMs / 1000).toFixed(1)}s`,
       ]);
     for (const line of table(rows)) out(`  ${line}`);
+    for (const f of r.flows) if (f.deleted) out(`  ${f.flow}: deleted at the source: ${deletedCounts(f.deleted)}`);
     for (const f of r.flows)
       if (f.remapped)
         out(

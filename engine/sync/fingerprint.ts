@@ -12,6 +12,8 @@ export interface FingerprintInput {
   fieldKeys: Record<string, string>;
   /** The text of the mapping's custom function modules: they shape payloads as the transform does */
   customCode: string[];
+  /** The on_delete mark transform's text: it shapes the payloads of deleted records */
+  deleteExpr?: string;
 }
 
 /**
@@ -35,6 +37,8 @@ export function flowFingerprint(i: FingerprintInput): string {
       transform: i.transformExpr,
       recompute: flow.recompute ?? null,
       custom_fields: flow.custom_fields ?? null,
+      // Only where declared, so the fingerprints of flows without one stay as they were.
+      ...(flow.on_delete ? { on_delete: { ...flow.on_delete, transform: i.deleteExpr ?? null } } : {}),
     },
     operation: {
       match_key: op.match_key,

@@ -36,6 +36,7 @@ async function markIfMappingChanged(r: FlowRun): Promise<void> {
   const fingerprint = flowFingerprint({
     flow: r.flow,
     transformExpr: r.mapper.transformExpr,
+    deleteExpr: r.mapper.deleteExpr,
     op: r.op,
     target: r.target.connector,
     fieldKeys: r.fieldKeys,

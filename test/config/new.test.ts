@@ -136,7 +136,7 @@ describe('mlc new', () => {
     [
       'visma-zendesk',
       { operation: 'upsert_tickets' },
-      'connector "zendesk" has no operation "upsert_tickets" (it has: upsert_organizations, upsert_users)',
+      'connector "zendesk" has no operation "upsert_tickets" (it has: upsert_organizations, delete_organization, upsert_users)',
     ],
   ])('refuses %s %o with exit 2 and creates nothing', async (name, more, message) => {
     const root = project();

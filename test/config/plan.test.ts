@@ -13,6 +13,7 @@ const project = (files: Record<string, string>) =>
   tempProject({
     'mappings/visma-zendesk/mapping.yaml': shipped('mappings/visma-zendesk/mapping.yaml'),
     'mappings/visma-zendesk/organization.jsonata': shipped('mappings/visma-zendesk/organization.jsonata'),
+    'mappings/visma-zendesk/deleted.jsonata': shipped('mappings/visma-zendesk/deleted.jsonata'),
     ...files,
   });
 const plan = (root: string) =>

@@ -32,7 +32,8 @@ describe('mlc dry-run', () => {
     const r = mlc('dry-run', 'visma-zendesk', '--limit', '2');
     expect(r.code, r.out).toBe(0);
     expect(r.stdout.match(/^# /gm)).toHaveLength(2);
-    expect(r.stdout).toContain('organizations: 4 more case(s) (--limit N shows more)');
+    // Eight cases: six of the organization transform, two of the on_delete mark.
+    expect(r.stdout).toContain('organizations: 6 more case(s) (--limit N shows more)');
     const json = mlc('dry-run', 'visma-zendesk', '--limit', '1', '--json');
     expect(JSON.parse(json.stdout)).toHaveLength(1);
   });
