@@ -8,6 +8,16 @@ import { runCommand } from './run-command.js';
 
 const SHOWN_FAILURES = 50;
 
+/** A deletion's evidence as one line ("status: status = 'Inactive' ..."); as stored when it does not parse. */
+function evidenceText(json: string): string {
+  try {
+    const e = JSON.parse(json) as { kind?: unknown; detail?: unknown };
+    return typeof e.kind === 'string' ? `${e.kind}: ${String(e.detail)}` : json;
+  } catch {
+    return json;
+  }
+}
+
 export function registerHistory(program: Command): void {
   program
     .command('runs')
@@ -88,7 +98,7 @@ export function registerHistory(program: Command): void {
           else
             for (const a of rows)
               process.stdout.write(
-                `${a.at}  ${a.run_id}  ${a.mapping}/${a.flow}  ${a.key}  ${a.action}${a.target_id ? `  target ${a.target_id}` : ''}  version ${a.source_version ?? '-'}  hash ${a.payload_hash ?? '-'}${a.error ? `  error: ${a.error}` : ''}\n`,
+                `${a.at}  ${a.run_id}  ${a.mapping}/${a.flow}  ${a.key}  ${a.action}${a.target_id ? `  target ${a.target_id}` : ''}  version ${a.source_version ?? '-'}  hash ${a.payload_hash ?? '-'}${a.error ? `  error: ${a.error}` : ''}${a.evidence ? `  evidence: ${evidenceText(a.evidence)}` : ''}\n`,
               );
           // Finding nothing is an answer, not a failed record (exit 1 means records failed).
           return EXIT.ok;

@@ -320,6 +320,41 @@ export function describeBackendContract(name: string, open: () => Promise<Contra
       ]);
       expect(await b.audit.ofRunOrKey('a', 1)).toHaveLength(1);
       expect(await b.audit.ofRunOrKey('nothing')).toEqual([]);
+      // Only a deletion carries evidence; the other rows have no such field.
+      expect(r1[0]).not.toHaveProperty('evidence');
+      await b.audit.add([{ ...entry('r3', 'c', 'marked_deleted'), evidence: '{"kind":"status"}' }]);
+      expect((await b.audit.ofRunOrKey('r3'))[0]).toMatchObject({
+        action: 'marked_deleted',
+        evidence: '{"kind":"status"}',
+      });
+    });
+
+    it('targets.forget: the records deleted in the target are forgotten, per flow', async () => {
+      const b = await state();
+      await b.targets.recordWritten(F, [written('a', 'A', '1', 'h1', false), written('b', 'B', '2', 'h2', false)], AT);
+      await b.targets.recordWritten(G, [written('a', 'A', '9', 'h9', false)], AT);
+      await b.targets.forget(F, ['a', 'x']);
+      await b.targets.forget(F, []);
+      expect([...(await b.targets.load(F, ['a', 'b'])).keys()]).toEqual(['b']);
+      expect((await b.targets.load(G, ['a'])).get('a')?.targetId).toBe('9');
+    });
+
+    it('children marked deleted leave their parent', async () => {
+      const b = await state();
+      const link = { ...F, rel: 'invoices' };
+      await b.links.set(link, [
+        { child: 'i1', parent: 'a' },
+        { child: 'i2', parent: 'a' },
+      ]);
+      await b.mirror.put(INVOICES, [
+        { key: 'i1', version: '1', data: '{"n":1}' },
+        { key: 'i2', version: '1', data: '{"n":2}' },
+      ]);
+      const evidence = { kind: 'status' as const, detail: 'x', runId: 'r', at: AT };
+      await b.deletions.mark(INVOICES, [{ key: 'i1', evidence }]);
+      expect((await b.mirror.loadChildren(link, INVOICES, ['a'])).get('a')).toEqual(['{"n":2}']);
+      await b.deletions.clear(INVOICES, ['i1']);
+      expect((await b.mirror.loadChildren(link, INVOICES, ['a'])).get('a')).toEqual(['{"n":1}', '{"n":2}']);
     });
 
     it('provisioned fields, fingerprints, kept payloads and meta round-trip', async () => {
