@@ -268,11 +268,19 @@ describe('deletions at the source', () => {
     project('{ action: delete, operation: delete_thing }');
     items[1] = { ...items[1], deleted: true, updated: at(2) };
     const r3 = await sync();
-    expect(r3.flows[0]).toMatchObject({ failed: 0, deleted: { deleted: 1 } });
-    expect(requests.at(-1)).toMatchObject({ method: 'DELETE', path: '/v1/things/1001' });
-    expect((await auditOfRun(r3.runId)).find((a) => a.key === '2')?.action).toBe('deleted');
+    // The changed on_delete re-maps every record (the flow's fingerprint): the archived one is deleted too.
+    expect(r3.flows[0]).toMatchObject({ failed: 0, deleted: { archived: 0, deleted: 2 } });
+    const deletes = requests.filter((r) => r.method === 'DELETE').map((r) => r.path);
+    expect(deletes.sort()).toEqual(['/v1/things/1000', '/v1/things/1001']);
+    const audit = await auditOfRun(r3.runId);
+    expect(audit.filter((a) => a.action === 'deleted').map((a) => a.key)).toEqual(['1', '2']);
+    expect(evidenceOf(audit.find((a) => a.key === '2')).kind).toBe('tombstone');
     const targets = await state((s) => s.all<{ key: string }>('SELECT key FROM targets ORDER BY key'));
-    expect(targets.map((t) => t.key)).toEqual(['1', '3']);
+    expect(targets.map((t) => t.key)).toEqual(['3']);
+    // Forgotten, they are not deleted again.
+    const before = requests.length;
+    await sync();
+    expect(requests.length).toBe(before);
   });
 
   it('ignore writes nothing, and audits the deletion', async () => {
