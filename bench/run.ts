@@ -40,7 +40,7 @@ import {
   type Report,
   type Scenario,
 } from './lib/report.js';
-import type { SyncRunResult } from '../engine/sync/run.js';
+import type { SyncResult } from '../engine/sync/events.js';
 import { compareDigests, counts, freshZendesk, orgDigest, rateAnalysis } from './lib/sims.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -547,7 +547,7 @@ function reconcileBench(
   gone: string[],
 ): ReconcileBench {
   const customers = (s: Scenario) =>
-    (s.child.result as SyncRunResult | undefined)?.reconciles?.find((x) => x.stream === 'customers');
+    (s.child.result as SyncResult | undefined)?.reconciles?.find((x) => x.stream === 'customers');
   const x = customers(run);
   const cpu = (s: Scenario) => s.child.cpu.userMs + s.child.cpu.systemMs;
   return {

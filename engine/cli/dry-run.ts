@@ -7,6 +7,7 @@ import { acquireLock } from '../store/lock.js';
 import type { FlowSummary, SyncResult } from '../sync/events.js';
 import { mappingConnectors, planMapping } from '../sync/plan.js';
 import { runSync } from '../sync/run.js';
+import { reconcileLines } from './sync.js';
 import { describeChanges, fieldChanges } from '../util/field-changes.js';
 import { EXIT } from './exit-codes.js';
 import { CONNECTIONS_OPTION, SANDBOX_DATA, SANDBOX_STATE, statePath, wholeNumber } from './options.js';
@@ -21,6 +22,7 @@ interface DryRunFlags {
   state?: string;
   limit: number;
   json?: boolean;
+  reconcile?: boolean;
 }
 
 export function registerDryRun(program: Command): void {
@@ -42,6 +44,10 @@ export function registerDryRun(program: Command): void {
       'state database to diff against (default .mlc/state.db; with --sandbox .mlc/sandbox/state.db)',
     )
     .option('--limit <n>', 'records (or fixture cases) to print per flow', wholeNumber(0), 5)
+    .option(
+      '--reconcile',
+      'with --live: list the keys of every stream that declares a reconcile now, and show what it would mark deleted',
+    )
     .option('--json', 'machine-readable output')
     .action((mapping: string, o: DryRunFlags) =>
       runCommand(async () => {
@@ -53,7 +59,14 @@ export function registerDryRun(program: Command): void {
         if (o.live) {
           const r = o.sandbox
             ? await sandboxDryRun(root, mapping, o)
-            : await runSync({ root, mapping, connectionsFile: o.connections, statePath: statePath(o), dryRun: true });
+            : await runSync({
+                root,
+                mapping,
+                connectionsFile: o.connections,
+                statePath: statePath(o),
+                dryRun: true,
+                reconcile: !!o.reconcile,
+              });
           printLive(r, o);
           return r.status === 'error' ? EXIT.cannotRun : EXIT.ok;
         }
@@ -101,6 +114,7 @@ async function sandboxDryRun(root: string, mapping: string, o: DryRunFlags): Pro
         connections: session.connections,
         statePath: exists ? stateFile : null,
         dryRun: true,
+        reconcile: !!o.reconcile,
       });
       if (!exists)
         r.stateNotes = [
@@ -126,6 +140,7 @@ function printLive(r: SyncResult, o: DryRunFlags): void {
     return;
   }
   printSyncResult({ ...r, runId: '' }, 'dry-run');
+  for (const line of reconcileLines(r.reconciles ?? [], true)) process.stdout.write(`  ${line}\n`);
   for (const f of r.flows) printPlanned(f, o.limit);
 }
 

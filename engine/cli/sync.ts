@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { dirname } from 'node:path';
-import { runSync, type SyncRunResult } from '../sync/run.js';
-import type { SyncResult } from '../sync/events.js';
-import type { ReconcileSummary } from '../sync/reconcile.js';
+import { runSync } from '../sync/run.js';
+import type { ReconcileSummary, SyncResult } from '../sync/events.js';
 import { sandboxExamples } from '../sandbox/session.js';
 import type { SimulatorExamples } from '../../sandbox/index.js';
 import { StateStore } from '../store/state.js';
@@ -123,7 +122,7 @@ export function registerSync(program: Command): void {
     );
 }
 
-function printResult(r: SyncRunResult, verb?: string): void {
+function printResult(r: SyncResult, verb?: string): void {
   printSyncResult(r, verb);
   for (const line of reconcileLines(r.reconciles ?? [], false)) process.stdout.write(`  ${line}\n`);
 }

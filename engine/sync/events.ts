@@ -82,5 +82,26 @@ export interface SyncResult {
   /** Custom fields created, and existing ones given missing options ("key (+value, ...)") */
   provisioned: { flow: string; created: string[]; updated: string[] }[];
   warnings?: RunWarning[];
+  /** The key-set reconciles this run made (streams whose reconcile was due, or --reconcile) */
+  reconciles?: ReconcileSummary[];
   durationMs: number;
+}
+
+/** One stream's key-set reconcile in a run. */
+export interface ReconcileSummary {
+  stream: string;
+  /** Only a complete listing marks or clears anything */
+  complete: boolean;
+  /** Why the listing did not count (complete: false) */
+  reason?: string;
+  /** Keys listed */
+  listed: number;
+  /** Requests the listing made (retries included) */
+  requests: number;
+  /** Mirror keys the source no longer lists, newly marked deleted (dry run: would be) */
+  deleted: number;
+  /** Keys marked deleted by an earlier reconcile that the source lists again (cleared) */
+  restored: number;
+  /** A few of the deleted keys, for the run summary and dry runs */
+  sample: string[];
 }

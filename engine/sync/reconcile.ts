@@ -3,30 +3,14 @@ import { listKeys, type KeyListing } from '../read/key-listing.js';
 import type { LiveConnection } from '../runtime/connection.js';
 import type { DeletionEvidence, Repositories, StateBackend, StreamRef } from '../store/backend.js';
 import { parseDuration } from '../util/duration.js';
-import type { RunWarning } from './events.js';
+import type { ReconcileSummary, RunWarning } from './events.js';
+
+export type { ReconcileSummary };
 
 /** A stream's reconcile interval when neither the stream nor a flow names one. */
 export const DEFAULT_RECONCILE_EVERY = '7d';
 
 /** What one stream's key-set reconcile did (or, in a dry run, would do). */
-export interface ReconcileSummary {
-  stream: string;
-  /** Only a complete listing marks or clears anything */
-  complete: boolean;
-  /** Why the listing did not count (complete: false) */
-  reason?: string;
-  /** Keys listed */
-  listed: number;
-  /** Requests the listing made (retries included) */
-  requests: number;
-  /** Mirror keys the source no longer lists, newly marked deleted (dry run: would be) */
-  deleted: number;
-  /** Keys marked deleted by an earlier reconcile that the source lists again (cleared) */
-  restored: number;
-  /** A few of the deleted keys, for the run summary and dry runs */
-  sample: string[];
-}
-
 /** A flow that reads a stream: as its own records, or through one of its joins. */
 interface Reader {
   flow: string;

@@ -15,10 +15,7 @@ import { processFlow } from './process.js';
 import { operationOf } from './flow-run.js';
 import { provisionFields, type Provisioned } from './provision.js';
 import { addReadFailures, stageStreams, type StageResult } from './stage.js';
-import { reconcileStreams, type ReconcileSummary } from './reconcile.js';
-
-/** A run's result with the key-set reconciles it ran (fold into SyncResult in events.ts). */
-export type SyncRunResult = SyncResult & { reconciles?: ReconcileSummary[] };
+import { reconcileStreams } from './reconcile.js';
 
 export interface SyncOptions {
   root: string;
@@ -54,7 +51,7 @@ interface Run {
   /** Where the run stages, maps and diffs: the state, or a throwaway copy of it in a dry run */
   data: StateBackend;
   onEvent: (e: SyncEvent) => void;
-  result: SyncRunResult;
+  result: SyncResult;
   flows: [string, Flow][];
 }
 
@@ -90,7 +87,7 @@ const runIdAt = (d: Date) => `${d.toISOString().replace(/[-:]/g, '').replace(/\.
  * run"). Config errors throw ConfigError before anything runs; errors that stop the run (auth,
  * network, lock) come back as status "error" with what was done so far checkpointed.
  */
-export async function runSync(o: SyncOptions): Promise<SyncRunResult> {
+export async function runSync(o: SyncOptions): Promise<SyncResult> {
   const started = Date.now();
   const clock = o.clock ?? (() => new Date());
   const plan = await prepareMapping({
@@ -104,7 +101,7 @@ export async function runSync(o: SyncOptions): Promise<SyncRunResult> {
   const data = dry ? await state.clone() : state;
   const runId = runIdAt(clock());
   const notes = state.notes.length ? { stateNotes: [...state.notes] } : {};
-  const result: SyncRunResult = {
+  const result: SyncResult = {
     runId,
     mapping: plan.mapping.name,
     status: 'ok',

@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { manualClock } from '../../sandbox/index.js';
 import type { SyncOptions } from '../../engine/sync/run.js';
-import { runSync, type SyncRunResult } from '../../engine/sync/run.js';
+import { runSync } from '../../engine/sync/run.js';
+import type { SyncResult } from '../../engine/sync/events.js';
 import { openState } from '../../engine/store/open.js';
 import { DAY_MS, FIXED_NOW, MAPPING, setup, type E2E } from './helpers.js';
 import { copyProject } from './temp-project.js';
@@ -98,7 +99,7 @@ async function startProxy(upstream: string, listing: () => Listing | undefined):
 function syncer(env: E2E, root: string, vismaUrl?: string) {
   const connections = { ...env.sb.connections };
   if (vismaUrl) connections.visma = { ...connections.visma, base_url: vismaUrl };
-  return (extra: Partial<SyncOptions> = {}): Promise<SyncRunResult> =>
+  return (extra: Partial<SyncOptions> = {}): Promise<SyncResult> =>
     runSync({ root, mapping: MAPPING, connections, statePath: env.statePath, clock: env.clock, ...extra });
 }
 
