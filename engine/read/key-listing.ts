@@ -3,7 +3,7 @@ import type { HttpClient } from '../http/client.js';
 import { specRequest } from '../http/request.js';
 import { getPath } from '../map/expression.js';
 import { errorMessage } from '../util/text.js';
-import { valueText } from '../write/value-text.js';
+import { valueText } from '../util/text.js';
 import { createPaginator, type PageRequest } from './paginators.js';
 import { DEFAULT_MAX_PAGES } from './reader.js';
 import { select, selectRecordArray, unwrapValues } from './select.js';

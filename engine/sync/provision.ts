@@ -6,7 +6,7 @@ import type { LiveConnection } from '../runtime/connection.js';
 import type { StateBackend } from '../store/backend.js';
 import { singleWriter } from '../write/single.js';
 import { writeAll } from '../write/types.js';
-import { valueText } from '../write/value-text.js';
+import { valueText } from '../util/text.js';
 
 export interface Provisioned {
   created: string[];

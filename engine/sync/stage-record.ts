@@ -4,7 +4,7 @@ import { getPath, holds } from '../map/expression.js';
 import type { RecordNote } from '../read/cursors.js';
 import { detectDeletion, type DetectedDeletion } from './deletion-detect.js';
 import { explainFilterError } from './filter-error.js';
-import { valueText } from '../write/value-text.js';
+import { valueText } from '../util/text.js';
 
 /** Where a record was read: its stream, its page and its place in the page. */
 export interface RecordPlace {

@@ -10,7 +10,7 @@ import { READ_STAGE, type StateBackend, type StreamRef } from '../store/backend.
 import type { FlowSummary, RunWarning, SyncEvent } from './events.js';
 import { stagePage, type Consumer, type Staged } from './stage-page.js';
 import { checkRecord, type CheckedRecord, type RecordPlace } from './stage-record.js';
-import { valueText } from '../write/value-text.js';
+import { valueText } from '../util/text.js';
 
 /**
  * A stream read only as related records, whose filters do not depend on the clock, keeps the

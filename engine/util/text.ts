@@ -9,6 +9,14 @@ export function plainText(v: unknown): string {
   return String(v);
 }
 
+/**
+ * A value read from JSON as the text of a key or id: as plainText, except that a list is its JSON too
+ * (a key must tell [1, 2] from "1,2"; a template joins a list with commas on purpose).
+ */
+export function valueText(v: unknown): string {
+  return Array.isArray(v) ? JSON.stringify(v) : plainText(v);
+}
+
 /** JSON.stringify, typed as it behaves: undefined (no text at all) for undefined, a function or a symbol. */
 export const toJson = (v: unknown, indent?: number): string | undefined => JSON.stringify(v, null, indent);
 

@@ -9,7 +9,7 @@ import { JobPoller, jobSettings, PollSchedule } from './job-poller.js';
 import { SlotSemaphore } from './job-slots.js';
 import { batchSizeOf } from './request.js';
 import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
-import { valueText } from './value-text.js';
+import { valueText } from '../util/text.js';
 
 /** Whether a refused submission means "no free job slot" (job.no_slot; by default any 429). */
 async function isNoSlot(job: Job, e: HttpError, label: string): Promise<boolean> {

@@ -5,7 +5,7 @@ import { getPath } from '../map/expression.js';
 import { StreamReader } from '../read/reader.js';
 import { selectRecords } from '../read/select.js';
 import { chunk } from './batch.js';
-import { valueText } from './value-text.js';
+import { valueText } from '../util/text.js';
 
 export interface LookupContext {
   client: HttpClient;

@@ -6,7 +6,7 @@ import { orFailed } from './failures.js';
 import { writeRequest } from './request.js';
 import { readResults } from './results.js';
 import type { WriteContext, WriteItem, WriteOutcome } from './types.js';
-import { valueText } from './value-text.js';
+import { valueText } from '../util/text.js';
 
 /** One request per record (create_or_update, PATCH by id, Acumatica PUT); the client bounds concurrency. */
 export async function singleWriter(items: WriteItem[] | Channel<WriteItem>, ctx: WriteContext): Promise<void> {
