@@ -1,11 +1,11 @@
 // A run calls the custom modules its mapping and connectors name: one that does not export what its
 // kind needs stops the run before anything is read or written, with the YAML line that names it.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../engine/config/diagnostic.js';
 import { setup, type E2E } from './helpers.js';
-import { copyProject, editFile } from './temp-project.js';
+import { addFunction, copyProject, editFile } from './temp-project.js';
 
 let e: E2E | undefined;
 let root: string | undefined;
@@ -19,14 +19,7 @@ afterEach(async () => {
 describe('a run with custom modules', () => {
   it('refuses a function module with no default export before reading anything', async () => {
     root = copyProject();
-    const dir = join(root, 'mappings', 'visma-zendesk');
-    mkdirSync(join(dir, 'functions'));
-    writeFileSync(join(dir, 'functions', 'tag.js'), 'export const notDefault = 1;\n');
-    editFile(
-      join(dir, 'mapping.yaml'),
-      'flows:\n',
-      'functions:\n  tag: { module: ./functions/tag.js, params: [s] }\nflows:\n',
-    );
+    addFunction(root, 'tag', 'export const notDefault = 1;\n');
     e = await setup({ size: 5, seed: 3 });
     const err = await e.sync({ root }).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(ConfigError);
@@ -38,16 +31,9 @@ describe('a run with custom modules', () => {
   });
   it("lets a join filter call the mapping's own functions, as the transform can", async () => {
     root = copyProject();
-    const dir = join(root, 'mappings', 'visma-zendesk');
-    mkdirSync(join(dir, 'functions'));
-    writeFileSync(join(dir, 'functions', 'same.js'), 'export default function same(s) { return s; }\n');
+    addFunction(root, 'same', 'export default function same(s) { return s; }\n');
     editFile(
-      join(dir, 'mapping.yaml'),
-      'flows:\n',
-      'functions:\n  same: { module: ./functions/same.js, params: [s] }\nflows:\n',
-    );
-    editFile(
-      join(dir, 'mapping.yaml'),
+      join(root, 'mappings', 'visma-zendesk', 'mapping.yaml'),
       `where: "status = 'Open' and balance > 0"`,
       `where: "$same(status) = 'Open' and balance > 0"`,
     );

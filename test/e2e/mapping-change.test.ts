@@ -1,10 +1,10 @@
 // Issue 12, section 1: a changed mapping reaches every record, in one run; a change that alters no
 // payload writes nothing; --full re-maps everything; a dry run counts what a sync would.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setup, writeRequests, type E2E } from './helpers.js';
-import { addVatField, copyProject, editFile } from './temp-project.js';
+import { addFunction, addVatField, copyProject, editFile } from './temp-project.js';
 
 let e: E2E | undefined;
 let root: string | undefined;
@@ -148,19 +148,12 @@ describe('a changed mapping', () => {
   });
   it('whose custom function module changed re-maps every record (the module shapes payloads as the transform does)', async () => {
     root = copyProject();
-    const dir = join(root, 'mappings', 'visma-zendesk');
-    mkdirSync(join(dir, 'functions'));
-    writeFileSync(join(dir, 'functions', 'tag.js'), 'export default function tag(s) { return s; }\n');
-    editFile(
-      join(dir, 'mapping.yaml'),
-      'flows:\n',
-      'functions:\n  tag: { module: ./functions/tag.js, params: [s] }\nflows:\n',
-    );
+    const tag = addFunction(root, 'tag', 'export default function tag(s) { return s; }\n');
     e = await setup({ size: SIZE, seed: 12 });
     expect((await e.sync({ root })).flows[0]).toMatchObject({ created: SIZE, failed: 0 });
     expect((await e.sync({ root })).flows[0]).toMatchObject({ affected: 0 });
 
-    writeFileSync(join(dir, 'functions', 'tag.js'), 'export default function tag(s) { return `[${s}]`; }\n');
+    writeFileSync(tag, 'export default function tag(s) { return `[${s}]`; }\n');
     const r = await e.sync({ root });
     expect(r.status, r.error).toBe('ok');
     expect(r.flows[0]).toMatchObject({ affected: SIZE, remapped: { reason: 'mapping changed', records: SIZE } });

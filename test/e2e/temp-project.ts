@@ -1,5 +1,5 @@
 /** A copy of the project's connectors and one mapping in a temp folder, for tests that edit a mapping. */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, tempDir } from './helpers.js';
 
@@ -30,4 +30,18 @@ export function addVatField(root: string): void {
     '      - { key: erp_customer_number, title: ERP customer number, type: text }\n',
     '      - { key: erp_customer_number, title: ERP customer number, type: text }\n      - { key: vat_registration_id, title: VAT registration id, type: text }\n',
   );
+}
+
+/**
+ * Gives visma-zendesk a custom mapping function `name(s)` from `functions/<name>.js` with this
+ * source; returns the module's path, so a test can change it.
+ */
+export function addFunction(root: string, name: string, source: string): string {
+  const dir = join(root, 'mappings', 'visma-zendesk');
+  mkdirSync(join(dir, 'functions'), { recursive: true });
+  const file = join(dir, 'functions', `${name}.js`);
+  writeFileSync(file, source);
+  const declared = `functions:\n  ${name}: { module: ./functions/${name}.js, params: [s] }\nflows:\n`;
+  editFile(join(dir, 'mapping.yaml'), 'flows:\n', declared);
+  return file;
 }
